@@ -1,0 +1,16 @@
+"""xrsim: a simulated Cisco IOS XR router for tests, labs and benchmarks.
+
+Layers (imports point down only; see docs/architecture.md):
+``errors`` -> ``crypto`` (the only importer of ``xrsim._native``) -> ``bench`` -> ``frontends``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("xrsim")
+except PackageNotFoundError:  # running from a source tree without an install
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]

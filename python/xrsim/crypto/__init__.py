@@ -1,0 +1,50 @@
+"""Typed cryptography over the Rust core (layer 1; the only importer of ``xrsim._native``).
+
+- :mod:`xrsim.crypto.keys`: ``PrivateKey``/``PublicKey``, generation (single and batch),
+  PKCS#8/SPKI import and export, signing (single and batch), pyca/cryptography interop.
+- :mod:`xrsim.crypto.digest`: SHA-1/256/384/512 over bytes, streams and files.
+"""
+
+from __future__ import annotations
+
+from xrsim.crypto.digest import Hasher, digest, digest_file, digest_files, hexdigest
+from xrsim.crypto.keys import (
+    CURVES,
+    HASHES,
+    KEY_TYPES,
+    CurveName,
+    HashName,
+    KeyType,
+    PrivateKey,
+    PublicKey,
+    from_cryptography,
+    generate_key,
+    generate_keys,
+    load_private_key,
+    load_public_key,
+    public_to_cryptography,
+    to_cryptography,
+)
+
+__all__ = [
+    "CURVES",
+    "HASHES",
+    "KEY_TYPES",
+    "CurveName",
+    "HashName",
+    "Hasher",
+    "KeyType",
+    "PrivateKey",
+    "PublicKey",
+    "digest",
+    "digest_file",
+    "digest_files",
+    "from_cryptography",
+    "generate_key",
+    "generate_keys",
+    "hexdigest",
+    "load_private_key",
+    "load_public_key",
+    "public_to_cryptography",
+    "to_cryptography",
+]
