@@ -2,6 +2,16 @@
 from os import PathLike
 from typing import final
 
+__all__ = [
+    "Hasher",
+    "PrivateKey",
+    "PublicKey",
+    "__version__",
+    "digest",
+    "digest_file",
+    "digest_files",
+]
+
 __version__: str
 
 @final
@@ -49,6 +59,7 @@ class PublicKey:
     def ed25519_raw(self) -> bytes: ...
     def verify(self, signature: bytes, data: bytes, hash: str | None = None) -> None: ...
 
+@final
 class Hasher:
     def __new__(cls, algorithm: str, data: bytes | None = None) -> Hasher: ...
     @property

@@ -14,7 +14,7 @@ from xrsim import _native
 from xrsim._native import Hasher
 from xrsim.crypto.keys import HashName
 
-__all__ = ["Hasher", "HashName", "digest", "digest_file", "digest_files", "hexdigest"]
+__all__ = ["HashName", "Hasher", "digest", "digest_file", "digest_files", "hexdigest"]
 
 
 def digest(algorithm: HashName, data: bytes) -> bytes:

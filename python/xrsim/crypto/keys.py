@@ -92,7 +92,9 @@ def to_cryptography(key: PrivateKey) -> CryptographyPrivateKey:
     loaded = serialization.load_der_private_key(key.to_pkcs8_der(), password=None)
     if not isinstance(
         loaded,
-        rsa.RSAPrivateKey | dsa.DSAPrivateKey | ec.EllipticCurvePrivateKey
+        rsa.RSAPrivateKey
+        | dsa.DSAPrivateKey
+        | ec.EllipticCurvePrivateKey
         | ed25519.Ed25519PrivateKey,
     ):
         raise InvalidKey(f"unexpected key class {type(loaded).__name__}")
@@ -104,8 +106,7 @@ def public_to_cryptography(key: PublicKey) -> CryptographyPublicKey:
     loaded = serialization.load_der_public_key(key.to_der())
     if not isinstance(
         loaded,
-        rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey
-        | ed25519.Ed25519PublicKey,
+        rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey,
     ):
         raise InvalidKey(f"unexpected key class {type(loaded).__name__}")
     return loaded

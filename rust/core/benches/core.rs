@@ -25,7 +25,9 @@ fn hashing(c: &mut Criterion) {
     let data = vec![0u8; 1 << 20];
     let mut g = c.benchmark_group("sha256");
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("1MiB", |b| b.iter(|| digest(HashAlg::Sha256, black_box(&data))));
+    g.bench_function("1MiB", |b| {
+        b.iter(|| digest(HashAlg::Sha256, black_box(&data)))
+    });
     g.finish();
 }
 

@@ -278,10 +278,9 @@ impl PrivateKey {
     /// Loads an unencrypted private key in PEM (`PRIVATE KEY`, `RSA PRIVATE KEY`, ...).
     /// An encrypted key is refused; nothing ever prompts for a passphrase.
     pub fn from_pem(pem: &[u8]) -> Result<Self> {
-        let pkey = PKey::private_key_from_pem_callback(pem, |_buf| {
-            Err(openssl::error::ErrorStack::get())
-        })
-        .map_err(|_| Error::InvalidKey("not an unencrypted PEM private key".into()))?;
+        let pkey =
+            PKey::private_key_from_pem_callback(pem, |_buf| Err(openssl::error::ErrorStack::get()))
+                .map_err(|_| Error::InvalidKey("not an unencrypted PEM private key".into()))?;
         Self::from_openssl(pkey)
     }
 
@@ -480,9 +479,7 @@ impl PublicKey {
 }
 
 /// Type, size and curve of a key, refusing the types and curves the core does not serve.
-fn describe<T: openssl::pkey::HasPublic>(
-    pkey: &PKey<T>,
-) -> Result<(KeyType, u32, Option<Curve>)> {
+fn describe<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<(KeyType, u32, Option<Curve>)> {
     match pkey.id() {
         Id::RSA => {
             let bits = pkey.bits();
@@ -529,7 +526,12 @@ mod tests {
             assert_eq!(Curve::from_name(c.name()).unwrap(), c);
         }
         assert_eq!(Curve::from_name("secp384r1").unwrap(), Curve::P384);
-        for h in [HashAlg::Sha1, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
+        for h in [
+            HashAlg::Sha1,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ] {
             assert_eq!(HashAlg::from_name(h.name()).unwrap(), h);
         }
         assert!(KeyType::from_name("x25519").is_err());
@@ -574,7 +576,10 @@ mod tests {
             let from_pem = PrivateKey::from_pem(&pem).unwrap();
             assert_eq!(from_pem.public_key().unwrap(), key.public_key().unwrap());
             let spki = key.public_key().unwrap().to_der().unwrap();
-            assert_eq!(PublicKey::from_der(&spki).unwrap(), key.public_key().unwrap());
+            assert_eq!(
+                PublicKey::from_der(&spki).unwrap(),
+                key.public_key().unwrap()
+            );
         }
     }
 

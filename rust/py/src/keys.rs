@@ -154,7 +154,11 @@ impl PyPrivateKey {
     fn __repr__(&self) -> String {
         match self.0.curve() {
             Some(c) => format!("<PrivateKey ecdsa {}>", c.name()),
-            None => format!("<PrivateKey {} {}>", self.0.key_type().name(), self.0.bits()),
+            None => format!(
+                "<PrivateKey {} {}>",
+                self.0.key_type().name(),
+                self.0.bits()
+            ),
         }
     }
 }

@@ -1,0 +1,86 @@
+# xrsim: the two commands a fresh machine needs are `make run` and `make test`.
+#
+#   make dev     virtual environment + pinned Python dependencies + the Rust extension (release)
+#   make run     build, then start xrsim (the router console arrives with the chassis issue)
+#   make test    everything CI runs: Debian packages (as root), build, cargo test, lint, pytest
+#   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
+#   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
+#   make lock    recompile requirements/dev.lock from requirements/dev.in
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+export VIRTUAL_ENV := $(VENV)
+export PATH := $(BIN):$(PATH)
+DEPS_STAMP := $(VENV)/.deps-installed
+DEB_PACKAGES := $(shell cat requirements/debian.txt)
+CARGO_FLAGS := --release --locked
+# CI sets CI=true: then a missing peer program fails its test instead of skipping it.
+REQUIRE_PEERS := $(if $(CI),1,0)
+PY_DIRS := python tests benches
+
+.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS_STAMP): requirements/dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	touch $@
+
+# Debian packages the tests use; installed only when missing, and only as root.
+debs:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	    | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages (run as root or install them): $$missing" >&2; \
+	  fi; \
+	fi
+
+build: $(DEPS_STAMP)
+	$(BIN)/maturin develop --release --locked --quiet
+
+dev: debs build
+
+run: build
+	@echo "xrsim $$($(BIN)/python -c 'import xrsim; print(xrsim.__version__)') is built."
+	@echo "The router console ('xrsim console') arrives with the chassis and CLI issue;"
+	@echo "until then xrsim offers its benchmark: try '$(BIN)/xrsim bench --help'."
+	$(BIN)/xrsim --help
+
+cargo-test:
+	cargo test $(CARGO_FLAGS) -p xrsim-core
+
+lint: $(DEPS_STAMP)
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest xrsim._native
+	cargo fmt --all -- --check
+	cargo clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
+
+pytest:
+	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
+
+test: debs build cargo-test lint pytest
+
+bench: dev
+	$(BIN)/pytest benches --benchmark-only --benchmark-sort=name \
+	  --benchmark-columns=median,ops,rounds -p no:cacheprovider
+
+bench-core:
+	cargo bench $(CARGO_FLAGS) -p xrsim-core
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o dev.lock dev.in
+
+clean:
+	rm -rf $(VENV) target .mypy_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""Shared state of the benchmark run: one ``Report`` filled by every benchmark, printed at the
+end as the ratio table (the same table ``xrsim bench`` prints)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rich.console import Console
+
+from xrsim.bench import Report, workloads
+
+#: Bytes of the SHA-256 workload; XRSIM_BENCH_SHA_BYTES makes a quick run possible.
+SHA_BYTES = int(os.environ.get("XRSIM_BENCH_SHA_BYTES", str(1 << 30)))
+WORKLOADS = workloads(sha_bytes=SHA_BYTES)
+REPORT = Report(WORKLOADS)
+
+
+@pytest.fixture(scope="session")
+def report() -> Report:
+    return REPORT
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not REPORT.results:
+        return
+    terminalreporter.section("xrsim ratios")
+    console = Console(file=terminalreporter._tw, width=max(100, terminalreporter._tw.fullwidth))
+    REPORT.print(console)
+    missed = REPORT.missed()
+    for r in missed:
+        terminalreporter.write_line(
+            f"target missed: {r['workload']} vs {r['reference']}: "
+            f"{r['ratio']:.2f}x < {r['target']:.2f}x"
+        )

@@ -1,0 +1,57 @@
+"""Throughput benchmarks of xrsim against pyca/cryptography, hashlib and ``openssl speed``.
+
+:mod:`xrsim.bench.workloads` defines the rows once; :mod:`xrsim.bench.runner` measures them and
+renders the ratio table. :func:`run` is what ``xrsim bench`` calls; ``benches/`` runs the same
+workloads under pytest-benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from xrsim.bench.runner import OPENSSL, Measurement, Report, measure, openssl_speed
+from xrsim.bench.workloads import Workload, workloads
+
+__all__ = ["OPENSSL", "Measurement", "Report", "Workload", "run", "workloads"]
+
+
+def run(
+    selected: Sequence[Workload],
+    *,
+    min_time: float = 1.0,
+    with_openssl: bool = True,
+    on_step: Callable[[str], None] | None = None,
+) -> Report:
+    """Measure every contender of every workload (and ``openssl speed`` where it applies).
+
+    ``on_step`` is called with a description after each step (the progress bar advances on it).
+    """
+    report = Report(list(selected))
+    speed_cache: dict[tuple[str, ...], float | None] = {}
+    for w in selected:
+        for c in w.contenders:
+            job = c.setup()
+            try:
+                report.add(
+                    w.id, c.name, measure(job, w.items, min_time=min_time, min_rounds=w.min_rounds)
+                )
+            finally:
+                job.close()
+            if on_step:
+                on_step(f"{w.id}: {c.name}")
+        if with_openssl and w.openssl is not None:
+            if w.openssl not in speed_cache:
+                speed_cache[w.openssl] = openssl_speed(w.openssl, seconds=max(1, round(min_time)))
+            rate = speed_cache[w.openssl]
+            if rate is not None:
+                report.add(w.id, OPENSSL, Measurement(rate))
+            if on_step:
+                on_step(f"{w.id}: {OPENSSL}")
+    return report
+
+
+def steps(selected: Sequence[Workload], *, with_openssl: bool = True) -> int:
+    """How many times :func:`run` calls ``on_step`` (the progress bar's total)."""
+    return sum(
+        len(w.contenders) + (1 if with_openssl and w.openssl is not None else 0) for w in selected
+    )

@@ -1,0 +1,135 @@
+"""The ``xrsim`` command: argument parsing and the subcommands.
+
+- ``xrsim bench``: signing, key generation and hashing throughput against pyca/cryptography,
+  hashlib and ``openssl speed``, as a ratio table or ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+import xrsim
+from xrsim import bench
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    t = text.strip().lower().removesuffix("ib").removesuffix("b")
+    mult = units.get(t[-1:], 1)
+    number = t[:-1] if t[-1:] in units else t
+    try:
+        value = int(number) * mult
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 64M or 1G)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xrsim",
+        description="xrsim: a simulated Cisco IOS XR router for tests, labs and benchmarks.",
+    )
+    parser.add_argument("--version", action="version", version=f"xrsim {xrsim.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    b = sub.add_parser(
+        "bench",
+        help="measure signing, key generation and hashing throughput",
+        description=(
+            "Measure xrsim's signing, key generation and SHA-256 throughput side by side with "
+            "pyca/cryptography (in a loop and on a thread pool), hashlib and 'openssl speed' "
+            "(the per-core limit), and print the ratios."
+        ),
+    )
+    b.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    b.add_argument(
+        "--min-time",
+        type=_positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="time each contender at least this long (default: 1.0)",
+    )
+    b.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="WORKLOAD",
+        help="run only this workload (repeatable); see --list",
+    )
+    b.add_argument(
+        "--sha-bytes",
+        type=_size,
+        default=1 << 30,
+        metavar="SIZE",
+        help="bytes hashed by the SHA-256 workload (default: 1G)",
+    )
+    b.add_argument("--no-openssl", action="store_true", help="skip 'openssl speed'")
+    b.add_argument("--list", action="store_true", help="list the workloads and exit")
+    b.set_defaults(func=_bench)
+    return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    console = Console(stderr=args.json)
+    all_w = bench.workloads(sha_bytes=args.sha_bytes)
+    if args.list:
+        for w in all_w:
+            console.print(f"{w.id:22} {w.title}")
+        return 0
+    selected = all_w
+    if args.only:
+        known = {w.id for w in all_w}
+        unknown = [o for o in args.only if o not in known]
+        if unknown:
+            console.print(f"xrsim bench: unknown workload {', '.join(unknown)}; see --list")
+            return 2
+        selected = [w for w in all_w if w.id in args.only]
+    with_openssl = not args.no_openssl
+    with Progress(
+        TextColumn("[progress.description]{task.description:40}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=bench.steps(selected, with_openssl=with_openssl))
+
+        def step(text: str) -> None:
+            progress.update(task, advance=1, description=text)
+
+        report = bench.run(
+            selected, min_time=args.min_time, with_openssl=with_openssl, on_step=step
+        )
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        report.print(console)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
