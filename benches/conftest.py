@@ -21,6 +21,21 @@ def report() -> Report:
     return REPORT
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize over the shared workloads: ``workload``/``contender`` pairs, and the
+    distinct ``openssl speed`` arguments as ``openssl_args``."""
+    if {"workload", "contender"} <= set(metafunc.fixturenames):
+        cases = [(w, c) for w in WORKLOADS for c in w.contenders]
+        metafunc.parametrize(
+            ("workload", "contender"),
+            cases,
+            ids=[f"{w.id}-{c.name.replace(' ', '_')}" for w, c in cases],
+        )
+    if "openssl_args" in metafunc.fixturenames:
+        args = sorted({w.openssl for w in WORKLOADS if w.openssl is not None})
+        metafunc.parametrize("openssl_args", args, ids=[" ".join(a) for a in args])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not REPORT.results:
         return

@@ -18,12 +18,8 @@ import pytest
 from xrsim.bench import OPENSSL, Measurement, Report, Workload, openssl_speed
 from xrsim.bench.workloads import Contender
 
-from .conftest import WORKLOADS
-
 #: Seconds of measurement per benchmark (after calibration).
 TARGET_SECONDS = float(os.environ.get("XRSIM_BENCH_SECONDS", "2.0"))
-
-CASES = [(w, c) for w in WORKLOADS for c in w.contenders]
 
 
 def _plan(run: Any, min_rounds: int) -> tuple[int, int]:
@@ -37,9 +33,6 @@ def _plan(run: Any, min_rounds: int) -> tuple[int, int]:
     return rounds, iterations
 
 
-@pytest.mark.parametrize(
-    ("workload", "contender"), CASES, ids=[f"{w.id}-{c.name.replace(' ', '_')}" for w, c in CASES]
-)
 def test_throughput(
     benchmark: Any, report: Report, workload: Workload, contender: Contender
 ) -> None:
@@ -56,16 +49,13 @@ def test_throughput(
     report.add(workload.id, contender.name, Measurement(workload.items / median, median, rounds))
 
 
-OPENSSL_ARGS = sorted({w.openssl for w in WORKLOADS if w.openssl is not None})
-
-
-@pytest.mark.parametrize("args", OPENSSL_ARGS, ids=[" ".join(a) for a in OPENSSL_ARGS])
-def test_openssl_speed(report: Report, args: tuple[str, ...]) -> None:
+def test_openssl_speed(report: Report, openssl_args: tuple[str, ...]) -> None:
+    args = openssl_args
     if shutil.which("openssl") is None:
         pytest.fail("the OpenSSL CLI is missing: 'make test' installs it (Debian 'openssl')")
     rate = openssl_speed(args, seconds=max(1, round(TARGET_SECONDS)))
     assert rate is not None, f"openssl speed {' '.join(args)} printed no rate"
     assert rate > 0
-    for w in WORKLOADS:
+    for w in report.workloads:
         if w.openssl == args:
             report.add(w.id, OPENSSL, Measurement(rate))
