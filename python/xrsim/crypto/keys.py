@@ -52,7 +52,7 @@ CryptographyPublicKey: TypeAlias = (
     rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 )
 
-_PEM_PREFIX = b"-----BEGIN "
+_PEM_MARKER = b"-----BEGIN "
 
 
 def generate_key(
@@ -74,15 +74,17 @@ def generate_keys(
 
 
 def load_private_key(data: bytes) -> PrivateKey:
-    """Load an unencrypted private key, PEM or DER (PKCS#8 or the traditional forms)."""
-    if data.lstrip().startswith(_PEM_PREFIX):
+    """Load an unencrypted private key, PEM or DER (PKCS#8 or the traditional forms).
+
+    PEM is recognised anywhere in ``data`` (RFC 7468 allows explanatory text around it)."""
+    if _PEM_MARKER in data:
         return PrivateKey.from_pem(data)
     return PrivateKey.from_der(data)
 
 
 def load_public_key(data: bytes) -> PublicKey:
-    """Load a SubjectPublicKeyInfo, PEM or DER."""
-    if data.lstrip().startswith(_PEM_PREFIX):
+    """Load a public key: SubjectPublicKeyInfo in PEM or DER, or PKCS#1 ``RSA PUBLIC KEY`` PEM."""
+    if _PEM_MARKER in data:
         return PublicKey.from_pem(data)
     return PublicKey.from_der(data)
 

@@ -13,7 +13,7 @@ pub enum Error {
     #[error("{algorithm} key size {bits} is not supported: {allowed}")]
     KeySize {
         algorithm: &'static str,
-        bits: u32,
+        bits: i64,
         allowed: &'static str,
     },
     /// Bytes that are not a well-formed key of a supported type.

@@ -14,6 +14,7 @@ use openssl::ec::{EcGroup, EcKey};
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey, Private, Public};
 use openssl::rsa::Rsa;
+use openssl::sign::{Signer, Verifier};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -29,6 +30,14 @@ pub const RSA_MAX_LOAD_BITS: u32 = 16384;
 pub const DSA_BITS: [u32; 3] = [512, 768, 1024];
 /// The public exponent of every RSA key the core generates.
 pub const RSA_PUBLIC_EXPONENT: u32 = 65537;
+
+/// PEM labels of the unencrypted private key forms OpenSSL reads.
+const PRIVATE_PEM_LABELS: [&str; 4] = [
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "DSA PRIVATE KEY",
+];
 
 /// The four key algorithms of IOS XR's `crypto key generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,6 +174,9 @@ impl HashAlg {
     }
 }
 
+const RSA_ALLOWED: &str = "512 to 4096 bits";
+const DSA_ALLOWED: &str = "512, 768 or 1024 bits";
+
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySpec {
@@ -181,17 +193,43 @@ impl KeySpec {
             KeySpec::Rsa { bits } if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) => {
                 Err(Error::KeySize {
                     algorithm: "RSA",
-                    bits,
-                    allowed: "512 to 4096 bits",
+                    bits: bits.into(),
+                    allowed: RSA_ALLOWED,
                 })
             }
             KeySpec::Dsa { bits } if !DSA_BITS.contains(&bits) => Err(Error::KeySize {
                 algorithm: "DSA",
-                bits,
-                allowed: "512, 768 or 1024 bits",
+                bits: bits.into(),
+                allowed: DSA_ALLOWED,
             }),
             _ => Ok(()),
         }
+    }
+
+    /// An RSA or DSA spec from a size of any integer type, refusing what does not fit.
+    pub fn with_bits(key_type: KeyType, bits: i64) -> Result<Self> {
+        let (algorithm, allowed) = match key_type {
+            KeyType::Rsa => ("RSA", RSA_ALLOWED),
+            KeyType::Dsa => ("DSA", DSA_ALLOWED),
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "a size does not apply to {} keys",
+                    other.name()
+                )))
+            }
+        };
+        let size = u32::try_from(bits).map_err(|_| Error::KeySize {
+            algorithm,
+            bits,
+            allowed,
+        })?;
+        let spec = if key_type == KeyType::Rsa {
+            KeySpec::Rsa { bits: size }
+        } else {
+            KeySpec::Dsa { bits: size }
+        };
+        spec.validate()?;
+        Ok(spec)
     }
 
     /// The algorithm of the keys this spec makes.
@@ -237,16 +275,16 @@ impl PrivateKey {
             KeySpec::Rsa { bits } => {
                 let e = BigNum::from_u32(RSA_PUBLIC_EXPONENT).map_err(Error::backend)?;
                 let rsa = Rsa::generate_with_e(bits, &e).map_err(Error::backend)?;
-                Self::from_openssl(PKey::from_rsa(rsa).map_err(Error::backend)?)
+                Self::from_openssl(PKey::from_rsa(rsa).map_err(Error::backend)?, false)
             }
             KeySpec::Dsa { bits } => {
                 let dsa = Dsa::generate(bits).map_err(Error::backend)?;
-                Self::from_openssl(PKey::from_dsa(dsa).map_err(Error::backend)?)
+                Self::from_openssl(PKey::from_dsa(dsa).map_err(Error::backend)?, false)
             }
             KeySpec::Ecdsa(curve) => {
                 let group = EcGroup::from_curve_name(curve.nid()).map_err(Error::backend)?;
                 let ec = EcKey::generate(&group).map_err(Error::backend)?;
-                Self::from_openssl(PKey::from_ec_key(ec).map_err(Error::backend)?)
+                Self::from_openssl(PKey::from_ec_key(ec).map_err(Error::backend)?, false)
             }
             KeySpec::Ed25519 => {
                 let kp = Ed25519KeyPair::generate().map_err(Error::backend)?;
@@ -265,25 +303,23 @@ impl PrivateKey {
     }
 
     /// Loads an unencrypted private key in DER: PKCS#8, or the traditional RSA/DSA/EC forms.
+    /// The input must be exactly one DER structure, and the key must be consistent (a
+    /// signature made with it verifies with its public half).
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        if der.is_empty() {
-            return Err(Error::InvalidKey("empty input".into()));
-        }
+        check_der_framing(der)?;
         let pkey = PKey::private_key_from_der(der).map_err(|_| {
             Error::InvalidKey("not a DER private key (PKCS#8, RSA, DSA or EC)".into())
         })?;
-        Self::from_openssl(pkey)
+        Self::from_openssl(pkey, true)
     }
 
-    /// Loads an unencrypted private key in PEM (`PRIVATE KEY`, `RSA PRIVATE KEY`, ...).
-    /// An encrypted key is refused; nothing ever prompts for a passphrase.
+    /// Loads an unencrypted private key in PEM: the first `PRIVATE KEY`, `RSA PRIVATE KEY`,
+    /// `EC PRIVATE KEY` or `DSA PRIVATE KEY` block, explanatory text around it allowed
+    /// (RFC 7468). An encrypted key is refused; nothing ever prompts for a passphrase.
     pub fn from_pem(pem: &[u8]) -> Result<Self> {
-        let pkey =
-            PKey::private_key_from_pem_callback(pem, |_buf| Err(openssl::error::ErrorStack::get()))
-                .map_err(|_| Error::InvalidKey("not an unencrypted PEM private key".into()))?;
-        Self::from_openssl(pkey)
+        let (_, der) = pem_block(pem, &PRIVATE_PEM_LABELS, "private key")?;
+        Self::from_der(&der)
     }
-
     fn from_ed25519(kp: Ed25519KeyPair) -> Self {
         PrivateKey {
             inner: PrivInner::Ed25519(Box::new(kp)),
@@ -293,8 +329,11 @@ impl PrivateKey {
         }
     }
 
-    fn from_openssl(pkey: PKey<Private>) -> Result<Self> {
+    fn from_openssl(pkey: PKey<Private>, validate: bool) -> Result<Self> {
         let (key_type, bits, curve) = describe(&pkey)?;
+        if validate {
+            check_consistent(&pkey, key_type)?;
+        }
         if key_type == KeyType::Ed25519 {
             let seed = Zeroizing::new(pkey.raw_private_key().map_err(Error::invalid_key)?);
             let kp = Ed25519KeyPair::from_seed_unchecked(&seed).map_err(Error::invalid_key)?;
@@ -402,21 +441,30 @@ impl PartialEq for PublicKey {
 impl Eq for PublicKey {}
 
 impl PublicKey {
-    /// Loads a SubjectPublicKeyInfo (RFC 5280) in DER.
+    /// Loads a SubjectPublicKeyInfo (RFC 5280) in DER, exactly one DER structure.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        if der.is_empty() {
-            return Err(Error::InvalidKey("empty input".into()));
-        }
+        check_der_framing(der)?;
         let pkey = PKey::public_key_from_der(der)
             .map_err(|_| Error::InvalidKey("not a DER SubjectPublicKeyInfo".into()))?;
         Self::from_openssl(pkey)
     }
 
-    /// Loads a SubjectPublicKeyInfo in PEM (`-----BEGIN PUBLIC KEY-----`).
+    /// Loads an RSA public key in PKCS#1 `RSAPublicKey` DER (the `RSA PUBLIC KEY` form).
+    pub fn from_rsa_pkcs1_der(der: &[u8]) -> Result<Self> {
+        check_der_framing(der)?;
+        let rsa = Rsa::public_key_from_der_pkcs1(der)
+            .map_err(|_| Error::InvalidKey("not a DER PKCS#1 RSAPublicKey".into()))?;
+        Self::from_openssl(PKey::from_rsa(rsa).map_err(Error::invalid_key)?)
+    }
+
+    /// Loads the first `PUBLIC KEY` (SubjectPublicKeyInfo) or `RSA PUBLIC KEY` (PKCS#1) PEM
+    /// block, explanatory text around it allowed. Never prompts for anything.
     pub fn from_pem(pem: &[u8]) -> Result<Self> {
-        let pkey = PKey::public_key_from_pem(pem)
-            .map_err(|_| Error::InvalidKey("not a PEM public key".into()))?;
-        Self::from_openssl(pkey)
+        let (label, der) = pem_block(pem, &["PUBLIC KEY", "RSA PUBLIC KEY"], "public key")?;
+        if label == "RSA PUBLIC KEY" {
+            return Self::from_rsa_pkcs1_der(&der);
+        }
+        Self::from_der(&der)
     }
 
     /// An Ed25519 public key from its 32 raw bytes (RFC 8032).
@@ -475,6 +523,82 @@ impl PublicKey {
             )));
         }
         self.pkey.raw_public_key().map_err(Error::backend)
+    }
+}
+
+/// Refuses input that is not exactly one DER structure (OpenSSL's parsers ignore trailing
+/// bytes; pyca/cryptography and xrsim do not).
+fn check_der_framing(der: &[u8]) -> Result<()> {
+    use der::Decode;
+    if der.is_empty() {
+        return Err(Error::InvalidKey("empty input".into()));
+    }
+    der::AnyRef::from_der(der)
+        .map(|_| ())
+        .map_err(|e| Error::InvalidKey(format!("not a single DER structure: {e}")))
+}
+
+/// Label and contents of the first PEM block whose label is one of `labels`. An encrypted
+/// private key (`ENCRYPTED PRIVATE KEY`, or RFC 1421 `Proc-Type: 4,ENCRYPTED`) is refused.
+fn pem_block(input: &[u8], labels: &[&str], what: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
+    let blocks =
+        pem::parse_many(input).map_err(|e| Error::InvalidKey(format!("not a PEM {what}: {e}")))?;
+    for block in blocks {
+        let encrypted = block.tag() == "ENCRYPTED PRIVATE KEY"
+            || block
+                .headers()
+                .get("Proc-Type")
+                .is_some_and(|v| v.contains("ENCRYPTED"));
+        if encrypted {
+            return Err(Error::InvalidKey(
+                "encrypted private keys are not supported: decrypt it first".into(),
+            ));
+        }
+        if labels.contains(&block.tag()) {
+            let label = block.tag().to_owned();
+            return Ok((label, Zeroizing::new(block.into_contents())));
+        }
+    }
+    Err(Error::InvalidKey(format!(
+        "no PEM block of a {what} ({}) found",
+        labels.join(", ")
+    )))
+}
+
+/// A loaded private key must be usable: EC keys pass OpenSSL's key check, RSA and DSA keys a
+/// pairwise test (sign, then verify with the public half), which catches inconsistent primes
+/// or exponents before the key is stored or used.
+fn check_consistent(pkey: &PKey<Private>, key_type: KeyType) -> Result<()> {
+    const PROBE: &[u8] = b"xrsim pairwise consistency test";
+    let bad =
+        |what: &str| Error::InvalidKey(format!("inconsistent {} key: {what}", key_type.name()));
+    match key_type {
+        KeyType::Ecdsa => {
+            let ec = pkey.ec_key().map_err(|_| bad("not an EC key"))?;
+            ec.check_key()
+                .map_err(|_| bad("point not on the curve or wrong private value"))
+        }
+        KeyType::Rsa | KeyType::Dsa => {
+            let md = openssl::hash::MessageDigest::sha256();
+            let sig = Signer::new(md, pkey)
+                .and_then(|mut s| {
+                    s.update(PROBE)?;
+                    s.sign_to_vec()
+                })
+                .map_err(|_| bad("it cannot sign"))?;
+            let ok = Verifier::new(md, pkey)
+                .and_then(|mut v| {
+                    v.update(PROBE)?;
+                    v.verify(&sig)
+                })
+                .unwrap_or(false);
+            if ok {
+                Ok(())
+            } else {
+                Err(bad("its signature does not verify with its public key"))
+            }
+        }
+        KeyType::Ed25519 => Ok(()),
     }
 }
 
@@ -610,6 +734,45 @@ mod tests {
             Err(Error::InvalidKey(_))
         ));
         assert!(PublicKey::from_ed25519_raw(&[0u8; 31]).is_err());
+    }
+
+    #[test]
+    fn trailing_bytes_and_encrypted_pem_are_refused() {
+        let key = PrivateKey::generate(KeySpec::Ecdsa(Curve::P256)).unwrap();
+        let mut der = key.to_pkcs8_der().unwrap().to_vec();
+        der.push(0);
+        assert!(matches!(
+            PrivateKey::from_der(&der),
+            Err(Error::InvalidKey(_))
+        ));
+        let enc =
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        assert!(matches!(
+            PrivateKey::from_pem(enc),
+            Err(Error::InvalidKey(_))
+        ));
+        let mut text = b"explanatory text\n".to_vec();
+        text.extend_from_slice(&key.public_key().unwrap().to_pem().unwrap());
+        assert_eq!(
+            PublicKey::from_pem(&text).unwrap(),
+            key.public_key().unwrap()
+        );
+    }
+
+    #[test]
+    fn sizes_of_any_integer_are_checked() {
+        assert!(matches!(
+            KeySpec::with_bits(KeyType::Rsa, -1),
+            Err(Error::KeySize { .. })
+        ));
+        assert!(matches!(
+            KeySpec::with_bits(KeyType::Dsa, 1 << 40),
+            Err(Error::KeySize { .. })
+        ));
+        assert_eq!(
+            KeySpec::with_bits(KeyType::Rsa, 2048).unwrap(),
+            KeySpec::Rsa { bits: 2048 }
+        );
     }
 
     #[test]

@@ -38,10 +38,34 @@ fn digest_for(key_type: KeyType, hash: Option<HashAlg>) -> Result<Option<Message
     }
 }
 
+/// PKCS#1 v1.5 needs the modulus to hold the DigestInfo (RFC 8017 section 9.2) plus 11 bytes.
+fn check_rsa_room(bits: u32, hash: HashAlg) -> Result<()> {
+    // DigestInfo = the algorithm's DER prefix (15 bytes for SHA-1, 19 for SHA-2) + the digest.
+    let prefix = if hash == HashAlg::Sha1 { 15 } else { 19 };
+    let needed = prefix + hash.output_len() + 11;
+    if (bits as usize).div_ceil(8) < needed {
+        return Err(Error::InvalidInput(format!(
+            "a {bits}-bit RSA key is too small for PKCS#1 v1.5 signatures with {} \
+             (it needs at least {} bits)",
+            hash.name(),
+            needed * 8
+        )));
+    }
+    Ok(())
+}
+
 impl PrivateKey {
+    fn check_hash(&self, hash: Option<HashAlg>) -> Result<Option<MessageDigest>> {
+        let md = digest_for(self.key_type(), hash)?;
+        if let (KeyType::Rsa, Some(h)) = (self.key_type(), hash) {
+            check_rsa_room(self.bits(), h)?;
+        }
+        Ok(md)
+    }
+
     /// Signs `data`. RSA: PKCS#1 v1.5; DSA/ECDSA: DER; Ed25519: 64 bytes, `hash` must be `None`.
     pub fn sign(&self, data: &[u8], hash: Option<HashAlg>) -> Result<Vec<u8>> {
-        let md = digest_for(self.key_type(), hash)?;
+        let md = self.check_hash(hash)?;
         self.sign_with(data, md)
     }
 
@@ -51,7 +75,7 @@ impl PrivateKey {
         messages: &[M],
         hash: Option<HashAlg>,
     ) -> Result<Vec<Vec<u8>>> {
-        let md = digest_for(self.key_type(), hash)?;
+        let md = self.check_hash(hash)?;
         messages
             .par_iter()
             .map(|m| self.sign_with(m.as_ref(), md))
@@ -179,6 +203,18 @@ mod tests {
         let sigs = rsa.sign_many(&msgs, Some(HashAlg::Sha256)).unwrap();
         for (m, s) in msgs.iter().zip(&sigs) {
             public.verify(s, m, Some(HashAlg::Sha256)).unwrap();
+        }
+    }
+
+    #[test]
+    fn rsa_512_refuses_digests_that_do_not_fit() {
+        let key = PrivateKey::generate(KeySpec::Rsa { bits: 512 }).unwrap();
+        key.sign(b"x", Some(HashAlg::Sha256)).unwrap();
+        for h in [HashAlg::Sha384, HashAlg::Sha512] {
+            assert!(matches!(
+                key.sign(b"x", Some(h)),
+                Err(Error::InvalidInput(_))
+            ));
         }
     }
 

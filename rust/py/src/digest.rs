@@ -1,6 +1,7 @@
 //! `Hasher`, `digest`, `digest_file` and `digest_files` (core `digest`).
 
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -16,17 +17,37 @@ fn alg(name: &str) -> PyResult<HashAlg> {
     Ok(HashAlg::from_name(name).map_err(CoreError)?)
 }
 
-/// A streaming hash, in the manner of `hashlib`.
+/// A streaming hash, in the manner of `hashlib`: one object may be fed from several threads
+/// (a mutex orders the updates, as hashlib's lock does).
 #[derive(Debug)]
-#[pyclass(module = "xrsim._native", name = "Hasher")]
-pub struct PyHasher(Hasher);
+#[pyclass(module = "xrsim._native", name = "Hasher", frozen)]
+pub struct PyHasher {
+    algorithm: HashAlg,
+    state: Mutex<Hasher>,
+}
+
+impl PyHasher {
+    fn state(&self) -> MutexGuard<'_, Hasher> {
+        // A panic cannot happen while the state is held (hashing does not panic); take the
+        // state even from a poisoned lock rather than fail every later call.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn snapshot(&self) -> Hasher {
+        self.state().clone()
+    }
+}
 
 #[pymethods]
 impl PyHasher {
     #[new]
     #[pyo3(signature = (algorithm, data=None))]
     fn new(py: Python<'_>, algorithm: &str, data: Option<&[u8]>) -> PyResult<Self> {
-        let mut h = PyHasher(Hasher::new(alg(algorithm)?));
+        let algorithm = alg(algorithm)?;
+        let h = PyHasher {
+            algorithm,
+            state: Mutex::new(Hasher::new(algorithm)),
+        };
         if let Some(d) = data {
             h.update(py, d);
         }
@@ -35,34 +56,37 @@ impl PyHasher {
 
     #[getter]
     fn name(&self) -> &'static str {
-        self.0.algorithm().name()
+        self.algorithm.name()
     }
 
     #[getter]
     fn digest_size(&self) -> usize {
-        self.0.algorithm().output_len()
+        self.algorithm.output_len()
     }
 
-    fn update(&mut self, py: Python<'_>, data: &[u8]) {
+    fn update(&self, py: Python<'_>, data: &[u8]) {
         if data.len() < DETACH_BYTES {
-            self.0.update(data);
+            // Blocking here with the GIL held is safe: a holder of the lock never needs the
+            // GIL to finish its update.
+            self.state().update(data);
         } else {
-            let state = &mut self.0;
-            py.detach(|| state.update(data));
+            py.detach(|| self.state().update(data));
         }
     }
 
     fn copy(&self) -> Self {
-        PyHasher(self.0.clone())
+        PyHasher {
+            algorithm: self.algorithm,
+            state: Mutex::new(self.snapshot()),
+        }
     }
 
     fn digest<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.0.clone().finalize())
+        PyBytes::new(py, &self.snapshot().finalize())
     }
 
     fn hexdigest(&self) -> String {
-        self.0
-            .clone()
+        self.snapshot()
             .finalize()
             .iter()
             .map(|b| format!("{b:02x}"))

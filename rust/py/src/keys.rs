@@ -1,5 +1,6 @@
 //! `PrivateKey`, `PublicKey` and key generation (core `keys` and `sign`).
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
@@ -10,7 +11,7 @@ use crate::error::CoreError;
 /// Below this many bytes an Ed25519 signature takes a few microseconds: keep the GIL.
 const ED25519_DETACH_BYTES: usize = 64 * 1024;
 
-fn spec(key_type: &str, bits: Option<u32>, curve: Option<&str>) -> Result<KeySpec, CoreError> {
+fn spec(key_type: &str, bits: Option<i64>, curve: Option<&str>) -> Result<KeySpec, CoreError> {
     let kt = KeyType::from_name(key_type).map_err(CoreError)?;
     let misplaced = |what: &str| {
         CoreError(Error::InvalidInput(format!(
@@ -23,12 +24,8 @@ fn spec(key_type: &str, bits: Option<u32>, curve: Option<&str>) -> Result<KeySpe
         KeyType::Ecdsa | KeyType::Ed25519 if bits.is_some() => Err(misplaced("bits")),
         KeyType::Ed25519 if curve.is_some() => Err(misplaced("curve")),
         // The defaults IOS XR offers in its prompts: `How many bits in the modulus [2048]`.
-        KeyType::Rsa => Ok(KeySpec::Rsa {
-            bits: bits.unwrap_or(2048),
-        }),
-        KeyType::Dsa => Ok(KeySpec::Dsa {
-            bits: bits.unwrap_or(1024),
-        }),
+        KeyType::Rsa => KeySpec::with_bits(kt, bits.unwrap_or(2048)).map_err(CoreError),
+        KeyType::Dsa => KeySpec::with_bits(kt, bits.unwrap_or(1024)).map_err(CoreError),
         KeyType::Ecdsa => Ok(KeySpec::Ecdsa(
             Curve::from_name(curve.unwrap_or("nistp256")).map_err(CoreError)?,
         )),
@@ -55,7 +52,7 @@ impl PyPrivateKey {
     fn generate(
         py: Python<'_>,
         key_type: &str,
-        bits: Option<u32>,
+        bits: Option<i64>,
         curve: Option<&str>,
     ) -> PyResult<Self> {
         let spec = spec(key_type, bits, curve)?;
@@ -69,12 +66,17 @@ impl PyPrivateKey {
     #[pyo3(signature = (count, key_type, *, bits=None, curve=None))]
     fn generate_many(
         py: Python<'_>,
-        count: usize,
+        count: i64,
         key_type: &str,
-        bits: Option<u32>,
+        bits: Option<i64>,
         curve: Option<&str>,
     ) -> PyResult<Vec<Self>> {
         let spec = spec(key_type, bits, curve)?;
+        let count = usize::try_from(count).map_err(|_| {
+            CoreError(Error::InvalidInput(format!(
+                "count must be zero or more, not {count}"
+            )))
+        })?;
         let keys = py
             .detach(|| PrivateKey::generate_many(spec, count))
             .map_err(CoreError)?;
@@ -151,6 +153,13 @@ impl PyPrivateKey {
         Ok(sigs.iter().map(|s| PyBytes::new(py, s)).collect())
     }
 
+    /// Private keys are not picklable: export them with `to_pkcs8_der()` on purpose.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "cannot pickle a PrivateKey: export it with to_pkcs8_der() or to_pkcs8_pem()",
+        ))
+    }
+
     fn __repr__(&self) -> String {
         match self.0.curve() {
             Some(c) => format!("<PrivateKey ecdsa {}>", c.name()),
@@ -184,6 +193,13 @@ impl PyPublicKey {
     #[staticmethod]
     fn from_pem(data: &[u8]) -> PyResult<Self> {
         Ok(PyPublicKey(PublicKey::from_pem(data).map_err(CoreError)?))
+    }
+
+    #[staticmethod]
+    fn from_rsa_pkcs1_der(data: &[u8]) -> PyResult<Self> {
+        Ok(PyPublicKey(
+            PublicKey::from_rsa_pkcs1_der(data).map_err(CoreError)?,
+        ))
     }
 
     #[staticmethod]

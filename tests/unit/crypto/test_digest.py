@@ -341,12 +341,6 @@ def test_hashers_in_parallel_threads() -> None:
     assert results == {i: hashlib.sha256(bytes([i]) + data).digest() for i in range(4)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="xrsim bug: a Hasher shared by two threads raises RuntimeError('Already borrowed') "
-    "when updates of >= 64 KiB overlap (hashlib objects lock instead)",
-)
 def test_one_hasher_shared_by_threads() -> None:
     chunk = b"\xa5" * (1 << 21)
     h = Hasher("sha256")

@@ -39,7 +39,6 @@ from xrsim.crypto import (
     to_cryptography,
 )
 from xrsim.errors import (
-    BackendError,
     CryptoError,
     InvalidInput,
     InvalidKey,
@@ -386,11 +385,11 @@ def test_traditional_openssl_forms_load(keys: Keyring, kind: str) -> None:
 
 
 PEM_PREFIXES = {"newline": b"\n", "crlf": b"\r\n\r\n"}
-#: Prefixes that load_private_key/load_public_key detect as PEM (or should), but fail on.
-PEM_PREFIXES_BROKEN = {
+#: Data before the PEM block that load_private_key/load_public_key must see past.
+PEM_PREFIXES_AROUND = {
     # RFC 7468 section 2: data before the encapsulation boundary is permitted.
     "explanatory-text": b"Key of router R1 (exported by xrsim):\n",
-    # load_* strip leading whitespace to detect PEM, but pass the unstripped bytes on.
+    # Once a regression: load_* stripped leading blanks to detect PEM but passed them on.
     "spaces": b"   ",
     "newline-and-tab": b"\n\t",
 }
@@ -400,19 +399,7 @@ PEM_PREFIXES_BROKEN = {
     "prefix",
     [
         *(pytest.param(p, id=name) for name, p in PEM_PREFIXES.items()),
-        *(
-            pytest.param(
-                p,
-                id=name,
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    raises=InvalidKey,
-                    reason="xrsim bug: load_private_key/load_public_key refuse a PEM after "
-                    "leading blanks on its BEGIN line or after explanatory text",
-                ),
-            )
-            for name, p in PEM_PREFIXES_BROKEN.items()
-        ),
+        *(pytest.param(p, id=name) for name, p in PEM_PREFIXES_AROUND.items()),
     ],
 )
 def test_load_finds_pem_after_leading_data(keys: Keyring, prefix: bytes) -> None:
@@ -941,13 +928,6 @@ def test_load_private_key_never_prompts_on_a_terminal(kat: Any) -> None:
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="xrsim bug: PublicKey.from_pem (load_public_key) given an encrypted traditional PEM "
-    "private key prompts 'Enter PEM pass phrase:' on the terminal and blocks "
-    "(core PublicKey::from_pem uses OpenSSL's default passphrase callback)",
-)
 def test_load_public_key_never_prompts_on_a_terminal(kat: Any) -> None:
     files = [str(kat.path(f)) for f in ENCRYPTED_VECTOR_FILES]
     exited, output = _run_on_a_terminal(_LOAD_EACH, "load_public_key", *files, timeout=8)
@@ -1188,27 +1168,15 @@ def test_mutated_keys_raise_only_key_errors(keys: Keyring) -> None:
     assert outcomes[False] > 0
 
 
-# ----- Known xrsim bugs (strict xfail: each turns into a failure once fixed; drop the mark) -----
+# ----- Regressions: bugs found by these tests and fixed -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BackendError,
-    reason="xrsim bug: RSA-512 with SHA-384/512 (DigestInfo too long for the modulus) raises "
-    "BackendError instead of InvalidInput",
-)
 @pytest.mark.parametrize("hash_name", ["sha384", "sha512"])
 def test_rsa512_with_a_long_hash_is_invalid_input(keys: Keyring, hash_name: str) -> None:
     with pytest.raises(InvalidInput):
         keys["rsa512"].sign(b"m", hash_name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="xrsim bug: negative or > 32-bit sizes and counts raise OverflowError (from the "
-    "u32/usize argument conversion) instead of an xrsim error",
-)
 @pytest.mark.parametrize(
     "call",
     [
@@ -1224,11 +1192,6 @@ def test_out_of_range_integers_are_xrsim_errors(call: Callable[[], object]) -> N
         call()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xrsim bug: PrivateKey.from_der and PublicKey.from_der accept DER followed by "
-    "trailing bytes (pyca/cryptography refuses it)",
-)
 @pytest.mark.parametrize("spec", ["p256", "ed25519"])
 def test_der_with_trailing_bytes_is_invalid_key(keys: Keyring, spec: str) -> None:
     key = keys[spec]
@@ -1240,11 +1203,6 @@ def test_der_with_trailing_bytes_is_invalid_key(keys: Keyring, spec: str) -> Non
             loader(data + b"\x00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="xrsim bug: an inconsistent RSA private key (vector rsa-bad-1025-q-is-2.pem) loads; "
-    "signing with it then raises BackendError and to_cryptography a bare ValueError",
-)
 def test_inconsistent_rsa_key_is_invalid_key(kat: Any) -> None:
     data = kat.read_bytes("asymmetric/PEM_Serialization/rsa-bad-1025-q-is-2.pem")
     with pytest.raises(ValueError, match="Invalid private key"):
