@@ -71,7 +71,7 @@ pytest:
 test: debs build cargo-test lint pytest
 
 bench: dev
-	$(BIN)/pytest benches --benchmark-only --benchmark-sort=name \
+	$(BIN)/pytest benches --benchmark-sort=name \
 	  --benchmark-columns=median,ops,rounds -p no:cacheprovider
 
 bench-core:

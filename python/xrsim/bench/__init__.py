@@ -9,10 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from xrsim.bench.runner import OPENSSL, Measurement, Report, measure, openssl_speed
+from xrsim.bench.runner import (
+    OPENSSL,
+    Measurement,
+    Report,
+    measure,
+    measure_interleaved,
+    openssl_speed,
+)
 from xrsim.bench.workloads import Workload, workloads
 
-__all__ = ["OPENSSL", "Measurement", "Report", "Workload", "run", "workloads"]
+__all__ = [
+    "OPENSSL",
+    "Measurement",
+    "Report",
+    "Workload",
+    "measure",
+    "measure_interleaved",
+    "openssl_speed",
+    "run",
+    "workloads",
+]
 
 
 def run(
@@ -22,23 +39,26 @@ def run(
     with_openssl: bool = True,
     on_step: Callable[[str], None] | None = None,
 ) -> Report:
-    """Measure every contender of every workload (and ``openssl speed`` where it applies).
+    """Measure the contenders of every workload in alternating rounds (and ``openssl speed``
+    where it applies).
 
     ``on_step`` is called with a description after each step (the progress bar advances on it).
     """
     report = Report(list(selected))
     speed_cache: dict[tuple[str, ...], float | None] = {}
     for w in selected:
-        for c in w.contenders:
-            job = c.setup()
-            try:
-                report.add(
-                    w.id, c.name, measure(job, w.items, min_time=min_time, min_rounds=w.min_rounds)
-                )
-            finally:
+        jobs = {}
+        try:
+            for c in w.contenders:
+                jobs[c.name] = c.setup()
+            results = measure_interleaved(jobs, w.items, min_time=min_time, min_rounds=w.min_rounds)
+        finally:
+            for job in jobs.values():
                 job.close()
-            if on_step:
-                on_step(f"{w.id}: {c.name}")
+        for name, m in results.items():
+            report.add(w.id, name, m)
+        if on_step:
+            on_step(f"{w.id}: {', '.join(results)}")
         if with_openssl and w.openssl is not None:
             if w.openssl not in speed_cache:
                 speed_cache[w.openssl] = openssl_speed(w.openssl, seconds=max(1, round(min_time)))
@@ -52,6 +72,4 @@ def run(
 
 def steps(selected: Sequence[Workload], *, with_openssl: bool = True) -> int:
     """How many times :func:`run` calls ``on_step`` (the progress bar's total)."""
-    return sum(
-        len(w.contenders) + (1 if with_openssl and w.openssl is not None else 0) for w in selected
-    )
+    return sum(1 + (1 if with_openssl and w.openssl is not None else 0) for w in selected)

@@ -21,7 +21,15 @@ from rich.table import Table
 
 from xrsim.bench.workloads import Prepared, Workload
 
-__all__ = ["OPENSSL", "Measurement", "Report", "measure", "openssl_speed", "openssl_version"]
+__all__ = [
+    "OPENSSL",
+    "Measurement",
+    "Report",
+    "measure",
+    "measure_interleaved",
+    "openssl_speed",
+    "openssl_version",
+]
 
 #: Name of the contender that ``openssl speed`` results are filed under.
 OPENSSL = "openssl speed"
@@ -29,25 +37,56 @@ OPENSSL = "openssl speed"
 
 @dataclass(frozen=True)
 class Measurement:
-    """Rate of one contender on one workload."""
+    """Rate of one contender on one workload.
+
+    With the ``best`` estimator ``rate`` is ``items`` over the shortest round: on a shared
+    machine noise only ever slows a round down, so the best round is the stablest estimate of
+    what steady code can do. With ``mean`` it is all items over all rounds' time, for work of
+    random duration (key generation). The median round is kept for reference."""
 
     rate: float
     median_s: float | None = None
     rounds: int = 0
+    best_s: float | None = None
+
+    @classmethod
+    def from_rounds(cls, items: int, times: list[float], estimator: str = "best") -> Measurement:
+        best = min(times)
+        per_round = best if estimator == "best" else statistics.fmean(times)
+        return cls(items / per_round, statistics.median(times), len(times), best)
 
 
 def measure(job: Prepared, items: int, *, min_time: float, min_rounds: int = 3) -> Measurement:
     """Run ``job`` once to warm up, then in rounds until ``min_time`` seconds and
-    ``min_rounds`` rounds have passed; the rate is ``items`` over the median round."""
-    job.run()
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < min_rounds or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
+    ``min_rounds`` rounds have passed."""
+    return measure_interleaved({"job": job}, items, min_time=min_time, min_rounds=min_rounds)["job"]
+
+
+def measure_interleaved(
+    jobs: dict[str, Prepared],
+    items: int,
+    *,
+    min_time: float,
+    min_rounds: int = 3,
+    estimator: str = "best",
+) -> dict[str, Measurement]:
+    """Time several contenders of one workload in alternating rounds (A, B, C, A, B, C, ...),
+    so that a slow spell of a shared machine falls on all of them alike. Each job runs once to
+    warm up, then rounds go on until every job has ``min_rounds`` rounds and the whole took
+    ``min_time`` seconds per job."""
+    for job in jobs.values():
         job.run()
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
-    return Measurement(items / median, median, len(times))
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    start = time.perf_counter()
+    budget = min_time * len(jobs)
+    rounds = 0
+    while rounds < min_rounds or time.perf_counter() - start < budget:
+        for name, job in jobs.items():
+            t0 = time.perf_counter()
+            job.run()
+            times[name].append(time.perf_counter() - t0)
+        rounds += 1
+    return {name: Measurement.from_rounds(items, ts, estimator) for name, ts in times.items()}
 
 
 def openssl_version() -> str | None:
@@ -147,6 +186,7 @@ class Report:
                     "results": {
                         name: {
                             "rate": m.rate * w.scale,
+                            "best_round_s": m.best_s,
                             "median_round_s": m.median_s,
                             "rounds": m.rounds,
                         }

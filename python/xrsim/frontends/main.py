@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _bench(args: argparse.Namespace) -> int:
     console = Console(stderr=args.json)
+    if not console.is_terminal:
+        console.width = 110  # a file or a pipe: do not wrap the table at 80 columns
     all_w = bench.workloads(sha_bytes=args.sha_bytes)
     if args.list:
         for w in all_w:

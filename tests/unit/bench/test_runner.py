@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from xrsim.bench import OPENSSL, Measurement, Report, run, workloads
-from xrsim.bench.runner import measure, openssl_speed
+from xrsim.bench.runner import measure, measure_interleaved, openssl_speed
 from xrsim.bench.workloads import Prepared
 
 SMALL = workloads(sha_bytes=1 << 16)
@@ -25,8 +25,19 @@ def test_measure_runs_at_least_min_rounds_and_counts_items() -> None:
     # one warm-up call plus at least five timed rounds
     assert len(calls) == m.rounds + 1
     assert m.rounds >= 5
+    assert m.best_s is not None
     assert m.median_s is not None
-    assert m.rate == pytest.approx(10 / m.median_s)
+    assert m.best_s <= m.median_s
+    assert m.rate == pytest.approx(10 / m.best_s)
+
+
+def test_interleaved_rounds_alternate() -> None:
+    order: list[str] = []
+    jobs = {n: Prepared(lambda n=n: order.append(n)) for n in ("a", "b", "c")}
+    out = measure_interleaved(jobs, 1, min_time=0.0, min_rounds=4)
+    assert order[:3] == ["a", "b", "c"]  # warm-up
+    assert order[3:] == ["a", "b", "c"] * out["a"].rounds
+    assert {m.rounds for m in out.values()} == {out["a"].rounds}
 
 
 def test_report_ratios_and_targets() -> None:
