@@ -14,18 +14,43 @@ Hierarchy::
     |   +-- BackendError                              the crypto library failed (RNG, memory)
     +-- InvalidInput               (also ValueError)  arguments that do not fit together
     +-- FileAccessError            (also OSError)     a file that cannot be read or written
+    +-- FilesystemError                               a node filesystem operation refused or failed
+    |   +-- InvalidPath            (also ValueError)  empty path, NUL byte, unknown device
+    |   |   +-- PathEscapes                           a path that leaves the node root or its trees
+    |   +-- PathNotFound                              no such file, directory or device
+    |   +-- PathExists                                the path is already taken
+    |   +-- PathIsDirectory                           a directory where a file was expected
+    |   +-- PathNotDirectory                          a file where a directory was expected
+    |   +-- DirectoryNotEmpty                         removing a directory that holds entries
+    +-- ChassisError                                  a chassis operation that cannot be done
+        +-- UnknownNode            (also LookupError) a node name the chassis does not have
+        +-- RedundancyError                           switchover without a standby route processor
 """
 
 from __future__ import annotations
 
 __all__ = [
     "BackendError",
+    "ChassisError",
+    "CliError",
+    "CommandError",
     "CryptoError",
+    "DirectoryNotEmpty",
     "FileAccessError",
+    "FilesystemError",
     "InvalidInput",
     "InvalidKey",
+    "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
+    "PathEscapes",
+    "PathExists",
+    "PathIsDirectory",
+    "PathNotDirectory",
+    "PathNotFound",
+    "RedundancyError",
+    "UnansweredPrompt",
+    "UnknownNode",
     "UnsupportedAlgorithm",
     "XrsimError",
 ]
@@ -65,3 +90,72 @@ class InvalidInput(XrsimError, ValueError):
 
 class FileAccessError(XrsimError, OSError):
     """A file that cannot be read or written; ``errno`` and ``filename`` are set when known."""
+
+
+class FilesystemError(XrsimError):
+    """A node filesystem operation that was refused or failed; ``path`` is the path as given."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class InvalidPath(FilesystemError, ValueError):
+    """Path text that cannot name a file: empty, a NUL byte, an unknown device."""
+
+
+class PathEscapes(InvalidPath):
+    """A path that leaves the node root or its allowed trees (``..``, a symlink, ``/etc``)."""
+
+
+class PathNotFound(FilesystemError):
+    """No such file, directory or device."""
+
+
+class PathExists(FilesystemError):
+    """The path is already taken (``mkdir`` of an existing name)."""
+
+
+class PathIsDirectory(FilesystemError):
+    """A directory where a file was expected."""
+
+
+class PathNotDirectory(FilesystemError):
+    """A file where a directory was expected."""
+
+
+class DirectoryNotEmpty(FilesystemError):
+    """Removing a directory that still holds entries, without asking for recursion."""
+
+
+class ChassisError(XrsimError):
+    """A chassis operation that cannot be done."""
+
+
+class UnknownNode(ChassisError, LookupError):
+    """A node name (location such as ``0/RP1/CPU0``) that the chassis does not have."""
+
+
+class RedundancyError(ChassisError):
+    """A redundancy operation without a standby route processor (single-RP platforms)."""
+
+
+class CliError(XrsimError):
+    """A CLI interaction through the Python API that did not go through; ``output`` is what
+    the router printed (with its IOS XR error message)."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base}\n{self.output.rstrip()}" if self.output.strip() else base
+
+
+class CommandError(CliError, ValueError):
+    """A command or configuration line the router refused (invalid input, failed commit)."""
+
+
+class UnansweredPrompt(CliError):
+    """A command asked a question that ``answers`` did not answer; the command was cancelled."""

@@ -1,5 +1,6 @@
 """The ``xrsim`` command: argument parsing and the subcommands.
 
+- ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
 - ``xrsim bench``: signing, key generation and hashing throughput against pyca/cryptography,
   hashlib and ``openssl speed``, as a ratio table or ``--json``.
 """
@@ -10,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -47,6 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xrsim {xrsim.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    c = sub.add_parser(
+        "console",
+        help="boot a simulated router and attach its console",
+        description=(
+            "Boot a simulated IOS XR router and attach its console. The router's state "
+            "(configuration, keys, node filesystems) lives in --state and survives restarts."
+        ),
+    )
+    c.add_argument(
+        "--platform",
+        default=None,
+        metavar="PID",
+        help="platform PID (default: NCS-55A1-24H, or the one already in --state)",
+    )
+    c.add_argument(
+        "--state",
+        default=".xrsim",
+        metavar="DIR",
+        help="state directory (default: ./.xrsim)",
+    )
+    c.add_argument("--hostname", default=None, help="hostname of a new router (default: router)")
+    c.add_argument("--release", default=None, metavar="X.Y.Z", help="IOS XR release to simulate")
+    c.add_argument("--list-platforms", action="store_true", help="list the platforms and exit")
+    c.set_defaults(func=_console)
+
     b = sub.add_parser(
         "bench",
         help="measure signing, key generation and hashing throughput",
@@ -82,6 +109,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
     b.set_defaults(func=_bench)
     return parser
+
+
+def _console(args: argparse.Namespace) -> int:
+    from xrsim import platforms
+    from xrsim.errors import XrsimError
+    from xrsim.frontends.console import run_console
+    from xrsim.router import Router
+
+    if args.list_platforms:
+        for pid, p in sorted(platforms.catalog().items()):
+            print(f"{pid:16} {p.description}")
+        return 0
+    state = Path(args.state)
+    try:
+        router = Router.boot(args.platform, state, args.hostname, release_version=args.release)
+    except XrsimError as e:
+        print(f"xrsim console: {e}", file=sys.stderr)
+        return 2
+    try:
+        run_console(router, history_file=state / "console_history")
+    finally:
+        router.shutdown()
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

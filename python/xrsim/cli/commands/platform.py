@@ -1,0 +1,158 @@
+"""The chassis: ``show version``, ``show platform``, ``show inventory``, ``show license udi``,
+``reload [location NODE|all]``, ``redundancy switchover``, ``show redundancy`` and
+``show reboot history [location NODE]``."""
+
+from __future__ import annotations
+
+from xrsim.cli.context import Ctx, Interaction, Prompt
+from xrsim.cli.registry import Registry
+from xrsim.clock import xr_time, xr_uptime
+from xrsim.errors import XrsimError
+
+__all__ = ["register"]
+
+#: Build information per release, as ``show version`` prints it (simulated images).
+BUILD_INFO = {
+    "Built By": "xrsim",
+    "Built On": "Thu Feb 25 19:32:05 UTC 2021",
+    "Built Host": "xrsim-build",
+    "Workspace": "/xrsim/ws",
+}
+
+
+def _confirm(answer: str) -> bool:
+    a = answer.strip().lower()
+    return a == "" or "yes".startswith(a) or a == "confirm"
+
+
+def register(reg: Registry) -> None:
+    reg.describe_words(
+        {
+            "version": "System hardware and software status",
+            "platform": "Show platform information",
+            "inventory": "Show the physical inventory",
+            "license": "Show license information",
+            "udi": "Show the Unique Device Identifier",
+            "reload": "Halt and perform a cold restart",
+            "location": "Specify a node",
+            "all": "All nodes",
+            "redundancy": "Show redundancy information",
+            "switchover": "Switch over to the standby route processor",
+            "reboot": "Show reboot information",
+            "history": "Reboot history",
+        }
+    )
+    read_sys = (("read", "sysmgr"), ("read", "system"))
+
+    @reg.command("exec", "show version", tasks=(("read", "basic-services"),))
+    def show_version(ctx: Ctx) -> None:
+        ch = ctx.device.chassis
+        rel = str(ch.release)
+        ctx.line(f"Cisco IOS XR Software, Version {rel}")
+        ctx.line("Copyright (c) 2013-2021 by Cisco Systems, Inc.")
+        ctx.line("")
+        ctx.line("Build Information:")
+        for k, v in BUILD_INFO.items():
+            ctx.line(f" {k:<13}: {v}")
+        ctx.line(f" {'Version':<13}: {rel}")
+        ctx.line(f" {'Location':<13}: /opt/cisco/XR/packages/")
+        ctx.line(f" {'Label':<13}: {rel}")
+        ctx.line("")
+        ctx.line(f"cisco {ch.platform.version_model} () processor")
+        ctx.line(f"System uptime is {xr_uptime(ch.uptime())}")
+        ctx.line("")
+
+    @reg.command("exec", "show platform", tasks=read_sys)
+    def show_platform(ctx: Ctx) -> None:
+        ctx.line(f"{'Node':<18}{'Type':<27}{'State':<18}Config state")
+        ctx.line("-" * 80)
+        for node in ctx.device.chassis.nodes:
+            row = f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}"
+            ctx.line(row.rstrip())
+
+    @reg.command("exec", "show inventory", tasks=read_sys)
+    def show_inventory(ctx: Ctx) -> None:
+        for item in ctx.device.chassis.inventory():
+            ctx.line(f'NAME: "{item.name}", DESCR: "{item.descr}"')
+            ctx.line(f"PID: {item.pid:<18}, VID: {item.vid}, SN: {item.sn}")
+            ctx.line("")
+
+    @reg.command("exec", "show license udi", tasks=(("read", "sysmgr"),))
+    def show_license_udi(ctx: Ctx) -> None:
+        ctx.line("")
+        ctx.line(str(ctx.device.chassis.udi()))
+        ctx.line("")
+
+    def _reload(ctx: Ctx, node: str | None) -> Interaction:
+        ch = ctx.device.chassis
+        if node is not None and node != "all":
+            try:
+                ch.node(node)
+            except XrsimError as e:
+                ctx.line(f"% {e}")
+                return
+        answer = yield Prompt("Proceed with reload? [confirm]")
+        if not _confirm(answer):
+            return
+        try:
+            ch.reload(None if node in (None, "all") else node)
+        except XrsimError as e:
+            ctx.line(f"% {e}")
+            return
+        where = "all nodes" if node in (None, "all") else f"node {node}"
+        ctx.line(f"Reloading {where}.")
+
+    @reg.command("exec", "reload", tasks=(("execute", "root-lr"),))
+    def reload_all(ctx: Ctx) -> Interaction:
+        yield from _reload(ctx, None)
+
+    @reg.command("exec", "reload location <node:WORD>", tasks=(("execute", "root-lr"),))
+    def reload_location(ctx: Ctx) -> Interaction:
+        yield from _reload(ctx, str(ctx.args["node"]))
+
+    @reg.command("exec", "redundancy switchover", tasks=(("execute", "root-lr"),))
+    def switchover(ctx: Ctx) -> Interaction:
+        ch = ctx.device.chassis
+        standby = ch.standby_rp
+        if standby is None:
+            ctx.line("Switchover disallowed: Standby node is not present.")
+            return
+        answer = yield Prompt(
+            f"Proceed with switchover {ch.active_rp.name} -> {standby.name}? [confirm]"
+        )
+        if not _confirm(answer):
+            return
+        try:
+            ch.switchover()
+        except XrsimError as e:
+            ctx.line(f"% {e}")
+            return
+        ctx.line("Initiating switch-over.")
+
+    @reg.command("exec", "show redundancy", tasks=read_sys)
+    def show_redundancy(ctx: Ctx) -> None:
+        ch = ctx.device.chassis
+        active = ch.active_rp
+        ctx.line(f"Redundancy information for node {active.name}:")
+        ctx.line("=" * 42)
+        ctx.line(f"Node {active.name} is in ACTIVE role")
+        if ch.standby_rp is None:
+            ctx.line("Node Redundancy Partner is not present")
+        else:
+            ctx.line(f"Partner node ({ch.standby_rp.name}) is in STANDBY role")
+            ctx.line(f"Standby node in {ch.standby_rp.name} is ready")
+        ctx.line("")
+        ctx.line(f"Reload and boot info for {active.name}: uptime {xr_uptime(ch.uptime())}")
+
+    @reg.command("exec", "show reboot history [ location <node:WORD> ]", tasks=read_sys)
+    def show_reboot_history(ctx: Ctx) -> None:
+        ch = ctx.device.chassis
+        node = str(ctx.args.get("node", ch.active_rp.name))
+        try:
+            records = ch.reboot_history(node)
+        except XrsimError as e:
+            ctx.line(f"% {e}")
+            return
+        ctx.line(f"{'No':<4}{'Time':<30}Reason")
+        for i, r in enumerate(records, 1):
+            ctx.line(f"{i:<4}{xr_time(r.time):<30}{r.reason}")

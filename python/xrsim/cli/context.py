@@ -1,0 +1,110 @@
+"""What a command handler sees: ``Ctx`` (the session, the parsed match, the output), ``Prompt``
+(a question a handler yields to get an answer from the same session), the ``Device`` protocol
+(what a router offers to commands), and the generic handler of configuration items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from xrsim.config.tree import PathItem
+
+if TYPE_CHECKING:
+    from xrsim.chassis import Chassis
+    from xrsim.cli.parser import Match
+    from xrsim.cli.session import CliSession
+    from xrsim.clock import SimClock
+    from xrsim.config.datastore import Datastore
+
+__all__ = ["Ctx", "Device", "Interaction", "Prompt", "config_handler"]
+
+
+class Device(Protocol):
+    """What commands may use of a router."""
+
+    @property
+    def chassis(self) -> Chassis: ...
+
+    @property
+    def datastore(self) -> Datastore: ...
+
+    @property
+    def clock(self) -> SimClock: ...
+
+    def hostname(self) -> str: ...
+
+    def domain_name(self) -> str | None: ...
+
+    def prompt_base(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question to the user. ``hidden``: do not echo the answer (passwords)."""
+
+    text: str
+    hidden: bool = False
+
+
+#: What an interactive handler is: a generator that yields questions and receives answers.
+Interaction = Generator["Prompt", str, None]
+
+
+@dataclass
+class Ctx:
+    """One command's execution."""
+
+    session: CliSession
+    match: Match
+    out: list[str] = field(default_factory=list)
+
+    @property
+    def device(self) -> Device:
+        return self.session.device
+
+    @property
+    def args(self) -> dict[str, str | int]:
+        return self.match.args
+
+    def has(self, keyword: str) -> bool:
+        return keyword in self.match.keywords
+
+    def write(self, text: str) -> None:
+        self.out.append(text)
+
+    def line(self, text: str = "") -> None:
+        self.out.append(text + "\n")
+
+
+def config_handler(
+    check: Callable[[Ctx], str | None] | None,
+) -> Callable[[Ctx], Interaction | None]:
+    """The handler of a configuration item: edit the session's candidate (and enter the
+    item's submode). ``check`` may refuse the line with an error message."""
+
+    def handle(ctx: Ctx) -> None:
+        if check is not None:
+            err = check(ctx)
+            if err:
+                ctx.line(err)
+                return
+        session = ctx.session
+        candidate = session.candidate
+        if candidate is None:  # pragma: no cover - config modes always have one
+            raise RuntimeError("configuration command outside a configuration session")
+        cmd = ctx.match.command
+        words = ctx.match.words
+        if cmd.negate:
+            body = words[1:]
+            key = " ".join(body[: cmd.key_words] if cmd.key_words else body)
+            candidate.delete((*session.config_path, PathItem(key, key, cmd.order)))
+            return
+        text = " ".join(words)
+        key = " ".join(words[: cmd.key_words]) if cmd.key_words else text
+        path = (*session.config_path, PathItem(key, text, cmd.order))
+        candidate.set(path)
+        if cmd.submode is not None:
+            session.enter_submode(cmd.submode, path)
+
+    return handle

@@ -1,0 +1,322 @@
+"""One CLI session: the same object behind the console, an SSH shell and the Python API.
+
+``CliSession.handle_line(line)`` takes one line as a user typed it and returns the text the
+router prints in answer (without the echo and without the next prompt); ``prompt`` is what to
+print next: the mode prompt (``RP/0/RP0/CPU0:router(config)#``) or, while a command waits for
+an answer, its question (``How many bits in the modulus [2048]: ``; ``hidden`` says whether to
+echo the answer). The session keeps the mode, the submode path, the candidate configuration,
+``terminal length``/``width`` and the pending interactive command (a generator that yields
+``Prompt`` s). Errors are printed as IOS XR prints them, with the ``^`` under the bad token;
+nothing a user types raises out of ``handle_line``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from dataclasses import dataclass
+from types import GeneratorType
+from typing import TYPE_CHECKING
+
+from xrsim.cli.context import Ctx, Device, Interaction, Prompt
+from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
+from xrsim.clock import xr_timestamp
+from xrsim.config.tree import PathItem
+from xrsim.errors import XrsimError
+
+if TYPE_CHECKING:
+    from xrsim.cli.registry import Registry
+    from xrsim.config.datastore import Candidate
+
+__all__ = ["INVALID", "CliSession", "Pipe", "error_text"]
+
+INVALID = "% Invalid input detected at '^' marker."
+_log = logging.getLogger("xrsim.cli")
+_ids = itertools.count(1)
+
+
+def error_text(err: ParseError, column_offset: int) -> str:
+    """The IOS XR error for a parse failure; ``column_offset`` is the prompt's length."""
+    if err.kind == "incomplete":
+        return "% Incomplete command.\n"
+    if err.kind == "ambiguous":
+        return f'% Ambiguous command:  "{err.line.strip()}"\n'
+    return " " * (column_offset + err.pos) + "^\n" + INVALID + "\n"
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """An output modifier after ``|``: include, exclude, begin, file, count."""
+
+    kind: str
+    arg: str
+
+    def apply(self, text: str, session: CliSession) -> str:
+        lines = text.splitlines(keepends=True)
+        if self.kind == "file":
+            session.device.chassis.fs().write_atomic(self.arg, text.encode())
+            return ""
+        if self.kind == "count":
+            return f"Number of lines which match regexp = {len(lines)}\n"
+        rx = re.compile(self.arg)
+        if self.kind == "include":
+            return "".join(ln for ln in lines if rx.search(ln))
+        if self.kind == "exclude":
+            return "".join(ln for ln in lines if not rx.search(ln))
+        for i, ln in enumerate(lines):  # begin
+            if rx.search(ln):
+                return "".join(lines[i:])
+        return ""
+
+
+_PIPES = ("include", "exclude", "begin", "file", "count")
+
+
+def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
+    """Parse ``| include X`` segments; raise ParseError with the column of a bad one."""
+    out = []
+    for text, col in segments:
+        toks = tokenize(text)
+        if not toks:
+            raise ParseError("incomplete", col, text)
+        word = toks[0].text.lower()
+        kinds = [k for k in _PIPES if k.startswith(word)]
+        if len(kinds) != 1:
+            raise ParseError("invalid", col + toks[0].start, text)
+        kind = kinds[0]
+        arg = text[toks[1].start :].strip() if len(toks) > 1 else ""
+        if kind != "count" and not arg:
+            raise ParseError("incomplete", col + len(text), text)
+        if kind in ("include", "exclude", "begin"):
+            try:
+                re.compile(arg)
+            except re.error:
+                raise ParseError("invalid", col + toks[1].start, text) from None
+        out.append(Pipe(kind, arg))
+    return out
+
+
+def _split_pipes(line: str) -> tuple[str, list[tuple[str, int]]]:
+    parts = line.split("|")
+    head = parts[0]
+    segments = []
+    col = len(head) + 1
+    for part in parts[1:]:
+        segments.append((part, col))
+        col += len(part) + 1
+    return head, segments
+
+
+@dataclass
+class _Pending:
+    gen: Interaction
+    ctx: Ctx
+    pipes: list[Pipe]
+    prompt: Prompt
+
+
+class CliSession:
+    """A user's CLI session on a router."""
+
+    def __init__(
+        self,
+        device: Device,
+        registry: Registry,
+        *,
+        user: str = "admin",
+        line: str = "con0_RP0_CPU0",
+        client: str = "CLI",
+    ) -> None:
+        self.id = next(_ids)
+        self.device = device
+        self.registry = registry
+        self.user = user
+        self.line_name = line
+        self.client = client
+        self.mode = "exec"
+        self.config_path: tuple[PathItem, ...] = ()
+        self._stack: list[tuple[str, tuple[PathItem, ...]]] = []
+        self.candidate: Candidate | None = None
+        self.exclusive = False
+        self.term_length = 24
+        self.term_width = 80
+        self.closed = False
+        self.partial_input = ""
+        self._pending: _Pending | None = None
+
+    # -- prompt -----------------------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        if self._pending is not None:
+            return self._pending.prompt.text
+        suffix = self.registry.modes[self.mode].prompt
+        return f"{self.device.prompt_base()}{f'({suffix})' if suffix else ''}#"
+
+    @property
+    def hidden(self) -> bool:
+        return self._pending is not None and self._pending.prompt.hidden
+
+    @property
+    def waiting(self) -> bool:
+        """A command waits for an answer."""
+        return self._pending is not None
+
+    # -- modes ------------------------------------------------------------------------------
+
+    def enter_config(self, *, exclusive: bool = False) -> bool:
+        if exclusive and not self.device.datastore.lock_exclusive(self.id):
+            return False
+        self.exclusive = exclusive
+        self.candidate = self.device.datastore.candidate(self.id)
+        self.mode = "config"
+        self.config_path = ()
+        self._stack = []
+        return True
+
+    def enter_submode(self, mode: str, path: tuple[PathItem, ...]) -> None:
+        self._stack.append((self.mode, self.config_path))
+        self.mode = mode
+        self.config_path = path
+
+    def exit_submode(self) -> None:
+        self.mode, self.config_path = self._stack.pop()
+
+    def to_config_root(self) -> None:
+        while self._stack:
+            self.exit_submode()
+
+    def leave_config(self) -> None:
+        if self.exclusive:
+            self.device.datastore.unlock_exclusive(self.id)
+        self.exclusive = False
+        self.candidate = None
+        self.mode = "exec"
+        self.config_path = ()
+        self._stack = []
+
+    def cancel(self) -> None:
+        """Abandon the command that waits for an answer (as Ctrl-C would)."""
+        if self._pending is not None:
+            self._pending.gen.close()
+            self._pending = None
+
+    def close(self) -> None:
+        if self.mode != "exec":
+            self.leave_config()
+        if self._pending is not None:
+            self._pending.gen.close()
+            self._pending = None
+        self.closed = True
+
+    # -- lines ------------------------------------------------------------------------------
+
+    def handle_line(self, line: str) -> str:
+        """Run one line; returns what the router prints (no echo, no prompt)."""
+        try:
+            return self._handle(line.rstrip("\r\n"))
+        except Exception as e:  # a bug must not kill the session: log it, say so briefly
+            _log.exception("internal error on %r", line)
+            self._pending = None
+            return f"% Internal error while processing the command ({type(e).__name__}).\n"
+
+    def _handle(self, line: str) -> str:
+        if self.closed:
+            return ""
+        if self._pending is not None:
+            return self._resume(line)
+        self.partial_input = ""
+        if not line.strip():
+            return ""
+        column = len(self.prompt)
+        if line.rstrip().endswith("?"):
+            return self._help(line.rstrip()[:-1], column)
+        head, segments = _split_pipes(line)
+        try:
+            pipes = _parse_pipes(segments)
+            match, via_do = self._parse(head)
+        except ParseError as e:
+            return error_text(e, column)
+        ctx = Ctx(self, match)
+        stamp = ""
+        if match.command.timestamp or via_do:
+            stamp = xr_timestamp(self.device.clock.now()) + "\n"
+        return stamp + self._run(ctx, pipes)
+
+    def _parse(self, line: str) -> tuple[Match, bool]:
+        toks = tokenize(line)
+        if self.mode != "exec" and toks and toks[0].text.lower() == "do":
+            if len(toks) == 1:
+                raise ParseError("incomplete", len(line), line)
+            offset = toks[1].start
+            try:
+                return parse(self.registry.trees["exec"], line[offset:]), True
+            except ParseError as e:
+                raise ParseError(e.kind, e.pos + offset, line) from None
+        first_error: ParseError | None = None
+        for depth, mode in enumerate(self.registry.lineage(self.mode)):
+            if mode == "exec" and self.mode != "exec":
+                break
+            try:
+                match = parse(self.registry.trees[mode], line)
+            except ParseError as e:
+                if first_error is None:
+                    first_error = e
+                continue
+            for _ in range(depth):  # a parent mode's command leaves the submode(s)
+                self.exit_submode()
+            return match, False
+        assert first_error is not None
+        raise first_error
+
+    def _run(self, ctx: Ctx, pipes: list[Pipe]) -> str:
+        try:
+            result = ctx.match.command.handler(ctx)
+        except XrsimError as e:
+            ctx.line(f"% {e}")
+            result = None
+        if isinstance(result, GeneratorType):
+            return self._advance(result, ctx, pipes, None)
+        return self._finish(ctx, pipes)
+
+    def _advance(self, gen: Interaction, ctx: Ctx, pipes: list[Pipe], answer: str | None) -> str:
+        try:
+            prompt = next(gen) if answer is None else gen.send(answer)
+        except StopIteration:
+            self._pending = None
+            return self._finish(ctx, pipes)
+        except XrsimError as e:
+            self._pending = None
+            ctx.line(f"% {e}")
+            return self._finish(ctx, pipes)
+        self._pending = _Pending(gen, ctx, pipes, prompt)
+        out = "".join(ctx.out)
+        ctx.out.clear()
+        return out
+
+    def _resume(self, answer: str) -> str:
+        pending = self._pending
+        assert pending is not None
+        return self._advance(pending.gen, pending.ctx, pending.pipes, answer)
+
+    def _finish(self, ctx: Ctx, pipes: list[Pipe]) -> str:
+        text = "".join(ctx.out)
+        ctx.out.clear()
+        try:
+            for p in pipes:
+                text = p.apply(text, self)
+        except XrsimError as e:
+            return f"% {e}\n"
+        return text
+
+    def _help(self, line: str, column: int) -> str:
+        self.partial_input = line
+        try:
+            choices = help_at(self.registry, self.mode, line)
+        except ParseError as e:
+            return error_text(e, column)
+        if not choices:
+            return error_text(ParseError("invalid", len(line), line), column)
+        width = max(len(w) for w, _ in choices)
+        return "".join(f"  {w.ljust(width)}  {h}".rstrip() + "\n" for w, h in choices)

@@ -1,0 +1,73 @@
+"""xrsim.config.tree: items by key, rendering, sections, diffs and change sets."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xrsim.config.tree import Change, ConfigTree, PathItem
+
+
+def item(key: str, line: str | None = None, order: int = 0) -> PathItem:
+    return PathItem(key, line or key, order)
+
+
+def test_set_replaces_by_key_and_renders_in_schema_order() -> None:
+    t = ConfigTree()
+    t.apply(Change("set", (item("domain name", "domain name a.com", 2),)))
+    t.apply(Change("set", (item("hostname", "hostname r1", 1),)))
+    t.apply(Change("set", (item("hostname", "hostname r2", 1),)))
+    tp = item("crypto ca trustpoint tp", order=3)
+    t.apply(Change("set", (tp, item("enrollment url", "enrollment url self", 4))))
+    t.apply(Change("set", (tp, item("rsakeypair", "rsakeypair k", 5))))
+    assert t.lines() == [
+        "hostname r2",
+        "domain name a.com",
+        "crypto ca trustpoint tp",
+        " enrollment url self",
+        " rsakeypair k",
+        "!",
+    ]
+    assert t.section(["crypto", "ca"]).lines()[0] == "crypto ca trustpoint tp"
+    t.apply(Change("delete", (tp, item("rsakeypair"))))
+    assert " rsakeypair k" not in t.lines()
+    t.apply(Change("delete", (tp,)))
+    assert t.lines() == ["hostname r2", "domain name a.com"]
+
+
+def test_diff_marks_added_and_removed() -> None:
+    a = ConfigTree()
+    a.apply(Change("set", (item("hostname", "hostname r1"),)))
+    b = a.copy()
+    b.apply(Change("set", (item("hostname", "hostname r2"),)))
+    b.apply(Change("set", (item("x", "x", 1), item("y", "y", 2))))
+    assert a.diff_lines(b) == ["- hostname r1", "+ hostname r2", "+ x", "+  y", "+ !"]
+
+
+def test_data_round_trip() -> None:
+    t = ConfigTree()
+    t.apply(Change("set", (item("a", "a 1", 1), item("b", "b 2", 2))))
+    assert ConfigTree.from_data(t.to_data()) == t
+    c = Change("set", (item("a", "a 1", 1),))
+    assert Change.from_data(c.to_data()) == c
+
+
+_keys = st.sampled_from(["a", "b", "c", "d"])
+_paths = st.lists(st.tuples(_keys, st.sampled_from(["1", "2"])), min_size=1, max_size=3)
+_changes = st.lists(st.tuples(st.sampled_from(["set", "delete"]), _paths), max_size=12)
+
+
+def _tree(ops: list) -> ConfigTree:
+    t = ConfigTree()
+    for op, path in ops:
+        t.apply(Change(op, tuple(PathItem(k, f"{k} {v}", ord(k)) for k, v in path)))
+    return t
+
+
+@settings(max_examples=200, deadline=None)
+@given(_changes, _changes)
+def test_changes_to_turns_one_tree_into_the_other(ops_a: list, ops_b: list) -> None:
+    a, b = _tree(ops_a), _tree(ops_b)
+    moved = a.copy()
+    moved.apply_all(a.changes_to(b))
+    assert moved == b
