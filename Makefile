@@ -1,7 +1,8 @@
 # xrsim: the two commands a fresh machine needs are `make run` and `make test`.
 #
 #   make dev     virtual environment + pinned Python dependencies + the Rust extension (release)
-#   make run     build, then start xrsim (the router console arrives with the chassis issue)
+#   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
+#                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
 #   make test    everything CI runs: Debian packages (as root), build, cargo test, lint, pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
@@ -49,10 +50,7 @@ build: $(DEPS_STAMP)
 dev: debs build
 
 run: build
-	@echo "xrsim $$($(BIN)/python -c 'import xrsim; print(xrsim.__version__)') is built."
-	@echo "The router console ('xrsim console') arrives with the chassis and CLI issue;"
-	@echo "until then xrsim offers its benchmark: try '$(BIN)/xrsim bench --help'."
-	$(BIN)/xrsim --help
+	$(BIN)/xrsim console --state $(CURDIR)/.xrsim $(if $(XRSIM_PLATFORM),--platform $(XRSIM_PLATFORM))
 
 cargo-test:
 	cargo test $(CARGO_FLAGS) -p xrsim-core
