@@ -263,17 +263,19 @@ class Chassis:
         vendor: Path | None,
     ) -> Chassis:
         path = directory / STATE_FILE
+        pid = str(data.get("platform", ""))
+        if wanted is not None and wanted.pid.upper() != pid.upper():
+            raise InvalidInput(
+                f"{directory} holds a {pid} chassis, not {wanted.pid}; use another state directory"
+            )
         try:
-            pid = str(data["platform"])
-            if wanted is not None and wanted.pid.upper() != pid.upper():
-                raise InvalidInput(
-                    f"{directory} holds a {pid} chassis, not {wanted.pid}; use another state "
-                    "directory"
-                )
             platform = wanted if wanted is not None else platforms.load(pid)
             active = str(data["active_rp"])
             if active not in {n.name for n in platform.rps}:
-                raise InvalidInput(f"{path}: active RP {active!r} is not a route processor")
+                raise InvalidInput(f"active RP {active!r} is not a route processor")
+            serial = str(data["serial"])
+            if not _SERIAL.fullmatch(serial):
+                raise InvalidInput(f"invalid serial number {serial!r}")
             reboots = {
                 str(node): [RebootRecord(_time(r["time"]), str(r["reason"])) for r in records]
                 for node, records in dict(data.get("reboots", {})).items()
@@ -288,7 +290,7 @@ class Chassis:
                 state_dir=directory,
                 platform=platform,
                 release=Release.parse(str(data["release"])),
-                serial=str(data["serial"]),
+                serial=serial,
                 clock=clock,
                 vendor_dir=vendor,
                 created=_time(data["created"]),
@@ -296,9 +298,9 @@ class Chassis:
                 reboots=reboots,
                 switchovers=switchovers,
             )
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path}: {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            if isinstance(exc, InvalidInput):
-                raise
             raise InvalidInput(f"{path}: damaged chassis file ({exc!r})") from None
 
     def _save(self) -> None:

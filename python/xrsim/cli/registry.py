@@ -13,7 +13,8 @@ Syntax language::
 
 - a lower-case word is a keyword, matched by unique prefix (``conf t``);
 - ``<name:TYPE>`` is a parameter: ``WORD`` (one token), ``LINE`` (the rest of the line, last),
-  ``LO-HI`` (an integer in that range); ``<name>`` alone is a ``WORD``;
+  ``LO-HI`` (an integer in that range), or a named type of ``TYPES`` (``HOSTNAME``...);
+  ``<name>`` alone is a ``WORD``;
 - ``[ ... ]`` is optional, ``{ a | b }`` picks one alternative.
 """
 
@@ -57,21 +58,33 @@ class Keyword:
     word: str
 
 
+#: Named parameter types: a token must match the pattern (``<name:HOSTNAME>``).
+TYPES: dict[str, str] = {
+    "HOSTNAME": r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})",
+    "DOMAIN": r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})",
+}
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: Literal["WORD", "LINE", "INT"]
+    kind: Literal["WORD", "LINE", "INT", "TYPED"]
     lo: int = 0
     hi: int = 0
+    type_name: str = ""
 
     def accepts(self, token: str) -> bool:
         if self.kind == "INT":
             return token.isdigit() and self.lo <= int(token) <= self.hi
+        if self.kind == "TYPED":
+            return re.fullmatch(TYPES[self.type_name], token) is not None
         return True
 
     def describe(self) -> str:
         if self.kind == "INT":
             return f"<{self.lo}-{self.hi}>"
+        if self.kind == "TYPED":
+            return "WORD"
         return self.kind
 
 
@@ -126,6 +139,8 @@ def _parse_param(text: str) -> Param:
     kind = kind or "WORD"
     if kind in ("WORD", "LINE"):
         return Param(name, kind)  # type: ignore[arg-type]
+    if kind in TYPES:
+        return Param(name, "TYPED", type_name=kind)
     m = re.fullmatch(r"(\d+)-(\d+)", kind)
     if not m:
         raise ValueError(f"bad parameter type in {text!r}")

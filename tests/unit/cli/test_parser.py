@@ -66,6 +66,15 @@ def test_errors(line: str, kind: str, pos: int) -> None:
     assert (e.value.kind, e.value.pos) == (kind, pos)
 
 
+def test_typed_parameters() -> None:
+    assert parse(CONFIG, "hostname r1-pe").args == {"name": "r1-pe"}
+    with pytest.raises(ParseError) as e:
+        parse(CONFIG, "hostname bad/name")
+    assert (e.value.kind, e.value.pos) == ("invalid", 9)
+    with pytest.raises(ParseError):
+        parse(CONFIG, "domain name -lead.com")
+
+
 def test_help_lists_next_words_and_cr() -> None:
     words = [w for w, _ in help_at(REG, "exec", "terminal ")]
     assert words == ["length", "width"]

@@ -159,6 +159,7 @@ def register(reg: Registry) -> None:
 
     # -- exec ---------------------------------------------------------------------------------
 
+    @reg.config_global("show running-config [ <section:LINE> ]", timestamp=True)
     @reg.command("exec", "show running-config [ <section:LINE> ]")
     def show_running(ctx: Ctx) -> None:
         ds = ctx.device.datastore
@@ -235,8 +236,8 @@ def register(reg: Registry) -> None:
 
     # -- configuration items -----------------------------------------------------------------
 
-    reg.config_item("config", "hostname <name:WORD>", key_words=1)
-    reg.config_item("config", "domain name <name:WORD>", key_words=2)
+    reg.config_item("config", "hostname <name:HOSTNAME>", key_words=1)
+    reg.config_item("config", "domain name <name:DOMAIN>", key_words=2)
 
     # Terminal lines (the SSH issue gives exec-timeout and session-timeout their effect).
     reg.add_mode("config-line", "config", "config-line")
