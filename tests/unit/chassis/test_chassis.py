@@ -387,9 +387,7 @@ def test_write_state_replicates_to_every_rp(asr: Chassis) -> None:
     asr.switchover()
     assert asr.read_state("pki/keys/the_default.key") == b"KEY"
     asr.write_state("config/running.cfg", b"hostname r2\n")
-    assert asr.fs("0/RSP0/CPU0").read("/misc/config/xrsim/config/running.cfg") == (
-        b"hostname r2\n"
-    )
+    assert asr.fs("0/RSP0/CPU0").read("/misc/config/xrsim/config/running.cfg") == (b"hostname r2\n")
 
 
 def test_state_on_disk_is_private_where_asked(ncs: Chassis) -> None:

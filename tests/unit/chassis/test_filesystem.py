@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-import xrsim.chassis.filesystem as fsmod
 from xrsim.chassis.filesystem import DEVICES, NodeFilesystem, atomic_write, copy_file
 from xrsim.errors import (
     DirectoryNotEmpty,
@@ -227,11 +226,11 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fsmod.os, "replace", broken_replace)
-    with pytest.raises(FileAccessError) as info:
-        fs.write_atomic("harddisk:cfg", b"new")
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", broken_replace)
+        with pytest.raises(FileAccessError) as info:
+            fs.write_atomic("harddisk:cfg", b"new")
     assert info.value.errno == 28
-    monkeypatch.undo()
     assert fs.read("harddisk:cfg") == b"old"
     assert temp_files(root) == []
 
