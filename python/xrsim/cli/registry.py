@@ -110,6 +110,9 @@ class Command:
     order: int = 0
     is_config: bool = False
     negate: bool = False
+    #: A release feature (``xrsim.release.FEATURES``) without which the command does not
+    #: exist on the router: it is then refused at the ``^`` marker like any unknown command.
+    requires: str | None = None
 
 
 @dataclass
@@ -298,6 +301,7 @@ class Registry:
         tasks: tuple[tuple[str, str], ...] = (),
         no_syntax: str | None = None,
         check: Callable[[Ctx], str | None] | None = None,
+        requires: str | None = None,
     ) -> Command:
         """Register a configuration line and its ``no`` form. ``key_words`` leading tokens
         identify the item (``hostname`` for ``hostname <name>``); ``check`` may refuse the
@@ -316,6 +320,7 @@ class Registry:
                 key_words=key_words,
                 submode=submode,
                 is_config=True,
+                requires=requires,
             )
         )
         if no_syntax is None:
@@ -336,6 +341,7 @@ class Registry:
             key_words=key_words,
             is_config=True,
             negate=True,
+            requires=requires,
         )
         neg_order = cmd.order
         self.add(neg)

@@ -236,6 +236,11 @@ class CliSession:
         try:
             pipes = _parse_pipes(segments)
             match, via_do = self._parse(head)
+            feature = match.command.requires
+            if feature is not None and not self.device.chassis.supports(feature):
+                # The command does not exist on this release: refused like an unknown one.
+                first = tokenize(head)[0]
+                raise ParseError("invalid", first.start, head)
         except ParseError as e:
             return error_text(e, column)
         ctx = Ctx(self, match)
