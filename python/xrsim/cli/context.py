@@ -76,18 +76,29 @@ class Ctx:
     def line(self, text: str = "") -> None:
         self.out.append(text + "\n")
 
+    def invalid_at(self, column: int) -> None:
+        """Print IOS XR's invalid-input error with the ``^`` under ``column`` of the line."""
+        from xrsim.cli.session import INVALID
+
+        self.line(" " * (self.session.command_prompt_len + column) + "^")
+        self.line(INVALID)
+
 
 def config_handler(
     check: Callable[[Ctx], str | None] | None,
+    key: str | None = None,
 ) -> Callable[[Ctx], Interaction | None]:
     """The handler of a configuration item: edit the session's candidate (and enter the
-    item's submode). ``check`` may refuse the line with an error message."""
+    item's submode). ``check`` may refuse the line: it prints the error itself (for example
+    with ``ctx.invalid_at``) and returns a non-empty string. ``key`` overrides the item key
+    (items that exclude each other, such as ``enrollment url`` and ``enrollment terminal``)."""
 
     def handle(ctx: Ctx) -> None:
         if check is not None:
             err = check(ctx)
             if err:
-                ctx.line(err)
+                if not ctx.out:
+                    ctx.line(err)
                 return
         session = ctx.session
         candidate = session.candidate
@@ -97,12 +108,12 @@ def config_handler(
         words = ctx.match.words
         if cmd.negate:
             body = words[1:]
-            key = " ".join(body[: cmd.key_words] if cmd.key_words else body)
-            candidate.delete((*session.config_path, PathItem(key, key, cmd.order)))
+            item_key = key or " ".join(body[: cmd.key_words] if cmd.key_words else body)
+            candidate.delete((*session.config_path, PathItem(item_key, item_key, cmd.order)))
             return
         text = " ".join(words)
-        key = " ".join(words[: cmd.key_words]) if cmd.key_words else text
-        path = (*session.config_path, PathItem(key, text, cmd.order))
+        item_key = key or (" ".join(words[: cmd.key_words]) if cmd.key_words else text)
+        path = (*session.config_path, PathItem(item_key, text, cmd.order))
         candidate.set(path)
         if cmd.submode is not None:
             session.enter_submode(cmd.submode, path)

@@ -32,6 +32,9 @@ class Match:
     words: list[str]
     keywords: set[str] = field(default_factory=set)
     elements: tuple[Element, ...] = ()
+    #: The line as typed and the column where each word starts (for ``^`` markers).
+    line: str = ""
+    columns: list[int] = field(default_factory=list)
 
 
 class ParseError(Exception):
@@ -124,6 +127,8 @@ def parse(tree: TokenNode, line: str) -> Match:
     found = walk(tree, 0, {}, [], set())
     if found is None:
         raise best[0] if best else ParseError("invalid", 0, line)
+    found.line = line
+    found.columns = [t.start for t in tokens][: len(found.words)]
     return found
 
 

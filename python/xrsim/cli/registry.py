@@ -62,6 +62,7 @@ class Keyword:
 TYPES: dict[str, str] = {
     "HOSTNAME": r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})",
     "DOMAIN": r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})",
+    "IPV4": r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)",
 }
 
 
@@ -302,6 +303,7 @@ class Registry:
         no_syntax: str | None = None,
         check: Callable[[Ctx], str | None] | None = None,
         requires: str | None = None,
+        key: str | None = None,
     ) -> Command:
         """Register a configuration line and its ``no`` form. ``key_words`` leading tokens
         identify the item (``hostname`` for ``hostname <name>``); ``check`` may refuse the
@@ -313,7 +315,7 @@ class Registry:
             Command(
                 mode,
                 syntax,
-                config_handler(check),
+                config_handler(check, key),
                 help=help,
                 tasks=tasks,
                 timestamp=False,
@@ -334,7 +336,7 @@ class Registry:
         neg = Command(
             mode,
             no_syntax,
-            config_handler(None),
+            config_handler(None, key),
             help=help,
             tasks=tasks,
             timestamp=False,

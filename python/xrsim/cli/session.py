@@ -143,6 +143,8 @@ class CliSession:
         self.term_width = 80
         self.closed = False
         self.partial_input = ""
+        #: Length of the prompt the current command was typed after (for ``^`` markers).
+        self.command_prompt_len = 0
         self._pending: _Pending | None = None
 
     # -- prompt -----------------------------------------------------------------------------
@@ -230,6 +232,7 @@ class CliSession:
         if not line.strip():
             return ""
         column = len(self.prompt)
+        self.command_prompt_len = column
         if line.rstrip().endswith("?"):
             return self._help(line.rstrip()[:-1], column)
         head, segments = _split_pipes(line)
