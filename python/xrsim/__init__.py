@@ -6,7 +6,12 @@ Layers (imports point down only; see docs/architecture.md):
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
+
+# A library logs to its own logger and leaves output to the application (no lastResort
+# handler printing tracebacks on a router console).
+logging.getLogger("xrsim").addHandler(logging.NullHandler())
 
 try:
     __version__ = version("xrsim")

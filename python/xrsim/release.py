@@ -71,6 +71,9 @@ FEATURES: Mapping[str, Release] = MappingProxyType(
         "filesystem-inventory": Release(7, 3, 1),
         "incremental-ima": Release(7, 3, 1),
         "sudi-signature": Release(7, 3, 1),
+        # "The software does not support CA server public keys greater than 2048 bits" (the
+        # seed's restriction): no simulated release lifts it.
+        "ca-keys-over-2048": Release(99, 0, 0),
     }
 )
 

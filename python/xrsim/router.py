@@ -30,6 +30,7 @@ from xrsim.config.tree import Change, PathItem
 from xrsim.crypto import generate_key
 from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
+from xrsim.pki.trustpoint import CertStore
 
 __all__ = ["DEFAULT_HOSTNAME", "Answers", "Router"]
 
@@ -68,7 +69,8 @@ class Router:
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
         self._datastore = Datastore(now=chassis.clock.now, storage=chassis)
-        self.keys = KeyStore(chassis, chassis.clock)
+        self._keys = KeyStore(chassis, chassis.clock)
+        self._certs = CertStore(chassis)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._confirm_timer: threading.Timer | None = None
@@ -124,6 +126,16 @@ class Router:
     @property
     def clock(self) -> SimClock:
         return self._chassis.clock
+
+    @property
+    def keys(self) -> KeyStore:
+        """The key store (``crypto key``)."""
+        return self._keys
+
+    @property
+    def certs(self) -> CertStore:
+        """Trustpoint certificates (``crypto ca``)."""
+        return self._certs
 
     def _running_value(self, key: str) -> str | None:
         node = self._datastore.running.get([key])

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from xrsim.cli.session import CliSession
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
+    from xrsim.pki.keystore import KeyStore
+    from xrsim.pki.trustpoint import CertStore
 
 __all__ = ["Ctx", "Device", "Interaction", "Prompt", "config_handler"]
 
@@ -32,9 +34,17 @@ class Device(Protocol):
     @property
     def clock(self) -> SimClock: ...
 
+    @property
+    def keys(self) -> KeyStore: ...
+
+    @property
+    def certs(self) -> CertStore: ...
+
     def hostname(self) -> str: ...
 
     def domain_name(self) -> str | None: ...
+
+    def fqdn(self) -> str: ...
 
     def prompt_base(self) -> str: ...
 

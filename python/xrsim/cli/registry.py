@@ -62,6 +62,7 @@ class Keyword:
 TYPES: dict[str, str] = {
     "HOSTNAME": r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})",
     "DOMAIN": r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})",
+    "NAME": r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
     "IPV4": r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)",
 }
 
@@ -111,9 +112,17 @@ class Command:
     order: int = 0
     is_config: bool = False
     negate: bool = False
-    #: A release feature (``xrsim.release.FEATURES``) without which the command does not
+    #: The release feature(s) (``xrsim.release.FEATURES``) without which the command does not
     #: exist on the router: it is then refused at the ``^`` marker like any unknown command.
-    requires: str | None = None
+    #: A tuple needs every feature in it (``("security-in-base-image", "ed25519")``).
+    requires: str | tuple[str, ...] | None = None
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """``requires`` as a tuple (empty when the command exists on every release)."""
+        if self.requires is None:
+            return ()
+        return (self.requires,) if isinstance(self.requires, str) else self.requires
 
 
 @dataclass
@@ -279,6 +288,7 @@ class Registry:
         help: str = "",
         tasks: tuple[tuple[str, str], ...] = (),
         timestamp: bool | None = None,
+        requires: str | tuple[str, ...] | None = None,
     ) -> Callable[[Callable[[Ctx], Interaction | None]], Callable[[Ctx], Interaction | None]]:
         """Decorator registering a handler."""
 
@@ -286,7 +296,9 @@ class Registry:
             fn: Callable[[Ctx], Interaction | None],
         ) -> Callable[[Ctx], Interaction | None]:
             ts = timestamp if timestamp is not None else mode == "exec"
-            self.add(Command(mode, syntax, fn, help=help, tasks=tasks, timestamp=ts))
+            self.add(
+                Command(mode, syntax, fn, help=help, tasks=tasks, timestamp=ts, requires=requires)
+            )
             return fn
 
         return deco
@@ -302,7 +314,7 @@ class Registry:
         tasks: tuple[tuple[str, str], ...] = (),
         no_syntax: str | None = None,
         check: Callable[[Ctx], str | None] | None = None,
-        requires: str | None = None,
+        requires: str | tuple[str, ...] | None = None,
         key: str | None = None,
     ) -> Command:
         """Register a configuration line and its ``no`` form. ``key_words`` leading tokens

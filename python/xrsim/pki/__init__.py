@@ -3,6 +3,20 @@ the trustpool and the expiry monitor with the PKI issue."""
 
 from __future__ import annotations
 
-from xrsim.pki.keystore import DEFAULT_LABEL, KeyStore, StoredKey
+from xrsim.pki.keystore import (
+    DEFAULT_LABEL,
+    AuthenticationKey,
+    KeyStore,
+    StoredKey,
+    check_label,
+    decode_authentication_key,
+)
 
-__all__ = ["DEFAULT_LABEL", "KeyStore", "StoredKey"]
+__all__ = [
+    "DEFAULT_LABEL",
+    "AuthenticationKey",
+    "KeyStore",
+    "StoredKey",
+    "check_label",
+    "decode_authentication_key",
+]

@@ -12,12 +12,18 @@ __all__ = ["build_registry", "default_registry"]
 
 
 def build_registry() -> Registry:
-    from xrsim.cli.commands import basic, configuration, filesystem, platform
+    from xrsim.cli.commands import (
+        basic,
+        configuration,
+        crypto_ca,
+        filesystem,
+        platform,
+    )
 
     reg = Registry()
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
-    for family in (basic, configuration, platform, filesystem):
+    for family in (basic, configuration, platform, filesystem, crypto_ca):
         family.register(reg)
     return reg
 

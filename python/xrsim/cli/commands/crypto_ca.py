@@ -1,0 +1,549 @@
+"""Certification authority interoperability: ``crypto ca trustpoint`` (the ``config-trustp``
+submode), ``crypto ca authenticate``, ``crypto ca enroll``, ``crypto ca import``,
+``show crypto ca certificates`` and ``clear crypto ca certificates``.
+
+Enrollment methods: ``enrollment url self`` (the trustpoint's own two-tier CA, the seed's Trust
+Insights ``system-trustpoint``) and ``enrollment terminal`` (cut and paste). SCEP over HTTP and
+TFTP enrollment (``enrollment url http://...``, ``tftp://...``) are configured here and carried
+out by the enrollment issues that follow; until then authenticate and enroll say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+
+from xrsim.cli.context import Ctx, Interaction, Prompt
+from xrsim.cli.registry import Registry
+from xrsim.clock import xr_time
+from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
+from xrsim.errors import InvalidInput
+from xrsim.pki import DEFAULT_LABEL
+from xrsim.pki.trustpoint import Trustpoint, Usage, router_serial_id
+from xrsim.pki.x509 import (
+    KEY_USAGES,
+    UNSTRUCTURED_ADDRESS,
+    UNSTRUCTURED_NAME,
+    Described,
+    csr,
+    issue,
+    load_certificate,
+    parse_subject,
+    self_signed_ca,
+)
+
+__all__ = ["register"]
+
+SEC = "security-in-base-image"
+CRYPTO_EXEC = (("execute", "crypto"),)
+CRYPTO_READ = (("read", "crypto"),)
+PASTE_END = 'End with a blank line or the word "quit" on a line by itself'
+CA_KEY_LIMIT = "% The software does not support CA server public keys greater than 2048 bits."
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _trustpoint(ctx: Ctx, name: str) -> Trustpoint | None:
+    node = ctx.device.datastore.running_copy().get([f"crypto ca trustpoint {name}"])
+    if node is None:
+        ctx.line(f"% Trustpoint {name} is not configured.")
+        return None
+    return Trustpoint.from_config(name, node)
+
+
+def _keys(ctx: Ctx, kind: KeyType, label: str) -> dict[Usage, PrivateKey]:
+    store = ctx.device.keys
+    return {e.usage: store.load(e) for e in store.entries(kind) if e.label == label}
+
+
+def _yes(answer: str) -> bool:
+    a = answer.strip().lower()
+    return bool(a) and "yes".startswith(a)
+
+
+def _ask_yes_no(text: str) -> Generator[Prompt, str, bool]:
+    while True:
+        a = (yield Prompt(text)).strip().lower()
+        if a and "yes".startswith(a):
+            return True
+        if a and "no".startswith(a):
+            return False
+
+
+def _paste(ctx: Ctx, what: str) -> Generator[Prompt, str, str]:
+    ctx.line(f"Enter the base 64 encoded {what}.")
+    ctx.line(PASTE_END)
+    lines: list[str] = []
+    while True:
+        ln = yield Prompt("")
+        if not ln.strip() or ln.strip().lower() == "quit":
+            return "\n".join(lines)
+        lines.append(ln)
+
+
+def _describe(ctx: Ctx, cert: x509.Certificate, *, indent: str = "") -> None:
+    d = Described(cert)
+    ctx.line(f"{indent}Serial Number  : {d.serial}")
+    ctx.line(f"{indent}Subject:")
+    ctx.line(f"{indent}\t{d.subject}")
+    ctx.line(f"{indent}Issued By      :")
+    ctx.line(f"{indent}\t{d.issuer}")
+    ctx.line(f"{indent}Validity Start : {xr_time(d.not_before)}")
+    ctx.line(f"{indent}Validity End   : {xr_time(d.not_after)}")
+    ctx.line(f"{indent}SHA1 Fingerprint:")
+    ctx.line(f"{indent}\t{d.sha1}")
+
+
+def _ca_key_too_large(ctx: Ctx, bits: int, kind: str) -> bool:
+    if kind == "rsa" and bits > 2048 and not ctx.device.chassis.supports("ca-keys-over-2048"):
+        ctx.line(CA_KEY_LIMIT)
+        return True
+    return False
+
+
+def _public_bits(cert: x509.Certificate) -> tuple[str, int]:
+    pub = PublicKey.from_der(
+        cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return pub.key_type, pub.bits
+
+
+def _not_remote(ctx: Ctx, tp: Trustpoint, what: str) -> bool:
+    """Enrollment methods this command carries out here; False after printing why not."""
+    if tp.enrollment is None:
+        ctx.line(f"% Trustpoint {tp.name}: no enrollment method is configured.")
+        return False
+    if tp.enrollment == "url" and not tp.self_enrollment:
+        ctx.line(f"% Error in receiving {what}: status = FAIL, cert length = 0")
+        ctx.line(f"% Enrollment from {tp.url} (SCEP/TFTP) is not available in this xrsim release.")
+        return False
+    return True
+
+
+def _subject_lines(ctx: Ctx, dn: str | None, fqdn: str) -> None:
+    if dn:
+        ctx.line(f"% The subject name in the certificate will include: {dn}")
+    ctx.line(f"% The subject name in the certificate will include: {fqdn}")
+
+
+def _router_subject(ctx: Ctx, tp: Trustpoint) -> Generator[Prompt, str, x509.Name | None]:
+    """The router certificate's subject, with IOS XR's serial-number and IP questions."""
+    fqdn = ctx.device.fqdn()
+    _subject_lines(ctx, tp.subject, fqdn)
+    extra: list[x509.NameAttribute[str]] = [x509.NameAttribute(UNSTRUCTURED_NAME, fqdn)]
+    include_serial = tp.serial_number
+    if include_serial is None:
+        include_serial = yield from _ask_yes_no(
+            "% Include the router serial number in the subject name? [yes/no]: "
+        )
+    if include_serial:
+        rid = router_serial_id(ctx.device.chassis.serial)
+        ctx.line(f"% The serial number in the certificate will be: {rid}")
+        extra.append(x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid))
+    address = tp.ip_address
+    if address is None and (
+        yield from _ask_yes_no("% Include an IP address in the subject name? [yes/no]: ")
+    ):
+        address = (yield Prompt("Enter Interface name or IP Address[]: ")).strip()
+    if address and address != "none":
+        extra.append(x509.NameAttribute(UNSTRUCTURED_ADDRESS, address))
+    try:
+        return parse_subject(tp.subject or "", extra)
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return None
+
+
+def _challenge(ctx: Ctx) -> Generator[Prompt, str, str | None]:
+    """The challenge-password dialogue; the password is never stored or logged."""
+    ctx.line("% Start certificate enrollment ...")
+    ctx.line("% Create a challenge password. You will need to verbally provide this")
+    ctx.line("   password to the CA Administrator in order to revoke your certificate.")
+    ctx.line("% For security reasons your password will not be saved in the configuration.")
+    ctx.line("% Please make a note of it.")
+    ctx.line("")
+    for _ in range(3):
+        first = yield Prompt("Password: ", hidden=True)
+        second = yield Prompt("Re-enter Password: ", hidden=True)
+        if first == second:
+            return first
+        ctx.line("% Passwords do not match.")
+    return None
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _authenticate(ctx: Ctx) -> Interaction:
+    name = str(ctx.args["name"])
+    tp = _trustpoint(ctx, name)
+    if tp is None or not _not_remote(ctx, tp, "Certificate Authority certificate"):
+        return
+    certs = ctx.device.certs
+    if certs.ca(name) is not None:
+        ctx.line(f"% CA certificate already exists for trustpoint {name}.")
+        ctx.line(f"% Use 'clear crypto ca certificates {name}' to remove it first.")
+        return
+    if tp.enrollment == "terminal":
+        text = yield from _paste(ctx, "CA certificate")
+        try:
+            cert = load_certificate(text)
+        except InvalidInput as e:
+            ctx.line(f"% {e}")
+            return
+        kind, bits = _public_bits(cert)
+        if _ca_key_too_large(ctx, bits, kind):
+            return
+        try:
+            bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+            is_ca = bc.ca
+        except x509.ExtensionNotFound:
+            is_ca = cert.issuer == cert.subject
+        if not is_ca:
+            ctx.line("% The certificate is not a CA certificate.")
+            return
+        _describe(ctx, cert)
+        if not (yield from _ask_yes_no("Do you accept this certificate? [yes/no]: ")):
+            ctx.line("% Certificate not accepted.")
+            return
+        certs.set_ca(name, cert)
+        return
+    # enrollment url self: the trustpoint's own CA
+    if tp.ca_keypair is None:
+        ctx.line(f"% Trustpoint {name}: ca-keypair is not configured.")
+        return
+    kind, label = tp.ca_keypair
+    key = _keys(ctx, kind, label).get("general")
+    if key is None:
+        ctx.line(f"% Key pair {label} ({kind}) not found: 'crypto key generate {kind} {label}'.")
+        return
+    if _ca_key_too_large(ctx, key.bits, kind):
+        return
+    fqdn = ctx.device.fqdn()
+    _subject_lines(ctx, tp.ca_subject, fqdn)
+    rid = router_serial_id(ctx.device.chassis.serial)
+    try:
+        subject = parse_subject(
+            tp.ca_subject or f"CN={ctx.device.hostname()}",
+            [
+                x509.NameAttribute(UNSTRUCTURED_NAME, fqdn),
+                x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid),
+            ],
+        )
+        cert = self_signed_ca(
+            key,
+            subject,
+            serial=certs.next_serial(name, ctx.device.chassis.serial),
+            now=ctx.device.clock.now().replace(microsecond=0),
+            days=tp.ca_lifetime,
+            digest=tp.digest,
+            usages=tp.ca_key_usage or ["digitalsignature", "keycertsign", "crlsign"],
+        )
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return
+    certs.set_ca(name, cert)
+    _describe(ctx, cert)
+
+
+def _enroll(ctx: Ctx) -> Interaction:
+    name = str(ctx.args["name"])
+    tp = _trustpoint(ctx, name)
+    if tp is None or not _not_remote(ctx, tp, "certificate"):
+        return
+    certs = ctx.device.certs
+    ca = certs.ca(name)
+    if ca is None:
+        ctx.line("% You must authenticate the Certificate Authority before you can enroll with it.")
+        return
+    kind, label = tp.keypair or ("rsa", DEFAULT_LABEL)
+    keys = _keys(ctx, kind, label)
+    if not keys:
+        ctx.line(f"% Key pair {label} ({kind}) not found: 'crypto key generate {kind} {label}'.")
+        return
+    if tp.self_enrollment:
+        yield from _enroll_self(ctx, tp, ca, kind, label, keys)
+    else:
+        yield from _enroll_terminal(ctx, tp, keys)
+
+
+def _enroll_self(
+    ctx: Ctx,
+    tp: Trustpoint,
+    ca: x509.Certificate,
+    kind: str,
+    label: str,
+    keys: dict[Usage, PrivateKey],
+) -> Interaction:
+    assert tp.ca_keypair is not None
+    ca_kind, ca_label = tp.ca_keypair
+    ca_key = _keys(ctx, ca_kind, ca_label).get("general")
+    if ca_key is None:
+        ctx.line(f"% Key pair {ca_label} ({ca_kind}) of the trustpoint's CA not found.")
+        return
+    subject = yield from _router_subject(ctx, tp)
+    if subject is None:
+        return
+    usages = tp.key_usage
+    type_no = {"rsa": 1, "dsa": 2, "ecdsa": 3, "ed25519": 4}[kind]
+    for usage, key in keys.items():
+        try:
+            cert = issue(
+                ca_key,
+                ca,
+                _cert_public(key),
+                subject,
+                serial=ctx.device.certs.next_serial(tp.name, ctx.device.chassis.serial),
+                now=ctx.device.clock.now().replace(microsecond=0),
+                days=tp.lifetime,
+                digest=tp.digest,
+                usages=usages,
+            )
+        except InvalidInput as e:
+            ctx.line(f"% {e}")
+            return
+        ctx.device.certs.set_router(tp.name, usage, cert)
+        words = Described(cert).key_usage_words()
+        ctx.write(
+            f"Certificate keypair configured Type: {type_no}, Label: {label}."
+            f"Leaf cert key usage string: {','.join(['critical', *words]) if words else ''}. "
+        )
+        _describe(ctx, cert)
+
+
+def _cert_public(key: PrivateKey) -> CertificatePublicKeyTypes:
+    return public_to_cryptography(key.public_key())
+
+
+def _enroll_terminal(ctx: Ctx, tp: Trustpoint, keys: dict[Usage, PrivateKey]) -> Interaction:
+    password = yield from _challenge(ctx)
+    if password is None:
+        ctx.line("% Enrollment cancelled.")
+        return
+    subject = yield from _router_subject(ctx, tp)
+    if subject is None:
+        return
+    if not (yield from _ask_yes_no("Display Certificate Request to terminal? [yes/no]: ")):
+        return
+    for usage, key in keys.items():
+        try:
+            request = csr(
+                key, subject, digest=tp.digest, usages=tp.key_usage, challenge=password or None
+            )
+        except InvalidInput as e:
+            ctx.line(f"% {e}")
+            return
+        if usage != "general":
+            ctx.line(f"{usage.capitalize()} usage certificate request:")
+        ctx.line("Certificate Request follows:")
+        ctx.line("")
+        ctx.write(request.public_bytes(serialization.Encoding.PEM).decode())
+        ctx.line("")
+        ctx.line("---End - This line not part of the certificate request---")
+    del password
+
+
+def _import(ctx: Ctx) -> Interaction:
+    name = str(ctx.args["name"])
+    tp = _trustpoint(ctx, name)
+    if tp is None:
+        return
+    ca = ctx.device.certs.ca(name)
+    if ca is None:
+        ctx.line("% You must authenticate the Certificate Authority before you can import.")
+        return
+    text = yield from _paste(ctx, "certificate")
+    try:
+        cert = load_certificate(text)
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    kind, label = tp.keypair or ("rsa", DEFAULT_LABEL)
+    usage = next(
+        (u for u, k in _keys(ctx, kind, label).items() if k.public_key().to_der() == spki), None
+    )
+    if usage is None:
+        ctx.line(f"% The certificate does not match any key pair of trustpoint {name}.")
+        return
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        ctx.line(f"% The certificate is not issued by the CA of trustpoint {name}.")
+        return
+    ctx.device.certs.set_router(name, usage, cert)
+    ctx.line(f"% Router Certificate successfully imported ({usage} usage).")
+
+
+def _show(ctx: Ctx) -> None:
+    certs = ctx.device.certs
+    wanted = ctx.args.get("name")
+    names = [str(wanted)] if wanted is not None else certs.names()
+    detail = ctx.has("detail")
+    now = ctx.device.clock.now()
+    for name in names:
+        ca = certs.ca(name)
+        routers = certs.router(name)
+        if ca is None and not routers:
+            continue
+        ctx.line("")
+        ctx.line(f"Trustpoint       : {name}")
+        ctx.line("=" * 50)
+        if ca is not None:
+            ctx.line("CA certificate")
+            _describe(ctx, ca, indent="  ")
+            if detail:
+                _detail(ctx, ca)
+        for usage, cert in routers.items():
+            ctx.line("Router certificate")
+            label = {"general": "General Purpose", "signing": "Signature",
+                     "encryption": "Encryption"}[usage]  # fmt: skip
+            status = "Available" if cert.not_valid_after_utc > now else "Expired"
+            ctx.line(f"  Key usage      : {label}")
+            ctx.line(f"  Status         : {status}")
+            _describe(ctx, cert, indent="  ")
+            if detail:
+                _detail(ctx, cert)
+            for point in Described(cert).crl_distribution_points():
+                ctx.line("  CRL Distribution Point")
+                ctx.line(f"\t{point}")
+            ctx.line(f"Associated Trustpoint: {name}")
+
+
+def _detail(ctx: Ctx, cert: x509.Certificate) -> None:
+    d = Described(cert)
+    kind, bits = _public_bits(cert)
+    ctx.line(f"  Key Type       : {kind.upper()} ({bits} bits)")
+    alg = cert.signature_algorithm_oid._name
+    ctx.line(f"  Signature      : {alg}")
+    words = d.key_usage_words()
+    if words:
+        ctx.line(f"  Key Usage      : {', '.join(words)}")
+
+
+def _clear(ctx: Ctx) -> None:
+    name = str(ctx.args["name"])
+    if not ctx.device.certs.clear(name):
+        ctx.line(f"% No certificates for trustpoint {name}.")
+
+
+def _check_url(ctx: Ctx) -> str | None:
+    url = str(ctx.args["url"])
+    if url == "self" or (url.split("://", 1)[0] in ("http", "https", "tftp") and "://" in url):
+        return None
+    ctx.invalid_at(ctx.match.columns[-1])
+    return "invalid url"
+
+
+def _check_dn(ctx: Ctx) -> str | None:
+    try:
+        parse_subject(str(ctx.args["dn"]))
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return str(e)
+    return None
+
+
+def _check_usages(ctx: Ctx) -> str | None:
+    words = str(ctx.args["usages"]).split()
+    start = ctx.match.columns[-1]
+    line = ctx.match.line
+    for w in words:
+        pos = line.index(w, start)
+        if w.lower() not in KEY_USAGES:
+            ctx.invalid_at(pos)
+            return "bad usage"
+        start = pos + len(w)
+    return None
+
+
+def register(reg: Registry) -> None:
+    reg.describe_words(
+        {
+            "crypto": "Encryption module",
+            "ca": "Certification authority",
+            "trustpoint": "Define a CA trustpoint",
+            "authenticate": "Get the certification authority certificate",
+            "enroll": "Request a certificate from a CA",
+            "import": "Import a certificate manually",
+            "certificate": "Import a router certificate",
+            "certificates": "Certificates of a trustpoint",
+            "detail": "Detailed information",
+            "clear": "Reset functions",
+            "enrollment": "Enrollment parameters",
+            "url": "CA server enrollment URL",
+            "retry": "Polling parameters",
+            "period": "Polling period",
+            "count": "Polling retry count",
+            "query": "Query parameters",
+            "rsakeypair": "Specify RSA key pair for certificate enrollment",
+            "keypair": "Specify the key pair for certificate enrollment",
+            "ca-keypair": "Specify the key pair of the trustpoint's own CA",
+            "subject-name": "Subject name",
+            "ca-certificate": "For the CA certificate",
+            "key-usage": "Key usage of the certificates",
+            "lifetime": "Validity of the certificates",
+            "message-digest": "Digest of the signatures",
+            "serial-number": "Include the router serial number in the subject",
+            "ip-address": "Include an IP address in the subject",
+            "vrf": "VRF to reach the CA in",
+            "crl": "CRL handling",
+            "optional": "Accept certificates without checking the CRL",
+        }
+    )
+    reg.add_mode("config-trustp", "config", "config-trustp")
+    reg.config_item(
+        "config", "crypto ca trustpoint <name:NAME>", submode="config-trustp", requires=SEC
+    )
+    tp = "config-trustp"
+    reg.config_item(
+        tp,
+        "enrollment url <url:WORD>",
+        key="enrollment",
+        check=_check_url,
+        no_syntax="no enrollment url [ <url:WORD> ]",
+    )
+    reg.config_item(tp, "enrollment terminal", key="enrollment", no_syntax="no enrollment terminal")
+    reg.config_item(tp, "enrollment retry period <minutes:1-60>", key_words=3)
+    reg.config_item(tp, "enrollment retry count <count:1-100>", key_words=3)
+    reg.config_item(tp, "query url <url:WORD>", key_words=2)
+    reg.config_item(tp, "rsakeypair <label:WORD>", key_words=1)
+    reg.config_item(tp, "keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
+    reg.config_item(tp, "ca-keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
+    reg.config_item(tp, "subject-name <dn:LINE>", key_words=1, check=_check_dn)
+    reg.config_item(tp, "subject-name ca-certificate <dn:LINE>", key_words=2, check=_check_dn)
+    reg.config_item(tp, "key-usage certificate <usages:LINE>", key_words=2, check=_check_usages)
+    reg.config_item(tp, "key-usage ca-certificate <usages:LINE>", key_words=2, check=_check_usages)
+    reg.config_item(tp, "lifetime certificate <days:1-18250>", key_words=2)
+    reg.config_item(tp, "lifetime ca-certificate <days:1-18250>", key_words=2)
+    reg.config_item(tp, "message-digest { md5 | sha1 | sha256 | sha384 | sha512 }", key_words=1)
+    reg.config_item(tp, "serial-number [ none ]", key_words=1)
+    reg.config_item(tp, "ip-address { <address:IPV4> | none }", key_words=1)
+    reg.config_item(tp, "vrf <vrf:WORD>", key_words=1)
+    reg.config_item(tp, "crl optional", key_words=2)
+
+    reg.command("exec", "crypto ca authenticate <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(
+        _authenticate
+    )
+    reg.command("exec", "crypto ca enroll <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(_enroll)
+    reg.command(
+        "exec", "crypto ca import <name:NAME> certificate", tasks=CRYPTO_EXEC, requires=SEC
+    )(_import)
+    reg.command(
+        "exec",
+        "show crypto ca certificates [ <name:NAME> ] [ detail ]",
+        tasks=CRYPTO_READ,
+        requires=SEC,
+    )(_show)
+    reg.command(
+        "exec", "clear crypto ca certificates <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC
+    )(_clear)

@@ -1,0 +1,207 @@
+"""Trustpoints: what ``crypto ca trustpoint NAME`` configures, and the certificates it holds.
+
+``Trustpoint`` is the settings of one trustpoint, read from its running-configuration block
+(``enrollment url self``, ``keypair rsa k``, ``lifetime certificate 300``...), with IOS XR's
+defaults. ``CertStore`` keeps each trustpoint's CA certificate and router certificates (one,
+or a signing and an encryption one for usage keys) as PEM files in the chassis' replicated
+state (``pki/<name>/ca.pem``, ``pki/<name>/router-<usage>.pem``), and the serial numbers the
+trustpoint's own CA has given (``enrollment url self``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from xrsim.config.tree import ConfigNode
+from xrsim.crypto import KeyType
+
+__all__ = [
+    "DEFAULT_CA_LIFETIME_DAYS",
+    "DEFAULT_LIFETIME_DAYS",
+    "CertStore",
+    "Trustpoint",
+    "router_serial_id",
+]
+
+DEFAULT_LIFETIME_DAYS = 365
+DEFAULT_CA_LIFETIME_DAYS = 1825
+
+Usage = Literal["general", "signing", "encryption"]
+
+
+def router_serial_id(chassis_serial: str) -> str:
+    """The router serial number IOS XR puts in certificates (8 hex digits, ``c44a11fc``)."""
+    return hashlib.sha256(chassis_serial.encode()).hexdigest()[:8]
+
+
+@dataclass
+class Trustpoint:
+    """One trustpoint's settings."""
+
+    name: str
+    enrollment: Literal["url", "terminal"] | None = None
+    url: str | None = None
+    vrf: str | None = None
+    query_url: str | None = None
+    retry_period: int = 1
+    retry_count: int | None = None
+    keypair: tuple[KeyType, str] | None = None
+    ca_keypair: tuple[KeyType, str] | None = None
+    subject: str | None = None
+    ca_subject: str | None = None
+    key_usage: list[str] = field(default_factory=list)
+    ca_key_usage: list[str] = field(default_factory=list)
+    lifetime: int = DEFAULT_LIFETIME_DAYS
+    ca_lifetime: int = DEFAULT_CA_LIFETIME_DAYS
+    digest: str = "sha256"
+    #: None: ask at enrollment; True: include it; False (``serial-number none``): do not.
+    serial_number: bool | None = None
+    #: None: ask; "none": do not; else the address to include.
+    ip_address: str | None = None
+    crl_optional: bool = False
+
+    @property
+    def self_enrollment(self) -> bool:
+        return self.enrollment == "url" and self.url == "self"
+
+    @classmethod
+    def from_config(cls, name: str, node: ConfigNode | None) -> Trustpoint:
+        tp = cls(name)
+        if node is None:
+            return tp
+        for child in node.sorted_children():
+            w = child.line.split()
+            match w:
+                case ["enrollment", "url", url]:
+                    tp.enrollment, tp.url = "url", url
+                    if url.startswith("tftp://") and ";" in url:
+                        tp.vrf = url.split(";", 1)[1].split("/", 1)[0] or None
+                case ["enrollment", "terminal"]:
+                    tp.enrollment = "terminal"
+                case ["enrollment", "retry", "period", n]:
+                    tp.retry_period = int(n)
+                case ["enrollment", "retry", "count", n]:
+                    tp.retry_count = int(n)
+                case ["query", "url", url]:
+                    tp.query_url = url
+                case ["rsakeypair", label]:
+                    tp.keypair = ("rsa", label)
+                case ["keypair", kind, label]:
+                    tp.keypair = (kind, label)  # type: ignore[assignment]
+                case ["ca-keypair", kind, label]:
+                    tp.ca_keypair = (kind, label)  # type: ignore[assignment]
+                case ["subject-name", "ca-certificate", *rest]:
+                    tp.ca_subject = " ".join(rest)
+                case ["subject-name", *rest]:
+                    tp.subject = " ".join(rest)
+                case ["key-usage", "certificate", *words]:
+                    tp.key_usage = words
+                case ["key-usage", "ca-certificate", *words]:
+                    tp.ca_key_usage = words
+                case ["lifetime", "certificate", n]:
+                    tp.lifetime = int(n)
+                case ["lifetime", "ca-certificate", n]:
+                    tp.ca_lifetime = int(n)
+                case ["message-digest", digest]:
+                    tp.digest = digest
+                case ["serial-number"]:
+                    tp.serial_number = True
+                case ["serial-number", "none"]:
+                    tp.serial_number = False
+                case ["ip-address", addr]:
+                    tp.ip_address = addr
+                case ["vrf", vrf]:
+                    tp.vrf = vrf
+                case ["crl", "optional"]:
+                    tp.crl_optional = True
+                case _:
+                    pass
+        # Subject lines keep their spaces ("L=San Jose"): take them from the line itself.
+        for child in node.children.values():
+            if child.key == "subject-name":
+                tp.subject = child.line.split(None, 1)[1]
+            elif child.key == "subject-name ca-certificate":
+                tp.ca_subject = child.line.split(None, 2)[2]
+        return tp
+
+
+class _State(Protocol):
+    def read_state(self, relpath: str) -> bytes | None: ...
+
+    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+
+    def delete_state(self, relpath: str) -> object: ...
+
+    def list_state(self, prefix: str = "") -> list[str]: ...
+
+
+class CertStore:
+    """CA and router certificates by trustpoint."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _dir(name: str) -> str:
+        return f"pki/{name}"
+
+    def ca(self, name: str) -> x509.Certificate | None:
+        raw = self._state.read_state(f"{self._dir(name)}/ca.pem")
+        return x509.load_pem_x509_certificate(raw) if raw else None
+
+    def set_ca(self, name: str, cert: x509.Certificate) -> None:
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        self._state.write_state(f"{self._dir(name)}/ca.pem", pem)
+
+    def router(self, name: str) -> dict[Usage, x509.Certificate]:
+        out: dict[Usage, x509.Certificate] = {}
+        usages: tuple[Usage, ...] = ("general", "signing", "encryption")
+        for usage in usages:
+            raw = self._state.read_state(f"{self._dir(name)}/router-{usage}.pem")
+            if raw:
+                out[usage] = x509.load_pem_x509_certificate(raw)
+        return out
+
+    def set_router(self, name: str, usage: Usage, cert: x509.Certificate) -> None:
+        pem = cert.public_bytes(serialization.Encoding.PEM)
+        self._state.write_state(f"{self._dir(name)}/router-{usage}.pem", pem)
+
+    def clear(self, name: str) -> bool:
+        """Remove the trustpoint's certificates; whether there were any."""
+        had = False
+        for leaf in ("ca.pem", "router-general.pem", "router-signing.pem", "router-encryption.pem"):
+            path = f"{self._dir(name)}/{leaf}"
+            if self._state.read_state(path) is not None:
+                self._state.delete_state(path)
+                had = True
+        return had
+
+    def names(self) -> list[str]:
+        """Trustpoints that hold a certificate."""
+        found = set()
+        for path in self._state.list_state("pki/"):
+            parts = path.split("/")
+            if len(parts) >= 3 and parts[-1].endswith(".pem"):
+                found.add(parts[-2])
+        return sorted(found)
+
+    def next_serial(self, name: str, seed: str) -> int:
+        """The next serial number of the trustpoint's own CA: it starts from a value derived
+        from the router (``0B:62`` style) and counts up, as IOS XR's does."""
+        path = f"{self._dir(name)}/serial.json"
+        with self._lock:
+            raw = self._state.read_state(path)
+            if raw:
+                serial = int(json.loads(raw)["next"])
+            else:
+                serial = 0x1000 + int(hashlib.sha256(seed.encode()).hexdigest()[:3], 16)
+            self._state.write_state(path, json.dumps({"next": serial + 1}).encode())
+            return serial
