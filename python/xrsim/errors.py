@@ -48,7 +48,9 @@ __all__ = [
     "PathIsDirectory",
     "PathNotDirectory",
     "PathNotFound",
+    "PathProtected",
     "RedundancyError",
+    "StateError",
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
@@ -104,6 +106,11 @@ class InvalidPath(FilesystemError, ValueError):
     """Path text that cannot name a file: empty, a NUL byte, an unknown device."""
 
 
+class PathProtected(FilesystemError, PermissionError):
+    """A path inside the router's own state (``/misc/config/xrsim``): the CLI may not read or
+    change it, as IOS XR keeps its configuration and keys out of users' reach."""
+
+
 class PathEscapes(InvalidPath):
     """A path that leaves the node root or its allowed trees (``..``, a symlink, ``/etc``)."""
 
@@ -138,6 +145,10 @@ class UnknownNode(ChassisError, LookupError):
 
 class RedundancyError(ChassisError):
     """A redundancy operation without a standby route processor (single-RP platforms)."""
+
+
+class StateError(XrsimError):
+    """Persisted router state that cannot be read (a damaged or foreign state directory)."""
 
 
 class CliError(XrsimError):

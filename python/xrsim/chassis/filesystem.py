@@ -52,10 +52,15 @@ from xrsim.errors import (
     PathIsDirectory,
     PathNotDirectory,
     PathNotFound,
+    PathProtected,
 )
+
+#: The router's own replicated state (``Chassis.write_state``): out of CLI users' reach.
+PROTECTED_TREE = "/misc/config/xrsim"
 
 __all__ = [
     "DEVICES",
+    "PROTECTED_TREE",
     "LINUX_TREES",
     "DirEntry",
     "NodeFilesystem",
@@ -266,6 +271,16 @@ class NodeFilesystem:
         or a bare name on the default device), symlinks followed and checked to stay inside the
         node root. Raises ``PathEscapes`` or ``InvalidPath``; the path need not exist."""
         return self._resolve(path)[2]
+
+    def check_user_path(self, path: str) -> Path:
+        """``resolve`` for paths a CLI user gives: the router's own state tree
+        (``/misc/config/xrsim``: configuration, keys, certificates) is refused with
+        ``PathProtected``, so no command can read a private key or corrupt the state."""
+        real = self.resolve(path)
+        protected = self.resolve(PROTECTED_TREE)
+        if real == protected or protected in real.parents:
+            raise PathProtected(f"{path}: Permission denied", path)
+        return real
 
     def canonical(self, path: str) -> str:
         """The canonical spelling: ``harddisk:/a/b``, ``/misc/scratch/x``."""

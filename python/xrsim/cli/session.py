@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
+from xrsim.cli.registry import Keyword
 from xrsim.clock import xr_timestamp
 from xrsim.config.tree import PathItem
 from xrsim.errors import XrsimError
 
 if TYPE_CHECKING:
-    from xrsim.cli.registry import Registry
+    from xrsim.cli.registry import Command, Registry, TokenNode
     from xrsim.config.datastore import Candidate
 
 __all__ = ["INVALID", "CliSession", "Pipe", "error_text"]
@@ -55,7 +56,13 @@ class Pipe:
     def apply(self, text: str, session: CliSession) -> str:
         lines = text.splitlines(keepends=True)
         if self.kind == "file":
-            session.device.chassis.fs().write_atomic(self.arg, text.encode())
+            fs = session.device.chassis.fs()
+            try:
+                fs.check_user_path(self.arg)
+                fs.write_atomic(self.arg, text.encode())
+            except XrsimError as e:
+                reason = str(e).removeprefix(f"{self.arg}: ")
+                return f"%Error opening {self.arg} ({reason})\n"
             return ""
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
@@ -239,11 +246,9 @@ class CliSession:
         try:
             pipes = _parse_pipes(segments)
             match, via_do = self._parse(head)
-            feature = match.command.requires
-            if feature is not None and not self.device.chassis.supports(feature):
+            if not self._exists(match.command):
                 # The command does not exist on this release: refused like an unknown one.
-                first = tokenize(head)[0]
-                raise ParseError("invalid", first.start, head)
+                raise ParseError("invalid", self._missing_column(match, head, via_do), head)
         except ParseError as e:
             return error_text(e, column)
         ctx = Ctx(self, match)
@@ -251,6 +256,32 @@ class CliSession:
         if match.command.timestamp or via_do:
             stamp = xr_timestamp(self.device.clock.now()) + "\n"
         return stamp + self._run(ctx, pipes)
+
+    def _exists(self, command: Command) -> bool:
+        """Whether the router's release has every feature the command requires."""
+        return all(self.device.chassis.supports(f) for f in command.features)
+
+    def _reachable(self, node: TokenNode) -> bool:
+        """Whether a command of this release lies at or below a token tree node."""
+        if node.command is not None and self._exists(node.command):
+            return True
+        children = [*node.keywords.values(), *(child for _, child in node.params)]
+        return any(self._reachable(child) for child in children)
+
+    def _missing_column(self, match: Match, head: str, via_do: bool) -> int:
+        """Where the ``^`` goes for a command this release lacks: under the first word after
+        which no command of this release continues (``ed25519`` of ``crypto key generate
+        ed25519`` on 7.0.1, ``crypto`` before 7.0.1)."""
+        tokens = tokenize(head)[1 if via_do else 0 :]
+        node = self.registry.trees[match.command.mode]
+        for token, element in zip(tokens, match.elements, strict=False):
+            if isinstance(element, Keyword):
+                node = node.keywords[element.word]
+            else:
+                node = next(child for p, child in node.params if p == element)
+            if not self._reachable(node):
+                return token.start
+        return tokens[0].start
 
     def _parse(self, line: str) -> tuple[Match, bool]:
         toks = tokenize(line)

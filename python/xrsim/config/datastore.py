@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from xrsim.config.tree import Change, ConfigTree, PathItem
-from xrsim.errors import XrsimError
+from xrsim.errors import StateError, XrsimError
 
 __all__ = [
     "COMMIT_HISTORY",
@@ -168,6 +168,12 @@ class Datastore:
     # -- persistence ------------------------------------------------------------------------
 
     def _load(self) -> None:
+        try:
+            self._load_files()
+        except (ValueError, KeyError, TypeError) as e:
+            raise StateError(f"the stored configuration cannot be read ({e})") from None
+
+    def _load_files(self) -> None:
         if self._storage is None:
             return
         raw = self._storage.read_state(RUNNING_FILE)

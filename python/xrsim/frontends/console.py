@@ -17,7 +17,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
-from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.history import DummyHistory, FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from xrsim.cli import CliSession
@@ -92,12 +92,15 @@ def run_console(router: Router, *, history_file: Path | None = None) -> None:
         complete_while_typing=False,
         key_bindings=keys,
     )
+    # Answers to a command's questions (passwords, pasted certificates, yes/no) are never
+    # written to the history file.
+    answers: PromptSession[str] = PromptSession(history=DummyHistory())
     while not session.closed:
         try:
-            text = ui.prompt(
-                session.prompt,
-                is_password=session.hidden,
-            )
+            if session.waiting:
+                text = answers.prompt(session.prompt, is_password=session.hidden)
+            else:
+                text = ui.prompt(session.prompt)
         except KeyboardInterrupt:
             session.cancel()
             session.partial_input = ""

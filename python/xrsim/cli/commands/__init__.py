@@ -16,6 +16,7 @@ def build_registry() -> Registry:
         basic,
         configuration,
         crypto_ca,
+        crypto_keys,
         filesystem,
         platform,
     )
@@ -23,7 +24,7 @@ def build_registry() -> Registry:
     reg = Registry()
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
-    for family in (basic, configuration, platform, filesystem, crypto_ca):
+    for family in (basic, configuration, platform, filesystem, crypto_keys, crypto_ca):
         family.register(reg)
     return reg
 

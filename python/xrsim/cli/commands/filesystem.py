@@ -23,7 +23,8 @@ def _fs(ctx: Ctx) -> NodeFilesystem:
 
 
 def _error(ctx: Ctx, verb: str, path: str, e: XrsimError) -> None:
-    ctx.line(f"%Error {verb} {path} ({e})")
+    reason = str(e).removeprefix(f"{path}: ")
+    ctx.line(f"%Error {verb} {path} ({reason})")
 
 
 def register(reg: Registry) -> None:
@@ -43,6 +44,7 @@ def register(reg: Registry) -> None:
         path = str(ctx.args.get("path", "harddisk:"))
         try:
             fs = _fs(ctx)
+            fs.check_user_path(path)
             entries = fs.list(path)
             total, free = fs.usage(path)
             shown = fs.canonical(path)
@@ -64,11 +66,20 @@ def register(reg: Registry) -> None:
     def copy(ctx: Ctx) -> Interaction:
         src, dst = str(ctx.args["source"]), str(ctx.args["destination"])
         fs = ctx.device.chassis.fs()
+        try:
+            fs.check_user_path(src)
+            if not fs.exists(src):
+                ctx.line(f"%Error opening {src} (No such file or directory)")
+                return
+        except XrsimError as e:
+            _error(ctx, "opening", src, e)
+            return
         answer = (yield Prompt(f"Destination filename [{dst}]?")).strip()
         if answer:
             dst = answer
         started = time.perf_counter()
         try:
+            fs.check_user_path(dst)
             fs.copy(src, dst)
         except XrsimError as e:
             _error(ctx, "copying", src, e)
@@ -80,6 +91,7 @@ def register(reg: Registry) -> None:
         path = str(ctx.args["path"])
         try:
             fs = _fs(ctx)
+            fs.check_user_path(path)
             shown = fs.canonical(path)
             if not fs.exists(path):
                 ctx.line(f"%Error deleting {path} (No such file or directory)")
@@ -91,6 +103,7 @@ def register(reg: Registry) -> None:
         if answer and not ("yes".startswith(answer) or answer == "confirm"):
             return
         try:
+            fs.check_user_path(path)
             fs.delete(path)
         except XrsimError as e:
             _error(ctx, "deleting", path, e)
@@ -103,6 +116,7 @@ def register(reg: Registry) -> None:
             path = answer
         try:
             fs = _fs(ctx)
+            fs.check_user_path(path)
             fs.mkdir(path)
             ctx.line(f"Created dir {fs.canonical(path)}")
         except XrsimError as e:
@@ -111,7 +125,9 @@ def register(reg: Registry) -> None:
     def _show(ctx: Ctx) -> None:
         path = str(ctx.args["path"])
         try:
-            data = _fs(ctx).read(path)
+            fs = _fs(ctx)
+            fs.check_user_path(path)
+            data = fs.read(path)
         except XrsimError as e:
             _error(ctx, "opening", path, e)
             return

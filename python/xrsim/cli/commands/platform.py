@@ -87,9 +87,12 @@ def register(reg: Registry) -> None:
         ch = ctx.device.chassis
         if node is not None and node != "all":
             try:
-                ch.node(node)
+                target = ch.node(node)
             except XrsimError as e:
                 ctx.line(f"% {e}")
+                return
+            if not target.runs_xr:
+                ctx.line(f"% {node} cannot be reloaded: it does not run IOS XR.")
                 return
         answer = yield Prompt("Proceed with reload? [confirm]")
         if not _confirm(answer):
