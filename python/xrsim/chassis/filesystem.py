@@ -60,8 +60,8 @@ PROTECTED_TREE = "/misc/config/xrsim"
 
 __all__ = [
     "DEVICES",
-    "PROTECTED_TREE",
     "LINUX_TREES",
+    "PROTECTED_TREE",
     "DirEntry",
     "NodeFilesystem",
     "atomic_write",

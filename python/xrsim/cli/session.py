@@ -56,14 +56,7 @@ class Pipe:
     def apply(self, text: str, session: CliSession) -> str:
         lines = text.splitlines(keepends=True)
         if self.kind == "file":
-            fs = session.device.chassis.fs()
-            try:
-                fs.check_user_path(self.arg)
-                fs.write_atomic(self.arg, text.encode())
-            except XrsimError as e:
-                reason = str(e).removeprefix(f"{self.arg}: ")
-                return f"%Error opening {self.arg} ({reason})\n"
-            return ""
+            return self._to_file(text, session)
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
         rx = re.compile(self.arg)
@@ -74,6 +67,16 @@ class Pipe:
         for i, ln in enumerate(lines):  # begin
             if rx.search(ln):
                 return "".join(lines[i:])
+        return ""
+
+    def _to_file(self, text: str, session: CliSession) -> str:
+        fs = session.device.chassis.fs()
+        try:
+            fs.check_user_path(self.arg)
+            fs.write_atomic(self.arg, text.encode())
+        except XrsimError as e:
+            reason = str(e).removeprefix(f"{self.arg}: ")
+            return f"%Error opening {self.arg} ({reason})\n"
         return ""
 
 
