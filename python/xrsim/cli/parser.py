@@ -9,6 +9,7 @@ answers ``?``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from xrsim.cli.registry import Command, Element, Registry, TokenNode
@@ -132,10 +133,29 @@ def parse(tree: TokenNode, line: str) -> Match:
     return found
 
 
-def help_at(registry: Registry, mode: str, line: str) -> list[tuple[str, str]]:
+def _commands_below(node: TokenNode) -> Iterator[Command]:
+    if node.command is not None:
+        yield node.command
+    for child in node.keywords.values():
+        yield from _commands_below(child)
+    for _, child in node.params:
+        yield from _commands_below(child)
+
+
+def help_at(
+    registry: Registry,
+    mode: str,
+    line: str,
+    available: Callable[[Command], bool] | None = None,
+) -> list[tuple[str, str]]:
     """Choices for ``line?``: (word, help) pairs; ``("<cr>", "")`` when the command could end
-    here. A partial last word (``conf?``) lists the keywords it abbreviates. Raises
+    here. A partial last word (``conf?``) lists the keywords it abbreviates. ``available``
+    hides what leads only to commands this router does not have (its release). Raises
     ``ParseError`` when the words before are not a command prefix."""
+
+    def shown(node: TokenNode) -> bool:
+        return available is None or any(available(c) for c in _commands_below(node))
+
     tree = registry.trees[mode]
     partial = "" if (not line or line[-1].isspace()) else tokenize(line)[-1].text
     before = line[: len(line) - len(partial)] if partial else line
@@ -155,11 +175,12 @@ def help_at(registry: Registry, mode: str, line: str) -> list[tuple[str, str]]:
         node = nxt
     out: list[tuple[str, str]] = []
     for word in sorted(node.keywords):
-        if word.startswith(partial.lower()):
+        if word.startswith(partial.lower()) and shown(node.keywords[word]):
             out.append((word, registry.keyword_help.get(word, "")))
     if not partial:
-        for p, _ in node.params:
-            out.append((p.describe(), p.name.replace("_", " ").capitalize()))
-        if node.command is not None:
+        for p, child in node.params:
+            if shown(child):
+                out.append((p.describe(), p.name.replace("_", " ").capitalize()))
+        if node.command is not None and (available is None or available(node.command)):
             out.append(("<cr>", ""))
     return out

@@ -352,10 +352,14 @@ class CliSession:
             return f"% {e}\n"
         return text
 
+    def available(self, command: Command) -> bool:
+        """Whether the command exists on this router's release."""
+        return all(self.device.chassis.supports(f) for f in command.features)
+
     def _help(self, line: str, column: int) -> str:
         self.partial_input = line
         try:
-            choices = help_at(self.registry, self.mode, line)
+            choices = help_at(self.registry, self.mode, line, self.available)
         except ParseError as e:
             return error_text(e, column)
         if not choices:

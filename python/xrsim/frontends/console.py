@@ -44,7 +44,7 @@ class RegistryCompleter(Completer):
             return
         partial = "" if not text or text[-1].isspace() else text.split()[-1]
         try:
-            choices = help_at(s.registry, s.mode, text)
+            choices = help_at(s.registry, s.mode, text, s.available)
         except ParseError:
             return
         for word, help_text in choices:

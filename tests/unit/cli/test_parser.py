@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from xrsim.cli import default_registry
 from xrsim.cli.parser import ParseError, help_at, parse, tokenize
+from xrsim.router import Router
 
 REG = default_registry()
 EXEC = REG.trees["exec"]
@@ -85,3 +88,20 @@ def test_help_lists_next_words_and_cr() -> None:
     assert ("<0-512>", "Lines") in help_at(REG, "exec", "terminal length ")
     with pytest.raises(ParseError):
         help_at(REG, "exec", "nonsense ")
+
+
+def test_help_hides_what_the_release_lacks(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(Path(str(tmp_path)) / "vendor"))
+    with Router.boot(state_dir=Path(str(tmp_path)) / "old", release_version="6.6.3") as old:
+        s = old.session()
+        assert "crypto" not in s.handle_line("?")
+        assert "% Invalid input" in s.handle_line("crypto ?")
+    with Router.boot(state_dir=tmp_path / "new", release_version="7.0.1") as new:
+        s = new.session()
+        assert "crypto" in s.handle_line("?")
+        words = [ln.split()[0] for ln in s.handle_line("crypto key generate ?").splitlines()]
+        assert "rsa" in words
+        assert "ed25519" not in words  # from 7.3.1
