@@ -65,3 +65,15 @@ def test_sessions_are_closed_at_shutdown(tmp_path: Path) -> None:
     assert a.closed
     assert b.closed
     assert r.datastore.exclusive_owner is None
+
+
+@pytest.mark.parametrize("relpath", ["keys/index.json", "config/running.json"])
+def test_damaged_state_is_a_state_error(tmp_path: Path, relpath: str) -> None:
+    from xrsim.errors import StateError
+
+    Router.boot(state_dir=tmp_path / "r").shutdown()
+    target = tmp_path / "r" / "nodes" / "0_RP0_CPU0" / "misc" / "config" / "xrsim" / relpath
+    assert target.exists()
+    target.write_text("{ not json")
+    with pytest.raises(StateError):
+        Router.boot(state_dir=tmp_path / "r")

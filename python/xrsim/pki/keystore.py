@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from xrsim.clock import SimClock
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, load_private_key, load_public_key
-from xrsim.errors import InvalidInput, InvalidKey
+from xrsim.errors import InvalidInput, InvalidKey, StateError
 
 __all__ = [
     "DEFAULT_LABEL",
@@ -188,10 +188,20 @@ class KeyStore:
         self._state = state
         self._clock = clock
         self._lock = threading.Lock()
-        raw = state.read_state(INDEX)
-        self._index: dict[str, dict[str, Any]] = json.loads(raw) if raw else {}
-        raw = state.read_state(AUTH_INDEX)
-        self._auth: dict[str, dict[str, Any]] = json.loads(raw) if raw else {}
+        self._index: dict[str, dict[str, Any]] = self._read_index(INDEX)
+        self._auth: dict[str, dict[str, Any]] = self._read_index(AUTH_INDEX)
+
+    def _read_index(self, relpath: str) -> dict[str, dict[str, Any]]:
+        raw = self._state.read_state(relpath)
+        if not raw:
+            return {}
+        try:
+            doc = json.loads(raw)
+        except ValueError as e:
+            raise StateError(f"the key store index {relpath} cannot be read ({e})") from None
+        if not isinstance(doc, dict):
+            raise StateError(f"the key store index {relpath} is not a mapping")
+        return doc
 
     @staticmethod
     def _id(key_type: str, label: str, usage: str) -> str:
