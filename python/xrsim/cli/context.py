@@ -119,7 +119,15 @@ def config_handler(
         if cmd.negate:
             body = words[1:]
             item_key = key or " ".join(body[: cmd.key_words] if cmd.key_words else body)
-            candidate.delete((*session.config_path, PathItem(item_key, item_key, cmd.order)))
+            path = (*session.config_path, PathItem(item_key, item_key, cmd.order))
+            if key is not None:
+                # Items sharing a key (enrollment url / enrollment terminal): "no X" removes
+                # the item only when it is X.
+                head = " ".join(w for w in body if w in ctx.match.keywords)
+                node = candidate.merged().get([p.key for p in path])
+                if node is None or not node.line.startswith(head):
+                    return
+            candidate.delete(path)
             return
         text = " ".join(words)
         item_key = key or (" ".join(words[: cmd.key_words]) if cmd.key_words else text)

@@ -29,7 +29,7 @@ def _commit(ctx: Ctx, *, replace: bool = False) -> bool:
     if isinstance(comment, str) and len(comment) >= 2 and comment[0] == comment[-1] == '"':
         comment = comment[1:-1]
     confirmed = int(ctx.args.get("seconds", 600)) if ctx.has("confirmed") else None
-    had_changes = s.candidate.has_changes()
+    confirming = ctx.device.datastore.pending_confirm is not None and confirmed is None
     try:
         record = ctx.device.datastore.commit(
             s.candidate,
@@ -44,7 +44,7 @@ def _commit(ctx: Ctx, *, replace: bool = False) -> bool:
     except CommitError as e:
         ctx.line(str(e))
         return False
-    if record is None and not had_changes:
+    if record is None and not confirming:
         ctx.line("% No configuration changes to commit.")
     return True
 

@@ -127,6 +127,20 @@ def _not_remote(ctx: Ctx, tp: Trustpoint, what: str) -> bool:
     return True
 
 
+#: Digests IOS XR offers that pyca/cryptography no longer signs certificates with.
+UNSIGNABLE_DIGESTS = ("md5", "sha1")
+
+
+def _digest_refused(ctx: Ctx, tp: Trustpoint) -> bool:
+    if tp.digest in UNSIGNABLE_DIGESTS:
+        ctx.line(
+            f"% message-digest {tp.digest} is not available for signatures in xrsim "
+            "(its X.509 library refuses it); use sha256, sha384 or sha512."
+        )
+        return True
+    return False
+
+
 def _subject_lines(ctx: Ctx, dn: str | None, fqdn: str) -> None:
     if dn:
         ctx.line(f"% The subject name in the certificate will include: {dn}")
@@ -143,17 +157,20 @@ def _router_subject(ctx: Ctx, tp: Trustpoint) -> Generator[Prompt, str, x509.Nam
         include_serial = yield from _ask_yes_no(
             "% Include the router serial number in the subject name? [yes/no]: "
         )
+    rid = router_serial_id(ctx.device.chassis.serial)
     if include_serial:
-        rid = router_serial_id(ctx.device.chassis.serial)
         ctx.line(f"% The serial number in the certificate will be: {rid}")
-        extra.append(x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid))
     address = tp.ip_address
     if address is None and (
         yield from _ask_yes_no("% Include an IP address in the subject name? [yes/no]: ")
     ):
         address = (yield Prompt("Enter Interface name or IP Address[]: ")).strip()
+    # Encoded as IOS XR does: unstructuredName, unstructuredAddress, serialNumber (so they
+    # print serialNumber first).
     if address and address != "none":
         extra.append(x509.NameAttribute(UNSTRUCTURED_ADDRESS, address))
+    if include_serial:
+        extra.append(x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid))
     try:
         return parse_subject(tp.subject or "", extra)
     except InvalidInput as e:
@@ -216,6 +233,8 @@ def _authenticate(ctx: Ctx) -> Interaction:
         certs.set_ca(name, cert)
         return
     # enrollment url self: the trustpoint's own CA
+    if _digest_refused(ctx, tp):
+        return
     if tp.ca_keypair is None:
         ctx.line(f"% Trustpoint {name}: ca-keypair is not configured.")
         return
@@ -231,7 +250,7 @@ def _authenticate(ctx: Ctx) -> Interaction:
     rid = router_serial_id(ctx.device.chassis.serial)
     try:
         subject = parse_subject(
-            tp.ca_subject or f"CN={ctx.device.hostname()}",
+            tp.ca_subject or "",
             [
                 x509.NameAttribute(UNSTRUCTURED_NAME, fqdn),
                 x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid),
@@ -262,6 +281,8 @@ def _enroll(ctx: Ctx) -> Interaction:
     ca = certs.ca(name)
     if ca is None:
         ctx.line("% You must authenticate the Certificate Authority before you can enroll with it.")
+        return
+    if _digest_refused(ctx, tp):
         return
     kind, label = tp.keypair or ("rsa", DEFAULT_LABEL)
     keys = _keys(ctx, kind, label)
@@ -463,6 +484,8 @@ def _check_usages(ctx: Ctx) -> str | None:
             ctx.invalid_at(pos)
             return "bad usage"
         start = pos + len(w)
+    # Keywords are stored and shown in their canonical spelling, as IOS XR does.
+    ctx.match.words[-1] = " ".join(w.lower() for w in words)
     return None
 
 
