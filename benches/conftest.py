@@ -14,11 +14,18 @@ from xrsim.bench import Report, workloads
 SHA_BYTES = int(os.environ.get("XRSIM_BENCH_SHA_BYTES", str(1 << 30)))
 WORKLOADS = workloads(sha_bytes=SHA_BYTES)
 REPORT = Report(WORKLOADS)
+#: Lines that benchmarks other than the ratio rows want in the summary (memory per router).
+NOTES: list[str] = []
 
 
 @pytest.fixture(scope="session")
 def report() -> Report:
     return REPORT
+
+
+@pytest.fixture(scope="session")
+def bench_notes() -> list[str]:
+    return NOTES
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -37,6 +44,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for note in NOTES:
+        terminalreporter.write_line(note)
     if not REPORT.results:
         return
     terminalreporter.section("xrsim ratios")

@@ -59,7 +59,7 @@ def _rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def test_memory_per_router(workdir: Path, record_property: Any) -> None:
+def test_memory_per_router(workdir: Path, record_property: Any, bench_notes: list[str]) -> None:
     """Boot 100 routers (existing state) in one process, each with a CLI session that ran
     ``show version``; report the memory each holds: Python heap (tracemalloc) and the growth
     of the resident set."""
@@ -81,5 +81,8 @@ def test_memory_per_router(workdir: Path, record_property: Any) -> None:
         r.shutdown()
     record_property("heap_per_router_bytes", heap)
     record_property("rss_per_router_bytes", rss)
-    print(f"\nper booted router: Python heap {heap / 1e3:.0f} kB, resident set +{rss / 1e3:.0f} kB")
+    bench_notes.append(
+        f"memory per booted router (100 routers): Python heap {heap / 1e3:.0f} kB, "
+        f"resident set +{rss / 1e3:.0f} kB"
+    )
     assert heap > 0
