@@ -19,7 +19,23 @@ if TYPE_CHECKING:
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
 
-__all__ = ["Ctx", "Device", "Interaction", "Prompt", "config_handler"]
+__all__ = [
+    "PASTE_END",
+    "Ctx",
+    "Device",
+    "Interaction",
+    "Prompt",
+    "ask_yes_no",
+    "config_handler",
+    "read_paste",
+]
+
+#: How IOS XR asks for pasted base64 (certificates, public keys).
+PASTE_END = 'End with a blank line or the word "quit" on a line by itself'
+#: Questions asked again at most this many times before counting as "no".
+MAX_ATTEMPTS = 3
+#: More pasted lines than this is not a certificate or a key.
+MAX_PASTE_LINES = 400
 
 
 class Device(Protocol):
@@ -92,6 +108,39 @@ class Ctx:
 
         self.line(" " * (self.session.command_prompt_len + column) + "^")
         self.line(INVALID)
+
+
+def ask_yes_no(ctx: Ctx, question: str) -> Generator[Prompt, str, bool]:
+    """``yes``/``no`` (or their prefixes); anything else asks again, up to ``MAX_ATTEMPTS``
+    times, then counts as ``no``."""
+    for _ in range(MAX_ATTEMPTS):
+        answer = (yield Prompt(question)).strip().lower()
+        if answer and "yes".startswith(answer):
+            return True
+        if answer and "no".startswith(answer):
+            return False
+        ctx.line("% Please answer 'yes' or 'no'.")
+    return False
+
+
+def read_paste(ctx: Ctx, what: str) -> Generator[Prompt, str, str | None]:
+    """Read pasted lines after IOS XR's two-line introduction, up to an empty line or
+    ``quit``; None (with the reason printed) when nothing usable was pasted."""
+    ctx.line(f"Enter the base 64 encoded {what}.")
+    ctx.line(PASTE_END)
+    lines: list[str] = []
+    while True:
+        line = (yield Prompt("")).strip()
+        if not line or line.lower() == "quit":
+            break
+        if len(lines) >= MAX_PASTE_LINES:
+            ctx.line(f"% Too many lines: a {what} has fewer than {MAX_PASTE_LINES}.")
+            return None
+        lines.append(line)
+    if not lines:
+        ctx.line(f"% No {what} was entered: nothing imported.")
+        return None
+    return "\n".join(lines)
 
 
 def config_handler(

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
-from xrsim.cli.context import Ctx, Interaction, Prompt
+from xrsim.cli.context import Ctx, Interaction, Prompt, ask_yes_no, read_paste
 from xrsim.cli.registry import Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
@@ -41,7 +41,6 @@ __all__ = ["register"]
 SEC = "security-in-base-image"
 CRYPTO_EXEC = (("execute", "crypto"),)
 CRYPTO_READ = (("read", "crypto"),)
-PASTE_END = 'End with a blank line or the word "quit" on a line by itself'
 CA_KEY_LIMIT = "% The software does not support CA server public keys greater than 2048 bits."
 
 
@@ -59,31 +58,6 @@ def _trustpoint(ctx: Ctx, name: str) -> Trustpoint | None:
 def _keys(ctx: Ctx, kind: KeyType, label: str) -> dict[Usage, PrivateKey]:
     store = ctx.device.keys
     return {e.usage: store.load(e) for e in store.entries(kind) if e.label == label}
-
-
-def _yes(answer: str) -> bool:
-    a = answer.strip().lower()
-    return bool(a) and "yes".startswith(a)
-
-
-def _ask_yes_no(text: str) -> Generator[Prompt, str, bool]:
-    while True:
-        a = (yield Prompt(text)).strip().lower()
-        if a and "yes".startswith(a):
-            return True
-        if a and "no".startswith(a):
-            return False
-
-
-def _paste(ctx: Ctx, what: str) -> Generator[Prompt, str, str]:
-    ctx.line(f"Enter the base 64 encoded {what}.")
-    ctx.line(PASTE_END)
-    lines: list[str] = []
-    while True:
-        ln = yield Prompt("")
-        if not ln.strip() or ln.strip().lower() == "quit":
-            return "\n".join(lines)
-        lines.append(ln)
 
 
 def _describe(ctx: Ctx, cert: x509.Certificate, *, indent: str = "") -> None:
@@ -154,15 +128,15 @@ def _router_subject(ctx: Ctx, tp: Trustpoint) -> Generator[Prompt, str, x509.Nam
     extra: list[x509.NameAttribute[str]] = [x509.NameAttribute(UNSTRUCTURED_NAME, fqdn)]
     include_serial = tp.serial_number
     if include_serial is None:
-        include_serial = yield from _ask_yes_no(
-            "% Include the router serial number in the subject name? [yes/no]: "
+        include_serial = yield from ask_yes_no(
+            ctx, "% Include the router serial number in the subject name? [yes/no]: "
         )
     rid = router_serial_id(ctx.device.chassis.serial)
     if include_serial:
         ctx.line(f"% The serial number in the certificate will be: {rid}")
     address = tp.ip_address
     if address is None and (
-        yield from _ask_yes_no("% Include an IP address in the subject name? [yes/no]: ")
+        yield from ask_yes_no(ctx, "% Include an IP address in the subject name? [yes/no]: ")
     ):
         address = (yield Prompt("Enter Interface name or IP Address[]: ")).strip()
     # Encoded as IOS XR does: unstructuredName, unstructuredAddress, serialNumber (so they
@@ -209,7 +183,9 @@ def _authenticate(ctx: Ctx) -> Interaction:
         ctx.line(f"% Use 'clear crypto ca certificates {name}' to remove it first.")
         return
     if tp.enrollment == "terminal":
-        text = yield from _paste(ctx, "CA certificate")
+        text = yield from read_paste(ctx, "CA certificate")
+        if text is None:
+            return
         try:
             cert = load_certificate(text)
         except InvalidInput as e:
@@ -227,7 +203,7 @@ def _authenticate(ctx: Ctx) -> Interaction:
             ctx.line("% The certificate is not a CA certificate.")
             return
         _describe(ctx, cert)
-        if not (yield from _ask_yes_no("Do you accept this certificate? [yes/no]: ")):
+        if not (yield from ask_yes_no(ctx, "Do you accept this certificate? [yes/no]: ")):
             ctx.line("% Certificate not accepted.")
             return
         certs.set_ca(name, cert)
@@ -351,7 +327,7 @@ def _enroll_terminal(ctx: Ctx, tp: Trustpoint, keys: dict[Usage, PrivateKey]) ->
     subject = yield from _router_subject(ctx, tp)
     if subject is None:
         return
-    if not (yield from _ask_yes_no("Display Certificate Request to terminal? [yes/no]: ")):
+    if not (yield from ask_yes_no(ctx, "Display Certificate Request to terminal? [yes/no]: ")):
         return
     for usage, key in keys.items():
         try:
@@ -380,7 +356,9 @@ def _import(ctx: Ctx) -> Interaction:
     if ca is None:
         ctx.line("% You must authenticate the Certificate Authority before you can import.")
         return
-    text = yield from _paste(ctx, "certificate")
+    text = yield from read_paste(ctx, "certificate")
+    if text is None:
+        return
     try:
         cert = load_certificate(text)
     except InvalidInput as e:

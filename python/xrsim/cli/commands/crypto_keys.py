@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 
-from xrsim.cli.context import Ctx, Interaction, Prompt
+from xrsim.cli.context import MAX_ATTEMPTS, Ctx, Interaction, Prompt, ask_yes_no, read_paste
 from xrsim.cli.registry import Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import CurveName, KeyType, PrivateKey, PublicKey, generate_key
@@ -58,10 +58,6 @@ __all__ = ["MAX_ATTEMPTS", "PREDEFINED_LABELS", "format_key_data", "register"]
 
 #: Labels IOS XR predefines for Crosswork Trust Insights (keywords of ``crypto key generate``).
 PREDEFINED_LABELS = ("system-root-key", "system-enroll-key")
-#: Answers a question accepts before the dialogue gives up (nothing changed).
-MAX_ATTEMPTS = 3
-#: Lines a pasted public key may have.
-MAX_PASTE_LINES = 400
 
 SEC = "security-in-base-image"
 SEC_ED25519 = (SEC, "ed25519")
@@ -74,14 +70,9 @@ _LABEL = "[ { system-root-key | system-enroll-key | <label:NAME> } ]"
 GENERATED = ("Done w/ crypto generate keypair", "[OK]")
 REPLACE_QUESTION = "Do you really want to replace them? [yes/no]: "
 REMOVE_QUESTION = "Do you really want to remove these keys ?? [yes/no]: "
-YES_NO_AGAIN = "% Please answer 'yes' or 'no'."
 ABORTED = "% Key generation aborted: no keys were changed."
 RSA_SIZE_ERROR = "% Invalid key modulus size. Choose a value in the range of 512 to 4096."
 DSA_SIZE_ERROR = "% Invalid key modulus size. Choose 512, 768 or 1024."
-PASTE_INTRO = (
-    "Enter the base 64 encoded public key.",
-    'End with a blank line or the word "quit" on a line by itself',
-)
 
 
 def format_key_data(data: bytes) -> list[str]:
@@ -97,19 +88,6 @@ def _label(ctx: Ctx) -> str:
         if ctx.has(word):
             return word
     return str(ctx.args.get("label", DEFAULT_LABEL))
-
-
-def _ask_yes_no(ctx: Ctx, question: str) -> Generator[Prompt, str, bool]:
-    """``yes``/``no`` (or their prefixes); anything else asks again, up to ``MAX_ATTEMPTS``
-    times, then counts as ``no``."""
-    for _ in range(MAX_ATTEMPTS):
-        answer = (yield Prompt(question)).strip().lower()
-        if answer and "yes".startswith(answer):
-            return True
-        if answer and "no".startswith(answer):
-            return False
-        ctx.line(YES_NO_AGAIN)
-    return False
 
 
 def _ask_modulus(
@@ -132,7 +110,7 @@ def _confirm_replace(ctx: Ctx, key_type: KeyType, label: str) -> Generator[Promp
     if not ctx.device.keys.has(key_type, label):
         return True
     ctx.line(f"% You already have keys defined for {label}")
-    return (yield from _ask_yes_no(ctx, REPLACE_QUESTION))
+    return (yield from ask_yes_no(ctx, REPLACE_QUESTION))
 
 
 def _make(
@@ -240,7 +218,7 @@ def _zeroize(ctx: Ctx) -> Interaction:
         ctx.line(f"% No {name} keys are defined")
         return
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
-    if not (yield from _ask_yes_no(ctx, REMOVE_QUESTION)):
+    if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
     for label in labels:
         store.delete(key_type, label)
@@ -314,21 +292,8 @@ def _read_key_file(ctx: Ctx, path: str) -> bytes | None:
 
 
 def _paste(ctx: Ctx) -> Generator[Prompt, str, bytes | None]:
-    for text in PASTE_INTRO:
-        ctx.line(text)
-    lines: list[str] = []
-    while True:
-        line = (yield Prompt("")).strip()
-        if not line or line.lower() == "quit":
-            break
-        if len(lines) >= MAX_PASTE_LINES:
-            ctx.line(f"% Too many lines: a public key has fewer than {MAX_PASTE_LINES}")
-            return None
-        lines.append(line)
-    if not lines:
-        ctx.line("% No public key was entered: nothing imported.")
-        return None
-    return "\n".join(lines).encode()
+    text = yield from read_paste(ctx, "public key")
+    return None if text is None else text.encode()
 
 
 def _import_authentication(ctx: Ctx) -> Interaction:
@@ -349,7 +314,7 @@ def _import_authentication(ctx: Ctx) -> Interaction:
     store = ctx.device.keys
     if store.authentication_key(label) is not None:
         ctx.line(f"% You already have a public key defined for {label}")
-        if not (yield from _ask_yes_no(ctx, "Do you really want to replace it? [yes/no]: ")):
+        if not (yield from ask_yes_no(ctx, "Do you really want to replace it? [yes/no]: ")):
             return
     usage: Usage = "signing" if ctx.has("usage-keys") else "general"
     store.import_authentication(label, key, usage)
@@ -368,7 +333,7 @@ def _zeroize_authentication(ctx: Ctx) -> Interaction:
         ctx.line("% No RSA authentication keys are defined")
         return
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
-    if not (yield from _ask_yes_no(ctx, REMOVE_QUESTION)):
+    if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
     for label in labels:
         store.delete_authentication(label)
