@@ -41,7 +41,13 @@ DEFAULT_HOSTNAME = "router"
 #: or a function of the prompt text (returning None when it has no answer).
 Answers = Mapping[str, str] | Callable[[str], str | None]
 
-_ERROR_MARKERS = ("% Invalid input", "% Incomplete command", "% Ambiguous command")
+_ERROR_MARKERS = (
+    "% Invalid input",
+    "% Incomplete command",
+    "% Ambiguous command",
+    "% This command is not authorized",
+    "% Invalid secret",
+)
 
 
 def _answer(answers: Answers | None, prompt: str) -> str | None:
@@ -206,6 +212,8 @@ class Router:
         out = ""
         if s.mode == "exec":
             out += self.cli("configure")
+            if s.mode == "exec":  # refused (not authorized)
+                raise CommandError("configuration mode refused", out)
         for ln in lines:
             text = self.cli(ln)
             out += text

@@ -101,7 +101,8 @@ class Command:
     syntax: str
     handler: Callable[[Ctx], Interaction | None]
     help: str = ""
-    #: AAA: ``("read", "sysmgr")`` pairs; any one of them suffices (checked by issue 5's AAA).
+    #: AAA: ``("read", "sysmgr")`` pairs; any one of them suffices (``xrsim.aaa.authorize``,
+    #: checked by the session before the handler runs). Empty: open to every user.
     tasks: tuple[tuple[str, str], ...] = ()
     #: Print the IOS XR timestamp line before the output (exec commands).
     timestamp: bool = True
@@ -237,7 +238,12 @@ class Registry:
         return "config" in self.lineage(mode)
 
     def config_global(
-        self, syntax: str, *, help: str = "", timestamp: bool = False
+        self,
+        syntax: str,
+        *,
+        help: str = "",
+        timestamp: bool = False,
+        tasks: tuple[tuple[str, str], ...] = (),
     ) -> Callable[[Callable[[Ctx], Interaction | None]], Callable[[Ctx], Interaction | None]]:
         """Decorator: a command of every configuration mode (``commit``, ``end``, ``exit``,
         ``show configuration``...), including submodes registered later."""
@@ -245,7 +251,7 @@ class Registry:
         def deco(
             fn: Callable[[Ctx], Interaction | None],
         ) -> Callable[[Ctx], Interaction | None]:
-            cmd = Command("config", syntax, fn, help=help, timestamp=timestamp)
+            cmd = Command("config", syntax, fn, help=help, tasks=tasks, timestamp=timestamp)
             self.config_globals.append(cmd)
             for mode in list(self.modes):
                 if self.is_config_mode(mode):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import GeneratorType
 from typing import TYPE_CHECKING
 
+from xrsim.aaa import DEFAULT_GROUPS, DEFAULT_TASKS, AaaConfig, Grants, authorize
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
@@ -30,9 +31,12 @@ if TYPE_CHECKING:
     from xrsim.cli.registry import Command, Registry, TokenNode
     from xrsim.config.datastore import Candidate
 
-__all__ = ["INVALID", "CliSession", "Pipe", "error_text"]
+__all__ = ["INVALID", "NOT_AUTHORIZED", "CliSession", "Pipe", "error_text"]
 
 INVALID = "% Invalid input detected at '^' marker."
+#: What IOS XR answers to a command the user's task IDs do not allow.
+NOT_AUTHORIZED = "% This command is not authorized"
+_SECRET_WORDS = re.compile(r"\b(secret|password)\b.*", re.IGNORECASE)
 _log = logging.getLogger("xrsim.cli")
 _ids = itertools.count(1)
 
@@ -229,7 +233,7 @@ class CliSession:
         try:
             return self._handle(line.rstrip("\r\n"))
         except Exception as e:  # a bug must not kill the session: log it, say so briefly
-            _log.exception("internal error on %r", line)
+            _log.exception("internal error on %r", _SECRET_WORDS.sub(r"\1 <removed>", line))
             self._pending = None
             return f"% Internal error while processing the command ({type(e).__name__}).\n"
 
@@ -254,11 +258,43 @@ class CliSession:
                 raise ParseError("invalid", self._missing_column(match, head, via_do), head)
         except ParseError as e:
             return error_text(e, column)
+        return self._execute(match, via_do, pipes)
+
+    def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
+        """Run a parsed command the user is authorized for (nothing runs otherwise)."""
+        if not self.authorized(match.command):
+            return NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)
         stamp = ""
         if match.command.timestamp or via_do:
             stamp = xr_timestamp(self.device.clock.now()) + "\n"
         return stamp + self._run(ctx, pipes)
+
+    # -- authorization (AAA) -----------------------------------------------------------------
+
+    def _aaa(self) -> AaaConfig | None:
+        """The AAA configuration when the session's user is configured, else None (an
+        unconfigured user, like the console and API ``admin``, keeps root-system rights)."""
+        running = self.device.datastore.running
+        if f"username {self.user}" not in running.root.children:
+            return None
+        return AaaConfig.from_tree(running)
+
+    def user_tasks(self) -> Grants:
+        """The session user's task grants, from the running configuration."""
+        aaa = self._aaa()
+        tasks = aaa.user_tasks(self.user) if aaa is not None else None
+        return DEFAULT_TASKS if tasks is None else tasks
+
+    def user_groups(self) -> list[str]:
+        """The session user's groups (``show user group``)."""
+        aaa = self._aaa()
+        groups = aaa.user_groups(self.user) if aaa is not None else None
+        return list(DEFAULT_GROUPS) if groups is None else groups
+
+    def authorized(self, command: Command) -> bool:
+        """Whether the session's user may run ``command`` (any one of its task grants)."""
+        return not command.tasks or authorize(self.user_tasks(), command.tasks)
 
     def _exists(self, command: Command) -> bool:
         """Whether the router's release has every feature the command requires."""
@@ -359,7 +395,13 @@ class CliSession:
     def _help(self, line: str, column: int) -> str:
         self.partial_input = line
         try:
-            choices = help_at(self.registry, self.mode, line, self.available)
+            grants = self.user_tasks()  # once: ``?`` looks at many commands
+            choices = help_at(
+                self.registry,
+                self.mode,
+                line,
+                lambda c: self.available(c) and authorize(grants, c.tasks),
+            )
         except ParseError as e:
             return error_text(e, column)
         if not choices:

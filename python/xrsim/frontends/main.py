@@ -1,6 +1,7 @@
 """The ``xrsim`` command: argument parsing and the subcommands.
 
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
+- ``xrsim serve``: boot a router and serve its CLI over SSH on 127.0.0.1 until Ctrl-C.
 - ``xrsim bench``: signing, key generation and hashing throughput against pyca/cryptography,
   hashlib and ``openssl speed``, as a ratio table or ``--json``.
 """
@@ -74,6 +75,38 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--list-platforms", action="store_true", help="list the platforms and exit")
     c.set_defaults(func=_console)
 
+    sv = sub.add_parser(
+        "serve",
+        help="boot a simulated router and serve its CLI over SSH",
+        description=(
+            "Boot a simulated IOS XR router and serve its CLI over SSH on 127.0.0.1 until "
+            "Ctrl-C. Log in as admin/admin, or with a public key imported with 'crypto key "
+            "import authentication rsa'. The host key is the router's RSA key the_default."
+        ),
+    )
+    sv.add_argument(
+        "--platform",
+        default=None,
+        metavar="PID",
+        help="platform PID (default: NCS-55A1-24H, or the one already in --state)",
+    )
+    sv.add_argument(
+        "--state",
+        default=".xrsim",
+        metavar="DIR",
+        help="state directory (default: ./.xrsim)",
+    )
+    sv.add_argument("--hostname", default=None, help="hostname of a new router (default: router)")
+    sv.add_argument("--release", default=None, metavar="X.Y.Z", help="IOS XR release to simulate")
+    sv.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="TCP port on 127.0.0.1 (default: 0, a free port, printed at start)",
+    )
+    sv.set_defaults(func=_serve)
+
     b = sub.add_parser(
         "bench",
         help="measure signing, key generation and hashing throughput",
@@ -129,6 +162,43 @@ def _console(args: argparse.Namespace) -> int:
         return 2
     try:
         run_console(router, history_file=state / "console_history")
+    finally:
+        router.shutdown()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from xrsim.errors import XrsimError
+    from xrsim.frontends.ssh import SshServer
+    from xrsim.router import Router
+
+    try:
+        router = Router.boot(
+            args.platform, Path(args.state), args.hostname, release_version=args.release
+        )
+    except XrsimError as e:
+        print(f"xrsim serve: {e}", file=sys.stderr)
+        return 2
+    try:
+        server = SshServer(router, port=args.port)
+        try:
+            server.start()
+        except (XrsimError, OSError) as e:
+            print(f"xrsim serve: {e}", file=sys.stderr)
+            return 2
+        try:
+            print(
+                f"xrsim serve: {router.hostname()} listening on {server.host} port {server.port}"
+                " (Ctrl-C stops)",
+                flush=True,
+            )
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("xrsim serve: stopping", file=sys.stderr)
+        finally:
+            server.stop()
     finally:
         router.shutdown()
     return 0

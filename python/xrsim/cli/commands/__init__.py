@@ -13,18 +13,20 @@ __all__ = ["build_registry", "default_registry"]
 
 def build_registry() -> Registry:
     from xrsim.cli.commands import (
+        aaa,
         basic,
         configuration,
         crypto_ca,
         crypto_keys,
         filesystem,
         platform,
+        ssh,
     )
 
     reg = Registry()
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
-    for family in (basic, configuration, platform, filesystem, crypto_keys, crypto_ca):
+    for family in (basic, configuration, aaa, platform, filesystem, crypto_keys, crypto_ca, ssh):
         family.register(reg)
     return reg
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from xrsim.cli.context import Ctx
 from xrsim.cli.registry import Registry
 
-__all__ = ["register"]
+__all__ = ["CONFIGURE", "register"]
+
+#: Entering configuration mode (the configuration items then need their own write grants).
+CONFIGURE = (("write", "config-services"),)
 
 
 def register(reg: Registry) -> None:
@@ -31,11 +34,11 @@ def register(reg: Registry) -> None:
     def terminal_width(ctx: Ctx) -> None:
         ctx.session.term_width = int(ctx.args["columns"])
 
-    @reg.command("exec", "configure [ terminal ]", timestamp=False)
+    @reg.command("exec", "configure [ terminal ]", timestamp=False, tasks=CONFIGURE)
     def configure(ctx: Ctx) -> None:
         ctx.session.enter_config()
 
-    @reg.command("exec", "configure exclusive", timestamp=False)
+    @reg.command("exec", "configure exclusive", timestamp=False, tasks=CONFIGURE)
     def configure_exclusive(ctx: Ctx) -> None:
         if not ctx.session.enter_config(exclusive=True):
             ctx.line(

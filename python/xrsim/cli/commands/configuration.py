@@ -13,6 +13,10 @@ from xrsim.config.tree import ConfigTree
 
 __all__ = ["register"]
 
+#: Reading the configuration and the commit database; changing it by rollback.
+CONFIG_READ = (("read", "config-services"),)
+CONFIG_WRITE = (("write", "config-services"),)
+
 UNCOMMITTED = "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
 
 
@@ -159,8 +163,8 @@ def register(reg: Registry) -> None:
 
     # -- exec ---------------------------------------------------------------------------------
 
-    @reg.config_global("show running-config [ <section:LINE> ]", timestamp=True)
-    @reg.command("exec", "show running-config [ <section:LINE> ]")
+    @reg.config_global("show running-config [ <section:LINE> ]", timestamp=True, tasks=CONFIG_READ)
+    @reg.command("exec", "show running-config [ <section:LINE> ]", tasks=CONFIG_READ)
     def show_running(ctx: Ctx) -> None:
         ds = ctx.device.datastore
         tree: ConfigTree = ds.running_copy()
@@ -179,7 +183,7 @@ def register(reg: Registry) -> None:
         for ln in out:
             ctx.line(ln)
 
-    @reg.command("exec", "show configuration commit list [ <count:1-100> ]")
+    @reg.command("exec", "show configuration commit list [ <count:1-100> ]", tasks=CONFIG_READ)
     def show_commit_list(ctx: Ctx) -> None:
         commits = list(reversed(ctx.device.datastore.commits))
         count = ctx.args.get("count")
@@ -216,11 +220,11 @@ def register(reg: Registry) -> None:
         else:
             ctx.line(f"Configuration successfully rolled back to '{target}'.")
 
-    @reg.command("exec", "rollback configuration last <count:1-100>")
+    @reg.command("exec", "rollback configuration last <count:1-100>", tasks=CONFIG_WRITE)
     def rollback_last(ctx: Ctx) -> None:
         _rolled(ctx, int(ctx.args["count"]), None)
 
-    @reg.command("exec", "rollback configuration to <commit:WORD>")
+    @reg.command("exec", "rollback configuration to <commit:WORD>", tasks=CONFIG_WRITE)
     def rollback_to(ctx: Ctx) -> None:
         ds = ctx.device.datastore
         try:
@@ -236,8 +240,12 @@ def register(reg: Registry) -> None:
 
     # -- configuration items -----------------------------------------------------------------
 
-    reg.config_item("config", "hostname <name:HOSTNAME>", key_words=1)
-    reg.config_item("config", "domain name <name:DOMAIN>", key_words=2)
+    reg.config_item(
+        "config", "hostname <name:HOSTNAME>", key_words=1, tasks=(("write", "root-lr"),)
+    )
+    reg.config_item(
+        "config", "domain name <name:DOMAIN>", key_words=2, tasks=(("write", "ip-services"),)
+    )
 
     # Terminal lines (the SSH issue gives exec-timeout and session-timeout their effect).
     reg.add_mode("config-line", "config", "config-line")
@@ -251,10 +259,17 @@ def register(reg: Registry) -> None:
             "session-timeout": "Set a session timeout",
         }
     )
+    tty = (("write", "tty-access"),)
     reg.config_item(
-        "config", "line { default | console | template <name:WORD> }", submode="config-line"
+        "config",
+        "line { default | console | template <name:WORD> }",
+        submode="config-line",
+        tasks=tty,
     )
     reg.config_item(
-        "config-line", "exec-timeout <minutes:0-35791> [ <seconds:0-2147483> ]", key_words=1
+        "config-line",
+        "exec-timeout <minutes:0-35791> [ <seconds:0-2147483> ]",
+        key_words=1,
+        tasks=tty,
     )
-    reg.config_item("config-line", "session-timeout <minutes:0-35791>", key_words=1)
+    reg.config_item("config-line", "session-timeout <minutes:0-35791>", key_words=1, tasks=tty)

@@ -11,6 +11,7 @@ out by the enrollment issues that follow; until then authenticate and enroll say
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -41,6 +42,7 @@ __all__ = ["register"]
 SEC = "security-in-base-image"
 CRYPTO_EXEC = (("execute", "crypto"),)
 CRYPTO_READ = (("read", "crypto"),)
+CRYPTO_WRITE = (("write", "crypto"),)
 CA_KEY_LIMIT = "% The software does not support CA server public keys greater than 2048 bits."
 
 
@@ -502,35 +504,34 @@ def register(reg: Registry) -> None:
         }
     )
     reg.add_mode("config-trustp", "config", "config-trustp")
-    reg.config_item(
-        "config", "crypto ca trustpoint <name:NAME>", submode="config-trustp", requires=SEC
-    )
+    item = partial(reg.config_item, tasks=CRYPTO_WRITE)
+    item("config", "crypto ca trustpoint <name:NAME>", submode="config-trustp", requires=SEC)
     tp = "config-trustp"
-    reg.config_item(
+    item(
         tp,
         "enrollment url <url:WORD>",
         key="enrollment",
         check=_check_url,
         no_syntax="no enrollment url [ <url:WORD> ]",
     )
-    reg.config_item(tp, "enrollment terminal", key="enrollment", no_syntax="no enrollment terminal")
-    reg.config_item(tp, "enrollment retry period <minutes:1-60>", key_words=3)
-    reg.config_item(tp, "enrollment retry count <count:1-100>", key_words=3)
-    reg.config_item(tp, "query url <url:WORD>", key_words=2)
-    reg.config_item(tp, "rsakeypair <label:WORD>", key_words=1)
-    reg.config_item(tp, "keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    reg.config_item(tp, "ca-keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    reg.config_item(tp, "subject-name <dn:LINE>", key_words=1, check=_check_dn)
-    reg.config_item(tp, "subject-name ca-certificate <dn:LINE>", key_words=2, check=_check_dn)
-    reg.config_item(tp, "key-usage certificate <usages:LINE>", key_words=2, check=_check_usages)
-    reg.config_item(tp, "key-usage ca-certificate <usages:LINE>", key_words=2, check=_check_usages)
-    reg.config_item(tp, "lifetime certificate <days:1-18250>", key_words=2)
-    reg.config_item(tp, "lifetime ca-certificate <days:1-18250>", key_words=2)
-    reg.config_item(tp, "message-digest { md5 | sha1 | sha256 | sha384 | sha512 }", key_words=1)
-    reg.config_item(tp, "serial-number [ none ]", key_words=1)
-    reg.config_item(tp, "ip-address { <address:IPV4> | none }", key_words=1)
-    reg.config_item(tp, "vrf <vrf:WORD>", key_words=1)
-    reg.config_item(tp, "crl optional", key_words=2)
+    item(tp, "enrollment terminal", key="enrollment", no_syntax="no enrollment terminal")
+    item(tp, "enrollment retry period <minutes:1-60>", key_words=3)
+    item(tp, "enrollment retry count <count:1-100>", key_words=3)
+    item(tp, "query url <url:WORD>", key_words=2)
+    item(tp, "rsakeypair <label:WORD>", key_words=1)
+    item(tp, "keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
+    item(tp, "ca-keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
+    item(tp, "subject-name <dn:LINE>", key_words=1, check=_check_dn)
+    item(tp, "subject-name ca-certificate <dn:LINE>", key_words=2, check=_check_dn)
+    item(tp, "key-usage certificate <usages:LINE>", key_words=2, check=_check_usages)
+    item(tp, "key-usage ca-certificate <usages:LINE>", key_words=2, check=_check_usages)
+    item(tp, "lifetime certificate <days:1-18250>", key_words=2)
+    item(tp, "lifetime ca-certificate <days:1-18250>", key_words=2)
+    item(tp, "message-digest { md5 | sha1 | sha256 | sha384 | sha512 }", key_words=1)
+    item(tp, "serial-number [ none ]", key_words=1)
+    item(tp, "ip-address { <address:IPV4> | none }", key_words=1)
+    item(tp, "vrf <vrf:WORD>", key_words=1)
+    item(tp, "crl optional", key_words=2)
 
     reg.command("exec", "crypto ca authenticate <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(
         _authenticate

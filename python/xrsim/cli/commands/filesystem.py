@@ -14,7 +14,9 @@ from xrsim.errors import XrsimError
 
 __all__ = ["register"]
 
-_FS_TASKS = (("read", "filesystem"), ("execute", "filesystem"))
+#: Listing and reading files; copying, deleting and creating them.
+_FS_READ = (("read", "filesystem"),)
+_FS_EXEC = (("execute", "filesystem"),)
 
 
 def _fs(ctx: Ctx) -> NodeFilesystem:
@@ -39,7 +41,7 @@ def register(reg: Registry) -> None:
         }
     )
 
-    @reg.command("exec", "dir [ <path:WORD> ] [ location <node:WORD> ]", tasks=_FS_TASKS)
+    @reg.command("exec", "dir [ <path:WORD> ] [ location <node:WORD> ]", tasks=_FS_READ)
     def dir_(ctx: Ctx) -> None:
         path = str(ctx.args.get("path", "harddisk:"))
         try:
@@ -62,7 +64,7 @@ def register(reg: Registry) -> None:
         ctx.line("")
         ctx.line(f"{total // 1024} kbytes total ({free // 1024} kbytes free)")
 
-    @reg.command("exec", "copy <source:WORD> <destination:WORD>", tasks=_FS_TASKS)
+    @reg.command("exec", "copy <source:WORD> <destination:WORD>", tasks=_FS_EXEC)
     def copy(ctx: Ctx) -> Interaction:
         src, dst = str(ctx.args["source"]), str(ctx.args["destination"])
         fs = ctx.device.chassis.fs()
@@ -86,7 +88,7 @@ def register(reg: Registry) -> None:
             return
         ctx.line(f"Copied in {time.perf_counter() - started:.2f} :seconds")
 
-    @reg.command("exec", "delete <path:WORD> [ location <node:WORD> ]", tasks=_FS_TASKS)
+    @reg.command("exec", "delete <path:WORD> [ location <node:WORD> ]", tasks=_FS_EXEC)
     def delete(ctx: Ctx) -> Interaction:
         path = str(ctx.args["path"])
         try:
@@ -108,7 +110,7 @@ def register(reg: Registry) -> None:
         except XrsimError as e:
             _error(ctx, "deleting", path, e)
 
-    @reg.command("exec", "mkdir <path:WORD> [ location <node:WORD> ]", tasks=_FS_TASKS)
+    @reg.command("exec", "mkdir <path:WORD> [ location <node:WORD> ]", tasks=_FS_EXEC)
     def mkdir(ctx: Ctx) -> Interaction:
         path = str(ctx.args["path"])
         answer = (yield Prompt(f"Create directory filename [{path}]?")).strip()
@@ -134,5 +136,5 @@ def register(reg: Registry) -> None:
         text = data.decode("utf-8", errors="replace")
         ctx.write(text if text.endswith("\n") or not text else text + "\n")
 
-    reg.command("exec", "more <path:WORD> [ location <node:WORD> ]", tasks=_FS_TASKS)(_show)
-    reg.command("exec", "show file <path:WORD> [ location <node:WORD> ]", tasks=_FS_TASKS)(_show)
+    reg.command("exec", "more <path:WORD> [ location <node:WORD> ]", tasks=_FS_READ)(_show)
+    reg.command("exec", "show file <path:WORD> [ location <node:WORD> ]", tasks=_FS_READ)(_show)
