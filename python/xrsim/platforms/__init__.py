@@ -119,7 +119,7 @@ class SerialFormat:
 
     def __str__(self) -> str:
         factories = "|".join(self.factories)
-        return f"({factories})YYWWXXXX, YY {self.years[0]:02d}-{self.years[1]:02d}"
+        return f"({factories})YYWW + 4 alphanumerics, YY {self.years[0]:02d}-{self.years[1]:02d}"
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,19 @@ def _keys(ctx: Ctx, kind: KeyType, label: str) -> dict[Usage, PrivateKey]:
     return {e.usage: store.load(e) for e in store.entries(kind) if e.label == label}
 
 
+def _paste_certificate(ctx: Ctx, what: str) -> Generator[Prompt, str, x509.Certificate | None]:
+    """A certificate pasted at the terminal (PEM or base64 DER); None, with the reason
+    printed, when nothing usable was pasted."""
+    text = yield from read_paste(ctx, what)
+    if text is None:
+        return None
+    try:
+        return load_certificate(text)
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return None
+
+
 def _describe(ctx: Ctx, cert: x509.Certificate, *, indent: str = "") -> None:
     d = Described(cert)
     ctx.line(f"{indent}Serial Number  : {d.serial}")
@@ -185,13 +198,8 @@ def _authenticate(ctx: Ctx) -> Interaction:
         ctx.line(f"% Use 'clear crypto ca certificates {name}' to remove it first.")
         return
     if tp.enrollment == "terminal":
-        text = yield from read_paste(ctx, "CA certificate")
-        if text is None:
-            return
-        try:
-            cert = load_certificate(text)
-        except InvalidInput as e:
-            ctx.line(f"% {e}")
+        cert = yield from _paste_certificate(ctx, "CA certificate")
+        if cert is None:
             return
         kind, bits = _public_bits(cert)
         if _ca_key_too_large(ctx, bits, kind):
@@ -358,13 +366,8 @@ def _import(ctx: Ctx) -> Interaction:
     if ca is None:
         ctx.line("% You must authenticate the Certificate Authority before you can import.")
         return
-    text = yield from read_paste(ctx, "certificate")
-    if text is None:
-        return
-    try:
-        cert = load_certificate(text)
-    except InvalidInput as e:
-        ctx.line(f"% {e}")
+    cert = yield from _paste_certificate(ctx, "certificate")
+    if cert is None:
         return
     spki = cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
