@@ -42,6 +42,24 @@ def _size(text: str) -> int:
     return value
 
 
+def _router_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of every subcommand that boots a router."""
+    p.add_argument(
+        "--platform",
+        default=None,
+        metavar="PID",
+        help="platform PID (default: NCS-55A1-24H, or the one already in --state)",
+    )
+    p.add_argument(
+        "--state",
+        default=".xrsim",
+        metavar="DIR",
+        help="state directory (default: ./.xrsim)",
+    )
+    p.add_argument("--hostname", default=None, help="hostname of a new router (default: router)")
+    p.add_argument("--release", default=None, metavar="X.Y.Z", help="IOS XR release to simulate")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xrsim",
@@ -58,20 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(configuration, keys, node filesystems) lives in --state and survives restarts."
         ),
     )
-    c.add_argument(
-        "--platform",
-        default=None,
-        metavar="PID",
-        help="platform PID (default: NCS-55A1-24H, or the one already in --state)",
-    )
-    c.add_argument(
-        "--state",
-        default=".xrsim",
-        metavar="DIR",
-        help="state directory (default: ./.xrsim)",
-    )
-    c.add_argument("--hostname", default=None, help="hostname of a new router (default: router)")
-    c.add_argument("--release", default=None, metavar="X.Y.Z", help="IOS XR release to simulate")
+    _router_arguments(c)
     c.add_argument("--list-platforms", action="store_true", help="list the platforms and exit")
     c.set_defaults(func=_console)
 
@@ -84,20 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
             "import authentication rsa'. The host key is the router's RSA key the_default."
         ),
     )
-    sv.add_argument(
-        "--platform",
-        default=None,
-        metavar="PID",
-        help="platform PID (default: NCS-55A1-24H, or the one already in --state)",
-    )
-    sv.add_argument(
-        "--state",
-        default=".xrsim",
-        metavar="DIR",
-        help="state directory (default: ./.xrsim)",
-    )
-    sv.add_argument("--hostname", default=None, help="hostname of a new router (default: router)")
-    sv.add_argument("--release", default=None, metavar="X.Y.Z", help="IOS XR release to simulate")
+    _router_arguments(sv)
     sv.add_argument(
         "--port",
         type=int,
