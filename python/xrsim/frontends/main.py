@@ -85,8 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="boot a simulated router and serve its CLI over SSH",
         description=(
             "Boot a simulated IOS XR router and serve its CLI over SSH on 127.0.0.1 until "
-            "Ctrl-C. Log in as admin/admin, or with a public key imported with 'crypto key "
-            "import authentication rsa'. The host key is the router's RSA key the_default."
+            "Ctrl-C. Log in with a configured username and secret (admin/admin on a router "
+            "without users), or with a public key imported with 'crypto key import "
+            "authentication rsa'. The host key is the router's RSA key the_default."
         ),
     )
     _router_arguments(sv)
