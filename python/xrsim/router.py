@@ -74,7 +74,9 @@ class Router:
         self._chassis = chassis
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
-        self._datastore = Datastore(now=chassis.clock.now, storage=chassis)
+        self._datastore = Datastore(
+            now=chassis.clock.now, storage=chassis, on_confirm_pending=self._arm_confirm_timer
+        )
         self._keys = KeyStore(chassis, chassis.clock)
         self._certs = CertStore(chassis)
         self._api: CliSession | None = None
@@ -193,7 +195,6 @@ class Router:
                 raise UnansweredPrompt(f"no answer for the prompt {prompt.strip()!r}", out)
             out += prompt + ("" if s.hidden else reply) + "\n"
             out += s.handle_line(reply)
-        self._arm_confirm_timer()
         return out
 
     def configure(

@@ -77,3 +77,20 @@ def test_damaged_state_is_a_state_error(tmp_path: Path, relpath: str) -> None:
     target.write_text("{ not json")
     with pytest.raises(StateError):
         Router.boot(state_dir=tmp_path / "r")
+
+
+def test_commit_confirmed_in_any_session_arms_the_rollback_timer(tmp_path: Path) -> None:
+    """The rollback timer is armed by the commit itself, not by the API: a plain session
+    (console, SSH) gets it too. (Waiting the 30 s minimum for it to fire is left to the
+    datastore tests, which drive the clock.)"""
+    with Router.boot(state_dir=tmp_path / "r") as r:
+        s = r.session()
+        for line in ("configure", "hostname temp", "commit", "end"):
+            s.handle_line(line)
+        assert r._confirm_timer is None
+        for line in ("configure", "hostname temp2", "commit confirmed 30", "end"):
+            s.handle_line(line)
+        timer = r._confirm_timer
+        assert timer is not None
+        assert timer.is_alive()
+    assert timer.finished.is_set()  # shutdown cancels it

@@ -153,9 +153,14 @@ class Datastore:
         *,
         now: Callable[[], datetime],
         storage: Storage | None = None,
+        on_confirm_pending: Callable[[], None] | None = None,
     ) -> None:
+        """``on_confirm_pending`` is called after a ``commit confirmed`` (outside the lock):
+        the owner arms a timer that calls ``tick`` when the time comes, whichever front door
+        the commit came through."""
         self._now = now
         self._storage = storage
+        self._on_confirm_pending = on_confirm_pending
         self._lock = threading.RLock()
         self.running = ConfigTree()
         self.commits: list[CommitRecord] = []
@@ -276,7 +281,9 @@ class Datastore:
             else:
                 self.pending_confirm = None
             self._save()
-            return record
+        if confirmed is not None and self._on_confirm_pending is not None:
+            self._on_confirm_pending()
+        return record
 
     def _apply(
         self,

@@ -191,9 +191,7 @@ class _Session(asyncssh.SSHServerSession[str]):
         cli = self._cli
         assert cli is not None
         loop = asyncio.get_running_loop()
-        out = await loop.run_in_executor(None, cli.handle_line, line)
-        self._server._after_line()
-        return out
+        return await loop.run_in_executor(None, cli.handle_line, line)
 
     async def _run_exec(self, command: str) -> None:
         cli = self._cli
@@ -367,10 +365,6 @@ class SshServer:
         """The open SSH sessions (``show ssh``), oldest first."""
         with self._lock:
             return list(self._sessions)
-
-    def _after_line(self) -> None:
-        # ``commit confirmed`` from an SSH session: arm the rollback timer as the API does.
-        self.router._arm_confirm_timer()
 
     # -- life cycle -------------------------------------------------------------------------
 

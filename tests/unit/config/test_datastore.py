@@ -132,3 +132,12 @@ def test_show_configuration_lines() -> None:
     c.set((tp, PathItem("rsakeypair", "rsakeypair k", 3)))
     c.delete(host("a"))
     assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "no hostname a"]
+
+
+def test_confirmed_commit_tells_its_owner_whatever_the_front_door() -> None:
+    calls: list[int] = []
+    ds = Datastore(now=Clock().now, on_confirm_pending=lambda: calls.append(1))
+    commit(ds, host("a"))
+    assert calls == []
+    commit(ds, host("b"), confirmed=30)
+    assert calls == [1]
