@@ -20,7 +20,6 @@ move, so questions are waited for without it (``Password:``, ``[yes/no]:``).
 
 from __future__ import annotations
 
-import datetime
 import io
 import os
 import re
@@ -31,10 +30,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from support import ca_certificate_pem
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -429,24 +426,6 @@ def test_damaged_running_config_gives_a_message_not_a_traceback(
 # --------------------------------------------------------------------------------------------
 
 SECRET = "s3cr3t-Challenge"
-
-
-def ca_certificate_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xrsim test CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def enroll_typing_a_password(con: Console) -> None:

@@ -12,7 +12,6 @@ configuration, commit records, key store), not only in what the client printed.
 
 from __future__ import annotations
 
-import datetime
 import re
 import signal
 import subprocess
@@ -24,15 +23,14 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 from scrapli import Scrapli
 from scrapli_cfg import ScrapliCfg
 
+from support import ca_certificate_pem
 from xrsim.crypto import generate_key
 from xrsim.errors import XrsimError
 from xrsim.frontends.ssh import SshServer
@@ -482,7 +480,7 @@ def test_shell_ctrl_c_abandons_a_question(router: Router, shell: Shell) -> None:
 
 def test_shell_hidden_answers_are_not_echoed(router: Router, shell: Shell) -> None:
     router.configure(["crypto ca trustpoint lab", "enrollment terminal"])
-    answers = iter([*_ca_certificate_pem().splitlines(), "", "yes"])
+    answers = iter([*ca_certificate_pem().splitlines(), "", "yes"])
     router.cli("crypto ca authenticate lab", answers=lambda prompt: next(answers))
     shell.until(PROMPT)
     shell.send("crypto ca enroll lab\r")
@@ -501,24 +499,6 @@ def test_shell_exit_closes_the_channel(server: SshServer, shell: Shell) -> None:
     assert shell.until("\r\n") == "exit\r\n"
     assert shell.chan.recv(100) == b""
     assert shell.chan.recv_exit_status() == 0
-
-
-def _ca_certificate_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lab CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def test_show_ssh_lists_the_sessions(server: SshServer) -> None:

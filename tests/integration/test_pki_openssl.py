@@ -16,7 +16,7 @@ import itertools
 import logging
 import re
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from support import Dialogue
 from xrsim.crypto import PrivateKey, generate_key
 from xrsim.router import Router
 
@@ -184,31 +185,6 @@ def cached_key(kind: str, size: int | str, n: int = 0) -> PrivateKey:
 
 def body(text: str) -> list[str]:
     return [ln for ln in text.splitlines() if not TS.match(ln)]
-
-
-class Dialogue:
-    """Answers for ``Router.cli``: pasted text for the empty prompts (a blank line after it),
-    other prompts by a piece of their text (a list answers in turn); records every prompt."""
-
-    def __init__(
-        self, paste: str = "", answers: Mapping[str, str | Sequence[str]] | None = None
-    ) -> None:
-        self._lines = iter([*paste.splitlines(), ""])
-        self._answers = {
-            k: v if isinstance(v, str) else list(v) for k, v in (answers or {}).items()
-        }
-        self.prompts: list[str] = []
-
-    def __call__(self, prompt: str) -> str | None:
-        self.prompts.append(prompt)
-        if prompt == "":
-            return next(self._lines, None)
-        for piece, value in self._answers.items():
-            if piece in prompt:
-                if isinstance(value, str):
-                    return value
-                return value.pop(0) if value else None
-        return None
 
 
 def enroll_dialogue(passwords: Sequence[str] = ("pw", "pw"), display: str = "yes") -> Dialogue:

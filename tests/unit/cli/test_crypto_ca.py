@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier, SignatureAlgorithmOID
 
+from support import Dialogue
 from xrsim.cli.session import INVALID, CliSession
 from xrsim.clock import SimClock
 from xrsim.crypto import PrivateKey, generate_key
@@ -151,32 +152,6 @@ def body(text: str) -> list[str]:
 
 def squeeze(line: str) -> str:
     return " ".join(line.split())
-
-
-class Dialogue:
-    """Answers for ``Router.cli``: the pasted text line by line for the empty prompts (then a
-    blank line ends the paste); other prompts by a piece of their text (a list answers in
-    turn). Every prompt is recorded in ``prompts``."""
-
-    def __init__(
-        self, paste: str = "", answers: Mapping[str, str | Sequence[str]] | None = None
-    ) -> None:
-        self._lines = iter([*paste.splitlines(), ""])
-        self._answers = {
-            k: v if isinstance(v, str) else list(v) for k, v in (answers or {}).items()
-        }
-        self.prompts: list[str] = []
-
-    def __call__(self, prompt: str) -> str | None:
-        self.prompts.append(prompt)
-        if prompt == "":
-            return next(self._lines, None)
-        for piece, value in self._answers.items():
-            if piece in prompt:
-                if isinstance(value, str):
-                    return value
-                return value.pop(0) if value else None
-        return None
 
 
 def enroll_answers(serial: bool = False, ip: str | None = None) -> Dialogue:

@@ -1,0 +1,58 @@
+"""Helpers shared by test modules (on ``sys.path`` through pytest's ``pythonpath``)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+__all__ = ["Dialogue", "ca_certificate_pem"]
+
+
+class Dialogue:
+    """Answers for ``Router.cli``: the pasted text line by line for the empty prompts (then a
+    blank line ends the paste); other prompts by a piece of their text (a list answers in
+    turn). Every prompt is recorded in ``prompts``."""
+
+    def __init__(
+        self, paste: str = "", answers: Mapping[str, str | Sequence[str]] | None = None
+    ) -> None:
+        self._lines = iter([*paste.splitlines(), ""])
+        self._answers = {
+            k: v if isinstance(v, str) else list(v) for k, v in (answers or {}).items()
+        }
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str) -> str | None:
+        self.prompts.append(prompt)
+        if prompt == "":
+            return next(self._lines, None)
+        for piece, value in self._answers.items():
+            if piece in prompt:
+                if isinstance(value, str):
+                    return value
+                return value.pop(0) if value else None
+        return None
+
+
+def ca_certificate_pem(common_name: str = "xrsim test CA") -> str:
+    """A self-signed CA certificate (RSA-2048, 30 days) in PEM, made with pyca."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
