@@ -24,9 +24,10 @@ from types import TracebackType
 from xrsim import release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
+from xrsim.cli.commands.ssh import FACTORY_LINES
 from xrsim.clock import SimClock
 from xrsim.config.datastore import Datastore
-from xrsim.config.tree import Change, PathItem
+from xrsim.config.tree import Change
 from xrsim.crypto import generate_key
 from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
@@ -109,17 +110,38 @@ class Router:
         )
         router = cls(chassis, owned_dir=owned)
         ds = router.datastore
+        fresh = ds.running.is_empty()
         current = ds.running.get(["hostname"])
+        factory: list[str] = []
         if current is None or (hostname is not None and current.line != f"hostname {hostname}"):
             name = hostname or DEFAULT_HOSTNAME
             if not name or any(c.isspace() for c in name):
                 raise InvalidInput(f"not a hostname: {name!r}")
-            ds.set_initial([Change("set", (PathItem("hostname", f"hostname {name}", 0),))])
+            factory.append(f"hostname {name}")
+        if fresh:
+            factory.extend(FACTORY_LINES)
+        if factory:
+            ds.set_initial(router._changes_of(factory))
         if release.supports(chassis.release, "boot-host-key") and not router.keys.has(
             "rsa", DEFAULT_LABEL
         ):
             router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=2048))
         return router
+
+    def _changes_of(self, lines: Sequence[str]) -> list[Change]:
+        """The configuration changes ``lines`` make, parsed by the CLI (not committed): how
+        factory configuration gets the same items as typed configuration."""
+        s = CliSession(self, self.registry, user="system", line="system", client="system")
+        s.enter_config()
+        try:
+            for ln in lines:
+                out = s.handle_line(ln)
+                if out.startswith("%"):
+                    raise InvalidInput(f"factory configuration refused: {ln!r}: {out.strip()}")
+            assert s.candidate is not None
+            return list(s.candidate.changes)
+        finally:
+            s.close()
 
     # -- Device protocol (what commands use) ------------------------------------------------
 

@@ -21,6 +21,21 @@ What it does, as IOS XR does it for the clients that matter (netmiko ``cisco_xr`
   typed, ``?`` asks for help at once. After Enter comes ``\\r\\n``, the output with ``\\n`` as
   ``\\r\\n``, then the next prompt. ``exit`` in exec mode closes the channel. No ANSI escapes.
 - An exec request (``ssh router show version``) runs the one command and exits with status 0.
+- The ``netconf`` subsystem runs a NETCONF session (``xrsim.netconf``, through
+  ``xrsim.frontends.netconf_bridge``) when ``netconf-yang agent`` / ``ssh`` is configured.
+  With ``netconf_port`` the server also listens on a second port, IOS XR's port 830, that
+  offers only the ``netconf`` subsystem and is open when ``ssh server netconf vrf VRF`` is
+  configured.
+
+The running configuration rules the server, read at each new connection or idle period
+(``xrsim.cli.commands.ssh.SshPolicy``): SSH is served in the server's VRF only when
+``ssh server v2`` / ``ssh server vrf VRF`` say so (a new router's factory configuration has
+both); a connection beyond ``ssh server rate-limit`` (connections in the last 60 seconds) or
+``ssh server session-limit`` (concurrent connections) is disconnected with
+``SSH_DISCONNECT_TOO_MANY_CONNECTIONS`` before authentication, as is any connection when the
+server is disabled; a shell idle at its prompt for ``line default`` ``exec-timeout`` (10
+minutes unless configured; ``0 0`` never) or without input for ``session-timeout`` is closed.
+``clear ssh ID`` closes a session.
 
 Each line runs in a worker thread (key generation must not stall the other sessions); the
 lines of one channel run one after the other, in order.
@@ -33,18 +48,24 @@ import contextlib
 import hmac
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING, Literal
 
 import asyncssh
 
 from xrsim.aaa import AaaConfig, verify_secret
 from xrsim.cli import CliSession
 from xrsim.cli.commands import ssh as show_ssh
-from xrsim.cli.commands.ssh import SshSessionInfo
+from xrsim.cli.commands.ssh import SshPolicy, SshSessionInfo
 from xrsim.errors import XrsimError
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
+
+if TYPE_CHECKING:
+    from xrsim.netconf import NetconfSession
 
 __all__ = ["DEFAULT_USERS", "SshServer", "SshSessionInfo"]
 
@@ -62,11 +83,16 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-class _Connection(asyncssh.SSHServer):
-    """One SSH connection: authentication, then its sessions."""
+#: Which listener a connection came in on: the SSH port or the NETCONF port (830).
+Listener = Literal["ssh", "netconf"]
 
-    def __init__(self, server: SshServer) -> None:
+
+class _Connection(asyncssh.SSHServer):
+    """One SSH connection: admission, authentication, then its sessions."""
+
+    def __init__(self, server: SshServer, listener: Listener) -> None:
         self._server = server
+        self.listener: Listener = listener
         self._conn: asyncssh.SSHServerConnection | None = None
         self.peer = "unknown"
         self.method = "none"
@@ -76,7 +102,12 @@ class _Connection(asyncssh.SSHServer):
         peer = conn.get_extra_info("peername")
         if peer:
             self.peer = str(peer[0])
-        self._server._connections.add(conn)
+        refusal = self._server._admit(conn, self.listener)
+        if refusal is not None:
+            _log.warning("SSH connection from %s refused: %s", self.peer, refusal)
+            asyncio.get_running_loop().call_soon(
+                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, refusal
+            )
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._conn is not None:
@@ -103,7 +134,9 @@ class _Connection(asyncssh.SSHServer):
             self.method = "rsa-pubkey"
         return ok
 
-    def session_requested(self) -> asyncssh.SSHServerSession[str]:
+    def session_requested(self) -> asyncssh.SSHServerSession[str] | bool:
+        if self._conn is None or self._conn not in self._server._connections:
+            return False  # refused at admission; the disconnect is on its way
         return _Session(self._server, self)
 
 
@@ -116,7 +149,10 @@ class _Session(asyncssh.SSHServerSession[str]):
         self._chan: asyncssh.SSHServerChannel[str] | None = None
         self._pty = False
         self._command: str | None = None
+        self._subsystem: str | None = None
         self._cli: CliSession | None = None
+        self._netconf: NetconfSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._info: SshSessionInfo | None = None
         self._input: asyncio.Queue[str | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -128,6 +164,7 @@ class _Session(asyncssh.SSHServerSession[str]):
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
         self._chan = chan
+        self._loop = asyncio.get_running_loop()
 
     def pty_requested(
         self, term_type: str, term_size: tuple[int, int, int, int], term_modes: object
@@ -136,28 +173,51 @@ class _Session(asyncssh.SSHServerSession[str]):
         return True
 
     def shell_requested(self) -> bool:
-        return True
+        return self._conn.listener == "ssh"
 
     def exec_requested(self, command: str) -> bool:
+        if self._conn.listener != "ssh":
+            return False
         self._command = command
         return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        return False
+        from xrsim.frontends.netconf_bridge import agent_enabled
+
+        if subsystem != "netconf" or not agent_enabled(self._server.router):
+            return False
+        self._subsystem = subsystem
+        return True
 
     def session_started(self) -> None:
         assert self._chan is not None
         username = str(self._chan.get_extra_info("username") or "admin")
+        kind = (
+            "netconf"
+            if self._subsystem is not None
+            else ("exec" if self._command is not None else "shell")
+        )
         self._info, self._cli = self._server._register(
             user=username,
             host=self._conn.peer,
             authentication=self._conn.method,
-            kind="exec" if self._command is not None else "shell",
+            kind=kind,
+            close=self.close_from_thread,
         )
-        if self._command is not None:
+        if kind == "netconf":
+            self._task = asyncio.ensure_future(self._run_netconf(username))
+        elif self._command is not None:
             self._task = asyncio.ensure_future(self._run_exec(self._command))
         else:
             self._task = asyncio.ensure_future(self._run_shell())
+
+    def close_from_thread(self) -> None:
+        """Close this session (``clear ssh``, ``kill-session``), from any thread."""
+        if self._netconf is not None:
+            self._netconf.close()  # its locks and candidate go at once, not after the I/O
+        loop, chan = self._loop, self._chan
+        if loop is not None and chan is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(chan.close)
 
     def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
         self._input.put_nowait(data)
@@ -176,8 +236,11 @@ class _Session(asyncssh.SSHServerSession[str]):
         self._input.put_nowait(None)
         # A running task closes the CLI session itself once its line is done (never while a
         # worker thread is inside the session).
-        if self._cli is not None and (self._task is None or self._task.done()):
-            self._cli.close()
+        if self._task is None or self._task.done():
+            if self._cli is not None:
+                self._cli.close()
+            if self._netconf is not None:
+                self._netconf.close()
         if self._info is not None:
             self._server._unregister(self._info)
 
@@ -208,14 +271,55 @@ class _Session(asyncssh.SSHServerSession[str]):
         if not self._chan.is_closing():
             self._chan.exit(0)
 
+    async def _run_netconf(self, user: str) -> None:
+        from xrsim.frontends.netconf_bridge import open_netconf
+
+        assert self._chan is not None
+        assert self._info is not None
+        loop = asyncio.get_running_loop()
+        nc = open_netconf(
+            self._server.router, user=user, session_id=self._info.id, kill=self._server.kill
+        )
+        self._netconf = nc
+        try:
+            self._write(nc.hello())
+            while not nc.closed:
+                data = await self._input.get()
+                if data is None:
+                    break
+                for reply in await loop.run_in_executor(None, nc.feed, data):
+                    self._write(reply)
+        finally:
+            nc.close()
+        if not self._chan.is_closing():
+            self._chan.exit(0)
+
+    def _idle_limit(self, since_input: float) -> float | None:
+        """Seconds the shell may still wait for input: ``exec-timeout`` at the prompt,
+        ``session-timeout`` since the last input (None: no limit)."""
+        policy = self._server.policy()
+        limits = []
+        if policy.exec_timeout is not None:
+            limits.append(policy.exec_timeout)
+        if policy.session_timeout is not None:
+            limits.append(policy.session_timeout - since_input)
+        return max(0.0, min(limits)) if limits else None
+
     async def _run_shell(self) -> None:
         cli = self._cli
         assert cli is not None
         assert self._chan is not None
         self._write(cli.prompt)
+        last_input = time.monotonic()
         try:
             while not cli.closed:
-                data = await self._input.get()
+                limit = self._idle_limit(time.monotonic() - last_input)
+                try:
+                    data = await asyncio.wait_for(self._input.get(), limit)
+                except TimeoutError:
+                    _log.info("vty session %s idle: closed", self._info and self._info.id)
+                    break
+                last_input = time.monotonic()
                 if data is None:
                     break
                 for ch in data:
@@ -299,6 +403,8 @@ class SshServer:
         port: int = 0,
         *,
         users: Mapping[str, str] | None = None,
+        vrf: str = "default",
+        netconf_port: int | None = None,
     ) -> None:
         self.router = router
         self.host = host
@@ -308,7 +414,11 @@ class SshServer:
         self._thread: threading.Thread | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
-        self._sessions: dict[SshSessionInfo, CliSession] = {}
+        self.vrf = vrf
+        self.netconf_port = netconf_port
+        self._netconf_acceptor: asyncssh.SSHAcceptor | None = None
+        self._sessions: dict[SshSessionInfo, CliSession | None] = {}
+        self._accepted: deque[float] = deque()
         self._ids = 0
         self._lock = threading.Lock()
 
@@ -340,22 +450,69 @@ class SshServer:
                 return True
         return False
 
+    # -- admission --------------------------------------------------------------------------
+
+    def policy(self) -> SshPolicy:
+        """The ``ssh server`` and ``line default`` configuration now in force."""
+        return SshPolicy.from_tree(self.router.datastore.running_copy())
+
+    def _admit(self, conn: asyncssh.SSHServerConnection, listener: Listener) -> str | None:
+        """Admit a new connection (then it counts against the limits), or say why not."""
+        policy = self.policy()
+        if listener == "ssh" and not policy.serves(self.vrf):
+            return f"SSH server not enabled in VRF {self.vrf}"
+        if listener == "netconf" and not policy.serves_netconf(self.vrf):
+            return f"SSH NETCONF server not enabled in VRF {self.vrf}"
+        now = time.monotonic()
+        with self._lock:
+            while self._accepted and now - self._accepted[0] >= 60.0:
+                self._accepted.popleft()
+            if len(self._accepted) >= policy.rate_limit:
+                return f"rate limit of {policy.rate_limit} connections per minute exceeded"
+            if len(self._connections) >= policy.session_limit:
+                return f"session limit of {policy.session_limit} reached"
+            self._accepted.append(now)
+            self._connections.add(conn)
+        return None
+
     # -- sessions ---------------------------------------------------------------------------
 
     def _register(
-        self, *, user: str, host: str, authentication: str, kind: str
-    ) -> tuple[SshSessionInfo, CliSession]:
-        """A new session: the lowest free vty line and a CLI session on it."""
+        self,
+        *,
+        user: str,
+        host: str,
+        authentication: str,
+        kind: str,
+        close: Callable[[], None] | None = None,
+    ) -> tuple[SshSessionInfo, CliSession | None]:
+        """A new session: its id and, for a shell or exec request, the lowest free vty line
+        and a CLI session on it."""
         with self._lock:
             self._ids += 1
-            used = {info.pty for info in self._sessions}
-            pty = next(f"vty{n}" for n in range(len(used) + 1) if f"vty{n}" not in used)
+            cli = None
+            pty = ""
+            if kind != "netconf":
+                used = {info.pty for info in self._sessions}
+                pty = next(f"vty{n}" for n in range(len(used) + 1) if f"vty{n}" not in used)
+                cli = self.router.session(user=user, line=pty, client="CLI")
             info = SshSessionInfo(
-                self._ids, user, host, authentication, self.router.clock.now(), pty, kind
+                self._ids, user, host, authentication, self.router.clock.now(), pty, kind, close
             )
-            cli = self.router.session(user=user, line=pty, client="CLI")
             self._sessions[info] = cli
         return info, cli
+
+    def kill(self, session_id: int) -> bool:
+        """Close the NETCONF session ``session_id`` (``kill-session``); False when there is
+        none."""
+        with self._lock:
+            target = next(
+                (i for i in self._sessions if i.id == session_id and i.kind == "netconf"), None
+            )
+        if target is None or target.close is None:
+            return False
+        target.close()
+        return True
 
     def _unregister(self, info: SshSessionInfo) -> None:
         with self._lock:
@@ -378,11 +535,13 @@ class SshServer:
             "(crypto key generate rsa creates it)"
         )
 
-    async def _listen(self, host_key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:
+    async def _listen(
+        self, host_key: asyncssh.SSHKey, listener: Listener, port: int
+    ) -> asyncssh.SSHAcceptor:
         return await asyncssh.create_server(
-            lambda: _Connection(self),
+            lambda: _Connection(self, listener),
             self.host,
-            self.port,
+            port,
             server_host_keys=[host_key],
             line_editor=False,
             encoding="utf-8",
@@ -397,29 +556,48 @@ class SshServer:
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="xrsim-ssh", daemon=True)
         thread.start()
+        acceptor: asyncssh.SSHAcceptor | None = None
         try:
-            acceptor = asyncio.run_coroutine_threadsafe(self._listen(host_key), loop).result(30)
+            acceptor = asyncio.run_coroutine_threadsafe(
+                self._listen(host_key, "ssh", self.port), loop
+            ).result(30)
+            if self.netconf_port is not None:
+                self._netconf_acceptor = asyncio.run_coroutine_threadsafe(
+                    self._listen(host_key, "netconf", self.netconf_port), loop
+                ).result(30)
         except BaseException:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._close_acceptors(acceptor), loop).result(10)
             loop.call_soon_threadsafe(loop.stop)
             thread.join(5)
             loop.close()
             raise
         self._loop, self._thread, self._acceptor = loop, thread, acceptor
         self.port = int(acceptor.sockets[0].getsockname()[1])
+        if self._netconf_acceptor is not None:
+            self.netconf_port = int(self._netconf_acceptor.sockets[0].getsockname()[1])
         show_ssh.attach(self.router, self.sessions)
         return self
+
+    async def _close_acceptors(self, acceptor: asyncssh.SSHAcceptor | None) -> None:
+        for a in (acceptor, self._netconf_acceptor):
+            if a is not None:
+                a.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(a.wait_closed(), 2)
+        self._netconf_acceptor = None
 
     async def _shutdown(self) -> None:
         if self._acceptor is not None:
             self._acceptor.close()
+        if self._netconf_acceptor is not None:
+            self._netconf_acceptor.close()
         for conn in list(self._connections):
             conn.close()
         for conn in list(self._connections):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.wait_closed(), 2)
-        if self._acceptor is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._acceptor.wait_closed(), 2)
+        await self._close_acceptors(self._acceptor)
 
     def stop(self) -> None:
         """Close every connection and stop the server."""
@@ -439,7 +617,8 @@ class SshServer:
         show_ssh.detach(self.router, self.sessions)
         with self._lock:
             for cli in self._sessions.values():
-                cli.close()
+                if cli is not None:
+                    cli.close()
             self._sessions.clear()
 
     def __enter__(self) -> SshServer:

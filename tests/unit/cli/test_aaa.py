@@ -110,7 +110,7 @@ def test_seed_configuration_is_accepted_as_written(router: Router) -> None:
     assert "%" not in out
     running = body(router.cli("show running-config"))
     start = running.index("taskgroup alltasks-dossier")
-    assert running[start : start + 16] == [
+    assert running[start : start + 17] == [
         "taskgroup alltasks-dossier",
         " task execute basic-services",
         " task execute dossier",
@@ -126,7 +126,8 @@ def test_seed_configuration_is_accepted_as_written(router: Router) -> None:
         "username dossier-user",
         " group dossier-group",
         "!",
-        "end",
+        "ssh server v2",  # the factory configuration follows (the ssh family comes later)
+        "ssh server vrf default",
     ]
 
 

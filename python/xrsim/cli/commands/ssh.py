@@ -1,8 +1,18 @@
-"""``show ssh``: the router's SSH sessions.
+"""SSH server configuration (``ssh server ...``), ``show ssh`` and ``clear ssh``.
 
-The SSH server (``xrsim.frontends.ssh.SshServer``) attaches itself to its router with
-``attach`` while it runs; ``show ssh`` lists the sessions of every server attached to the
-router, as IOS XR prints them::
+Configuration (task ``crypto``, as on IOS XR)::
+
+    ssh server v2                      SSH version 2 only; enables the server in the default VRF
+    ssh server vrf NAME                serve SSH in VRF NAME (one line per VRF)
+    ssh server netconf vrf NAME        serve the NETCONF port (830) in VRF NAME
+    ssh server rate-limit 1-600        incoming connections accepted per minute (default 60)
+    ssh server session-limit 1-1024    concurrent incoming sessions (default 64)
+
+``SshPolicy.from_tree`` reads these (and ``line default`` ``exec-timeout`` /
+``session-timeout``) from a running configuration; the SSH server
+(``xrsim.frontends.ssh.SshServer``) enforces them. The server attaches itself to its router
+with ``attach`` while it runs; ``show ssh`` lists the sessions of every server attached to the
+router, and ``clear ssh ID`` closes one, as IOS XR prints and does::
 
     SSH version : Cisco-2.0
 
@@ -19,16 +29,107 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from xrsim.cli.context import Ctx
 from xrsim.cli.registry import Registry
+from xrsim.config.tree import ConfigTree
 
-__all__ = ["SessionLister", "SshSessionInfo", "attach", "detach", "register"]
+__all__ = [
+    "DEFAULT_EXEC_TIMEOUT",
+    "DEFAULT_RATE_LIMIT",
+    "DEFAULT_SESSION_LIMIT",
+    "SessionLister",
+    "SshPolicy",
+    "SshSessionInfo",
+    "attach",
+    "detach",
+    "register",
+]
 
-#: ``show ssh`` needs the crypto read task, as on IOS XR.
+#: ``show ssh`` needs the crypto read task, as on IOS XR; configuring the server crypto write;
+#: ``clear ssh`` crypto execute.
 READ_TASKS = (("read", "crypto"),)
+WRITE_TASKS = (("write", "crypto"),)
+EXECUTE_TASKS = (("execute", "crypto"),)
+
+#: IOS XR defaults: 60 connections a minute, 64 concurrent sessions, exec-timeout 10 minutes.
+DEFAULT_RATE_LIMIT = 60
+DEFAULT_SESSION_LIMIT = 64
+DEFAULT_EXEC_TIMEOUT = 600.0
+
+#: What a new router's configuration holds so that it can be reached over SSH at once.
+FACTORY_LINES = ("ssh server v2", "ssh server vrf default")
+
+
+@dataclass(frozen=True)
+class SshPolicy:
+    """The SSH server's configuration, read from a running configuration."""
+
+    v2: bool = False
+    vrfs: frozenset[str] = field(default_factory=frozenset)
+    netconf_vrfs: frozenset[str] = field(default_factory=frozenset)
+    rate_limit: int = DEFAULT_RATE_LIMIT
+    session_limit: int = DEFAULT_SESSION_LIMIT
+    #: Seconds of idleness at the prompt before a vty session is closed (None: never).
+    exec_timeout: float | None = DEFAULT_EXEC_TIMEOUT
+    #: Seconds without any input before a vty session is closed (None: never).
+    session_timeout: float | None = None
+
+    def serves(self, vrf: str) -> bool:
+        """Whether SSH is enabled in ``vrf`` (``ssh server vrf``; ``ssh server v2`` alone
+        enables the default VRF)."""
+        if vrf in self.vrfs:
+            return True
+        return vrf == "default" and self.v2 and not self.vrfs
+
+    def serves_netconf(self, vrf: str) -> bool:
+        """Whether the NETCONF port is enabled in ``vrf`` (``ssh server netconf vrf``)."""
+        return vrf in self.netconf_vrfs
+
+    @classmethod
+    def from_tree(cls, tree: ConfigTree) -> SshPolicy:
+        vrfs: set[str] = set()
+        netconf_vrfs: set[str] = set()
+        v2 = False
+        rate, limit = DEFAULT_RATE_LIMIT, DEFAULT_SESSION_LIMIT
+        for node in tree.root.children.values():
+            words = node.line.split()
+            if words[:2] != ["ssh", "server"]:
+                continue
+            rest = words[2:]
+            if rest == ["v2"]:
+                v2 = True
+            elif rest[:1] == ["vrf"] and len(rest) >= 2:
+                vrfs.add(rest[1])
+            elif rest[:2] == ["netconf", "vrf"] and len(rest) >= 3:
+                netconf_vrfs.add(rest[2])
+            elif rest[:1] == ["rate-limit"] and len(rest) == 2:
+                rate = int(rest[1])
+            elif rest[:1] == ["session-limit"] and len(rest) == 2:
+                limit = int(rest[1])
+        exec_timeout: float | None = DEFAULT_EXEC_TIMEOUT
+        session_timeout: float | None = None
+        line = tree.get(["line default"])
+        if line is not None:
+            for child in line.children.values():
+                words = child.line.split()
+                if words[0] == "exec-timeout":
+                    seconds = int(words[1]) * 60 + (int(words[2]) if len(words) > 2 else 0)
+                    exec_timeout = float(seconds) if seconds else None
+                elif words[0] == "session-timeout":
+                    minutes = int(words[1])
+                    session_timeout = float(minutes * 60) if minutes else None
+        return cls(
+            v2=v2,
+            vrfs=frozenset(vrfs),
+            netconf_vrfs=frozenset(netconf_vrfs),
+            rate_limit=rate,
+            session_limit=limit,
+            exec_timeout=exec_timeout,
+            session_timeout=session_timeout,
+        )
 
 
 @dataclass(eq=False)
@@ -41,7 +142,9 @@ class SshSessionInfo:
     authentication: str  # password, rsa-pubkey
     started: datetime
     pty: str  # vty0, vty1, ... (empty for an exec request without a pty)
-    kind: str  # "shell" or "exec"
+    kind: str  # "shell", "exec" or "netconf"
+    #: Closes the session (``clear ssh``); called from any thread.
+    close: Callable[[], None] | None = None
 
 
 #: A function returning the open sessions of one server.
@@ -77,8 +180,42 @@ _HEADER = (
 )
 
 
+_KINDS = {
+    "shell": "Command-Line-Interface",
+    "exec": "Remote-Command",
+    "netconf": "Netconf-Subsystem",
+}
+
+
 def register(reg: Registry) -> None:
-    reg.describe_words({"ssh": "Secure Shell"})
+    reg.describe_words(
+        {
+            "ssh": "Secure Shell",
+            "server": "Provide SSH server service",
+            "v2": "Set ssh server version to 2",
+            "vrf": "Cisco sshd VRF name",
+            "netconf": "Provide Netconf subsystem over SSH",
+            "rate-limit": "Cisco sshd rate-limit of service requests",
+            "session-limit": "Cisco sshd session-limit of service requests",
+        }
+    )
+
+    reg.config_item("config", "ssh server v2", tasks=WRITE_TASKS)
+    reg.config_item("config", "ssh server vrf <name:NAME>", tasks=WRITE_TASKS)
+    reg.config_item("config", "ssh server netconf vrf <name:NAME>", tasks=WRITE_TASKS)
+    reg.config_item("config", "ssh server rate-limit <rate:1-600>", key_words=3, tasks=WRITE_TASKS)
+    reg.config_item(
+        "config", "ssh server session-limit <sessions:1-1024>", key_words=3, tasks=WRITE_TASKS
+    )
+
+    @reg.command("exec", "clear ssh <id:0-1024>", tasks=EXECUTE_TASKS)
+    def clear_ssh(ctx: Ctx) -> None:
+        wanted = int(ctx.args["id"])
+        for s in sessions(ctx.device):
+            if s.id == wanted and s.close is not None:
+                s.close()
+                return
+        ctx.line(f"% Session {wanted} not found")
 
     @reg.command("exec", "show ssh", tasks=READ_TASKS)
     def show_ssh(ctx: Ctx) -> None:
@@ -89,7 +226,7 @@ def register(reg: Registry) -> None:
         ctx.line("-" * len(_HEADER))
         ctx.line("Incoming sessions")
         for s in sessions(ctx.device):
-            kind = "Command-Line-Interface" if s.kind == "shell" else "Remote-Command"
+            kind = _KINDS.get(s.kind, s.kind)
             ctx.line(
                 f"{s.id:<5}{1:<5}{s.pty or '':<8}{location:<16}{'SESSION_OPEN':<16}"
                 f"{s.user:<10}{s.host:<22}{'v2':<4}{s.authentication:<16}{kind}"
