@@ -98,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PORT",
         help="TCP port on 127.0.0.1 (default: 0, a free port, printed at start)",
     )
+    sv.add_argument(
+        "--netconf-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help=(
+            "also listen on this port for NETCONF only, as IOS XR's port 830 (0 picks a free "
+            "port); open when 'ssh server netconf vrf default' and 'netconf-yang agent ssh' "
+            "are configured"
+        ),
+    )
     sv.set_defaults(func=_serve)
 
     b = sub.add_parser(
@@ -175,7 +186,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"xrsim serve: {e}", file=sys.stderr)
         return 2
     try:
-        server = SshServer(router, port=args.port)
+        server = SshServer(router, port=args.port, netconf_port=args.netconf_port)
         try:
             server.start()
         except (XrsimError, OSError) as e:
@@ -184,7 +195,12 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             print(
                 f"xrsim serve: {router.hostname()} listening on {server.host} port {server.port}"
-                " (Ctrl-C stops)",
+                + (
+                    f", NETCONF port {server.netconf_port}"
+                    if server.netconf_port is not None
+                    else ""
+                )
+                + " (Ctrl-C stops)",
                 flush=True,
             )
             threading.Event().wait()
