@@ -113,6 +113,9 @@ def test_unknown_public_key_is_refused_and_an_imported_one_accepted(
             await exec_show_version(server, password=None, client_keys=[unknown])
         out = await exec_show_version(server, password=None, client_keys=[known])
         assert "Cisco IOS XR Software" in out
+        # The key is admin's (the user who imported it), not anybody's.
+        with pytest.raises(asyncssh.PermissionDenied):
+            await exec_show_version(server, username="alice", password=None, client_keys=[known])
 
     asyncio.run(scenario())
 

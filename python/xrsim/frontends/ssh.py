@@ -435,12 +435,13 @@ class SshServer:
         return expected is not None and hmac.compare_digest(expected, password)
 
     def check_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        """Whether ``key`` is one of the public keys imported with ``crypto key import
-        authentication rsa`` (the store does not record which user imported a key yet: any
-        imported key is accepted for any user)."""
+        """Whether ``key`` is one of the public keys ``username`` imported with ``crypto key
+        import authentication rsa`` (a key is accepted for the user who imported it only)."""
         offered = key.public_data
         keys = self.router.keys
         for entry in keys.authentication_keys():
+            if entry.owner is not None and entry.owner != username:
+                continue
             try:
                 stored = asyncssh.import_public_key(keys.load_authentication(entry).to_der())
             except (OSError, XrsimError, asyncssh.KeyImportError):

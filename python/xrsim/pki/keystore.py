@@ -94,6 +94,9 @@ class AuthenticationKey:
     bits: int
     path: str
     key_type: KeyType = "rsa"
+    #: The user who imported the key: SSH accepts it for that user only (None: state written
+    #: before owners were recorded, accepted for any user).
+    owner: str | None = None
 
 
 def check_label(label: str) -> str:
@@ -312,9 +315,10 @@ class KeyStore:
     # -- authentication public keys ---------------------------------------------------------
 
     def import_authentication(
-        self, label: str, key: PublicKey, usage: Usage = "general"
+        self, label: str, key: PublicKey, usage: Usage = "general", *, owner: str | None = None
     ) -> AuthenticationKey:
-        """Store a user's RSA public key under ``label`` (replacing an earlier one)."""
+        """Store ``owner``'s RSA public key under ``label`` (replacing an earlier one); SSH
+        public-key authentication accepts it for ``owner`` only."""
         check_label(label)
         if key.key_type != "rsa":
             raise InvalidKey(
@@ -329,6 +333,7 @@ class KeyStore:
             "imported": self._clock.now().isoformat(),
             "bits": key.bits,
             "path": path,
+            "owner": owner,
         }
         with self._lock:
             self._auth.pop(label, None)
@@ -345,6 +350,7 @@ class KeyStore:
             int(meta["bits"]),
             meta["path"],
             meta["type"],
+            meta.get("owner"),
         )
 
     def authentication_keys(self) -> list[AuthenticationKey]:

@@ -27,7 +27,8 @@ to be pasted, ended by a blank line or ``quit``. What is accepted (file or paste
 ``xrsim.pki.keystore.decode_authentication_key`` accepts: base64 (on any number of lines) or
 binary DER of a SubjectPublicKeyInfo or PKCS#1 RSA public key, PEM, an OpenSSH ``ssh-rsa``
 line, or the decoded ``ssh-rsa`` blob. ``usage-keys`` records the key as a signature-usage key
-(SSH only verifies signatures with it).
+(SSH only verifies signatures with it). The key belongs to the user who imports it: SSH
+public-key authentication accepts it for that user only, as on IOS XR.
 
 Who does what: the handlers here run the IOS XR dialogues (generators that yield ``Prompt`` s,
 ``xrsim.cli.context``); ``xrsim.crypto.generate_key`` generates every key in the Rust core with
@@ -317,7 +318,7 @@ def _import_authentication(ctx: Ctx) -> Interaction:
         if not (yield from ask_yes_no(ctx, "Do you really want to replace it? [yes/no]: ")):
             return
     usage: Usage = "signing" if ctx.has("usage-keys") else "general"
-    store.import_authentication(label, key, usage)
+    store.import_authentication(label, key, usage, owner=ctx.session.user)
 
 
 def _zeroize_authentication(ctx: Ctx) -> Interaction:
