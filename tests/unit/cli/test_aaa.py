@@ -467,3 +467,29 @@ def test_deliberately_open_commands_exist() -> None:
     reg = default_registry()
     present = {(c.mode, c.syntax) for c in reg.commands}
     assert present >= DELIBERATELY_OPEN
+
+
+def test_running_config_shows_only_what_the_user_may_read(router: Router) -> None:
+    router.configure(
+        [
+            "taskgroup cfg-reader",
+            "task read config-services",
+            "task read root-lr",
+            "usergroup readers",
+            "taskgroup cfg-reader",
+            "username reader",
+            "group readers",
+            "secret reader-pw",
+        ]
+    )
+    full = body(router.cli("show running-config"))
+    assert any(ln.startswith(" secret 10 ") for ln in full)
+    s = router.session(user="reader")
+    shown = body(s.handle_line("show running-config"))
+    # hostname (root-lr) is readable; users, groups and their secrets (aaa) and the SSH
+    # server (crypto) are not.
+    assert "hostname router" in shown
+    assert not any(ln.startswith(("username", "usergroup", "taskgroup", " secret")) for ln in shown)
+    assert not any(ln.startswith("ssh server") for ln in shown)
+    assert body(s.handle_line("show running-config username")) == []
+    s.close()

@@ -6,6 +6,7 @@ list``) and ``rollback configuration``; and the first configuration items, ``hos
 
 from __future__ import annotations
 
+from xrsim.aaa import authorize
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import Registry
 from xrsim.config.datastore import CommitError
@@ -71,6 +72,21 @@ def _leave(ctx: Ctx) -> Interaction:
         if not answer or "cancel".startswith(answer):
             return
         ctx.line("% Please answer 'yes', 'no' or 'cancel'.")
+
+
+def _readable(tree: ConfigTree, ctx: Ctx) -> ConfigTree:
+    """``tree`` without the top-level items the user may not read: an item is shown to a
+    user with read permission on a task ID its command writes with, as IOS XR filters
+    ``show running-config`` by task."""
+    grants = ctx.session.user_tasks()
+    commands = ctx.session.registry.commands
+    for key, node in list(tree.root.children.items()):
+        cmd = commands[node.order] if 0 <= node.order < len(commands) else None
+        if cmd is None or not cmd.tasks:
+            continue
+        if not authorize(grants, [("read", task) for _, task in cmd.tasks]):
+            del tree.root.children[key]
+    return tree
 
 
 def register(reg: Registry) -> None:
@@ -167,7 +183,7 @@ def register(reg: Registry) -> None:
     @reg.command("exec", "show running-config [ <section:LINE> ]", tasks=CONFIG_READ)
     def show_running(ctx: Ctx) -> None:
         ds = ctx.device.datastore
-        tree: ConfigTree = ds.running_copy()
+        tree = _readable(ds.running_copy(), ctx)
         section = ctx.args.get("section")
         if section is not None:
             for ln in tree.section(str(section).split()).lines():
