@@ -159,6 +159,7 @@ class _Session(asyncssh.SSHServerSession[str]):
         self._line = ""
         self._last_cr = False
         self._esc = 0  # 0: none, 1: after ESC, 2: inside a CSI sequence
+        self._echo = ""
 
     # -- asyncssh callbacks -----------------------------------------------------------------
 
@@ -247,8 +248,14 @@ class _Session(asyncssh.SSHServerSession[str]):
     # -- running the CLI --------------------------------------------------------------------
 
     def _write(self, text: str) -> None:
-        if self._chan is not None and not self._chan.is_closing():
+        """Send ``text`` after any echo held back (one packet where there would be many)."""
+        text, self._echo = self._echo + text, ""
+        if text and self._chan is not None and not self._chan.is_closing():
             self._chan.write(text)
+
+    def _echo_back(self, text: str) -> None:
+        """Echo of typed characters: held until the input chunk is done or output follows."""
+        self._echo += text
 
     async def _run_line(self, line: str) -> str:
         cli = self._cli
@@ -326,6 +333,7 @@ class _Session(asyncssh.SSHServerSession[str]):
                     await self._key(ch)
                     if cli.closed:
                         break
+                self._write("")  # the echo of this chunk, in one packet
         finally:
             cli.close()
         if not self._chan.is_closing():
@@ -362,8 +370,9 @@ class _Session(asyncssh.SSHServerSession[str]):
         cli = self._cli
         assert cli is not None
         line, self._line = self._line, ""
+        self._write("\r\n")  # the echo and the new line go out before the command runs
         out = await self._run_line(line)
-        self._write("\r\n" + _crlf(out) + ("" if cli.closed else cli.prompt))
+        self._write(_crlf(out) + ("" if cli.closed else cli.prompt))
 
     def _interrupt(self) -> None:
         cli = self._cli
@@ -377,7 +386,7 @@ class _Session(asyncssh.SSHServerSession[str]):
         if self._line:
             self._line = self._line[:-1]
             if self._cli is not None and not self._cli.hidden:
-                self._write("\b \b")
+                self._echo_back("\b \b")
 
     async def _help(self) -> None:
         # Help at once; the line stays as it was typed.
@@ -390,7 +399,7 @@ class _Session(asyncssh.SSHServerSession[str]):
     def _type(self, ch: str) -> None:
         self._line += ch
         if self._cli is not None and not self._cli.hidden:
-            self._write(ch)
+            self._echo_back(ch)
 
 
 class SshServer:
