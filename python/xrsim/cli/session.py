@@ -155,6 +155,8 @@ class CliSession:
         self.exclusive = False
         self.term_length = 24
         self.term_width = 80
+        #: ``terminal exec prompt [no-]timestamp``: the timestamp line before exec output.
+        self.exec_timestamp = True
         self.closed = False
         self.partial_input = ""
         #: Length of the prompt the current command was typed after (for ``^`` markers).
@@ -266,7 +268,7 @@ class CliSession:
             return NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)
         stamp = ""
-        if match.command.timestamp or via_do:
+        if (match.command.timestamp or via_do) and self.exec_timestamp:
             stamp = xr_timestamp(self.device.clock.now()) + "\n"
         return stamp + self._run(ctx, pipes)
 

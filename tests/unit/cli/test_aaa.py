@@ -45,6 +45,7 @@ SEED = [
 #: mode already needed a grant; each item then needs its own).
 DELIBERATELY_OPEN = {
     ("exec", "terminal length <lines:0-512>"),
+    ("exec", "terminal exec prompt { timestamp | no-timestamp }"),
     ("exec", "terminal width <columns:0-512>"),
     ("exec", "exit"),
     ("exec", "show clock"),

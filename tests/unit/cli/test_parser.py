@@ -80,7 +80,7 @@ def test_typed_parameters() -> None:
 
 def test_help_lists_next_words_and_cr() -> None:
     words = [w for w, _ in help_at(REG, "exec", "terminal ")]
-    assert words == ["length", "width"]
+    assert words == ["exec", "length", "width"]
     words = [w for w, _ in help_at(REG, "exec", "configure ")]
     assert "exclusive" in words
     assert "<cr>" in words

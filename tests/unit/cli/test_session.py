@@ -71,6 +71,17 @@ def test_timestamp_only_where_ios_xr_prints_it(s: CliSession) -> None:
     assert body(out) == ["hostname router"]
 
 
+def test_terminal_exec_prompt_turns_the_timestamp_off_and_on(s: CliSession) -> None:
+    import re
+
+    assert s.handle_line("terminal exec prompt no-timestamp") == ""
+    out = s.handle_line("show running-config hostname")
+    assert out.splitlines() == ["hostname router"]
+    assert not re.match(TS, s.handle_line("show clock").splitlines()[0])
+    assert s.handle_line("term exec prompt timestamp") == ""
+    assert re.match(TS, s.handle_line("show clock").splitlines()[0])
+
+
 def test_pipes(s: CliSession, router: Router) -> None:
     run(s, "configure", "domain name example.com", "commit", "end")
     assert body(s.handle_line("show running-config | include domain")) == [
@@ -176,7 +187,7 @@ def test_configure_exclusive(router: Router) -> None:
 
 def test_help(s: CliSession) -> None:
     out = s.handle_line("terminal ?")
-    assert [ln.split()[0] for ln in out.splitlines()] == ["length", "width"]
+    assert [ln.split()[0] for ln in out.splitlines()] == ["exec", "length", "width"]
     assert s.partial_input == "terminal "
     assert "configure" in s.handle_line("conf?")
 

@@ -1,4 +1,5 @@
-"""Session commands of exec mode: ``terminal length|width``, ``configure [terminal|exclusive]``,
+"""Session commands of exec mode: ``terminal length|width``, ``terminal exec prompt
+[no-]timestamp``, ``configure [terminal|exclusive]``,
 ``exit``, ``show clock``."""
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ def register(reg: Registry) -> None:
             "terminal": "Set terminal line parameters",
             "length": "Set number of lines on a screen",
             "width": "Set width of the display terminal",
+            "exec": "Configure exec parameters",
+            "prompt": "EXEC prompt settings",
+            "timestamp": "Print a timestamp before the output of each exec command",
+            "no-timestamp": "Do not print a timestamp before exec command output",
             "configure": "Enter the configuration mode",
             "exclusive": "Configure exclusively from this terminal",
             "exit": "Exit from the EXEC",
@@ -29,6 +34,10 @@ def register(reg: Registry) -> None:
     @reg.command("exec", "terminal length <lines:0-512>", timestamp=False)
     def terminal_length(ctx: Ctx) -> None:
         ctx.session.term_length = int(ctx.args["lines"])
+
+    @reg.command("exec", "terminal exec prompt { timestamp | no-timestamp }", timestamp=False)
+    def terminal_exec_prompt(ctx: Ctx) -> None:
+        ctx.session.exec_timestamp = ctx.has("timestamp")
 
     @reg.command("exec", "terminal width <columns:0-512>", timestamp=False)
     def terminal_width(ctx: Ctx) -> None:
