@@ -3,10 +3,11 @@
 #   make dev     virtual environment + pinned Python dependencies + the Rust extension (release)
 #   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
 #                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
-#   make test    everything CI runs: Debian packages (as root), build, cargo test, lint, pytest
+#   make test    everything CI runs: Debian packages (as root), build, the current scrapli's venv
+#                (.venv-scrapli), cargo test, lint, pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
-#   make lock    recompile requirements/dev.lock from requirements/dev.in
+#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -16,13 +17,16 @@ BIN := $(VENV)/bin
 export VIRTUAL_ENV := $(VENV)
 export PATH := $(BIN):$(PATH)
 DEPS_STAMP := $(VENV)/.deps-installed
+# The current scrapli (libscrapli) in a venv of its own: scrapli-cfg in .venv needs the classic one.
+SCRAPLI_VENV := $(CURDIR)/.venv-scrapli
+SCRAPLI_STAMP := $(SCRAPLI_VENV)/.deps-installed
 DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
 REQUIRE_PEERS := $(if $(CI),1,0)
 PY_DIRS := python tests benches
 
-.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean
+.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +34,15 @@ $(BIN)/python:
 $(DEPS_STAMP): requirements/dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $@
+
+# Its own .gitignore, as venv writes one from Python 3.13 on.
+$(SCRAPLI_STAMP): requirements/scrapli-current.lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(SCRAPLI_VENV)
+	echo '*' > $(SCRAPLI_VENV)/.gitignore
+	$(SCRAPLI_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/scrapli-current.lock
+	touch $@
+
+scrapli-venv: $(SCRAPLI_STAMP)
 
 # Debian packages the tests use; installed only when missing, and only as root.
 debs:
@@ -66,7 +79,7 @@ lint: $(DEPS_STAMP)
 pytest:
 	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
 
-test: debs build cargo-test lint pytest
+test: debs build scrapli-venv cargo-test lint pytest
 
 bench: dev
 	$(BIN)/pytest benches --benchmark-sort=name \
@@ -79,6 +92,8 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o dev.lock dev.in
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o scrapli-current.lock scrapli-current.in
 
 clean:
-	rm -rf $(VENV) target .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCRAPLI_VENV) target .mypy_cache .ruff_cache
