@@ -23,8 +23,10 @@ Hierarchy::
     |   +-- PathNotDirectory                          a file where a directory was expected
     |   +-- DirectoryNotEmpty                         removing a directory that holds entries
     +-- ChassisError                                  a chassis operation that cannot be done
-        +-- UnknownNode            (also LookupError) a node name the chassis does not have
-        +-- RedundancyError                           switchover without a standby route processor
+    |   +-- UnknownNode            (also LookupError) a node name the chassis does not have
+    |   +-- RedundancyError                           switchover without a standby route processor
+    +-- NetconfError                                  an RPC refused: becomes an <rpc-error> reply
+        +-- FramingError                              malformed NETCONF framing: the session ends
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ __all__ = [
     "DirectoryNotEmpty",
     "FileAccessError",
     "FilesystemError",
+    "FramingError",
     "InvalidInput",
     "InvalidKey",
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
+    "NetconfError",
     "PathEscapes",
     "PathExists",
     "PathIsDirectory",
@@ -170,3 +174,35 @@ class CommandError(CliError, ValueError):
 
 class UnansweredPrompt(CliError):
     """A command asked a question that ``answers`` did not answer; the command was cancelled."""
+
+
+class NetconfError(XrsimError):
+    """A NETCONF request the server refuses; the session answers it with an ``<rpc-error>``
+    (RFC 6241 section 4.3). ``tag`` is the ``error-tag`` (``invalid-value``,
+    ``access-denied``, ``lock-denied``...), ``error_type`` the layer (``transport``, ``rpc``,
+    ``protocol``, ``application``), ``info`` the ``error-info`` children as
+    ``(name, text)`` pairs (``("session-id", "7")``, ``("bad-element", "host-name")``)."""
+
+    def __init__(
+        self,
+        tag: str,
+        message: str,
+        *,
+        error_type: str = "application",
+        info: tuple[tuple[str, str], ...] = (),
+        severity: str = "error",
+    ) -> None:
+        super().__init__(message)
+        self.tag = tag
+        self.message = message
+        self.error_type = error_type
+        self.info = info
+        self.severity = severity
+
+
+class FramingError(NetconfError):
+    """Input that breaks NETCONF framing (RFC 6242): a bad chunk header, a message over the
+    size limit. RFC 6242 requires the session to be terminated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("malformed-message", message, error_type="rpc")

@@ -19,6 +19,7 @@ def build_registry() -> Registry:
         crypto_ca,
         crypto_keys,
         filesystem,
+        netconf,
         platform,
         ssh,
     )
@@ -26,7 +27,18 @@ def build_registry() -> Registry:
     reg = Registry()
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
-    for family in (basic, configuration, aaa, platform, filesystem, crypto_keys, crypto_ca, ssh):
+    families = (
+        basic,
+        configuration,
+        aaa,
+        platform,
+        filesystem,
+        crypto_keys,
+        crypto_ca,
+        ssh,
+        netconf,
+    )
+    for family in families:
         family.register(reg)
     return reg
 

@@ -1,0 +1,116 @@
+"""NETCONF agent configuration (``netconf-yang agent`` / ``ssh``) and ``show netconf-yang
+clients``.
+
+Configuration (task ``config-services``)::
+
+    netconf-yang agent          enters (config-ncy-agent)
+     ssh                        serve NETCONF over the SSH subsystem "netconf"
+
+The SSH server offers the ``netconf`` subsystem only while both lines are in the running
+configuration (``xrsim.frontends.netconf_bridge.agent_enabled``).
+
+``show netconf-yang clients`` lists the open NETCONF sessions as IOS XR does. The CLI does not
+import the NETCONF engine (``xrsim.netconf``; the two are views of one state): whoever opens
+NETCONF sessions on a device (``xrsim.frontends.netconf_bridge.open_netconf``) attaches a
+lister with ``attach(device, lister)``; a lister returns ``NetconfClient`` rows::
+
+    Netconf clients
+    client session ID|     NC version|    client connect time|        last OP time|  ...
+                    3|            1.1|         0d  0h  0m  2s|            11:11:24|  ...
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from xrsim.cli.context import Ctx
+from xrsim.cli.registry import Registry
+
+__all__ = ["ClientLister", "NetconfClient", "attach", "clients", "detach", "register"]
+
+READ_TASKS = (("read", "config-services"),)
+WRITE_TASKS = (("write", "config-services"),)
+
+
+@dataclass(frozen=True)
+class NetconfClient:
+    """One row of ``show netconf-yang clients``."""
+
+    session_id: int
+    version: str  # "1.0" or "1.1"
+    connected: datetime
+    last_op_time: datetime | None
+    last_op: str | None
+    locked: bool
+
+
+#: A function returning the open NETCONF sessions of one opener.
+ClientLister = Callable[[], list[NetconfClient]]
+
+_attached: weakref.WeakKeyDictionary[object, list[ClientLister]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def attach(device: object, lister: ClientLister) -> None:
+    """Make NETCONF sessions visible to ``show netconf-yang clients`` on ``device``."""
+    with _lock:
+        _attached.setdefault(device, []).append(lister)
+
+
+def detach(device: object, lister: ClientLister) -> None:
+    with _lock:
+        listers = _attached.get(device, [])
+        if lister in listers:
+            listers.remove(lister)
+
+
+def clients(device: object) -> list[NetconfClient]:
+    """Every open NETCONF session on ``device``, by session id."""
+    with _lock:
+        listers = list(_attached.get(device, []))
+    return sorted((c for lister in listers for c in lister()), key=lambda c: c.session_id)
+
+
+_HEADER = (
+    f"{'client session ID':>17}|{'NC version':>15}|{'client connect time':>23}|"
+    f"{'last OP time':>20}|{'last OP type':>20}|{'<lock>':>10}|"
+)
+
+
+def _duration(seconds: float) -> str:
+    s = max(0, int(seconds))
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return f"{d}d {h:>2}h {m:>2}m {s:>2}s"
+
+
+def register(reg: Registry) -> None:
+    reg.describe_words(
+        {
+            "netconf-yang": "Configure netconf-yang agent",
+            "agent": "NETCONF agent configuration commands",
+            "clients": "NETCONF clients",
+        }
+    )
+    reg.add_mode("config-ncy-agent", "config", "config-ncy-agent")
+    reg.config_item("config", "netconf-yang agent", submode="config-ncy-agent", tasks=WRITE_TASKS)
+    reg.describe_words({"ssh": "Enable NETCONF agent over SSH"})
+    reg.config_item("config-ncy-agent", "ssh", tasks=WRITE_TASKS)
+
+    @reg.command("exec", "show netconf-yang clients", tasks=READ_TASKS)
+    def show_clients(ctx: Ctx) -> None:
+        now = ctx.device.clock.now()
+        ctx.line("Netconf clients")
+        ctx.line(_HEADER)
+        for c in clients(ctx.device):
+            op_time = c.last_op_time.strftime("%H:%M:%S") if c.last_op_time else "N/A"
+            ctx.line(
+                f"{c.session_id:>17}|{c.version:>15}|"
+                f"{_duration((now - c.connected).total_seconds()):>23}|{op_time:>20}|"
+                f"{c.last_op or 'N/A':>20}|{'Yes' if c.locked else 'No':>10}|"
+            )

@@ -1,0 +1,670 @@
+"""``NetconfSession``: the NETCONF protocol engine of one session (RFC 6241), transport-free.
+
+The SSH front door (``xrsim.frontends.ssh`` through ``xrsim.frontends.netconf_bridge``) sends
+``hello()`` first, then passes what the client sends to ``feed(data)`` (from a worker thread,
+one call at a time) and writes back the framed replies it returns; ``closed`` says when to end
+the channel (``<close-session>``, a ``<kill-session>`` from another session, a framing or
+hello error); ``close()`` releases the session's locks and drops its candidate.
+
+Who does what:
+
+- ``Framer`` (``framing``) cuts the input into messages; base:1.1 chunked framing starts after
+  both hellos advertise it.
+- The session parses each ``<rpc>`` (``xmlutil.parse``, XXE-safe), dispatches on the operation
+  and answers an ``<rpc-reply>`` carrying every attribute of the ``<rpc>`` (``message-id``...),
+  or an ``<rpc-error>`` built from the ``NetconfError`` an operation raised.
+- Data: ``ModelRegistry`` models render the running configuration or the session's candidate
+  (``get-config``) and the operational providers the device state (``get``); subtree filters
+  (``filter``) cut the result. Models the user's task grants may not read are left out of the
+  reply, as NACM does; writing a model needs its write grants, else ``access-denied``.
+- Changes: an ``<edit-config>`` becomes CLI lines (``ConfigModel.edit``) that the session's
+  ``ConfigEditor`` types into a real CLI configuration session, so the CLI parser, its checks
+  and its task authorization apply; the candidate is that CLI session's (one per NETCONF
+  session, as on IOS XR), ``commit`` commits it to the shared ``Datastore``.
+- Locks: ``<lock>`` of ``running`` takes the datastore's exclusive lock (what ``configure
+  exclusive`` takes, so CLI commits and ``configure exclusive`` are refused meanwhile); locks of
+  either datastore are also kept in a table shared by the router's NETCONF sessions, so a lock
+  held by another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
+  prescribes for a non-NETCONF holder), is ``lock-denied``.
+
+Capabilities: base:1.0 and base:1.1, ``:candidate``, ``:validate:1.1``/``:validate:1.0``,
+``:confirmed-commit:1.0`` (``<confirmed/>`` and ``<confirm-timeout>``; no persist, no
+``<cancel-commit>``), ``:rollback-on-error``, and every model as
+``namespace?module=NAME&revision=DATE``. No ``:writable-running``, no ``:xpath``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from lxml import etree
+
+from xrsim.aaa import Grants, authorize
+from xrsim.config.datastore import Candidate, CommitError, Datastore
+from xrsim.config.tree import ConfigTree
+from xrsim.errors import FramingError, NetconfError
+from xrsim.netconf.filter import subtree_filter
+from xrsim.netconf.framing import Framer
+from xrsim.netconf.models import Device, ModelRegistry, default_registry, nested_lines
+from xrsim.netconf.xmlutil import (
+    BASE_NS,
+    Element,
+    child,
+    children,
+    graft,
+    local,
+    namespace,
+    parse,
+)
+from xrsim.netconf.xmlutil import text_of as _text
+
+__all__ = [
+    "BASE_1_0",
+    "BASE_1_1",
+    "ConfigEditor",
+    "EditRefusal",
+    "NetconfSession",
+    "server_capabilities",
+]
+
+BASE_1_0 = "urn:ietf:params:netconf:base:1.0"
+BASE_1_1 = "urn:ietf:params:netconf:base:1.1"
+_CAP = "urn:ietf:params:netconf:capability:"
+PROTOCOL_CAPABILITIES = (
+    BASE_1_0,
+    BASE_1_1,
+    f"{_CAP}candidate:1.0",
+    f"{_CAP}validate:1.0",
+    f"{_CAP}validate:1.1",
+    f"{_CAP}confirmed-commit:1.0",
+    f"{_CAP}rollback-on-error:1.0",
+)
+#: ``<confirm-timeout>`` when a confirmed commit gives none (RFC 6241: 600 seconds).
+DEFAULT_CONFIRM_TIMEOUT = 600
+#: What NETCONF commits record as line and client (``show configuration commit list``).
+COMMIT_LINE = "netconf"
+COMMIT_CLIENT = "netconf"
+
+
+def server_capabilities(registry: ModelRegistry) -> list[str]:
+    """What the server hello advertises."""
+    return [*PROTOCOL_CAPABILITIES, *registry.capabilities()]
+
+
+@dataclass(frozen=True)
+class EditRefusal:
+    """A configuration line the CLI refused: the line, what IOS XR printed, and whether it
+    was an authorization refusal."""
+
+    line: str
+    text: str
+    denied: bool = False
+
+
+class ConfigEditor(Protocol):
+    """Types CLI configuration lines into the session's candidate (layer 6 provides it:
+    ``xrsim.frontends.netconf_bridge.CliEditor``)."""
+
+    @property
+    def candidate(self) -> Candidate: ...
+
+    def apply(self, lines: Sequence[str]) -> EditRefusal | None:
+        """Enter ``lines`` (nested by submode; ``no ...`` deletes); the first refusal stops."""
+        ...
+
+    def grants(self) -> Grants:
+        """The session user's task grants."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# -- locks shared by a router's NETCONF sessions -------------------------------------------------
+
+_locks: weakref.WeakKeyDictionary[Datastore, dict[str, int]] = weakref.WeakKeyDictionary()
+_locks_guard = threading.Lock()
+
+
+def _lock_table(ds: Datastore) -> dict[str, int]:
+    with _locks_guard:
+        return _locks.setdefault(ds, {})
+
+
+_error = NetconfError
+
+
+class NetconfSession:
+    """One NETCONF session on a device."""
+
+    def __init__(
+        self,
+        device: Device,
+        editor: ConfigEditor,
+        *,
+        user: str,
+        session_id: int,
+        kill: Callable[[int], bool],
+        registry: ModelRegistry | None = None,
+    ) -> None:
+        self.device = device
+        self.editor = editor
+        self.user = user
+        self.session_id = session_id
+        self._kill = kill
+        self.registry = registry or default_registry()
+        self._framer = Framer()
+        self._hello_done = False
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._released = False
+        #: "1.0" or "1.1" once the hellos are exchanged.
+        self.version = "1.0"
+        self.started: datetime = device.clock.now()
+        self.last_op: str | None = None
+        self.last_op_time: datetime | None = None
+        self._ops: dict[str, Callable[[Element, Element], None]] = {
+            "get": self._get,
+            "get-config": self._get_config,
+            "edit-config": self._edit_config,
+            "commit": self._commit,
+            "discard-changes": self._discard,
+            "validate": self._validate,
+            "lock": self._lock,
+            "unlock": self._unlock,
+            "close-session": self._close_session,
+            "kill-session": self._kill_session,
+        }
+
+    # -- transport side ---------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def locks(self) -> list[str]:
+        """The datastores this session holds locked."""
+        table = _lock_table(self.device.datastore)
+        with _locks_guard:
+            return sorted(t for t, holder in table.items() if holder == self.session_id)
+
+    def hello(self) -> str:
+        """The server hello, framed (end-of-message framing, as every hello)."""
+        hello = etree.Element(f"{{{BASE_NS}}}hello", nsmap={None: BASE_NS})
+        caps = etree.SubElement(hello, f"{{{BASE_NS}}}capabilities")
+        for cap in server_capabilities(self.registry):
+            etree.SubElement(caps, f"{{{BASE_NS}}}capability").text = cap
+        etree.SubElement(hello, f"{{{BASE_NS}}}session-id").text = str(self.session_id)
+        return self._framer.frame(_xml(hello))
+
+    def feed(self, data: str) -> list[str]:
+        """Take client input; return the framed messages to send, in order."""
+        if self._closed:
+            return []
+        out: list[str] = []
+        try:
+            self._framer.push(data)
+            while not self._closed:
+                message = self._framer.next_message()
+                if message is None:
+                    break
+                reply = self._message(message)
+                if reply is not None:
+                    out.append(self._framer.frame(reply))
+        except FramingError:
+            self.close()
+        return out
+
+    def close(self) -> None:
+        """End the session: release its locks and drop its candidate (idempotent)."""
+        self._closed = True
+        with self._close_lock:
+            if self._released:
+                return
+            self._released = True
+        ds = self.device.datastore
+        table = _lock_table(ds)
+        with _locks_guard:
+            mine = [t for t, holder in table.items() if holder == self.session_id]
+            for t in mine:
+                del table[t]
+        if "running" in mine:
+            ds.unlock_exclusive(self.editor.candidate.session_id)
+        self.editor.close()
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def _message(self, data: bytes) -> str | None:
+        if not self._hello_done:
+            self._client_hello(data)
+            return None
+        try:
+            rpc = parse(data)
+        except NetconfError as e:
+            return _xml(_reply_error(e))
+        if local(rpc) != "rpc" or namespace(rpc) != BASE_NS:
+            return _xml(
+                _reply_error(
+                    _error(
+                        "unknown-element",
+                        f"expected an rpc, got {local(rpc)}",
+                        error_type="rpc",
+                        info=(("bad-element", local(rpc)),),
+                    ),
+                )
+            )
+        reply = etree.Element(f"{{{BASE_NS}}}rpc-reply", nsmap=rpc.nsmap)
+        for name, value in rpc.attrib.items():
+            reply.set(name, value)
+        try:
+            if rpc.get("message-id") is None:
+                raise _error(
+                    "missing-attribute",
+                    "the rpc has no message-id",
+                    error_type="rpc",
+                    info=(("bad-attribute", "message-id"), ("bad-element", "rpc")),
+                )
+            ops = children(rpc)
+            if len(ops) != 1:
+                raise _error(
+                    "malformed-message" if ops else "missing-element",
+                    "an rpc holds exactly one operation",
+                    error_type="rpc",
+                    info=(("bad-element", "rpc"),),
+                )
+            op = ops[0]
+            handler = self._ops.get(local(op)) if namespace(op) == BASE_NS else None
+            if handler is None:
+                raise _error(
+                    "operation-not-supported",
+                    f"operation {local(op)!r} is not supported",
+                    error_type="protocol",
+                    info=(("bad-element", local(op)),),
+                )
+            self.last_op = local(op)
+            self.last_op_time = self.device.clock.now()
+            handler(op, reply)
+        except NetconfError as e:
+            for c in list(reply):
+                reply.remove(c)
+            reply.append(_error_element(e))
+        if not len(reply):
+            etree.SubElement(reply, f"{{{BASE_NS}}}ok")
+        return _xml(reply)
+
+    def _client_hello(self, data: bytes) -> None:
+        try:
+            hello = parse(data)
+        except NetconfError:
+            self.close()
+            return
+        caps_el = child(hello, "capabilities")
+        if local(hello) != "hello" or namespace(hello) != BASE_NS or caps_el is None:
+            self.close()
+            return
+        if child(hello, "session-id") is not None:  # RFC 6241 8.1: a client sends none
+            self.close()
+            return
+        caps = {_text(c) for c in children(caps_el) if local(c) == "capability"}
+        if BASE_1_1 in caps:
+            self.version = "1.1"
+            self._framer.use_chunked()
+        elif BASE_1_0 not in caps:
+            self.close()
+            return
+        self._hello_done = True
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _grants(self) -> Grants:
+        return self.editor.grants()
+
+    def _datastore_name(self, op: Element, which: str, allowed: tuple[str, ...]) -> str:
+        holder = child(op, which)
+        if holder is None or not children(holder):
+            raise _error(
+                "missing-element",
+                f"{local(op)} needs a {which}",
+                error_type="protocol",
+                info=(("bad-element", which),),
+            )
+        name = local(children(holder)[0])
+        if name not in allowed:
+            raise _error(
+                "invalid-value",
+                f"{which} {name!r} is not supported here",
+                error_type="protocol",
+                info=(("bad-element", name),),
+            )
+        return name
+
+    def _held_by_other(self, target: str) -> int | None:
+        """Who else holds ``target`` locked: a NETCONF session id, 0 for a CLI ``configure
+        exclusive`` session, None for nobody."""
+        table = _lock_table(self.device.datastore)
+        with _locks_guard:
+            holder = table.get(target)
+            running_holder = table.get("running")
+        if holder is not None and holder != self.session_id:
+            return holder
+        owner = self.device.datastore.exclusive_owner
+        if owner is None or owner == self.editor.candidate.session_id:
+            return None
+        if running_holder is not None and running_holder != self.session_id:
+            return None  # another NETCONF session's running lock: not this target's
+        return 0
+
+    def _not_in_use(self, target: str) -> None:
+        holder = self._held_by_other(target)
+        if holder is not None:
+            raise _error(
+                "in-use",
+                f"the {target} configuration is locked by another session",
+                error_type="protocol",
+                info=(("session-id", str(holder)),),
+            )
+
+    def _data(
+        self, reply: Element, filter_el: Element | None, tree: ConfigTree, *, oper: bool
+    ) -> None:
+        """``<data>``: the configuration models' data in ``tree`` and, with ``oper``, the
+        operational providers' (models the user may not read left out), cut by the filter.
+        Only models a filter can select are built."""
+        wanted = _filter_tops(filter_el)
+        grants = self._grants()
+        data = etree.SubElement(reply, f"{{{BASE_NS}}}data")
+        for (ns, top), model in self.registry.config.items():
+            if _wanted(wanted, ns, top) and authorize(grants, model.read_tasks):
+                el = model.read(tree)
+                if el is not None:
+                    graft(data, el)
+        if oper:
+            for (ns, top), provider in self.registry.oper.items():
+                if _wanted(wanted, ns, top) and authorize(grants, provider.read_tasks):
+                    el = provider.build(self.device)
+                    if el is not None:
+                        graft(data, el)
+        if filter_el is not None:
+            cut = subtree_filter(filter_el, data)
+            reply.remove(data)
+            reply.append(cut)
+
+    # -- operations -------------------------------------------------------------------------
+
+    def _get(self, op: Element, reply: Element) -> None:
+        self._data(reply, _filter(op), self.device.datastore.running_copy(), oper=True)
+
+    def _get_config(self, op: Element, reply: Element) -> None:
+        source = self._datastore_name(op, "source", ("running", "candidate"))
+        if source == "running":
+            tree = self.device.datastore.running_copy()
+        else:
+            tree = self.editor.candidate.merged()
+        self._data(reply, _filter(op), tree, oper=False)
+
+    def _edit_config(self, op: Element, reply: Element) -> None:
+        target = child(op, "target")
+        if target is not None and child(target, "running") is not None:
+            raise _error(
+                "operation-not-supported",
+                "the running configuration is not writable: edit the candidate and commit",
+                error_type="protocol",
+                info=(("bad-element", "running"),),
+            )
+        self._datastore_name(op, "target", ("candidate",))
+        self._not_in_use("candidate")
+        default_op = _option(op, "default-operation", ("merge", "replace", "none"))
+        error_option = _option(op, "error-option", ("stop-on-error", "rollback-on-error"))
+        test_option = _option(op, "test-option", ("test-then-set", "set", "test-only"))
+        config = child(op, "config")
+        if config is None:
+            url = child(op, "url")
+            raise _error(
+                "operation-not-supported" if url is not None else "missing-element",
+                "edit-config needs a config (url is not supported)",
+                error_type="protocol",
+                info=(("bad-element", "url" if url is not None else "config"),),
+            )
+        candidate = self.editor.candidate
+        saved = list(candidate.changes)
+        try:
+            self._apply_config(config, default_op)
+        except NetconfError:
+            if error_option == "rollback-on-error":
+                candidate.changes[:] = saved
+            raise
+        finally:
+            if test_option == "test-only":
+                candidate.changes[:] = saved
+
+    def _apply_config(self, config: Element, default_op: str) -> None:
+        grants = self._grants()
+        for top in children(config):
+            model = self.registry.config_model(top)
+            if not authorize(grants, model.write_tasks):
+                raise _error(
+                    "access-denied",
+                    f"{self.user} may not change {model.module}",
+                    info=(("bad-element", local(top)),),
+                )
+            edits = model.edit(top, self.editor.candidate.merged(), default_op)
+            if not edits:
+                continue
+            refusal = self.editor.apply(nested_lines(edits))
+            if refusal is not None:
+                raise _error(
+                    "access-denied" if refusal.denied else "invalid-value",
+                    f"{refusal.line.strip()}: {refusal.text.strip()}",
+                    info=(("bad-element", local(top)),),
+                )
+
+    def _commit(self, op: Element, reply: Element) -> None:
+        self._not_in_use("candidate")
+        self._not_in_use("running")
+        confirmed: int | None = None
+        if child(op, "persist") is not None or child(op, "persist-id") is not None:
+            raise _error(
+                "operation-not-supported",
+                "persist is not supported (confirmed-commit:1.0)",
+                error_type="protocol",
+                info=(("bad-element", "persist"),),
+            )
+        if child(op, "confirmed") is not None:
+            timeout_el = child(op, "confirm-timeout")
+            text = _text(timeout_el) if timeout_el is not None else str(DEFAULT_CONFIRM_TIMEOUT)
+            if not text.isdigit() or not 0 < int(text) < 2**32:
+                raise _error(
+                    "invalid-value",
+                    f"confirm-timeout {text!r}",
+                    error_type="protocol",
+                    info=(("bad-element", "confirm-timeout"),),
+                )
+            confirmed = int(text)
+        try:
+            self.device.datastore.commit(
+                self.editor.candidate,
+                user=self.user,
+                line=COMMIT_LINE,
+                client=COMMIT_CLIENT,
+                confirmed=confirmed,
+            )
+        except CommitError as e:
+            locked = "locked" in str(e)
+            raise _error(
+                "in-use" if locked else "operation-failed",
+                str(e).lstrip("% "),
+                error_type="protocol" if locked else "application",
+            ) from None
+
+    def _discard(self, op: Element, reply: Element) -> None:
+        self.editor.candidate.clear()
+
+    def _validate(self, op: Element, reply: Element) -> None:
+        source = child(op, "source")
+        config = child(source, "config") if source is not None else None
+        if config is None:
+            self._datastore_name(op, "source", ("candidate", "running"))
+            return  # every line of a candidate was checked by the CLI parser when typed
+        candidate = self.editor.candidate
+        saved = list(candidate.changes)
+        try:
+            self._apply_config(config, "merge")
+        finally:
+            candidate.changes[:] = saved
+
+    def _lock(self, op: Element, reply: Element) -> None:
+        target = self._datastore_name(op, "target", ("running", "candidate"))
+        ds = self.device.datastore
+        table = _lock_table(ds)
+        holder = self._held_by_other(target)
+        if holder is None and target == "candidate" and self.editor.candidate.has_changes():
+            raise _error(
+                "lock-denied",
+                "the candidate has uncommitted changes: commit or discard them first",
+                error_type="protocol",
+                info=(("session-id", str(self.session_id)),),
+            )
+        with _locks_guard:
+            if holder is None and table.get(target) == self.session_id:
+                holder = self.session_id  # already held by this session: a second lock fails
+            if holder is None:
+                if target == "running" and not ds.lock_exclusive(self.editor.candidate.session_id):
+                    holder = 0
+                else:
+                    table[target] = self.session_id
+        if holder is not None:
+            raise _error(
+                "lock-denied",
+                f"the {target} configuration is already locked",
+                error_type="protocol",
+                info=(("session-id", str(holder)),),
+            )
+
+    def _unlock(self, op: Element, reply: Element) -> None:
+        target = self._datastore_name(op, "target", ("running", "candidate"))
+        ds = self.device.datastore
+        table = _lock_table(ds)
+        with _locks_guard:
+            mine = table.get(target) == self.session_id
+            if mine:
+                del table[target]
+        if not mine:
+            raise _error(
+                "operation-failed",
+                f"the {target} configuration is not locked by this session",
+                error_type="protocol",
+                info=(("session-id", str(table.get(target, 0))),),
+            )
+        if target == "running":
+            ds.unlock_exclusive(self.editor.candidate.session_id)
+
+    def _close_session(self, op: Element, reply: Element) -> None:
+        self.close()
+
+    def _kill_session(self, op: Element, reply: Element) -> None:
+        el = child(op, "session-id")
+        if el is None:
+            raise _error(
+                "missing-element",
+                "kill-session needs a session-id",
+                error_type="protocol",
+                info=(("bad-element", "session-id"),),
+            )
+        text = _text(el)
+        if not text.isdigit():
+            raise _error(
+                "invalid-value", f"session-id {text!r}", info=(("bad-element", "session-id"),)
+            )
+        target = int(text)
+        if target == self.session_id:
+            raise _error(
+                "invalid-value",
+                "a session cannot kill itself: use close-session",
+                info=(("bad-element", "session-id"),),
+            )
+        if not self._kill(target):
+            raise _error(
+                "invalid-value",
+                f"no NETCONF session {target}",
+                info=(("bad-element", "session-id"),),
+            )
+
+
+# -- module helpers ---------------------------------------------------------------------------
+
+
+def _xml(el: Element) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(etree.tostring(el, encoding="unicode"))
+
+
+def _option(op: Element, name: str, allowed: tuple[str, ...]) -> str:
+    el = child(op, name)
+    if el is None:
+        return allowed[0]
+    value = _text(el)
+    if value not in allowed:
+        raise _error(
+            "operation-not-supported" if name == "error-option" else "invalid-value",
+            f"{name} {value!r} is not supported",
+            error_type="protocol",
+            info=(("bad-element", name),),
+        )
+    return value
+
+
+def _filter(op: Element) -> Element | None:
+    f = child(op, "filter")
+    if f is None:
+        return None
+    kind = f.get("type", "subtree")
+    if kind != "subtree":
+        raise _error(
+            "invalid-value" if kind != "xpath" else "operation-not-supported",
+            f"filter type {kind!r} is not supported (subtree filters only)",
+            error_type="protocol",
+            info=(("bad-attribute", "type"), ("bad-element", "filter")),
+        )
+    return f
+
+
+def _filter_tops(filter_el: Element | None) -> list[tuple[str | None, str]] | None:
+    """The (namespace, name) of the filter's top elements; None without a filter."""
+    if filter_el is None:
+        return None
+    return [(namespace(c), local(c)) for c in children(filter_el)]
+
+
+def _wanted(wanted: list[tuple[str | None, str]] | None, ns: str, top: str) -> bool:
+    if wanted is None:
+        return True
+    return any(name == top and (fns is None or fns == ns) for fns, name in wanted)
+
+
+def _error_element(e: NetconfError) -> Element:
+    err = etree.Element(f"{{{BASE_NS}}}rpc-error")
+    for name, value in (
+        ("error-type", e.error_type),
+        ("error-tag", e.tag),
+        ("error-severity", e.severity),
+    ):
+        etree.SubElement(err, f"{{{BASE_NS}}}{name}").text = value
+    msg = etree.SubElement(err, f"{{{BASE_NS}}}error-message")
+    msg.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    msg.text = e.message
+    if e.info:
+        info = etree.SubElement(err, f"{{{BASE_NS}}}error-info")
+        for name, value in e.info:
+            etree.SubElement(info, f"{{{BASE_NS}}}{name}").text = value
+    return err
+
+
+def _reply_error(e: NetconfError) -> Element:
+    """A reply to a message that could not be read as an rpc (no attributes to copy)."""
+    reply = etree.Element(f"{{{BASE_NS}}}rpc-reply", nsmap={None: BASE_NS})
+    reply.append(_error_element(e))
+    return reply
