@@ -165,20 +165,6 @@ class Driver:
         self._stderr.close()
 
 
-@pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
-
-
 @pytest.fixture(params=["bin", "ssh2"])
 def run(
     request: pytest.FixtureRequest,

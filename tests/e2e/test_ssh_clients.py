@@ -44,20 +44,6 @@ TIMESTAMP = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$")
 
 
 @pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
 def netmiko_conn(server: SshServer) -> Iterator[BaseConnection]:
     conn = ConnectHandler(
         device_type="cisco_xr",

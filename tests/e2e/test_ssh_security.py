@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import asyncssh
@@ -24,20 +23,6 @@ pytestmark = pytest.mark.timeout(60)
 
 USER, PASSWORD = "admin", "admin"
 PROMPT = "RP/0/RP0/CPU0:router#"
-
-
-@pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
 
 
 def connect(
