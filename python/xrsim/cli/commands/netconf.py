@@ -21,13 +21,12 @@ lister with ``attach(device, lister)``; a lister returns ``NetconfClient`` rows:
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from xrsim.cli.context import Ctx
+from xrsim.cli.listers import Listers
 from xrsim.cli.registry import Registry
 
 __all__ = ["ClientLister", "NetconfClient", "attach", "clients", "detach", "register"]
@@ -51,28 +50,16 @@ class NetconfClient:
 #: A function returning the open NETCONF sessions of one opener.
 ClientLister = Callable[[], list[NetconfClient]]
 
-_attached: weakref.WeakKeyDictionary[object, list[ClientLister]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_CLIENTS: Listers[NetconfClient] = Listers()
 
-
-def attach(device: object, lister: ClientLister) -> None:
-    """Make NETCONF sessions visible to ``show netconf-yang clients`` on ``device``."""
-    with _lock:
-        _attached.setdefault(device, []).append(lister)
-
-
-def detach(device: object, lister: ClientLister) -> None:
-    with _lock:
-        listers = _attached.get(device, [])
-        if lister in listers:
-            listers.remove(lister)
+#: Make NETCONF sessions visible to ``show netconf-yang clients`` on a device (and stop).
+attach = _CLIENTS.attach
+detach = _CLIENTS.detach
 
 
 def clients(device: object) -> list[NetconfClient]:
     """Every open NETCONF session on ``device``, by session id."""
-    with _lock:
-        listers = list(_attached.get(device, []))
-    return sorted((c for lister in listers for c in lister()), key=lambda c: c.session_id)
+    return sorted(_CLIENTS.rows(device), key=lambda c: c.session_id)
 
 
 _HEADER = (

@@ -26,13 +26,12 @@ router, and ``clear ssh ID`` closes one, as IOS XR prints and does::
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from xrsim.cli.context import Ctx
+from xrsim.cli.listers import Listers
 from xrsim.cli.registry import Registry
 from xrsim.config.tree import ConfigTree
 
@@ -150,28 +149,16 @@ class SshSessionInfo:
 #: A function returning the open sessions of one server.
 SessionLister = Callable[[], list[SshSessionInfo]]
 
-_attached: weakref.WeakKeyDictionary[object, list[SessionLister]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_SESSIONS: Listers[SshSessionInfo] = Listers()
 
-
-def attach(device: object, lister: SessionLister) -> None:
-    """Make a server's sessions visible to ``show ssh`` on ``device``."""
-    with _lock:
-        _attached.setdefault(device, []).append(lister)
-
-
-def detach(device: object, lister: SessionLister) -> None:
-    with _lock:
-        listers = _attached.get(device, [])
-        if lister in listers:
-            listers.remove(lister)
+#: Make a server's sessions visible to ``show ssh`` on a device (and stop).
+attach = _SESSIONS.attach
+detach = _SESSIONS.detach
 
 
 def sessions(device: object) -> list[SshSessionInfo]:
     """Every SSH session on ``device``, by id."""
-    with _lock:
-        listers = list(_attached.get(device, []))
-    return sorted((s for lister in listers for s in lister()), key=lambda s: s.id)
+    return sorted(_SESSIONS.rows(device), key=lambda s: s.id)
 
 
 _HEADER = (
