@@ -32,6 +32,21 @@ NS = {"nc": NC, "h": HOST, "i": INV}
 USERS = {"admin": "admin", "viewer": "viewer-pw"}
 
 
+def nc_connect(port: int, user: str = "admin", timeout: int = 30) -> Manager:
+    """ncclient as IOS XR users call it."""
+    return manager.connect(
+        host="127.0.0.1",
+        port=port,
+        username=user,
+        password=USERS[user],
+        hostkey_verify=False,
+        device_params={"name": "iosxr"},
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=timeout,
+    )
+
+
 def hostname_config(name: str) -> str:
     return (
         f'<config xmlns="{NC}"><host-names xmlns="{HOST}"><host-name>{name}</host-name>'
@@ -59,17 +74,7 @@ def connect(server: SshServer) -> Iterator[Callable[..., Manager]]:
     opened: list[Manager] = []
 
     def make(user: str = "admin") -> Manager:
-        m = manager.connect(
-            host="127.0.0.1",
-            port=server.port,
-            username=user,
-            password=USERS[user],
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        )
+        m = nc_connect(server.port, user)
         opened.append(m)
         return m
 
@@ -178,17 +183,7 @@ def test_access_denied_for_restricted_user(router: Router, connect: Callable[...
 def test_subsystem_refused_without_agent(router: Router, server: SshServer) -> None:
     router.configure(["no netconf-yang agent"])
     with pytest.raises(SSHError, match="subsystem"):
-        manager.connect(
-            host="127.0.0.1",
-            port=server.port,
-            username="admin",
-            password="admin",
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=10,
-        )
+        nc_connect(server.port, timeout=10)
 
 
 async def _base10_exchange(port: int) -> tuple[str, str]:
@@ -226,18 +221,26 @@ def test_base_1_0_client(server: SshServer) -> None:
 
 
 def test_netconf_port(router: Router) -> None:
-    router.configure(["ssh server netconf vrf default"])
     with SshServer(router, users=USERS, netconf_port=0) as server:
         assert server.netconf_port is not None
-        with manager.connect(
-            host="127.0.0.1",
-            port=server.netconf_port,
-            username="admin",
-            password="admin",
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as m:
+        # Closed until ssh server netconf vrf names the server's VRF.
+        with pytest.raises(SSHError):
+            nc_connect(server.netconf_port, timeout=10)
+        router.configure(["ssh server netconf vrf default"])
+        with nc_connect(server.netconf_port) as m:
             assert hostname_of(m.get_config(source="running")) == "r1"
+
+        # The NETCONF port offers the netconf subsystem only: no shell, no exec request.
+        async def shell_refused() -> None:
+            async with asyncssh.connect(
+                "127.0.0.1",
+                server.netconf_port,
+                username="admin",
+                password="admin",
+                known_hosts=None,
+                client_keys=None,
+            ) as conn:
+                with pytest.raises(asyncssh.ChannelOpenError):
+                    await conn.run("show version", check=True, timeout=10)
+
+        asyncio.run(shell_refused())
