@@ -168,6 +168,8 @@ class Datastore:
         self.exclusive_owner: int | None = None
         self.pending_confirm: tuple[int, datetime] | None = None
         self.last_change: tuple[datetime, str] | None = None
+        #: Counts changes of the running configuration (readers cache what they derive from it).
+        self.generation = 0
         self._load()
 
     # -- persistence ------------------------------------------------------------------------
@@ -233,6 +235,7 @@ class Datastore:
         """Factory configuration of a new router (not a commit: no history entry)."""
         with self._lock:
             self.running.apply_all(changes)
+            self.generation += 1
             self._save()
 
     # -- commit -----------------------------------------------------------------------------
@@ -301,6 +304,7 @@ class Datastore:
         record = CommitRecord(self.next_id, user, line, client, now, changes, undo, label, comment)
         self.next_id += 1
         self.running = target
+        self.generation += 1
         self.commits.append(record)
         del self.commits[:-COMMIT_HISTORY]
         self.last_change = (now, user)

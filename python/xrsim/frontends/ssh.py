@@ -428,6 +428,7 @@ class SshServer:
         self._netconf_acceptor: asyncssh.SSHAcceptor | None = None
         self._sessions: dict[SshSessionInfo, CliSession | None] = {}
         self._accepted: deque[float] = deque()
+        self._policy: tuple[int, SshPolicy] | None = None
         self._ids = 0
         self._lock = threading.Lock()
 
@@ -463,8 +464,15 @@ class SshServer:
     # -- admission --------------------------------------------------------------------------
 
     def policy(self) -> SshPolicy:
-        """The ``ssh server`` and ``line default`` configuration now in force."""
-        return SshPolicy.from_tree(self.router.datastore.running_copy())
+        """The ``ssh server`` and ``line default`` configuration now in force (read again
+        only after the running configuration changed: shells ask at every input)."""
+        ds = self.router.datastore
+        generation = ds.generation
+        cached = self._policy
+        if cached is None or cached[0] != generation:
+            cached = (generation, SshPolicy.from_tree(ds.running_copy()))
+            self._policy = cached
+        return cached[1]
 
     def _admit(self, conn: asyncssh.SSHServerConnection, listener: Listener) -> str | None:
         """Admit a new connection (then it counts against the limits), or say why not."""

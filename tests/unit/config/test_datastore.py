@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from xrsim.config.datastore import FIRST_COMMIT_ID, CommitError, Datastore
-from xrsim.config.tree import PathItem
+from xrsim.config.tree import Change, PathItem
 
 
 class Clock:
@@ -141,3 +141,16 @@ def test_confirmed_commit_tells_its_owner_whatever_the_front_door() -> None:
     assert calls == []
     commit(ds, host("b"), confirmed=30)
     assert calls == [1]
+
+
+def test_generation_counts_changes_of_the_running_configuration() -> None:
+    ds = Datastore(now=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    assert ds.generation == 0
+    ds.set_initial([Change("set", (PathItem("hostname", "hostname r1"),))])
+    assert ds.generation == 1
+    cand = ds.candidate(1)
+    cand.set((PathItem("domain name", "domain name example.com"),))
+    ds.commit(cand, user="u", line="l")
+    assert ds.generation == 2
+    ds.rollback(1, user="u", line="l")
+    assert ds.generation == 3
