@@ -9,15 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from xrsim.config.tree import PathItem
+from xrsim.device import DeviceState
 
 if TYPE_CHECKING:
-    from xrsim.chassis import Chassis
     from xrsim.cli.parser import Match
     from xrsim.cli.session import CliSession
-    from xrsim.clock import SimClock
-    from xrsim.config.datastore import Datastore
-    from xrsim.pki.keystore import KeyStore
-    from xrsim.pki.trustpoint import CertStore
 
 __all__ = [
     "PASTE_END",
@@ -38,23 +34,8 @@ MAX_ATTEMPTS = 3
 MAX_PASTE_LINES = 400
 
 
-class Device(Protocol):
-    """What commands may use of a router."""
-
-    @property
-    def chassis(self) -> Chassis: ...
-
-    @property
-    def datastore(self) -> Datastore: ...
-
-    @property
-    def clock(self) -> SimClock: ...
-
-    @property
-    def keys(self) -> KeyStore: ...
-
-    @property
-    def certs(self) -> CertStore: ...
+class Device(DeviceState, Protocol):
+    """What commands may use of a router: its state and its names."""
 
     def hostname(self) -> str: ...
 

@@ -31,23 +31,20 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from cryptography import x509
 from lxml import etree
 
 from xrsim.aaa import Grant
 from xrsim.config.tree import ConfigNode, ConfigTree
+from xrsim.device import DeviceState
 from xrsim.errors import NetconfError, XrsimError
 from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
 from xrsim.pki.x509 import Described
 
 if TYPE_CHECKING:
-    from xrsim.chassis import Chassis
-    from xrsim.clock import SimClock
-    from xrsim.config.datastore import Datastore
-    from xrsim.pki.keystore import KeyStore
-    from xrsim.pki.trustpoint import CertStore
+    pass
 
 __all__ = [
     "OPERATIONS",
@@ -69,23 +66,8 @@ OP_ATTR = f"{{{BASE_NS}}}operation"
 _BAD_VALUE = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class Device(Protocol):
-    """What NETCONF reads of a router (``xrsim.router.Router`` satisfies it)."""
-
-    @property
-    def chassis(self) -> Chassis: ...
-
-    @property
-    def datastore(self) -> Datastore: ...
-
-    @property
-    def clock(self) -> SimClock: ...
-
-    @property
-    def keys(self) -> KeyStore: ...
-
-    @property
-    def certs(self) -> CertStore: ...
+#: What NETCONF reads of a router (``xrsim.router.Router`` satisfies it).
+Device = DeviceState
 
 
 # -- schema -----------------------------------------------------------------------------------

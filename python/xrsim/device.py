@@ -1,0 +1,39 @@
+"""``DeviceState``: the parts of a router that the views of its state read and change (layer 4).
+
+The CLI (``xrsim.cli``) and NETCONF (``xrsim.netconf``) are two views of one router and do not
+import each other or ``xrsim.router``; both are written against this protocol, which
+``xrsim.router.Router`` satisfies. The CLI adds the naming it needs for prompts
+(``xrsim.cli.context.Device``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from xrsim.chassis import Chassis
+    from xrsim.clock import SimClock
+    from xrsim.config.datastore import Datastore
+    from xrsim.pki.keystore import KeyStore
+    from xrsim.pki.trustpoint import CertStore
+
+__all__ = ["DeviceState"]
+
+
+class DeviceState(Protocol):
+    """A router's chassis, configuration datastore, clock, key store and certificates."""
+
+    @property
+    def chassis(self) -> Chassis: ...
+
+    @property
+    def datastore(self) -> Datastore: ...
+
+    @property
+    def clock(self) -> SimClock: ...
+
+    @property
+    def keys(self) -> KeyStore: ...
+
+    @property
+    def certs(self) -> CertStore: ...
