@@ -41,6 +41,7 @@ from xrsim.config.tree import ConfigNode, ConfigTree
 from xrsim.device import DeviceState
 from xrsim.errors import NetconfError, XrsimError
 from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
+from xrsim.pki.keystore import public_data
 from xrsim.pki.x509 import Described
 
 if TYPE_CHECKING:
@@ -681,11 +682,9 @@ def _crypto_keys(device: Device) -> Element | None:
     store = device.keys
     for entry in store.entries():
         try:
-            key = store.load(entry)
+            data = public_data(store.load(entry))
         except (XrsimError, OSError):
             continue  # an unreadable key is left out, as show crypto key mypubkey reports it
-        public = key.public_key()
-        data = public.ed25519_raw() if entry.key_type == "ed25519" else public.to_der()
         el = etree.SubElement(top, f"{{{ns}}}key")
         for name, value in (
             ("label", entry.label),

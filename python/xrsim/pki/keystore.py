@@ -48,6 +48,7 @@ __all__ = [
     "Usage",
     "check_label",
     "decode_authentication_key",
+    "public_data",
 ]
 
 #: The label IOS XR gives a key generated without one.
@@ -97,6 +98,14 @@ class AuthenticationKey:
     #: The user who imported the key: SSH accepts it for that user only (None: state written
     #: before owners were recorded, accepted for any user).
     owner: str | None = None
+
+
+def public_data(key: PrivateKey) -> bytes:
+    """The public key bytes IOS XR shows for a key pair (``show crypto key mypubkey``, the
+    keys of NETCONF's operational data): the raw 32 bytes of an Ed25519 key, the
+    SubjectPublicKeyInfo DER of the others."""
+    public = key.public_key()
+    return public.ed25519_raw() if key.key_type == "ed25519" else public.to_der()
 
 
 def check_label(label: str) -> str:

@@ -53,6 +53,7 @@ from xrsim.pki.keystore import (
     StoredKey,
     Usage,
     decode_authentication_key,
+    public_data,
 )
 
 __all__ = ["MAX_ATTEMPTS", "PREDEFINED_LABELS", "format_key_data", "register"]
@@ -272,10 +273,10 @@ def _show_mypubkey(ctx: Ctx) -> None:
         except (XrsimError, OSError) as e:
             ctx.line(f"% Cannot read the {_NAMES[key_type]} key {entry.label} ({e})")
             continue
-        public = key.public_key()
-        data = public.ed25519_raw() if key_type == "ed25519" else public.to_der()
         created = f"Created  : {xr_time(entry.created)}"
-        blocks.append(_key_block(entry.label, _type_text(entry, key), entry.bits, created, data))
+        blocks.append(
+            _key_block(entry.label, _type_text(entry, key), entry.bits, created, public_data(key))
+        )
     _print_blocks(ctx, blocks)
 
 
