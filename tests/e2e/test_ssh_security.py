@@ -174,15 +174,6 @@ def test_session_limit_counts_open_connections(router: Router, server: SshServer
     asyncio.run(scenario())
 
 
-def test_limits_are_refused_out_of_range(router: Router) -> None:
-    s = router.session()
-    s.handle_line("configure")
-    for line in ("ssh server rate-limit 601", "ssh server session-limit 0"):
-        assert "% Invalid input detected at '^' marker." in s.handle_line(line)
-    assert not s.candidate or not s.candidate.has_changes()
-    s.close()
-
-
 # -- idle sessions ------------------------------------------------------------------------------
 
 
