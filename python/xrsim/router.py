@@ -42,14 +42,6 @@ DEFAULT_HOSTNAME = "router"
 #: or a function of the prompt text (returning None when it has no answer).
 Answers = Mapping[str, str] | Callable[[str], str | None]
 
-_ERROR_MARKERS = (
-    "% Invalid input",
-    "% Incomplete command",
-    "% Ambiguous command",
-    "% This command is not authorized",
-    "% Invalid secret",
-)
-
 
 def _answer(answers: Answers | None, prompt: str) -> str | None:
     if answers is None:
@@ -134,10 +126,9 @@ class Router:
         s = CliSession(self, self.registry, user="system", line="system", client="system")
         s.enter_config()
         try:
-            for ln in lines:
-                out = s.handle_line(ln)
-                if out.startswith("%"):
-                    raise InvalidInput(f"factory configuration refused: {ln!r}: {out.strip()}")
+            refused = s.enter_lines(lines)
+            if refused is not None:
+                raise InvalidInput(f"factory configuration refused: {refused[0]!r}: {refused[1]}")
             assert s.candidate is not None
             return list(s.candidate.changes)
         finally:
@@ -237,13 +228,12 @@ class Router:
             out += self.cli("configure")
             if s.mode == "exec":  # refused (not authorized)
                 raise CommandError("configuration mode refused", out)
-        for ln in lines:
-            text = self.cli(ln)
-            out += text
-            if any(m in text for m in _ERROR_MARKERS) or s.mode == "exec":
-                if s.mode != "exec":
-                    s.leave_config()
-                raise CommandError(f"configuration line refused: {ln!r}", text)
+        refused = s.enter_lines(lines)
+        if refused is not None:
+            line, text = refused
+            if s.mode != "exec":
+                s.leave_config()
+            raise CommandError(f"configuration line refused: {line!r}", text)
         if commit:
             cmd = "commit"
             if label:

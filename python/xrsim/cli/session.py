@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import GeneratorType
 from typing import TYPE_CHECKING
@@ -213,6 +214,32 @@ class CliSession:
         self.mode = "exec"
         self.config_path = ()
         self._stack = []
+
+    def enter_lines(self, lines: Sequence[str], *, nested: bool = False) -> tuple[str, str] | None:
+        """Type configuration ``lines`` in this session's configuration mode, as a person or a
+        script would, and stop at the first one IOS XR refuses: a configuration line prints
+        nothing when it is accepted, so anything printed, a question (abandoned) or leaving
+        configuration mode is a refusal. Returns the refused line and what was printed, or
+        None. ``nested``: leading spaces give the submode depth of a line (one per level, as
+        ``show running-config`` prints), so a line at a lower depth leaves submodes first;
+        otherwise lines are flat and IOS XR's parent-mode fallback places them."""
+        for raw in lines:
+            text = raw.strip()
+            if not text:
+                continue
+            if self.mode == "exec" or self.closed:
+                return raw, ""
+            if nested:
+                depth = len(raw) - len(raw.lstrip(" "))
+                while len(self.config_path) > depth and self._stack:
+                    self.exit_submode()
+            out = self.handle_line(text)
+            if self.waiting:
+                self.cancel()
+                return raw, out
+            if out.strip() or self.mode == "exec":
+                return raw, out
+        return None
 
     def cancel(self) -> None:
         """Abandon the command that waits for an answer (as Ctrl-C would)."""

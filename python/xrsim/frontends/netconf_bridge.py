@@ -62,8 +62,6 @@ class CliEditor:
             try:
                 return self._apply(lines)
             finally:
-                if self._cli.waiting:
-                    self._cli.cancel()
                 if self._cli.mode != "exec":
                     self._cli.to_config_root()
 
@@ -71,17 +69,11 @@ class CliEditor:
         cli = self._cli
         if cli.closed or cli.mode == "exec":
             return EditRefusal("", "% The NETCONF session's configuration session is closed.")
-        for raw in lines:
-            text = raw.strip()
-            if not text:
-                continue
-            depth = len(raw) - len(raw.lstrip(" "))
-            while len(cli.config_path) > depth:
-                cli.exit_submode()
-            out = cli.handle_line(text)
-            if out.strip() or cli.waiting or cli.mode == "exec":
-                return EditRefusal(raw, out, denied=NOT_AUTHORIZED in out)
-        return None
+        refused = cli.enter_lines(lines, nested=True)
+        if refused is None:
+            return None
+        line, out = refused
+        return EditRefusal(line, out, denied=NOT_AUTHORIZED in out)
 
     def close(self) -> None:
         with self._lock:

@@ -256,3 +256,22 @@ def test_any_input_gives_output_or_an_ios_xr_error(router: Router, lines: list[s
         assert "Internal error" not in out
         assert "Traceback" not in out
     s.close()
+
+
+def test_enter_lines_flat_nested_and_refusals(router: Router) -> None:
+    s = router.session()
+    s.handle_line("configure")
+    # Flat: the parent-mode fallback places "domain name" after the line submode.
+    assert s.enter_lines(["line default", "exec-timeout 1 0", "domain name flat.example"]) is None
+    # Nested: leading spaces give the depth; a line at depth 0 leaves the submode first.
+    assert s.enter_lines(["line console", " exec-timeout 2 0", "hostname nested"]) is None
+    assert s.mode == "config"
+    refused = s.enter_lines(["hostname ok2", "hostname", "domain name never.example"])
+    assert refused is not None
+    assert refused[0] == "hostname"
+    assert "% Incomplete command." in refused[1]
+    lines = s.candidate.merged().lines() if s.candidate else []
+    assert "domain name never.example" not in lines
+    assert "hostname ok2" in lines
+    assert " exec-timeout 2 0" in lines
+    s.close()
