@@ -163,6 +163,7 @@ class CliSession:
         #: Length of the prompt the current command was typed after (for ``^`` markers).
         self.command_prompt_len = 0
         self._pending: _Pending | None = None
+        self._grants: tuple[int, Grants] | None = None
 
     # -- prompt -----------------------------------------------------------------------------
 
@@ -310,10 +311,14 @@ class CliSession:
         return AaaConfig.from_tree(running)
 
     def user_tasks(self) -> Grants:
-        """The session user's task grants, from the running configuration."""
-        aaa = self._aaa()
-        tasks = aaa.user_tasks(self.user) if aaa is not None else None
-        return DEFAULT_TASKS if tasks is None else tasks
+        """The session user's task grants, from the running configuration (resolved again
+        only after it changed: every command asks)."""
+        generation = self.device.datastore.generation
+        if self._grants is None or self._grants[0] != generation:
+            aaa = self._aaa()
+            tasks = aaa.user_tasks(self.user) if aaa is not None else None
+            self._grants = (generation, DEFAULT_TASKS if tasks is None else tasks)
+        return self._grants[1]
 
     def user_groups(self) -> list[str]:
         """The session user's groups (``show user group``)."""
