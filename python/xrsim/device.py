@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from xrsim.config.datastore import Datastore
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
+    from xrsim.sessions import SessionTable
 
 __all__ = ["DeviceState"]
 
 
 class DeviceState(Protocol):
-    """A router's chassis, configuration datastore, clock, key store and certificates."""
+    """A router's chassis, configuration datastore, clock, key store, certificates and the
+    table of its SSH and NETCONF sessions."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -37,3 +39,6 @@ class DeviceState(Protocol):
 
     @property
     def certs(self) -> CertStore: ...
+
+    @property
+    def session_table(self) -> SessionTable: ...

@@ -32,6 +32,7 @@ from xrsim.crypto import generate_key
 from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.trustpoint import CertStore
+from xrsim.sessions import SessionTable
 
 __all__ = ["DEFAULT_HOSTNAME", "Answers", "Router"]
 
@@ -76,6 +77,7 @@ class Router:
         self._lock = threading.Lock()
         self._confirm_timer: threading.Timer | None = None
         self._sessions: list[CliSession] = []
+        self._session_table = SessionTable()
 
     # -- boot -------------------------------------------------------------------------------
 
@@ -157,6 +159,12 @@ class Router:
     def certs(self) -> CertStore:
         """Trustpoint certificates (``crypto ca``)."""
         return self._certs
+
+    @property
+    def session_table(self) -> SessionTable:
+        """The router's SSH and NETCONF sessions (``show ssh``, ``clear ssh``, ``show
+        netconf-yang clients``, ``kill-session``), written by its front doors."""
+        return self._session_table
 
     def _running_value(self, key: str) -> str | None:
         node = self._datastore.running.get([key])

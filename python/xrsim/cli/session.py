@@ -160,6 +160,9 @@ class CliSession:
         self.exec_timestamp = True
         self.closed = False
         self.partial_input = ""
+        #: Whether the last line was refused by task authorization (``NOT_AUTHORIZED``): how
+        #: callers tell that refusal from others without reading the text.
+        self.denied = False
         #: Length of the prompt the current command was typed after (for ``^`` markers).
         self.command_prompt_len = 0
         self._pending: _Pending | None = None
@@ -268,6 +271,7 @@ class CliSession:
             return f"% Internal error while processing the command ({type(e).__name__}).\n"
 
     def _handle(self, line: str) -> str:
+        self.denied = False
         if self.closed:
             return ""
         if self._pending is not None:
@@ -293,6 +297,7 @@ class CliSession:
     def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
         """Run a parsed command the user is authorized for (nothing runs otherwise)."""
         if not self.authorized(match.command):
+            self.denied = True
             return NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)
         stamp = ""

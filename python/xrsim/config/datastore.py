@@ -30,6 +30,7 @@ __all__ = [
     "Candidate",
     "CommitError",
     "CommitRecord",
+    "ConfigLocked",
     "Datastore",
     "Storage",
 ]
@@ -44,6 +45,11 @@ COMMITS_FILE = "config/commits.json"
 
 class CommitError(XrsimError):
     """A commit or rollback that cannot be done; ``str()`` is the IOS XR message."""
+
+
+class ConfigLocked(CommitError):
+    """A commit or rollback refused because another session holds the configuration locked
+    (``configure exclusive``, a NETCONF ``<lock>`` of running)."""
 
 
 class Storage(Protocol):
@@ -257,7 +263,7 @@ class Datastore:
         message when the commit is refused."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
-                raise CommitError(
+                raise ConfigLocked(
                     "% Failed to commit one or more configuration items. The configuration is "
                     "locked by another session ('configure exclusive')."
                 )
@@ -323,7 +329,7 @@ class Datastore:
                     f"{len(self.commits)} rollback points exist."
                 )
             if self.exclusive_owner is not None:
-                raise CommitError(
+                raise ConfigLocked(
                     "% Failed to roll back: the configuration is locked by another session."
                 )
             target = self.running.copy()

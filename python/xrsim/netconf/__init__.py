@@ -8,7 +8,7 @@
 - ``session``: ``NetconfSession``, the protocol engine of one session.
 
 The transport (the SSH ``netconf`` subsystem) and the CLI session that edits a NETCONF
-session's candidate live in layer 6 (``xrsim.frontends.netconf_bridge``): this package imports
+session's candidate live in layer 6 (``xrsim.frontends.ssh.netconf``): this package imports
 neither ``xrsim.cli`` nor ``xrsim.router``.
 """
 

@@ -1,6 +1,6 @@
 """``NetconfSession``: the NETCONF protocol engine of one session (RFC 6241), transport-free.
 
-The SSH front door (``xrsim.frontends.ssh`` through ``xrsim.frontends.netconf_bridge``) sends
+The SSH front door (``xrsim.frontends.ssh`` through ``xrsim.frontends.ssh.netconf``) sends
 ``hello()`` first, then passes what the client sends to ``feed(data)`` (from a worker thread,
 one call at a time) and writes back the framed replies it returns; ``closed`` says when to end
 the channel (``<close-session>``, a ``<kill-session>`` from another session, a framing or
@@ -23,9 +23,13 @@ Who does what:
   session, as on IOS XR), ``commit`` commits it to the shared ``Datastore``.
 - Locks: ``<lock>`` of ``running`` takes the datastore's exclusive lock (what ``configure
   exclusive`` takes, so CLI commits and ``configure exclusive`` are refused meanwhile); locks of
-  either datastore are also kept in a table shared by the router's NETCONF sessions, so a lock
+  either datastore are also kept in the router's session table
+  (``device.session_table.netconf_locks``, shared by its NETCONF sessions), so a lock
   held by another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
-  prescribes for a non-NETCONF holder), is ``lock-denied``.
+  prescribes for a non-NETCONF holder), is ``lock-denied``. A commit refused for a lock
+  (``ConfigLocked``) is ``in-use``, any other refused commit ``operation-failed``.
+- ``close()`` also takes the session out of ``device.session_table`` (whoever opened it, the
+  SSH front door through ``xrsim.frontends.ssh.netconf.open_netconf``, listed it there).
 
 Capabilities: base:1.0 and base:1.1, ``:candidate``, ``:validate:1.1``/``:validate:1.0``,
 ``:confirmed-commit:1.0`` (``<confirmed/>`` and ``<confirm-timeout>``; no persist, no
@@ -36,7 +40,6 @@ Capabilities: base:1.0 and base:1.1, ``:candidate``, ``:validate:1.1``/``:valida
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,7 +48,7 @@ from typing import Protocol
 from lxml import etree
 
 from xrsim.aaa import Grants, authorize
-from xrsim.config.datastore import Candidate, CommitError, Datastore
+from xrsim.config.datastore import Candidate, CommitError, ConfigLocked
 from xrsim.config.tree import ConfigTree
 from xrsim.errors import FramingError, NetconfError
 from xrsim.netconf.filter import subtree_filter
@@ -108,7 +111,7 @@ class EditRefusal:
 
 class ConfigEditor(Protocol):
     """Types CLI configuration lines into the session's candidate (layer 6 provides it:
-    ``xrsim.frontends.netconf_bridge.CliEditor``)."""
+    ``xrsim.frontends.ssh.netconf.CliEditor``)."""
 
     @property
     def candidate(self) -> Candidate: ...
@@ -122,17 +125,6 @@ class ConfigEditor(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-# -- locks shared by a router's NETCONF sessions -------------------------------------------------
-
-_locks: weakref.WeakKeyDictionary[Datastore, dict[str, int]] = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-
-
-def _lock_table(ds: Datastore) -> dict[str, int]:
-    with _locks_guard:
-        return _locks.setdefault(ds, {})
 
 
 _error = NetconfError
@@ -189,9 +181,19 @@ class NetconfSession:
     @property
     def locks(self) -> list[str]:
         """The datastores this session holds locked."""
-        table = _lock_table(self.device.datastore)
-        with _locks_guard:
-            return sorted(t for t, holder in table.items() if holder == self.session_id)
+        locks = self.device.session_table.netconf_locks
+        with locks.guard:
+            return sorted(t for t, holder in locks.held.items() if holder == self.session_id)
+
+    @property
+    def locked(self) -> bool:
+        """Whether this session holds a datastore locked (``show netconf-yang clients``)."""
+        return bool(self.locks)
+
+    @property
+    def connected(self) -> datetime:
+        """When the session started (``show netconf-yang clients``)."""
+        return self.started
 
     def hello(self) -> str:
         """The server hello, framed (end-of-message framing, as every hello)."""
@@ -228,14 +230,15 @@ class NetconfSession:
                 return
             self._released = True
         ds = self.device.datastore
-        table = _lock_table(ds)
-        with _locks_guard:
-            mine = [t for t, holder in table.items() if holder == self.session_id]
+        locks = self.device.session_table.netconf_locks
+        with locks.guard:
+            mine = [t for t, holder in locks.held.items() if holder == self.session_id]
             for t in mine:
-                del table[t]
+                del locks.held[t]
         if "running" in mine:
             ds.unlock_exclusive(self.editor.candidate.session_id)
         self.editor.close()
+        self.device.session_table.remove_netconf(self)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -346,10 +349,10 @@ class NetconfSession:
     def _held_by_other(self, target: str) -> int | None:
         """Who else holds ``target`` locked: a NETCONF session id, 0 for a CLI ``configure
         exclusive`` session, None for nobody."""
-        table = _lock_table(self.device.datastore)
-        with _locks_guard:
-            holder = table.get(target)
-            running_holder = table.get("running")
+        locks = self.device.session_table.netconf_locks
+        with locks.guard:
+            holder = locks.held.get(target)
+            running_holder = locks.held.get("running")
         if holder is not None and holder != self.session_id:
             return holder
         owner = self.device.datastore.exclusive_owner
@@ -493,12 +496,11 @@ class NetconfSession:
                 client=COMMIT_CLIENT,
                 confirmed=confirmed,
             )
+        except ConfigLocked as e:
+            raise _error("in-use", str(e).lstrip("% "), error_type="protocol") from None
         except CommitError as e:
-            locked = "locked" in str(e)
             raise _error(
-                "in-use" if locked else "operation-failed",
-                str(e).lstrip("% "),
-                error_type="protocol" if locked else "application",
+                "operation-failed", str(e).lstrip("% "), error_type="application"
             ) from None
 
     def _discard(self, op: Element, reply: Element) -> None:
@@ -520,7 +522,7 @@ class NetconfSession:
     def _lock(self, op: Element, reply: Element) -> None:
         target = self._datastore_name(op, "target", ("running", "candidate"))
         ds = self.device.datastore
-        table = _lock_table(ds)
+        locks = self.device.session_table.netconf_locks
         holder = self._held_by_other(target)
         if holder is None and target == "candidate" and self.editor.candidate.has_changes():
             raise _error(
@@ -529,14 +531,14 @@ class NetconfSession:
                 error_type="protocol",
                 info=(("session-id", str(self.session_id)),),
             )
-        with _locks_guard:
-            if holder is None and table.get(target) == self.session_id:
+        with locks.guard:
+            if holder is None and locks.held.get(target) == self.session_id:
                 holder = self.session_id  # already held by this session: a second lock fails
             if holder is None:
                 if target == "running" and not ds.lock_exclusive(self.editor.candidate.session_id):
                     holder = 0
                 else:
-                    table[target] = self.session_id
+                    locks.held[target] = self.session_id
         if holder is not None:
             raise _error(
                 "lock-denied",
@@ -548,17 +550,18 @@ class NetconfSession:
     def _unlock(self, op: Element, reply: Element) -> None:
         target = self._datastore_name(op, "target", ("running", "candidate"))
         ds = self.device.datastore
-        table = _lock_table(ds)
-        with _locks_guard:
-            mine = table.get(target) == self.session_id
+        locks = self.device.session_table.netconf_locks
+        with locks.guard:
+            holder = locks.held.get(target, 0)
+            mine = holder == self.session_id
             if mine:
-                del table[target]
+                del locks.held[target]
         if not mine:
             raise _error(
                 "operation-failed",
                 f"the {target} configuration is not locked by this session",
                 error_type="protocol",
-                info=(("session-id", str(table.get(target, 0))),),
+                info=(("session-id", str(holder)),),
             )
         if target == "running":
             ds.unlock_exclusive(self.editor.candidate.session_id)

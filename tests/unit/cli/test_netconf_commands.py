@@ -1,5 +1,6 @@
 """``netconf-yang agent`` / ``ssh`` configuration (submode prompt, running configuration,
-removal, task authorization) and ``show netconf-yang clients`` fed by an attached lister."""
+removal, task authorization) and ``show netconf-yang clients`` fed by the router's session
+table."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from xrsim.cli.commands import netconf
 from xrsim.cli.commands.netconf import NetconfClient
 from xrsim.cli.session import NOT_AUTHORIZED
 from xrsim.router import Router
@@ -67,18 +67,20 @@ def test_show_clients_refused_without_read(router: Router) -> None:
     s.close()
 
 
-def test_show_clients_from_lister(router: Router) -> None:
+def test_show_clients_from_the_session_table(router: Router) -> None:
     now = router.clock.now()
     rows = [
         NetconfClient(12, "1.1", now - dt.timedelta(seconds=3725), now, "get-config", False),
         NetconfClient(3, "1.0", now, None, None, True),
     ]
-    lister = lambda: rows  # noqa: E731
-    netconf.attach(router, lister)
+    table = router.session_table
+    for row in rows:
+        table.add_netconf(row, close=lambda: None)
     try:
         out = router.cli("show netconf-yang clients").splitlines()
     finally:
-        netconf.detach(router, lister)
+        for row in rows:
+            table.remove_netconf(row)
     assert out[1:3] == [
         "Netconf clients",
         "client session ID|     NC version|    client connect time|        last OP time|"

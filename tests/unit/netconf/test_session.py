@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from xrsim.frontends.netconf_bridge import agent_enabled, open_netconf
+from xrsim.frontends.ssh.netconf import agent_enabled, open_netconf
 from xrsim.netconf import BASE_1_0, BASE_1_1, NetconfSession
 from xrsim.netconf.framing import Framer
 from xrsim.router import Router

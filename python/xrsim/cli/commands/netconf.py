@@ -7,12 +7,12 @@ Configuration (task ``config-services``)::
      ssh                        serve NETCONF over the SSH subsystem "netconf"
 
 The SSH server offers the ``netconf`` subsystem only while both lines are in the running
-configuration (``xrsim.frontends.netconf_bridge.agent_enabled``).
+configuration (``xrsim.frontends.ssh.netconf.agent_enabled``).
 
-``show netconf-yang clients`` lists the open NETCONF sessions as IOS XR does. The CLI does not
-import the NETCONF engine (``xrsim.netconf``; the two are views of one state): whoever opens
-NETCONF sessions on a device (``xrsim.frontends.netconf_bridge.open_netconf``) attaches a
-lister with ``attach(device, lister)``; a lister returns ``NetconfClient`` rows::
+``show netconf-yang clients`` lists the open NETCONF sessions of the router's session table
+(``xrsim.sessions.SessionTable.netconf``) as IOS XR does. The CLI does not import the NETCONF
+engine (``xrsim.netconf``; the two are views of one state): a row is anything with the
+``NetconfClientView`` attributes (a ``NetconfSession``, or a ``NetconfClient``)::
 
     Netconf clients
     client session ID|     NC version|    client connect time|        last OP time|  ...
@@ -21,15 +21,13 @@ lister with ``attach(device, lister)``; a lister returns ``NetconfClient`` rows:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from xrsim.cli.context import Ctx
-from xrsim.cli.listers import Listers
 from xrsim.cli.registry import Registry
 
-__all__ = ["ClientLister", "NetconfClient", "attach", "clients", "detach", "register"]
+__all__ = ["NetconfClient", "register"]
 
 READ_TASKS = (("read", "config-services"),)
 WRITE_TASKS = (("write", "config-services"),)
@@ -37,7 +35,7 @@ WRITE_TASKS = (("write", "config-services"),)
 
 @dataclass(frozen=True)
 class NetconfClient:
-    """One row of ``show netconf-yang clients``."""
+    """One row of ``show netconf-yang clients`` as plain values (a ``NetconfClientView``)."""
 
     session_id: int
     version: str  # "1.0" or "1.1"
@@ -45,21 +43,6 @@ class NetconfClient:
     last_op_time: datetime | None
     last_op: str | None
     locked: bool
-
-
-#: A function returning the open NETCONF sessions of one opener.
-ClientLister = Callable[[], list[NetconfClient]]
-
-_CLIENTS: Listers[NetconfClient] = Listers()
-
-#: Make NETCONF sessions visible to ``show netconf-yang clients`` on a device (and stop).
-attach = _CLIENTS.attach
-detach = _CLIENTS.detach
-
-
-def clients(device: object) -> list[NetconfClient]:
-    """Every open NETCONF session on ``device``, by session id."""
-    return sorted(_CLIENTS.rows(device), key=lambda c: c.session_id)
 
 
 _HEADER = (
@@ -94,7 +77,7 @@ def register(reg: Registry) -> None:
         now = ctx.device.clock.now()
         ctx.line("Netconf clients")
         ctx.line(_HEADER)
-        for c in clients(ctx.device):
+        for c in ctx.device.session_table.netconf():
             op_time = c.last_op_time.strftime("%H:%M:%S") if c.last_op_time else "N/A"
             ctx.line(
                 f"{c.session_id:>17}|{c.version:>15}|"

@@ -10,9 +10,9 @@ Configuration (task ``crypto``, as on IOS XR)::
 
 ``SshPolicy.from_tree`` reads these (and ``line default`` ``exec-timeout`` /
 ``session-timeout``) from a running configuration; the SSH server
-(``xrsim.frontends.ssh.SshServer``) enforces them. The server attaches itself to its router
-with ``attach`` while it runs; ``show ssh`` lists the sessions of every server attached to the
-router, and ``clear ssh ID`` closes one, as IOS XR prints and does::
+(``xrsim.frontends.ssh.SshServer``) enforces them. The servers of a router record their
+sessions in the router's session table (``xrsim.sessions.SessionTable``); ``show ssh`` lists
+them and ``clear ssh ID`` closes one, as IOS XR prints and does::
 
     SSH version : Cisco-2.0
 
@@ -26,24 +26,19 @@ router, and ``clear ssh ID`` closes one, as IOS XR prints and does::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from xrsim.cli.context import Ctx
-from xrsim.cli.listers import Listers
 from xrsim.cli.registry import Registry
 from xrsim.config.tree import ConfigTree
+from xrsim.sessions import SshSessionInfo
 
 __all__ = [
     "DEFAULT_EXEC_TIMEOUT",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_SESSION_LIMIT",
-    "SessionLister",
     "SshPolicy",
     "SshSessionInfo",
-    "attach",
-    "detach",
     "register",
 ]
 
@@ -131,36 +126,6 @@ class SshPolicy:
         )
 
 
-@dataclass(eq=False)
-class SshSessionInfo:
-    """One SSH session (a row of ``show ssh``; compared by identity)."""
-
-    id: int
-    user: str
-    host: str
-    authentication: str  # password, rsa-pubkey
-    started: datetime
-    pty: str  # vty0, vty1, ... (empty for an exec request without a pty)
-    kind: str  # "shell", "exec" or "netconf"
-    #: Closes the session (``clear ssh``); called from any thread.
-    close: Callable[[], None] | None = None
-
-
-#: A function returning the open sessions of one server.
-SessionLister = Callable[[], list[SshSessionInfo]]
-
-_SESSIONS: Listers[SshSessionInfo] = Listers()
-
-#: Make a server's sessions visible to ``show ssh`` on a device (and stop).
-attach = _SESSIONS.attach
-detach = _SESSIONS.detach
-
-
-def sessions(device: object) -> list[SshSessionInfo]:
-    """Every SSH session on ``device``, by id."""
-    return sorted(_SESSIONS.rows(device), key=lambda s: s.id)
-
-
 _HEADER = (
     f"{'id':<5}{'chan':<5}{'pty':<8}{'location':<16}{'state':<16}{'userid':<10}"
     f"{'host':<22}{'ver':<4}{'authentication':<16}connection type"
@@ -198,11 +163,8 @@ def register(reg: Registry) -> None:
     @reg.command("exec", "clear ssh <id:0-1024>", tasks=EXECUTE_TASKS)
     def clear_ssh(ctx: Ctx) -> None:
         wanted = int(ctx.args["id"])
-        for s in sessions(ctx.device):
-            if s.id == wanted and s.close is not None:
-                s.close()
-                return
-        ctx.line(f"% Session {wanted} not found")
+        if not ctx.device.session_table.clear_ssh(wanted):
+            ctx.line(f"% Session {wanted} not found")
 
     @reg.command("exec", "show ssh", tasks=READ_TASKS)
     def show_ssh(ctx: Ctx) -> None:
@@ -212,7 +174,7 @@ def register(reg: Registry) -> None:
         ctx.line(_HEADER)
         ctx.line("-" * len(_HEADER))
         ctx.line("Incoming sessions")
-        for s in sessions(ctx.device):
+        for s in ctx.device.session_table.ssh():
             kind = _KINDS.get(s.kind, s.kind)
             ctx.line(
                 f"{s.id:<5}{1:<5}{s.pty or '':<8}{location:<16}{'SESSION_OPEN':<16}"

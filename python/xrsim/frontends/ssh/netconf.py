@@ -1,4 +1,4 @@
-"""Glue between a router and its NETCONF sessions (layer 6).
+"""The ``netconf`` SSH subsystem: glue between a router and its NETCONF sessions (layer 6).
 
 - ``CliEditor``: the ``ConfigEditor`` of a NETCONF session. It drives a real ``CliSession``
   (``router.session(user=..., line="netconf", client="netconf")``) held in configuration mode,
@@ -6,26 +6,30 @@
   CLI session's candidate, and CLI and NETCONF share one datastore. Lines come nested by
   submode (one space per level; ``no ...`` deletes); a refused line is reported with the text
   IOS XR printed (the session turns it into an ``<rpc-error>``).
-- ``open_netconf(router, user=, session_id=, kill=)``: a new ``NetconfSession`` (what the SSH
-  server's ``netconf`` subsystem calls), also listed by ``show netconf-yang clients``.
-- ``agent_enabled(router)``: whether ``netconf-yang agent`` / ``ssh`` is configured.
+- ``open_netconf(router, user=, session_id=)``: a new ``NetconfSession``, listed in the
+  router's session table (``show netconf-yang clients``, ``<kill-session>``) until it closes.
+- ``agent_enabled(router)``: whether ``netconf-yang agent`` / ``ssh`` is configured (the SSH
+  server offers the subsystem only then).
+- ``run_netconf(channel)``: the channel kind (``xrsim.frontends.ssh.channel``) that runs a
+  NETCONF session over an SSH channel.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from xrsim.aaa import Grants
-from xrsim.cli.commands import netconf as show_netconf
-from xrsim.cli.commands.netconf import NetconfClient
-from xrsim.cli.session import NOT_AUTHORIZED, CliSession
+from xrsim.cli.session import CliSession
 from xrsim.config.datastore import Candidate
 from xrsim.netconf import EditRefusal, NetconfSession
 from xrsim.router import Router
 
-__all__ = ["CliEditor", "agent_enabled", "open_netconf"]
+if TYPE_CHECKING:
+    from xrsim.frontends.ssh.channel import SessionChannel
+
+__all__ = ["CliEditor", "agent_enabled", "open_netconf", "run_netconf"]
 
 #: The line and client NETCONF sessions show (``show configuration commit list``).
 LINE = "netconf"
@@ -73,57 +77,63 @@ class CliEditor:
         if refused is None:
             return None
         line, out = refused
-        return EditRefusal(line, out, denied=NOT_AUTHORIZED in out)
+        return EditRefusal(line, out, denied=cli.denied)
 
     def close(self) -> None:
         with self._lock:
             self._cli.close()
 
 
-# -- the router's NETCONF sessions (for show netconf-yang clients) ----------------------------
-
-_sessions: weakref.WeakKeyDictionary[Router, list[NetconfSession]] = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
-
-
-def _lister(router: Router) -> Callable[[], list[NetconfClient]]:
-    ref = weakref.ref(router)
-
-    def rows() -> list[NetconfClient]:
-        r = ref()
-        if r is None:
-            return []
-        with _guard:
-            live = [s for s in _sessions.get(r, []) if not s.closed]
-            _sessions[r] = live
-        return [
-            NetconfClient(
-                s.session_id, s.version, s.started, s.last_op_time, s.last_op, bool(s.locks)
-            )
-            for s in live
-        ]
-
-    return rows
-
-
 def open_netconf(
-    router: Router, *, user: str, session_id: int, kill: Callable[[int], bool]
+    router: Router,
+    *,
+    user: str,
+    session_id: int,
+    kill: Callable[[int], bool] | None = None,
+    close: Callable[[], None] | None = None,
 ) -> NetconfSession:
-    """A NETCONF session of ``user`` on ``router``; ``kill(id)`` closes another NETCONF
-    session (``<kill-session>``), returning False when there is none."""
+    """A NETCONF session of ``user`` on ``router``, listed in the router's session table
+    (``show netconf-yang clients``) until it closes. ``kill(id)`` closes another NETCONF
+    session (``<kill-session>``; by default the router's table does it) and returns False when
+    there is none; ``close`` is how the table ends this session (by default its ``close``; the
+    SSH channel gives its own, which also closes the channel)."""
+    table = router.session_table
     session = NetconfSession(
-        router, CliEditor(router, user), user=user, session_id=session_id, kill=kill
+        router,
+        CliEditor(router, user),
+        user=user,
+        session_id=session_id,
+        kill=kill or table.kill_netconf,
     )
-    with _guard:
-        first = router not in _sessions
-        live = [s for s in _sessions.get(router, []) if not s.closed]
-        live.append(session)
-        _sessions[router] = live
-    if first:
-        show_netconf.attach(router, _lister(router))
+    table.add_netconf(session, close or session.close)
     return session
 
 
 def agent_enabled(router: Router) -> bool:
     """Whether the running configuration has ``netconf-yang agent`` with ``ssh``."""
     return router.datastore.running_copy().get(["netconf-yang agent", "ssh"]) is not None
+
+
+async def run_netconf(channel: SessionChannel) -> None:
+    """The ``netconf`` subsystem of an SSH channel: the server hello, then each client chunk
+    through ``NetconfSession.feed`` in the worker pool, until the session or the channel
+    ends."""
+    assert channel.info is not None
+    nc = open_netconf(
+        channel.server.router,
+        user=channel.user,
+        session_id=channel.info.id,
+        close=channel.close_from_thread,
+    )
+    channel.netconf = nc
+    try:
+        channel.write(nc.hello())
+        while not nc.closed:
+            data = await channel.read()
+            if data is None:
+                break
+            for reply in await channel.call(nc.feed, data):
+                channel.write(reply)
+    finally:
+        nc.close()
+    channel.exit(0)

@@ -1,0 +1,32 @@
+"""The SSH front door of a router: an asyncssh server running the CLI and NETCONF (layer 6).
+
+``SshServer(router)`` (``server``) is what callers hold; the rest is split by concern, as
+asyncssh separates server, connection, channel and session:
+
+- ``server``: ``SshServer``, its listeners (the SSH port, optionally the NETCONF port 830) on
+  the process's one event loop (``xrsim.runtime.shared()``, shared by every router), its policy
+  hooks and its rows in the router's session table.
+- ``admission``: ``Admission``, which connections get in (``ssh server v2`` / ``vrf`` /
+  ``netconf vrf``, ``rate-limit``, ``session-limit``).
+- ``auth``: passwords (``username NAME secret``, else the server's user table, default
+  ``admin``/``admin``), public keys (``crypto key import authentication rsa``), the host key
+  (the router's RSA key ``the_default``).
+- ``connection``: ``Connection``, one SSH connection asking the server at each step.
+- ``channel``: ``SessionChannel``, one session channel; the client's request picks its kind:
+  ``shell`` (``shell.run_shell``: a CLI session behind the line discipline, idle sessions closed
+  by ``exec-timeout`` / ``session-timeout``), ``exec`` (``command.run_command``: one command,
+  exit status 0), the ``netconf`` subsystem (``netconf.run_netconf``: a ``NetconfSession``,
+  while ``netconf-yang agent`` / ``ssh`` is configured).
+- ``line``: ``LineDiscipline``, echo, erase, escape sequences, interrupt and CR LF.
+
+What it does is what IOS XR does for the clients that matter (netmiko ``cisco_xr``, scrapli
+``cisco_iosxr``, OpenSSH, ncclient).
+"""
+
+from __future__ import annotations
+
+from xrsim.frontends.ssh.auth import DEFAULT_USERS
+from xrsim.frontends.ssh.server import SshServer
+from xrsim.sessions import SshSessionInfo
+
+__all__ = ["DEFAULT_USERS", "SshServer", "SshSessionInfo"]

@@ -1,0 +1,224 @@
+"""``SshServer``: the SSH front door of one router, on the process's shared event loop (layer 6).
+
+``SshServer(router)`` serves one router on ``127.0.0.1`` (port 0 picks a free port, read back
+from ``port`` after ``start()``); with ``netconf_port`` it also listens on a second port, IOS
+XR's port 830, that offers only the ``netconf`` subsystem. Synchronous code (tests, ``xrsim
+serve``, labs) uses it as it is::
+
+    with SshServer(router) as server:
+        subprocess.run(["ssh", "-p", str(server.port), "admin@127.0.0.1", "show version"])
+
+Every server of a process, of every router, runs on one asyncio loop and one bounded worker
+pool: ``xrsim.runtime.shared()``. ``start`` binds the listeners on that loop; ``stop`` closes
+this server's listeners and connections only (the loop, the pool and every other server go
+on). No thread is started per server.
+
+The server holds the policy hooks its connections ask (``xrsim.frontends.ssh.connection``):
+``admission`` (``Admission``: VRF, rate-limit, session-limit), ``check_password`` and
+``check_public_key`` (``xrsim.frontends.ssh.auth``). Its sessions live in the router's session
+table (``router.session_table``: ``show ssh``, ``clear ssh``, ``kill-session``);
+``open_session`` / ``close_session`` keep the rows and their CLI sessions, and ``sessions()``
+lists the rows this server opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from types import TracebackType
+
+import asyncssh
+
+from xrsim import runtime
+from xrsim.cli import CliSession
+from xrsim.cli.commands.ssh import SshPolicy
+from xrsim.frontends.ssh import auth
+from xrsim.frontends.ssh.admission import Admission, Listener
+from xrsim.frontends.ssh.auth import DEFAULT_USERS
+from xrsim.frontends.ssh.connection import Connection
+from xrsim.router import Router
+from xrsim.sessions import SshSessionInfo
+
+__all__ = ["SshServer"]
+
+_log = logging.getLogger("xrsim.ssh")
+
+#: Seconds ``start`` and ``stop`` wait for the loop.
+_LOOP_TIMEOUT = 30.0
+
+
+class SshServer:
+    """An SSH server for one router (see the module documentation)."""
+
+    def __init__(
+        self,
+        router: Router,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        users: Mapping[str, str] | None = None,
+        vrf: str = "default",
+        netconf_port: int | None = None,
+    ) -> None:
+        self.router = router
+        self.host = host
+        self.port = port
+        self.users: dict[str, str] = dict(DEFAULT_USERS if users is None else users)
+        self.vrf = vrf
+        self.netconf_port = netconf_port
+        self.admission = Admission(router, vrf)
+        self.runtime: runtime.Runtime = runtime.shared()
+        self._acceptors: list[asyncssh.SSHAcceptor] = []
+        self._sessions: dict[SshSessionInfo, CliSession | None] = {}
+        self._lock = threading.Lock()
+        self._started = False
+
+    # -- policy hooks -----------------------------------------------------------------------
+
+    def check_password(self, username: str, password: str) -> bool:
+        """Whether ``password`` is the password of ``username``: the ``username NAME secret``
+        of the running configuration when there is one, else ``users``."""
+        return auth.check_password(self.router, self.users, username, password)
+
+    def check_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Whether ``key`` is a public key ``username`` imported (``crypto key import
+        authentication rsa``)."""
+        return auth.check_public_key(self.router, username, key)
+
+    def policy(self) -> SshPolicy:
+        """The ``ssh server`` and ``line default`` configuration now in force."""
+        return self.admission.policy()
+
+    @property
+    def _connections(self) -> set[asyncssh.SSHServerConnection]:
+        """The admitted connections still open."""
+        return set(self.admission.open_connections())
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def open_session(
+        self,
+        *,
+        user: str,
+        host: str,
+        authentication: str,
+        kind: str,
+        close: Callable[[], None] | None = None,
+    ) -> tuple[SshSessionInfo, CliSession | None]:
+        """A new session's row in the router's session table and, for a shell or an exec
+        request, a CLI session on its vty line."""
+        info = self.router.session_table.open_ssh(
+            user=user,
+            host=host,
+            authentication=authentication,
+            kind=kind,
+            started=self.router.clock.now(),
+            close=close,
+        )
+        cli = None
+        if kind != "netconf":
+            cli = self.router.session(user=user, line=info.pty, client="CLI")
+        with self._lock:
+            self._sessions[info] = cli
+        return info, cli
+
+    def close_session(self, info: SshSessionInfo) -> None:
+        """A session ended: its row leaves the router's table."""
+        with self._lock:
+            self._sessions.pop(info, None)
+        self.router.session_table.close_ssh(info)
+
+    def kill(self, session_id: int) -> bool:
+        """Close the router's NETCONF session ``session_id`` (what ``<kill-session>`` does);
+        False when there is none."""
+        return self.router.session_table.kill_netconf(session_id)
+
+    def sessions(self) -> list[SshSessionInfo]:
+        """The open sessions of this server, oldest first."""
+        with self._lock:
+            return sorted(self._sessions, key=lambda s: s.id)
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def _listen(self, host_key: asyncssh.SSHKey, listener: Listener, port: int) -> int:
+        acceptor = await asyncssh.create_server(
+            lambda: Connection(self, listener),
+            self.host,
+            port,
+            server_host_keys=[host_key],
+            line_editor=False,
+            encoding="utf-8",
+            keepalive_interval=0,
+        )
+        self._acceptors.append(acceptor)
+        return int(acceptor.sockets[0].getsockname()[1])
+
+    async def _open(self, host_key: asyncssh.SSHKey) -> None:
+        try:
+            self.port = await self._listen(host_key, "ssh", self.port)
+            if self.netconf_port is not None:
+                self.netconf_port = await self._listen(host_key, "netconf", self.netconf_port)
+        except BaseException:
+            await self._close_acceptors()
+            raise
+
+    def start(self) -> SshServer:
+        """Start serving on the shared loop; ``port`` (and ``netconf_port``) are then the
+        ports bound. ``XrsimError`` when the router has no host key, ``OSError`` when a port
+        cannot be bound."""
+        if self._started:
+            return self
+        host_key = auth.host_key(self.router)
+        self.runtime = runtime.shared()
+        self.runtime.run(self._open(host_key), _LOOP_TIMEOUT)
+        self._started = True
+        return self
+
+    async def _close_acceptors(self) -> None:
+        acceptors, self._acceptors = self._acceptors, []
+        for a in acceptors:
+            a.close()
+        for a in acceptors:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(a.wait_closed(), 2)
+
+    async def _shutdown(self) -> None:
+        for a in self._acceptors:
+            a.close()  # no new connections while the open ones close
+        conns = self.admission.open_connections()
+        for conn in conns:
+            conn.close()
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), 2)
+        await self._close_acceptors()
+
+    def stop(self) -> None:
+        """Close this server's listeners and connections (the shared loop goes on)."""
+        if not self._started:
+            return
+        self._started = False
+        try:
+            self.runtime.run(self._shutdown(), _LOOP_TIMEOUT)
+        except Exception:  # a stuck connection must not keep the server alive
+            _log.exception("SSH server shutdown")
+        with self._lock:
+            left, self._sessions = self._sessions, {}
+        for info, cli in left.items():
+            self.router.session_table.close_ssh(info)
+            if cli is not None:
+                cli.close()
+
+    def __enter__(self) -> SshServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,69 @@
+"""The shell channel kind: a CLI session behind the line discipline (layer 6).
+
+The shell shows the prompt, passes what the client types through ``LineDiscipline``
+(``xrsim.frontends.ssh.line``) and runs each line it completes in the channel's CLI session (a
+vty line, client ``CLI``), one at a time, in the worker pool. After Enter comes ``\\r\\n``, the
+output, then the next prompt; ``exit`` in exec mode closes the session and the channel.
+
+Idle sessions are closed as ``line default`` configures (``SshPolicy``): ``exec-timeout`` (10
+minutes unless configured; ``0 0`` never) is the time a session may wait at its prompt,
+``session-timeout`` (off unless configured) the time since its last input.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from xrsim.cli.commands.ssh import SshPolicy
+from xrsim.frontends.ssh.line import LineDiscipline
+
+if TYPE_CHECKING:
+    from xrsim.frontends.ssh.channel import SessionChannel
+
+__all__ = ["idle_limit", "run_shell"]
+
+_log = logging.getLogger("xrsim.ssh")
+
+
+def idle_limit(policy: SshPolicy, since_input: float) -> float | None:
+    """Seconds a shell may still wait for input: ``exec-timeout`` at the prompt,
+    ``session-timeout`` since the last input (None: no limit)."""
+    limits = []
+    if policy.exec_timeout is not None:
+        limits.append(policy.exec_timeout)
+    if policy.session_timeout is not None:
+        limits.append(policy.session_timeout - since_input)
+    return max(0.0, min(limits)) if limits else None
+
+
+async def run_shell(channel: SessionChannel) -> None:
+    cli = channel.cli
+    assert cli is not None
+    discipline = LineDiscipline(cli)
+    channel.write(cli.prompt)
+    last_input = time.monotonic()
+    try:
+        while not cli.closed:
+            limit = idle_limit(channel.server.policy(), time.monotonic() - last_input)
+            try:
+                data = await channel.read(limit)
+            except TimeoutError:
+                _log.info("vty session %s idle: closed", channel.info and channel.info.id)
+                break
+            last_input = time.monotonic()
+            if data is None:
+                break
+            for ch in data:
+                request = discipline.feed(ch)
+                if request is not None:
+                    channel.write(discipline.output())  # the echo goes before the command runs
+                    out = await channel.call(cli.handle_line, request.text)
+                    discipline.answer(request, out, closed=cli.closed)
+                if cli.closed:
+                    break
+            channel.write(discipline.output())  # the echo of this chunk, in one packet
+    finally:
+        cli.close()
+    channel.exit(0)
