@@ -116,7 +116,7 @@ def test_stopping_one_server_closes_only_its_listeners_and_sessions(
 
             a1.stop()
             await asyncio.wait_for(p1.wait_closed(), 10)
-            with pytest.raises(OSError):
+            with pytest.raises(ConnectionRefusedError):
                 await connect(a1.port)
             # The other server of the same router and the other router go on.
             listing = await command(p2, "show ssh", pa)
