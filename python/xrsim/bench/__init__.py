@@ -1,8 +1,9 @@
-"""Throughput benchmarks of xrsim against pyca/cryptography, hashlib and ``openssl speed``.
+"""Throughput benchmarks of xrsim against pyca/cryptography, hashlib and ``openssl speed``,
+and the scale benchmark (N routers serving SSH in one process).
 
 :mod:`xrsim.bench.workloads` defines the rows once; :mod:`xrsim.bench.runner` measures them and
-renders the ratio table. :func:`run` is what ``xrsim bench`` calls; ``benches/`` runs the same
-workloads under pytest-benchmark.
+renders the ratio table and the scale table. :func:`run` and :func:`measure_scale` are what
+``xrsim bench`` calls; ``benches/`` runs the same workloads under pytest-benchmark.
 """
 
 from __future__ import annotations
@@ -13,21 +14,29 @@ from xrsim.bench.runner import (
     OPENSSL,
     Measurement,
     Report,
+    ScaleResult,
     measure,
     measure_interleaved,
+    measure_scale,
     openssl_speed,
+    scale_table,
 )
-from xrsim.bench.workloads import Workload, workloads
+from xrsim.bench.workloads import ScaleWorkload, Workload, scale_workloads, workloads
 
 __all__ = [
     "OPENSSL",
     "Measurement",
     "Report",
+    "ScaleResult",
+    "ScaleWorkload",
     "Workload",
     "measure",
     "measure_interleaved",
+    "measure_scale",
     "openssl_speed",
     "run",
+    "scale_table",
+    "scale_workloads",
     "workloads",
 ]
 

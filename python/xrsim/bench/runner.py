@@ -4,31 +4,45 @@
 OpenSSL CLI for the per-core limit of an algorithm, :class:`Report` collects the rates of every
 contender per workload and renders the ratio table (rich) or JSON. ``xrsim bench`` drives all of
 it; ``benches/conftest.py`` feeds pytest-benchmark's medians into the same :class:`Report`.
+
+:func:`measure_scale` runs a :class:`ScaleWorkload`: it boots N routers in this process, starts
+an ``SshServer`` for each, and gives a :class:`ScaleResult` (time to boot, time until every
+router listens, resident memory from ``/proc/self/status`` ``VmRSS``, threads, and netmiko
+connect + ``show version`` on a sample while all are up); :func:`scale_table` renders results.
 """
 
 from __future__ import annotations
 
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from xrsim.bench.workloads import Prepared, Workload
+from xrsim.bench.workloads import Prepared, ScaleWorkload, Workload
 
 __all__ = [
     "OPENSSL",
     "Measurement",
     "Report",
+    "ScaleResult",
     "measure",
     "measure_interleaved",
+    "measure_scale",
     "openssl_speed",
     "openssl_version",
+    "resident_bytes",
+    "scale_table",
 ]
 
 #: Name of the contender that ``openssl speed`` results are filed under.
@@ -263,3 +277,208 @@ def machine_info() -> dict[str, Any]:
         "pyca_openssl": backend.openssl_version_text(),
         "openssl_cli": openssl_version(),
     }
+
+
+# -- scale -----------------------------------------------------------------------------------
+
+#: The banner ``show version`` starts with: the sample's check that a router really answered.
+VERSION_BANNER = "Cisco IOS XR Software"
+
+
+def resident_bytes() -> int:
+    """This process's resident set (``VmRSS`` of ``/proc/self/status``), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmRSS in /proc/self/status")
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """One run of a :class:`ScaleWorkload`."""
+
+    workload: ScaleWorkload
+    #: ``Router.boot_many`` (or N ``Router.boot`` calls) until it returned.
+    boot_s: float
+    #: From the boot's end until every router's SSH server listened.
+    listen_s: float
+    #: Resident set before the boot (netmiko and xrsim imported) and with all listening.
+    rss_before: int
+    rss_after: int
+    threads: int
+    #: netmiko connect + ``show version`` + disconnect, per sampled router, in seconds.
+    sample_s: tuple[float, ...]
+    #: Routers whose state directory was new (each generated its RSA host key at boot).
+    new_routers: int
+    batch: bool = True
+
+    @property
+    def total_s(self) -> float:
+        """From the start of the boot until every router listened."""
+        return self.boot_s + self.listen_s
+
+    def met(self) -> bool | None:
+        """Whether the workload's targets were met (None without targets)."""
+        w = self.workload
+        if w.target_seconds is None and w.target_rss_bytes is None:
+            return None
+        ok = w.target_seconds is None or self.total_s <= w.target_seconds
+        return ok and (w.target_rss_bytes is None or self.rss_after <= w.target_rss_bytes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.workload.id,
+            "routers": self.workload.routers,
+            "batch_boot": self.batch,
+            "boot_s": self.boot_s,
+            "listen_s": self.listen_s,
+            "until_all_listen_s": self.total_s,
+            "rss_before_bytes": self.rss_before,
+            "rss_after_bytes": self.rss_after,
+            "threads": self.threads,
+            "new_routers": self.new_routers,
+            "sample_connect_show_version_s": list(self.sample_s),
+            "target_seconds": self.workload.target_seconds,
+            "target_rss_bytes": self.workload.target_rss_bytes,
+            "met": self.met(),
+        }
+
+
+def _open_files_for(routers: int) -> None:
+    """Raise the soft limit of open files to what ``routers`` listeners and their state
+    need (a listener each, a few per connection), within the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 4 * routers + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        top = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
+
+
+def _sample(count: int, size: int) -> list[int]:
+    """``size`` indexes spread evenly over ``range(count)`` (first and last included)."""
+    if size <= 0 or count == 0:
+        return []
+    if size >= count:
+        return list(range(count))
+    if size == 1:
+        return [0]
+    return sorted({round(i * (count - 1) / (size - 1)) for i in range(size)})
+
+
+def measure_scale(
+    workload: ScaleWorkload,
+    *,
+    state_root: str | Path | None = None,
+    batch: bool = True,
+    on_step: Callable[[str], None] | None = None,
+) -> ScaleResult:
+    """Boot ``workload.routers`` routers in this process (``Router.boot_many``; with
+    ``batch=False`` one ``Router.boot`` after the other, as before it existed), start an
+    ``SshServer`` for each, then connect netmiko to a sample of them and run ``show
+    version``. State goes to ``state_root`` (a temporary directory, removed after, when
+    None). Everything is stopped and shut down before it returns."""
+    from netmiko import ConnectHandler
+
+    from xrsim.frontends.ssh import DEFAULT_USERS, SshServer
+    from xrsim.router import Router
+
+    user, password = next(iter(DEFAULT_USERS.items()))  # the lab login of a new router
+
+    _open_files_for(workload.routers)
+    with tempfile.TemporaryDirectory(prefix="xrsim-scale-") as tmp:
+        root = Path(state_root) if state_root is not None else Path(tmp)
+        step = on_step or (lambda _text: None)
+        names = [f"r{i}" for i in range(1, workload.routers + 1)]
+        new = sum(1 for n in names if not (root / n).exists())
+        rss_before = resident_bytes()
+        t0 = time.perf_counter()
+        if batch:
+            routers = Router.boot_many(workload.routers, state_root=root)
+        else:
+            routers = [Router.boot(state_dir=root / n, hostname=n) for n in names]
+        t1 = time.perf_counter()
+        step(f"{workload.id}: {len(routers)} routers booted")
+        servers: list[SshServer] = []
+        try:
+            for r in routers:
+                servers.append(SshServer(r).start())
+            t2 = time.perf_counter()
+            rss_after = resident_bytes()
+            threads = threading.active_count()
+            step(f"{workload.id}: {len(servers)} SSH servers listening")
+            times: list[float] = []
+            for i in _sample(len(servers), workload.sample):
+                s0 = time.perf_counter()
+                conn = ConnectHandler(
+                    device_type="cisco_xr",
+                    host="127.0.0.1",
+                    port=servers[i].port,
+                    username=user,
+                    password=password,
+                    timeout=30,
+                    conn_timeout=30,
+                )
+                try:
+                    out = str(conn.send_command("show version"))
+                finally:
+                    conn.disconnect()
+                if VERSION_BANNER not in out:
+                    raise RuntimeError(f"router r{i + 1} did not answer show version: {out!r}")
+                times.append(time.perf_counter() - s0)
+            step(f"{workload.id}: {len(times)} netmiko sessions answered")
+        finally:
+            for server in servers:
+                server.stop()
+            for r in routers:
+                r.shutdown()
+    return ScaleResult(
+        workload,
+        boot_s=t1 - t0,
+        listen_s=t2 - t1,
+        rss_before=rss_before,
+        rss_after=rss_after,
+        threads=threads,
+        sample_s=tuple(times),
+        new_routers=new,
+        batch=batch,
+    )
+
+
+def scale_table(results: list[ScaleResult]) -> Table:
+    """The scale rows as a table."""
+    t = Table(title="xrsim scale: N routers serving SSH in one process")
+    for col in (
+        "workload",
+        "boot",
+        "until all listen",
+        "resident",
+        "threads",
+        "netmiko + show version (p50 / max)",
+        "target",
+    ):
+        t.add_column(col, justify="left" if col in ("workload", "target") else "right")
+    for r in results:
+        w = r.workload
+        sample = (
+            f"{statistics.median(r.sample_s) * 1e3:.0f} / {max(r.sample_s) * 1e3:.0f} ms"
+            f" ({len(r.sample_s)})"
+            if r.sample_s
+            else ""
+        )
+        goals = []
+        if w.target_seconds is not None:
+            goals.append(f"<= {w.target_seconds:.0f} s")
+        if w.target_rss_bytes is not None:
+            goals.append(f"<= {w.target_rss_bytes / (1 << 30):.0f} GiB")
+        mark = {True: "[green]met[/]", False: "[red]missed[/]", None: ""}[r.met()]
+        t.add_row(
+            w.id + ("" if r.batch else " (one by one)"),
+            f"{r.boot_s:.1f} s",
+            f"{r.total_s:.1f} s",
+            f"{r.rss_after / 1e6:,.0f} MB (+{(r.rss_after - r.rss_before) / 1e6:,.0f})",
+            str(r.threads),
+            sample,
+            f"{', '.join(goals)} {mark}".strip(),
+        )
+    return t

@@ -1,5 +1,9 @@
 """The benchmark workloads, defined once for ``xrsim bench`` and ``benches/`` (pytest-benchmark).
 
+Two kinds: the ratio table's throughput rows (``Workload``, ``workloads()``) and the scale rows
+(``ScaleWorkload``, ``scale_workloads()``: N routers booted in one process, all serving SSH,
+measured by ``xrsim.bench.runner.measure_scale``).
+
 A :class:`Workload` is one row of the ratio table: a job (say, RSA-2048 signatures in a batch of
 1,000), an ``items`` count per round, and :class:`Contender` s that do the same job: xrsim,
 pyca/cryptography in a loop, pyca on a thread pool, hashlib. Each contender's ``setup`` builds
@@ -26,9 +30,11 @@ __all__ = [
     "MESSAGE",
     "Contender",
     "Prepared",
+    "ScaleWorkload",
     "Target",
     "Workload",
     "pool_size",
+    "scale_workloads",
     "workloads",
 ]
 
@@ -90,6 +96,35 @@ class Workload:
             if c.name == name:
                 return c
         raise KeyError(f"{self.id} has no contender {name!r}")
+
+
+@dataclass(frozen=True)
+class ScaleWorkload:
+    """N routers booted in one process (``Router.boot_many``), each serving SSH on its own
+    port (``SshServer``, all on the one shared event loop); then ``sample`` of them, spread
+    evenly, answer a netmiko ``cisco_xr`` connect and ``show version`` while all are up."""
+
+    id: str
+    title: str
+    routers: int
+    sample: int = 10
+    #: What issue 9 asks for on the 2-core machine (None: no target for this row).
+    target_seconds: float | None = None
+    target_rss_bytes: int | None = None
+
+
+def scale_workloads() -> list[ScaleWorkload]:
+    """The scale rows: 100 and 1,000 routers."""
+    return [
+        ScaleWorkload("scale-100", "100 routers serving SSH in one process", 100),
+        ScaleWorkload(
+            "scale-1000",
+            "1,000 routers serving SSH in one process",
+            1000,
+            target_seconds=30.0,
+            target_rss_bytes=1 << 30,
+        ),
+    ]
 
 
 # -- contenders --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
 - ``xrsim serve``: boot a router and serve its CLI over SSH on 127.0.0.1 until Ctrl-C.
 - ``xrsim bench``: signing, key generation and hashing throughput against pyca/cryptography,
-  hashlib and ``openssl speed``, as a ratio table or ``--json``.
+  hashlib and ``openssl speed``, as a ratio table or ``--json``; on request (``--only
+  scale-100``, ``--only scale-1000``) the scale rows, N routers serving SSH in this process.
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Measure xrsim's signing, key generation and SHA-256 throughput side by side with "
             "pyca/cryptography (in a loop and on a thread pool), hashlib and 'openssl speed' "
-            "(the per-core limit), and print the ratios."
+            "(the per-core limit), and print the ratios. The scale workloads (scale-100, "
+            "scale-1000: N routers booted in this process, all serving SSH, a sample answering "
+            "netmiko) run only when named with --only."
         ),
     )
     b.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
@@ -143,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="bytes hashed by the SHA-256 workload (default: 1G)",
     )
     b.add_argument("--no-openssl", action="store_true", help="skip 'openssl speed'")
+    b.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="scale workloads: boot the routers one Router.boot after the other, not in a batch",
+    )
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
     b.set_defaults(func=_bench)
     return parser
@@ -218,19 +226,25 @@ def _bench(args: argparse.Namespace) -> int:
     if not console.is_terminal:
         console.width = 110  # a file or a pipe: do not wrap the table at 80 columns
     all_w = bench.workloads(sha_bytes=args.sha_bytes)
+    all_scale = bench.scale_workloads()
     if args.list:
         for w in all_w:
             console.print(f"{w.id:22} {w.title}")
+        for sw in all_scale:
+            console.print(f"{sw.id:22} {sw.title} (only with --only)")
         return 0
     selected = all_w
+    scale: list[bench.ScaleWorkload] = []
     if args.only:
-        known = {w.id for w in all_w}
+        known = {w.id for w in all_w} | {sw.id for sw in all_scale}
         unknown = [o for o in args.only if o not in known]
         if unknown:
             console.print(f"xrsim bench: unknown workload {', '.join(unknown)}; see --list")
             return 2
         selected = [w for w in all_w if w.id in args.only]
+        scale = [sw for sw in all_scale if sw.id in args.only]
     with_openssl = not args.no_openssl
+    results: list[bench.ScaleResult] = []
     with Progress(
         TextColumn("[progress.description]{task.description:40}"),
         BarColumn(),
@@ -239,7 +253,8 @@ def _bench(args: argparse.Namespace) -> int:
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("starting", total=bench.steps(selected, with_openssl=with_openssl))
+        total = bench.steps(selected, with_openssl=with_openssl) + 3 * len(scale)
+        task = progress.add_task("starting", total=total)
 
         def step(text: str) -> None:
             progress.update(task, advance=1, description=text)
@@ -247,10 +262,17 @@ def _bench(args: argparse.Namespace) -> int:
         report = bench.run(
             selected, min_time=args.min_time, with_openssl=with_openssl, on_step=step
         )
+        for sw in scale:
+            results.append(bench.measure_scale(sw, batch=not args.one_by_one, on_step=step))
     if args.json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        doc = report.to_json()
+        doc["scale"] = [r.to_json() for r in results]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        report.print(console)
+        if selected:
+            report.print(console)
+        if results:
+            console.print(bench.scale_table(results))
     return 0
 
 
