@@ -18,8 +18,9 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -33,6 +34,7 @@ from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
 from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
+from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore
 from xrsim.sessions import SessionTable
 
@@ -142,43 +144,56 @@ class Router:
             raise InvalidInput(f"not a router name prefix: {prefix!r}")
         routers: list[Router] = []
         waiting: list[Router] = []
-        batch = max(2, 2 * (os.cpu_count() or 1))
-
-        def generate(needy: list[Router]) -> None:
-            if not needy:
-                return
-            for r, key in zip(
-                needy, generate_keys(len(needy), "rsa", bits=HOST_KEY_BITS), strict=True
-            ):
-                r.keys.put("rsa", DEFAULT_LABEL, key)
+        stored: list[Future[StoredKey]] = []
+        batch = 2 * (os.cpu_count() or 1)
 
         with ThreadPoolExecutor(
             max_workers=max(1, workers), thread_name_prefix="xrsim-boot"
         ) as pool:
+
+            def generate(needy: list[Router]) -> None:
+                if not needy:
+                    return
+                keys = generate_keys(len(needy), "rsa", bits=HOST_KEY_BITS)
+                # Stored on the pool too (each store waits on its own file writes), after
+                # the opens already queued; waited for at the end.
+                stored.extend(
+                    pool.submit(r.keys.put, "rsa", DEFAULT_LABEL, key)
+                    for r, key in zip(needy, keys, strict=True)
+                )
+
             futures = [
                 pool.submit(
                     cls._open,
                     platform,
                     root / name,
-                    name,
+                    None if (root / name).exists() else name,  # an existing one keeps its own
                     release_version=release_version,
                     clock=clock,
                 )
                 for name in names
             ]
             try:
-                for future in futures:  # in order; the pool runs ahead while keys generate
-                    router = future.result()
-                    routers.append(router)
-                    if router.needs_host_key():
-                        waiting.append(router)
-                    if len(waiting) >= batch:
-                        generate(waiting)
-                        waiting = []
-                generate(waiting)
+                pending = deque(futures)
+                while pending:
+                    # Take every open that finished (waiting for more while too few routers
+                    # wait for a key to keep every core busy), then generate their keys in
+                    # one batch while the pool opens the next ones: batches grow to what
+                    # the opens deliver in the time of one batch.
+                    while pending and (pending[0].done() or len(waiting) < batch):
+                        router = pending.popleft().result()
+                        routers.append(router)
+                        if router.needs_host_key():
+                            waiting.append(router)
+                    generate(waiting)
+                    waiting = []
+                for f in stored:
+                    f.result()
             except BaseException:
                 for future in futures:
                     future.cancel()  # those not started; the running ones finish
+                for put in stored:
+                    put.cancel()
                 left = [f.result() for f in futures if not f.cancelled() and not f.exception()]
                 for router in {id(r): r for r in [*routers, *left]}.values():
                     router.shutdown()

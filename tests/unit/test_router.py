@@ -9,6 +9,7 @@ import pytest
 from xrsim.cli import Ctx, Prompt, build_registry
 from xrsim.cli.context import Interaction
 from xrsim.cli.session import CliSession
+from xrsim.errors import InvalidInput
 from xrsim.router import Router
 
 
@@ -94,3 +95,69 @@ def test_commit_confirmed_in_any_session_arms_the_rollback_timer(tmp_path: Path)
         assert timer is not None
         assert timer.is_alive()
     assert timer.finished.is_set()  # shutdown cancels it
+
+
+# -- boot_many ----------------------------------------------------------------------------------
+
+
+def _host_key_der(r: Router) -> bytes:
+    (entry,) = [e for e in r.keys.entries("rsa") if e.label == "the_default"]
+    return r.keys.load(entry).to_pkcs8_der()
+
+
+def test_boot_many_boots_what_boot_would(tmp_path: Path) -> None:
+    existing = Router.boot(state_dir=tmp_path / "r2", hostname="kept")
+    kept_key = _host_key_der(existing)
+    existing.shutdown()
+    routers = Router.boot_many(4, state_root=tmp_path)
+    try:
+        assert [r.hostname() for r in routers] == ["r1", "kept", "r3", "r4"]
+        assert [r.chassis.state_dir for r in routers] == [tmp_path / f"r{i}" for i in range(1, 5)]
+        keys = [_host_key_der(r) for r in routers]
+        assert keys[1] == kept_key  # an existing router keeps its key
+        assert len(set(keys)) == 4  # every new router got a key of its own
+        for r in routers:
+            (entry,) = r.keys.entries("rsa")
+            assert entry.bits == 2048
+            key_file = r.chassis.fs().resolve("/misc/config/xrsim/" + entry.path)
+            assert key_file.stat().st_mode & 0o777 == 0o600
+            assert "ssh server v2" in r.cli("show running-config ssh")
+    finally:
+        for r in routers:
+            r.shutdown()
+    # Booted again: the same routers, no key generated anew.
+    again = Router.boot_many(4, state_root=tmp_path)
+    try:
+        assert [_host_key_der(r) for r in again] == keys
+    finally:
+        for r in again:
+            r.shutdown()
+
+
+def test_boot_many_follows_the_release_gate(tmp_path: Path) -> None:
+    routers = Router.boot_many(2, state_root=tmp_path, release_version="6.6.3", prefix="old")
+    try:
+        assert [r.hostname() for r in routers] == ["old1", "old2"]
+        assert not any(r.keys.has("rsa", "the_default") for r in routers)
+    finally:
+        for r in routers:
+            r.shutdown()
+
+
+def test_boot_many_refuses_bad_names_and_creates_nothing(tmp_path: Path) -> None:
+    for prefix in ("a b", "x/y"):
+        with pytest.raises(InvalidInput):
+            Router.boot_many(2, state_root=tmp_path, prefix=prefix)
+    with pytest.raises(InvalidInput):
+        Router.boot_many(-1, state_root=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == []
+    assert Router.boot_many(0, state_root=tmp_path) == []
+
+
+def test_boot_many_raises_the_first_failure(tmp_path: Path) -> None:
+    Router.boot(platform="ASR-9006", state_dir=tmp_path / "r2", release_version="6.6.3").shutdown()
+    with pytest.raises(InvalidInput, match="ASR-9006"):
+        Router.boot_many(3, state_root=tmp_path, platform="NCS-55A1-24H", release_version="6.6.3")
+    # The router that was there is untouched and boots as it was.
+    with Router.boot(state_dir=tmp_path / "r2") as r:
+        assert r.chassis.platform.pid == "ASR-9006"
