@@ -7,6 +7,8 @@ Real asyncssh clients over 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import errno
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import asyncssh
 import pytest
 
+from xrsim.errors import XrsimError
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -137,3 +140,44 @@ def test_stopping_one_server_closes_only_its_listeners_and_sessions(
             s.stop()
     assert a.session_table.ssh() == []
     assert b.session_table.ssh() == []
+
+
+def test_start_many_starts_all_or_none(routers: tuple[Router, Router]) -> None:
+    a, b = routers
+    servers = SshServer.start_many([SshServer(a), SshServer(b), SshServer(a)])
+    try:
+
+        async def versions() -> list[str]:
+            outs = []
+            for s in servers:
+                async with connect(s.port) as conn:
+                    outs.append(str((await conn.run("show version", timeout=20)).stdout))
+            return outs
+
+        assert len({s.port for s in servers}) == 3
+        assert all("Cisco IOS XR Software" in out for out in asyncio.run(versions()))
+    finally:
+        for s in servers:
+            s.stop()
+    # A router without a host key (6.6.3 boots without one) fails the whole start, before
+    # anything listens.
+    with Router.boot(hostname="old", release_version="6.6.3") as old:
+        batch = [SshServer(a), SshServer(old)]
+        with pytest.raises(XrsimError, match="no RSA key"):
+            SshServer.start_many(batch)
+        assert batch[0].port == 0  # never bound
+    # A port already taken fails it after the first server listened: that one is stopped.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        batch = [SshServer(a), SshServer(b, port=taken.getsockname()[1])]
+        with pytest.raises(OSError, match="bind") as info:
+            SshServer.start_many(batch)
+        assert info.value.errno == errno.EADDRINUSE
+        assert batch[0].port != 0
+
+        async def refused() -> None:
+            with pytest.raises(ConnectionRefusedError):
+                await connect(batch[0].port)
+
+        asyncio.run(refused())

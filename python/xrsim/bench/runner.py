@@ -401,8 +401,7 @@ def measure_scale(
         step(f"{workload.id}: {len(routers)} routers booted")
         servers: list[SshServer] = []
         try:
-            for r in routers:
-                servers.append(SshServer(r).start())
+            servers = SshServer.start_many([SshServer(r) for r in routers])
             t2 = time.perf_counter()
             rss_after = resident_bytes()
             threads = threading.active_count()
