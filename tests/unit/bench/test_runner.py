@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -125,3 +126,57 @@ def test_run_calls_back_once_per_step() -> None:
     report = run(sel, min_time=0.01, with_openssl=False, on_step=steps.append)
     assert len(steps) == bench.steps(sel, with_openssl=False)
     assert {r["workload"] for r in report.rows()} == {"sha256", "ed25519-sign"}
+
+
+# -- scale ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(120)
+def test_measure_scale_boots_serves_and_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small scale run, end to end: 3 routers booted, all serving SSH, 2 answering netmiko's
+    show version (the first and the last), then everything stopped."""
+    from xrsim.bench import ScaleWorkload, measure_scale, scale_table
+
+    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
+    w = ScaleWorkload("scale-3", "3 routers", 3, sample=2, target_seconds=600.0)
+    steps: list[str] = []
+    r = measure_scale(w, state_root=tmp_path / "state", on_step=steps.append)
+    assert len(steps) == 3
+    assert len(r.sample_s) == 2
+    assert all(s > 0 for s in r.sample_s)
+    assert r.new_routers == 3
+    assert r.rss_after >= r.rss_before > 0
+    assert r.boot_s > 0
+    assert r.total_s == pytest.approx(r.boot_s + r.listen_s)
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["r1", "r2", "r3"]
+    doc = r.to_json()
+    json.dumps(doc)
+    assert doc["routers"] == 3
+    assert doc["met"] is (r.total_s <= 600.0)
+    console = Console(record=True, width=140)
+    console.print(scale_table([r]))
+    assert "scale-3" in console.export_text()
+    # The same state again: nothing is new any more.
+    again = measure_scale(w, state_root=tmp_path / "state", batch=False)
+    assert again.new_routers == 0
+    assert len(again.sample_s) == 2
+
+
+def test_resident_bytes_reads_vmrss() -> None:
+    from xrsim.bench.runner import resident_bytes
+
+    with open("/proc/self/status", encoding="ascii") as f:
+        line = next(x for x in f if x.startswith("VmRSS:"))
+    reported = int(line.split()[1]) * 1024
+    assert resident_bytes() == pytest.approx(reported, rel=0.5)
+
+
+def test_sample_spreads_over_the_routers() -> None:
+    from xrsim.bench.runner import _sample
+
+    assert _sample(1000, 10) == [0, 111, 222, 333, 444, 555, 666, 777, 888, 999]
+    assert _sample(3, 10) == [0, 1, 2]
+    assert _sample(5, 1) == [0]
+    assert _sample(0, 10) == []

@@ -40,6 +40,9 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for wid in ("rsa2048-sign-batch", "ed25519-sign", "sha256", "rsa2048-keygen-batch"):
         assert wid in out
+    for wid in ("scale-100", "scale-1000"):
+        assert f"{wid} " in out
+        assert "only with --only" in out.split(wid, 1)[1].splitlines()[0]
 
 
 @pytest.mark.parametrize(
