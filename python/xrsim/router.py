@@ -1,7 +1,9 @@
 """``Router``: one simulated IOS XR router, the object tests and labs hold (layer 6).
 
 A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history) with its
-``Datastore`` (running configuration, commits), its ``KeyStore`` and the CLI registry. It opens
+``Datastore`` (running configuration, commits), its ``KeyStore``, the CLI registry (one per
+process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its front doors
+record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``, ``kill-session``). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python API:
 
     router = Router.boot(platform="NCS-55A1-24H", state_dir=tmp, hostname="r1")
@@ -9,6 +11,8 @@ A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history) wi
     router.configure(["domain name example.com"])   # configure, commit, end
     router.cli("crypto key generate rsa k", answers={"modulus": "2048"})
     router.shutdown()
+
+    routers = Router.boot_many(1000, state_root=tmp)   # r1 ... r1000, host keys in parallel
 
 Release-dependent boot behaviour goes through ``xrsim.release.supports``.
 """
