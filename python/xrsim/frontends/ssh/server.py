@@ -32,14 +32,15 @@ from types import TracebackType
 
 import asyncssh
 
-from xrsim import runtime
 from xrsim.cli import CliSession
 from xrsim.cli.commands.ssh import SshPolicy
+from xrsim.errors import XrsimError
 from xrsim.frontends.ssh import auth
 from xrsim.frontends.ssh.admission import Admission, Listener
 from xrsim.frontends.ssh.auth import DEFAULT_USERS
 from xrsim.frontends.ssh.connection import Connection
 from xrsim.router import Router
+from xrsim.runtime import Runtime, shared
 from xrsim.sessions import SshSessionInfo
 
 __all__ = ["SshServer"]
@@ -70,11 +71,18 @@ class SshServer:
         self.vrf = vrf
         self.netconf_port = netconf_port
         self.admission = Admission(router, vrf)
-        self.runtime: runtime.Runtime = runtime.shared()
+        self._runtime: Runtime | None = None
         self._acceptors: list[asyncssh.SSHAcceptor] = []
         self._sessions: dict[SshSessionInfo, CliSession | None] = {}
         self._lock = threading.Lock()
         self._started = False
+
+    @property
+    def runtime(self) -> Runtime:
+        """The shared runtime serving this server (once started)."""
+        if self._runtime is None:
+            raise XrsimError("the SSH server is not started")
+        return self._runtime
 
     # -- policy hooks -----------------------------------------------------------------------
 
@@ -172,8 +180,8 @@ class SshServer:
         if self._started:
             return self
         host_key = auth.host_key(self.router)
-        self.runtime = runtime.shared()
-        self.runtime.run(self._open(host_key), _LOOP_TIMEOUT)
+        self._runtime = shared()
+        self._runtime.run(self._open(host_key), _LOOP_TIMEOUT)
         self._started = True
         return self
 
@@ -184,12 +192,12 @@ class SshServer:
         the error raised. Returns ``servers`` as a list."""
         todo = [s for s in servers if not s._started]
         keys = [auth.host_key(s.router) for s in todo]
-        rt = runtime.shared()
+        rt = shared()
         opened: list[SshServer] = []
 
         async def open_all() -> None:
             for server, key in zip(todo, keys, strict=True):
-                server.runtime = rt
+                server._runtime = rt
                 await server._open(key)
                 server._started = True
                 opened.append(server)
