@@ -32,7 +32,7 @@ def _note(r: ScaleResult) -> str:
         f"{r.rss_after / 1e6:,.0f} MB resident (+{(r.rss_after - r.rss_before) / 1e6:,.0f}), "
         f"{r.threads} threads; netmiko + show version on {len(r.sample_s)}: "
         f"p50 {statistics.median(r.sample_s) * 1e3:.0f} ms, max {max(r.sample_s) * 1e3:.0f} ms; "
-        f"target {mark}"
+        f"RSA-2048 keygen then {r.reference_keys_per_s:.0f}/s; target {mark}"
     )
 
 

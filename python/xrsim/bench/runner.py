@@ -281,6 +281,9 @@ def machine_info() -> dict[str, Any]:
 
 # -- scale -----------------------------------------------------------------------------------
 
+#: Keys of the reference key generation before a scale run.
+REFERENCE_KEYS = 16
+
 #: The banner ``show version`` starts with: the sample's check that a router really answered.
 VERSION_BANNER = "Cisco IOS XR Software"
 
@@ -312,6 +315,10 @@ class ScaleResult:
     #: Routers whose state directory was new (each generated its RSA host key at boot).
     new_routers: int
     batch: bool = True
+    #: RSA-2048 keys per second ``generate_keys`` made just before the boot (untimed): what
+    #: the machine gave at the time (a shared machine's rate varies several-fold, and the
+    #: first boot of N routers is N key generations).
+    reference_keys_per_s: float = 0.0
 
     @property
     def total_s(self) -> float:
@@ -338,6 +345,7 @@ class ScaleResult:
             "rss_after_bytes": self.rss_after,
             "threads": self.threads,
             "new_routers": self.new_routers,
+            "reference_rsa2048_keys_per_s": self.reference_keys_per_s,
             "sample_connect_show_version_s": list(self.sample_s),
             "target_seconds": self.workload.target_seconds,
             "target_rss_bytes": self.workload.target_rss_bytes,
@@ -380,6 +388,7 @@ def measure_scale(
     None). Everything is stopped and shut down before it returns."""
     from netmiko import ConnectHandler
 
+    from xrsim.crypto import generate_keys
     from xrsim.frontends.ssh import DEFAULT_USERS, SshServer
     from xrsim.router import Router
 
@@ -389,6 +398,9 @@ def measure_scale(
     with tempfile.TemporaryDirectory(prefix="xrsim-scale-") as tmp:
         root = Path(state_root) if state_root is not None else Path(tmp)
         step = on_step or (lambda _text: None)
+        k0 = time.perf_counter()
+        generate_keys(REFERENCE_KEYS, "rsa", bits=2048)
+        reference = REFERENCE_KEYS / (time.perf_counter() - k0)
         names = [f"r{i}" for i in range(1, workload.routers + 1)]
         new = sum(1 for n in names if not (root / n).exists())
         rss_before = resident_bytes()
@@ -440,6 +452,7 @@ def measure_scale(
         threads=threads,
         sample_s=tuple(times),
         new_routers=new,
+        reference_keys_per_s=reference,
         batch=batch,
     )
 
@@ -454,6 +467,7 @@ def scale_table(results: list[ScaleResult]) -> Table:
         "resident",
         "threads",
         "netmiko + show version (p50 / max)",
+        "RSA keys/s then",
         "target",
     ):
         t.add_column(col, justify="left" if col in ("workload", "target") else "right")
@@ -478,6 +492,7 @@ def scale_table(results: list[ScaleResult]) -> Table:
             f"{r.rss_after / 1e6:,.0f} MB (+{(r.rss_after - r.rss_before) / 1e6:,.0f})",
             str(r.threads),
             sample,
+            f"{r.reference_keys_per_s:.0f}",
             f"{', '.join(goals)} {mark}".strip(),
         )
     return t

@@ -147,6 +147,7 @@ def test_measure_scale_boots_serves_and_samples(
     assert len(r.sample_s) == 2
     assert all(s > 0 for s in r.sample_s)
     assert r.new_routers == 3
+    assert r.reference_keys_per_s > 0
     assert r.rss_after >= r.rss_before > 0
     assert r.boot_s > 0
     assert r.total_s == pytest.approx(r.boot_s + r.listen_s)
