@@ -269,3 +269,12 @@ def test_clear_ssh_closes_a_session(router: Router, server: SshServer) -> None:
     assert "Remote-Command" in seen
     assert "% Session 999 not found" in seen
     assert server.sessions() == []
+
+
+def test_rate_limit_window_follows_the_router_clock(router: Router, server: SshServer) -> None:
+    router.configure(["ssh server rate-limit 1"])
+    assert "Cisco IOS XR Software" in asyncio.run(exec_show_version(server))
+    with pytest.raises(asyncssh.DisconnectError, match="rate limit of 1"):
+        asyncio.run(exec_show_version(server))
+    router.advance(60)  # a minute later on the router's clock, the window is empty again
+    assert "Cisco IOS XR Software" in asyncio.run(exec_show_version(server))

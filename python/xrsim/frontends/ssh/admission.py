@@ -6,7 +6,8 @@ the running configuration changed, by the datastore's generation counter):
 - VRF: the SSH port is served in the server's VRF only when ``ssh server v2`` / ``ssh server
   vrf VRF`` say so (a new router's factory configuration has both); the NETCONF port only with
   ``ssh server netconf vrf VRF``.
-- ``ssh server rate-limit``: connections admitted in the last 60 seconds.
+- ``ssh server rate-limit``: connections admitted in the last 60 seconds of the router's
+  monotonic clock (``SimClock.monotonic``: real time, plus what ``router.advance`` adds).
 - ``ssh server session-limit``: connections open at once.
 
 A refused connection is disconnected with ``SSH_DISCONNECT_TOO_MANY_CONNECTIONS`` before
@@ -17,7 +18,6 @@ until ``release``. One ``Admission`` per ``SshServer``: both of its listeners co
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from typing import Literal
 
@@ -64,7 +64,7 @@ class Admission:
             return f"SSH server not enabled in VRF {self.vrf}"
         if listener == "netconf" and not policy.serves_netconf(self.vrf):
             return f"SSH NETCONF server not enabled in VRF {self.vrf}"
-        now = time.monotonic()
+        now = self.router.clock.monotonic()
         with self._lock:
             while self._accepted and now - self._accepted[0] >= RATE_WINDOW:
                 self._accepted.popleft()
