@@ -1,13 +1,15 @@
 """``Router``: one simulated IOS XR router, the object tests and labs hold (layer 6).
 
-A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history) with its
-``Datastore`` (running configuration, commits), its ``KeyStore`` and the CLI registry. It opens
-``CliSession`` s for the front doors (console, SSH) and offers the Python API:
+A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history, the clock) with
+its ``Datastore`` (running configuration, commits), its ``KeyStore``, its ``Scheduler`` (timed
+work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts) and the CLI
+registry. It opens ``CliSession`` s for the front doors (console, SSH) and offers the Python API:
 
     router = Router.boot(platform="NCS-55A1-24H", state_dir=tmp, hostname="r1")
     router.cli("show version")                      # the text IOS XR prints
     router.configure(["domain name example.com"])   # configure, commit, end
     router.cli("crypto key generate rsa k", answers={"modulus": "2048"})
+    router.advance(days=60)                          # run what falls due on the way
     router.shutdown()
 
 Release-dependent boot behaviour goes through ``xrsim.release.supports``.
@@ -18,6 +20,8 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -25,13 +29,14 @@ from xrsim import release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
 from xrsim.cli.commands.ssh import FACTORY_LINES
-from xrsim.clock import SimClock
+from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key
 from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.trustpoint import CertStore
+from xrsim.scheduler import Scheduler, Timer
 
 __all__ = ["DEFAULT_HOSTNAME", "Answers", "Router"]
 
@@ -67,14 +72,15 @@ class Router:
         self._chassis = chassis
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
+        self._scheduler = Scheduler(chassis.clock, name=f"scheduler of {chassis.serial}")
+        self._confirm_timer: Timer | None = None
         self._datastore = Datastore(
-            now=chassis.clock.now, storage=chassis, on_confirm_pending=self._arm_confirm_timer
+            now=chassis.clock.now, storage=chassis, on_confirm=self._schedule_confirm_rollback
         )
         self._keys = KeyStore(chassis, chassis.clock)
         self._certs = CertStore(chassis)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
-        self._confirm_timer: threading.Timer | None = None
         self._sessions: list[CliSession] = []
 
     # -- boot -------------------------------------------------------------------------------
@@ -146,7 +152,13 @@ class Router:
 
     @property
     def clock(self) -> SimClock:
+        """The chassis clock; ``clock.set``/``clock.advance`` run what falls due."""
         return self._chassis.clock
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """Timed work of this router on its clock (``call_at``, ``call_later``)."""
+        return self._scheduler
 
     @property
     def keys(self) -> KeyStore:
@@ -250,33 +262,45 @@ class Router:
 
     # -- time -------------------------------------------------------------------------------
 
-    def advance(self, seconds: float) -> None:
-        """Move the router's clock forward and run what came due (``commit confirmed``)."""
-        self.clock.advance(seconds)
-        self._datastore.tick()
+    def advance(
+        self,
+        seconds: float | timedelta = 0,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+    ) -> None:
+        """Move the router's clock forward by the sum of the amounts and run everything that
+        falls due on the way, in time order, before returning (``router.advance(days=60)``).
+        ``router.advance()`` runs what is due now. Negative or non-finite amounts raise
+        ``InvalidInput`` and change nothing."""
+        total = as_timedelta(seconds)
+        for what, amount, unit in (("days", days, 86400), ("hours", hours, 3600)):
+            total += as_timedelta(amount, what=what, unit=unit)
+        total += as_timedelta(minutes, what="minutes", unit=60)
+        self._scheduler.advance(total)
 
-    def _arm_confirm_timer(self) -> None:
-        pending = self._datastore.pending_confirm
-        if pending is None or self._confirm_timer is not None:
-            return
-        delay = max(0.0, (pending[1] - self.clock.now()).total_seconds())
-
-        def fire() -> None:
+    def _schedule_confirm_rollback(self, commit_id: int | None, timeout: timedelta | None) -> None:
+        """The datastore's ``on_confirm``: (re)schedule or cancel the rollback of an
+        unconfirmed ``commit confirmed`` (called inside the datastore's lock)."""
+        if self._confirm_timer is not None:
+            self._confirm_timer.cancel()
             self._confirm_timer = None
-            self._datastore.tick()
-            self._arm_confirm_timer()
-
-        self._confirm_timer = threading.Timer(delay + 0.01, fire)
-        self._confirm_timer.daemon = True
-        self._confirm_timer.start()
+        if commit_id is None or timeout is None or self._scheduler.closed:
+            return
+        self._confirm_timer = self._scheduler.call_later(
+            timeout,
+            partial(self._datastore.rollback_unconfirmed, commit_id),
+            name=f"commit confirmed {commit_id}: rollback",
+        )
 
     # -- shutdown ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close every session and stop timers; a temporary state directory is removed."""
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-            self._confirm_timer = None
+        """Close the scheduler (nothing more runs) and every session; a temporary state
+        directory is removed."""
+        self._scheduler.close()
+        self._confirm_timer = None
         with self._lock:
             for s in self._sessions:
                 s.close()

@@ -79,18 +79,19 @@ def test_damaged_state_is_a_state_error(tmp_path: Path, relpath: str) -> None:
         Router.boot(state_dir=tmp_path / "r")
 
 
-def test_commit_confirmed_in_any_session_arms_the_rollback_timer(tmp_path: Path) -> None:
-    """The rollback timer is armed by the commit itself, not by the API: a plain session
-    (console, SSH) gets it too. (Waiting the 30 s minimum for it to fire is left to the
-    datastore tests, which drive the clock.)"""
+def test_commit_confirmed_in_any_session_schedules_the_rollback(tmp_path: Path) -> None:
+    """The rollback is scheduled by the commit itself, not by the API: a plain session
+    (console, SSH) gets it too; shutdown cancels it."""
     with Router.boot(state_dir=tmp_path / "r") as r:
         s = r.session()
         for line in ("configure", "hostname temp", "commit", "end"):
             s.handle_line(line)
-        assert r._confirm_timer is None
+        assert r.scheduler.pending() == []
         for line in ("configure", "hostname temp2", "commit confirmed 30", "end"):
             s.handle_line(line)
-        timer = r._confirm_timer
-        assert timer is not None
-        assert timer.is_alive()
-    assert timer.finished.is_set()  # shutdown cancels it
+        (timer,) = r.scheduler.pending()
+        assert timer.relative
+        assert "commit confirmed" in timer.name
+        assert timer.pending
+    assert timer.cancelled
+    assert r.scheduler.closed

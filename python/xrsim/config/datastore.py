@@ -9,7 +9,15 @@ is at commit time (so sessions that touch different items never clash), or with 
 makes the session's target the whole running configuration. Everything is persisted through a
 ``Storage`` (the chassis' replicated state) after every commit, atomically.
 
-Thread safety: one lock serialises commits, rollbacks and the confirmed-commit timer.
+``commit confirmed``: the datastore records the pending commit (``pending_confirm``) and tells
+its owner through ``on_confirm`` (inside its lock, so the calls come in commit order):
+``on_confirm(commit_id, timeout)`` when a rollback must be scheduled (or moved: a second
+``commit confirmed`` before the timeout, with or without changes, restarts it and the
+rollback still goes back to before the first unconfirmed commit, as RFC 6241 has it), and
+``on_confirm(None, None)`` when nothing is pending any more (a confirming commit, a rollback).
+The owner (the router) registers ``rollback_unconfirmed(commit_id)`` with its scheduler.
+
+Thread safety: one lock serialises commits and rollbacks.
 """
 
 from __future__ import annotations
@@ -153,14 +161,15 @@ class Datastore:
         *,
         now: Callable[[], datetime],
         storage: Storage | None = None,
-        on_confirm_pending: Callable[[], None] | None = None,
+        on_confirm: Callable[[int | None, timedelta | None], None] | None = None,
     ) -> None:
-        """``on_confirm_pending`` is called after a ``commit confirmed`` (outside the lock):
-        the owner arms a timer that calls ``tick`` when the time comes, whichever front door
-        the commit came through."""
+        """``on_confirm(commit_id, timeout)`` is called, inside the datastore's lock, whenever
+        the pending ``commit confirmed`` changes, whichever front door the commit came through:
+        the owner schedules ``rollback_unconfirmed(commit_id)`` after ``timeout`` (replacing
+        what it scheduled before), or cancels it on ``(None, None)``. It must not block."""
         self._now = now
         self._storage = storage
-        self._on_confirm_pending = on_confirm_pending
+        self._on_confirm = on_confirm
         self._lock = threading.RLock()
         self.running = ConfigTree()
         self.commits: list[CommitRecord] = []
@@ -270,23 +279,32 @@ class Datastore:
                 target.apply_all(candidate.changes)
             candidate.clear()
             if target == self.running:
-                if self.pending_confirm is not None and confirmed is None:
-                    self.pending_confirm = None
+                if self.pending_confirm is not None:
+                    # a plain commit confirms; another commit confirmed restarts the timeout
+                    first = self.pending_confirm[0] if confirmed is not None else None
+                    self._set_pending(first, confirmed)
                 return None
             record = self._apply(
                 target, user=user, line=line, client=client, label=label, comment=comment
             )
-            if confirmed is not None:
-                self.pending_confirm = (
-                    record.commit_id,
-                    self._now() + timedelta(seconds=confirmed),
-                )
-            else:
-                self.pending_confirm = None
             self._save()
-        if confirmed is not None and self._on_confirm_pending is not None:
-            self._on_confirm_pending()
+            if confirmed is not None:
+                first = self.pending_confirm[0] if self.pending_confirm else record.commit_id
+                self._set_pending(first, confirmed)
+            elif self.pending_confirm is not None:
+                self._set_pending(None, None)
         return record
+
+    def _set_pending(self, commit_id: int | None, seconds: int | None) -> None:
+        """Record the pending ``commit confirmed`` (under the lock) and tell the owner."""
+        if commit_id is None or seconds is None:
+            self.pending_confirm = None
+            timeout = None
+        else:
+            timeout = timedelta(seconds=seconds)
+            self.pending_confirm = (commit_id, self._now() + timeout)
+        if self._on_confirm is not None:
+            self._on_confirm(commit_id if timeout is not None else None, timeout)
 
     def _apply(
         self,
@@ -329,7 +347,8 @@ class Datastore:
             target = self.running.copy()
             for record in reversed(self.commits[-count:]):
                 target.apply_all(record.undo)
-            self.pending_confirm = None
+            if self.pending_confirm is not None:
+                self._set_pending(None, None)
             if target == self.running:
                 return None
             record = self._apply(
@@ -354,15 +373,15 @@ class Datastore:
 
     # -- commit confirmed -------------------------------------------------------------------
 
-    def tick(self) -> CommitRecord | None:
-        """Roll back an unconfirmed ``commit confirmed`` whose time has come."""
+    def rollback_unconfirmed(self, commit_id: int) -> CommitRecord | None:
+        """Roll back the unconfirmed ``commit confirmed`` that began with ``commit_id`` (and
+        every commit after it), as one new commit; ``None`` when it is no longer pending (it
+        was confirmed, rolled back or superseded). The scheduler calls this when its timeout
+        comes."""
         with self._lock:
-            if self.pending_confirm is None:
+            if self.pending_confirm is None or self.pending_confirm[0] != commit_id:
                 return None
-            commit_id, deadline = self.pending_confirm
-            if self._now() < deadline:
-                return None
-            self.pending_confirm = None
+            self._set_pending(None, None)
             index = next((i for i, r in enumerate(self.commits) if r.commit_id == commit_id), None)
             if index is None:
                 return None

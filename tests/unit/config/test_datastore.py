@@ -84,23 +84,87 @@ def test_replace_and_rollback() -> None:
         ds.find("nope")
 
 
-def test_unconfirmed_commit_rolls_back_when_its_time_comes() -> None:
-    clock = Clock()
-    ds = Datastore(now=clock.now)
+class Owner:
+    """What a router does with ``on_confirm``: remember the one rollback it would schedule."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int | None, timedelta | None]] = []
+
+    def __call__(self, commit_id: int | None, timeout: timedelta | None) -> None:
+        self.calls.append((commit_id, timeout))
+
+    @property
+    def scheduled(self) -> int | None:
+        return self.calls[-1][0] if self.calls else None
+
+
+def test_unconfirmed_commit_is_rolled_back_by_its_owner() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
     commit(ds, host("a"))
-    commit(ds, host("b"), confirmed=30)
-    clock.t += timedelta(seconds=29)
-    assert ds.tick() is None
+    assert owner.calls == []
+    record = commit(ds, host("b"), confirmed=30)
+    assert record is not None
+    assert owner.calls == [(record.commit_id, timedelta(seconds=30))]
+    assert ds.rollback_unconfirmed(record.commit_id - 1) is None  # not the pending one
     assert ds.running.lines() == ["hostname b"]
-    clock.t += timedelta(seconds=2)
-    assert ds.tick() is not None
+    rolled = ds.rollback_unconfirmed(record.commit_id)
+    assert rolled is not None
+    assert rolled.client == "Rollback"
     assert ds.running.lines() == ["hostname a"]
-    # confirmed in time: a plain commit confirms it
-    commit(ds, host("c"), confirmed=30)
-    assert commit(ds) is None
-    clock.t += timedelta(seconds=60)
-    assert ds.tick() is None
+    assert ds.pending_confirm is None
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(record.commit_id) is None  # once
+
+
+def test_a_plain_commit_confirms() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
+    commit(ds, host("a"))
+    first = commit(ds, host("c"), confirmed=30)
+    assert first is not None
+    assert commit(ds) is None  # nothing to change: confirms
+    assert owner.calls[-1] == (None, None)
+    assert ds.rollback_unconfirmed(first.commit_id) is None
     assert ds.running.lines() == ["hostname c"]
+    second = commit(ds, host("d"), confirmed=30)
+    assert second is not None
+    commit(ds, dom("x.com"))  # a commit with changes confirms too
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(second.commit_id) is None
+    assert ds.running.lines() == ["hostname d", "domain name x.com"]
+
+
+def test_a_second_commit_confirmed_moves_the_rollback_to_before_the_first() -> None:
+    owner = Owner()
+    clock = Clock()
+    ds = Datastore(now=clock.now, on_confirm=owner)
+    commit(ds, host("a"))
+    first = commit(ds, host("b"), confirmed=30)
+    assert first is not None
+    clock.t += timedelta(seconds=20)
+    second = commit(ds, dom("x.com"), confirmed=60)
+    assert second is not None
+    # the same pending rollback, restarted with the new timeout
+    assert owner.calls[-1] == (first.commit_id, timedelta(seconds=60))
+    assert ds.pending_confirm == (first.commit_id, clock.t + timedelta(seconds=60))
+    # a confirmed commit without changes restarts it too
+    assert commit(ds, confirmed=90) is None
+    assert owner.calls[-1] == (first.commit_id, timedelta(seconds=90))
+    assert ds.rollback_unconfirmed(first.commit_id) is not None
+    assert ds.running.lines() == ["hostname a"]
+
+
+def test_rollback_configuration_ends_a_pending_confirmed_commit() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
+    commit(ds, host("a"))
+    pending = commit(ds, host("b"), confirmed=30)
+    assert pending is not None
+    ds.rollback(1, user="u", line="l")
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(pending.commit_id) is None
+    assert ds.running.lines() == ["hostname a"]
 
 
 def test_exclusive_lock() -> None:
@@ -132,15 +196,6 @@ def test_show_configuration_lines() -> None:
     c.set((tp, PathItem("rsakeypair", "rsakeypair k", 3)))
     c.delete(host("a"))
     assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "no hostname a"]
-
-
-def test_confirmed_commit_tells_its_owner_whatever_the_front_door() -> None:
-    calls: list[int] = []
-    ds = Datastore(now=Clock().now, on_confirm_pending=lambda: calls.append(1))
-    commit(ds, host("a"))
-    assert calls == []
-    commit(ds, host("b"), confirmed=30)
-    assert calls == [1]
 
 
 def test_generation_counts_changes_of_the_running_configuration() -> None:
