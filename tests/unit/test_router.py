@@ -1,7 +1,10 @@
-"""xrsim.router.Router: boot-time release gating, hidden prompts, API sessions."""
+"""xrsim.router.Router: boot-time release gating, hidden prompts, API sessions, the
+scheduler it owns (``commit confirmed``, ``advance``, ``clock.set``)."""
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,8 @@ import pytest
 from xrsim.cli import Ctx, Prompt, build_registry
 from xrsim.cli.context import Interaction
 from xrsim.cli.session import CliSession
+from xrsim.clock import SimClock
+from xrsim.errors import InvalidInput
 from xrsim.router import Router
 
 
@@ -95,3 +100,106 @@ def test_commit_confirmed_in_any_session_schedules_the_rollback(tmp_path: Path) 
         assert timer.pending
     assert timer.cancelled
     assert r.scheduler.closed
+
+
+# -- the scheduler and the clock ----------------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def configure_lines(s: CliSession, *lines: str) -> str:
+    return "".join(s.handle_line(line) for line in ("configure", *lines, "end"))
+
+
+def test_commit_confirmed_is_rolled_back_when_advance_reaches_its_time(tmp_path: Path) -> None:
+    clock = SimClock(T0, frozen=True)
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=clock) as r:
+        s = r.session()
+        configure_lines(s, "hostname temp", "commit confirmed 30")
+        (timer,) = r.scheduler.pending()
+        assert timer.when == T0 + timedelta(seconds=30)
+        r.advance(seconds=29)
+        assert r.hostname() == "temp"
+        r.advance(1)  # positional seconds
+        assert r.hostname() == "r1"
+        last = r.datastore.commits[-1]
+        assert last.client == "Rollback"
+        assert last.time == T0 + timedelta(seconds=30)  # rolled back at its due time
+        assert r.scheduler.pending() == []
+
+
+def test_commit_confirmed_confirmed_by_a_second_commit_is_not_rolled_back(
+    tmp_path: Path,
+) -> None:
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=SimClock(T0, frozen=True)) as r:
+        s = r.session()
+        configure_lines(s, "hostname temp", "commit confirmed 30")
+        out = configure_lines(s, "commit")  # no changes: it confirms, says nothing
+        assert "No configuration changes" not in out
+        assert r.scheduler.pending() == []
+        r.advance(minutes=10)
+        assert r.hostname() == "temp"
+        configure_lines(s, "hostname temp2", "commit confirmed 60")
+        configure_lines(s, "domain name example.com", "commit")  # a commit with changes too
+        r.advance(hours=1)
+        assert r.hostname() == "temp2"
+        assert r.domain_name() == "example.com"
+
+
+def test_a_second_commit_confirmed_moves_the_rollback(tmp_path: Path) -> None:
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=SimClock(T0, frozen=True)) as r:
+        s = r.session()
+        configure_lines(s, "hostname temp", "commit confirmed 30")
+        r.advance(20)
+        configure_lines(s, "domain name example.com", "commit confirmed 60")
+        (timer,) = r.scheduler.pending()
+        assert timer.when == T0 + timedelta(seconds=80)
+        r.advance(30)  # past the first timeout: nothing
+        assert r.hostname() == "temp"
+        r.advance(30)  # the moved one: back to before the first unconfirmed commit
+        assert r.hostname() == "r1"
+        assert r.domain_name() is None
+
+
+def test_router_advance_takes_days_hours_minutes_and_refuses_bad_amounts(tmp_path: Path) -> None:
+    clock = SimClock(T0, frozen=True)
+    with Router.boot(state_dir=tmp_path / "r", clock=clock) as r:
+        ran: list[datetime] = []
+        r.scheduler.call_at(T0 + timedelta(days=60), lambda: ran.append(clock.now()), name="x")
+        r.advance(days=59, hours=23, minutes=59, seconds=59)
+        assert ran == []
+        r.advance(1)
+        assert ran == [T0 + timedelta(days=60)]
+        for bad in ({"seconds": -1}, {"days": float("inf")}, {"hours": "1"}, {"minutes": 1e300}):
+            with pytest.raises(InvalidInput):
+                r.advance(**bad)  # type: ignore[arg-type]
+        assert clock.now() == T0 + timedelta(days=60)
+
+
+def test_router_clock_set_runs_wall_clock_work_but_not_the_confirm_timer(tmp_path: Path) -> None:
+    clock = SimClock(T0, frozen=True)
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=clock) as r:
+        ran: list[datetime] = []
+        r.scheduler.call_at(T0 + timedelta(days=30), lambda: ran.append(clock.now()), name="x")
+        configure_lines(r.session(), "hostname temp", "commit confirmed 30")
+        r.clock.set(T0 + timedelta(days=365))
+        assert ran == [T0 + timedelta(days=30)]
+        assert r.hostname() == "temp"  # relative: clock set does not bring it closer
+        r.clock.set(T0 - timedelta(days=365))
+        r.advance(30)
+        assert r.hostname() == "r1"
+
+
+@pytest.mark.timeout(120)
+def test_commit_confirmed_rolls_back_in_real_time(tmp_path: Path) -> None:
+    """On a clock that follows real time, nobody advancing: the shortest ``commit confirmed``
+    IOS XR takes (30 s) rolls back by itself."""
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1") as r:
+        configure_lines(r.session(), "hostname temp", "commit confirmed 30")
+        assert r.hostname() == "temp"
+        after = threading.Event()
+        # registered after the rollback, due no earlier: runs after it
+        r.scheduler.call_later(30, after.set, name="after the rollback")
+        assert after.wait(90)
+        assert r.hostname() == "r1"
+        assert r.datastore.commits[-1].client == "Rollback"
