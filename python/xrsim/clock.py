@@ -140,6 +140,10 @@ class SimClock:
         time both. With a driver attached (a scheduler), everything that falls due in the span
         runs, in time order, the clock showing each item's due time while it runs."""
         delta = as_timedelta(seconds)
+        try:
+            self.now() + delta
+        except OverflowError:
+            raise InvalidInput(f"advancing by {delta} goes past the year 9999") from None
         driver = self._driver
         if driver is not None:
             driver.advance(delta)

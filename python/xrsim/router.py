@@ -33,7 +33,7 @@ from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key
-from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
+from xrsim.errors import CommandError, InvalidInput, StateError, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.trustpoint import CertStore
 from xrsim.scheduler import Scheduler, Timer
@@ -275,9 +275,13 @@ class Router:
         ``router.advance()`` runs what is due now. Negative or non-finite amounts raise
         ``InvalidInput`` and change nothing."""
         total = as_timedelta(seconds)
-        for what, amount, unit in (("days", days, 86400), ("hours", hours, 3600)):
-            total += as_timedelta(amount, what=what, unit=unit)
-        total += as_timedelta(minutes, what="minutes", unit=60)
+        units = (("days", days, 86400), ("hours", hours, 3600), ("minutes", minutes, 60))
+        for what, amount, unit in units:
+            part = as_timedelta(amount, what=what, unit=unit)
+            try:
+                total += part
+            except OverflowError:
+                raise InvalidInput(f"cannot advance by {total} and {part} more") from None
         self._scheduler.advance(total)
 
     def _schedule_confirm_rollback(self, commit_id: int | None, timeout: timedelta | None) -> None:
@@ -286,13 +290,16 @@ class Router:
         if self._confirm_timer is not None:
             self._confirm_timer.cancel()
             self._confirm_timer = None
-        if commit_id is None or timeout is None or self._scheduler.closed:
+        if commit_id is None or timeout is None:
             return
-        self._confirm_timer = self._scheduler.call_later(
-            timeout,
-            partial(self._datastore.rollback_unconfirmed, commit_id),
-            name=f"commit confirmed {commit_id}: rollback",
-        )
+        try:
+            self._confirm_timer = self._scheduler.call_later(
+                timeout,
+                partial(self._datastore.rollback_unconfirmed, commit_id),
+                name=f"commit confirmed {commit_id}: rollback",
+            )
+        except StateError:  # shut down meanwhile: nothing runs any more
+            self._confirm_timer = None
 
     # -- shutdown ---------------------------------------------------------------------------
 

@@ -290,7 +290,9 @@ class Scheduler:
             if self._arm_requested or self._closed:
                 return
             self._arm_requested = True
-            rt = self._runtime = runtime.shared()
+        rt = runtime.shared()  # started on first use: not under the lock
+        with self._lock:
+            self._runtime = rt
         try:
             rt.call_soon(self._arm)
         except RuntimeError:  # the runtime is closing (process exit)

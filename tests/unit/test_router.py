@@ -170,7 +170,15 @@ def test_router_advance_takes_days_hours_minutes_and_refuses_bad_amounts(tmp_pat
         assert ran == []
         r.advance(1)
         assert ran == [T0 + timedelta(days=60)]
-        for bad in ({"seconds": -1}, {"days": float("inf")}, {"hours": "1"}, {"minutes": 1e300}):
+        bad_amounts = (
+            {"seconds": -1},
+            {"days": float("inf")},
+            {"hours": "1"},
+            {"minutes": 1e300},
+            {"days": 5e6},  # past the year 9999
+            {"days": 9e8, "hours": 9e8 * 24},
+        )
+        for bad in bad_amounts:
             with pytest.raises(InvalidInput):
                 r.advance(**bad)  # type: ignore[arg-type]
         assert clock.now() == T0 + timedelta(days=60)
