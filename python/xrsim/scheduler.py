@@ -48,7 +48,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xrsim import runtime
@@ -170,7 +170,7 @@ class Scheduler:
         past is due at once). ``clock set`` moves it."""
         if not isinstance(when, datetime) or when.tzinfo is None or when.utcoffset() is None:
             raise InvalidInput(f"call_at needs an aware datetime, got {when!r}")
-        return self._add(when, fn, name)
+        return self._add(when.astimezone(UTC), fn, name)
 
     def call_later(self, delay: float | timedelta, fn: Callable[[], object], *, name: str) -> Timer:
         """Run ``fn()`` after ``delay`` (seconds or ``timedelta``, >= 0) on the clock's
