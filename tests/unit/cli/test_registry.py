@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xrsim.cli.registry import Command, Keyword, Param, Registry, expand
+from xrsim.cli.registry import ANY_CONFIG, Item, Keyword, Param, Registry, expand
 
 
 def _words(seqs: list) -> list[str]:
@@ -43,9 +43,19 @@ def test_bad_syntax_is_refused(bad: str) -> None:
 def test_clashing_commands_are_refused() -> None:
     reg = Registry()
     reg.add_mode("exec", None, None)
-    reg.add(Command("exec", "show version", lambda ctx: None))
+    reg.command("exec", "show version", lambda ctx: None)
     with pytest.raises(ValueError, match="clashes"):
-        reg.add(Command("exec", "show [ version ]", lambda ctx: None))
+        reg.command("exec", "show [ version ]", lambda ctx: None)
+
+
+def test_a_command_has_a_handler_or_is_an_item() -> None:
+    reg = Registry()
+    reg.add_mode("exec", None, None)
+    reg.add_mode("config", "exec", "config")
+    with pytest.raises(ValueError, match="handler"):
+        reg.command("config", "hostname <name:WORD>")
+    with pytest.raises(ValueError, match="handler"):
+        reg.command("config", "hostname <name:WORD>", lambda ctx: None, item=Item())
 
 
 def test_config_item_registers_no_form_and_globals_reach_later_modes() -> None:
@@ -53,11 +63,8 @@ def test_config_item_registers_no_form_and_globals_reach_later_modes() -> None:
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
 
-    @reg.config_global("end")
-    def end(ctx: object) -> None:
-        return None
-
-    reg.config_item("config", "domain name <name:WORD>", key_words=2)
+    reg.command(ANY_CONFIG, "end", lambda ctx: None)
+    reg.command("config", "domain name <name:WORD>", item=Item(key_words=2))
     no = reg.trees["config"].keywords["no"].keywords["domain"].keywords["name"]
     assert no.command is not None
     assert no.command.negate

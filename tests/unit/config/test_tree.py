@@ -5,11 +5,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xrsim.config.tree import Change, ConfigTree, PathItem
+from xrsim.config.tree import Change, ConfigTree, Parsed, PathItem
 
 
 def item(key: str, line: str | None = None, order: int = 0) -> PathItem:
-    return PathItem(key, line or key, order)
+    """A path item ranked ``order`` (what the command registry's parse would say)."""
+    return PathItem(key, line or key, Parsed(syntax=key, order=order))
 
 
 def test_set_replaces_by_key_and_renders_in_schema_order() -> None:
@@ -60,7 +61,7 @@ _changes = st.lists(st.tuples(st.sampled_from(["set", "delete"]), _paths), max_s
 def _tree(ops: list) -> ConfigTree:
     t = ConfigTree()
     for op, path in ops:
-        t.apply(Change(op, tuple(PathItem(k, f"{k} {v}", ord(k)) for k, v in path)))
+        t.apply(Change(op, tuple(item(k, f"{k} {v}", ord(k)) for k, v in path)))
     return t
 
 
