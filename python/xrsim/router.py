@@ -74,8 +74,12 @@ class Router:
         self.registry = registry or default_registry()
         self._scheduler = Scheduler(chassis.clock, name=f"scheduler of {chassis.serial}")
         self._confirm_timer: Timer | None = None
+        # The registry is the datastore's schema: stored lines are parsed again at load.
         self._datastore = Datastore(
-            now=chassis.clock.now, storage=chassis, on_confirm=self._schedule_confirm_rollback
+            now=chassis.clock.now,
+            storage=chassis,
+            on_confirm=self._schedule_confirm_rollback,
+            schema=self.registry,
         )
         self._keys = KeyStore(chassis, chassis.clock)
         self._certs = CertStore(chassis)
@@ -95,10 +99,13 @@ class Router:
         release_version: str | None = None,
         serial: str | None = None,
         clock: SimClock | None = None,
+        registry: Registry | None = None,
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
-        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing."""
+        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
+        ``registry``: the CLI's commands (default: every router's); the stored configuration
+        is parsed again with it."""
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
@@ -106,12 +113,12 @@ class Router:
         chassis = Chassis.open(
             Path(state_dir), platform, release=release_version, serial=serial, clock=clock
         )
-        router = cls(chassis, owned_dir=owned)
+        router = cls(chassis, registry=registry, owned_dir=owned)
         ds = router.datastore
         fresh = ds.running.is_empty()
-        current = ds.running.get(["hostname"])
+        current = router._running_value("hostname")
         factory: list[str] = []
-        if current is None or (hostname is not None and current.line != f"hostname {hostname}"):
+        if current is None or (hostname is not None and current != hostname):
             name = hostname or DEFAULT_HOSTNAME
             if not name or any(c.isspace() for c in name):
                 raise InvalidInput(f"not a hostname: {name!r}")
@@ -171,10 +178,12 @@ class Router:
         return self._certs
 
     def _running_value(self, key: str) -> str | None:
+        """The ``name`` argument of a top-level item (``hostname <name:HOSTNAME>``, ``domain
+        name <name:DOMAIN>``), None when it is not configured."""
         node = self._datastore.running.get([key])
-        if node is None:
+        if node is None or "name" not in node.args:
             return None
-        return node.line.split()[-1]
+        return str(node.args["name"])
 
     def hostname(self) -> str:
         return self._running_value("hostname") or "ios"
