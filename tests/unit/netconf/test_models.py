@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,14 +63,6 @@ def test_build_registry_is_new_each_time() -> None:
     assert a is not b
     assert list(a.config.values()) == [m for m in MODELS if isinstance(m, ConfigModel)]
     assert list(a.oper.values()) == [m for m in MODELS if isinstance(m, OperModel)]
-
-
-@pytest.fixture
-def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
-    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
-    r = Router.boot(state_dir=tmp_path / "r1", hostname="r1")
-    yield r
-    r.shutdown()
 
 
 def test_hello_advertises_one_capability_per_listed_module(router: Router) -> None:

@@ -5,9 +5,6 @@ a registry with one more model serves and advertises it, and other sessions do n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from lxml import etree
 
@@ -61,14 +58,6 @@ def test_config_model_lookup() -> None:
     with pytest.raises(NetconfError) as e:
         reg.config_model(etree.Element("{urn:nowhere}host-names"))
     assert e.value.tag == "unknown-namespace"
-
-
-@pytest.fixture
-def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
-    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
-    r = Router.boot(state_dir=tmp_path / "r1", hostname="r1")
-    yield r
-    r.shutdown()
 
 
 def _exchange(session: NetconfSession, body: str) -> tuple[list[str], etree._Element]:
