@@ -263,7 +263,7 @@ def register(reg: Registry) -> None:
         "config", "domain name <name:DOMAIN>", key_words=2, tasks=(("write", "ip-services"),)
     )
 
-    # Terminal lines (the SSH issue gives exec-timeout and session-timeout their effect).
+    # Terminal lines (the SSH server closes idle shells by exec-timeout and session-timeout).
     reg.add_mode("config-line", "config", "config-line")
     reg.describe_words(
         {
