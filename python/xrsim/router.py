@@ -67,8 +67,12 @@ class Router:
         self._chassis = chassis
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
+        # The registry is the datastore's schema: stored lines are parsed again at load.
         self._datastore = Datastore(
-            now=chassis.clock.now, storage=chassis, on_confirm_pending=self._arm_confirm_timer
+            now=chassis.clock.now,
+            storage=chassis,
+            on_confirm_pending=self._arm_confirm_timer,
+            schema=self.registry,
         )
         self._keys = KeyStore(chassis, chassis.clock)
         self._certs = CertStore(chassis)
@@ -103,9 +107,9 @@ class Router:
         router = cls(chassis, owned_dir=owned)
         ds = router.datastore
         fresh = ds.running.is_empty()
-        current = ds.running.get(["hostname"])
+        current = router._running_value("hostname")
         factory: list[str] = []
-        if current is None or (hostname is not None and current.line != f"hostname {hostname}"):
+        if current is None or (hostname is not None and current != hostname):
             name = hostname or DEFAULT_HOSTNAME
             if not name or any(c.isspace() for c in name):
                 raise InvalidInput(f"not a hostname: {name!r}")
@@ -159,10 +163,12 @@ class Router:
         return self._certs
 
     def _running_value(self, key: str) -> str | None:
+        """The ``name`` argument of a top-level item (``hostname <name:HOSTNAME>``, ``domain
+        name <name:DOMAIN>``), None when it is not configured."""
         node = self._datastore.running.get([key])
-        if node is None:
+        if node is None or "name" not in node.args:
             return None
-        return node.line.split()[-1]
+        return str(node.args["name"])
 
     def hostname(self) -> str:
         return self._running_value("hostname") or "ios"

@@ -19,9 +19,9 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from xrsim.config.tree import Change, ConfigTree, PathItem
+from xrsim.config.tree import Change, ConfigTree, PathItem, Schema
 from xrsim.errors import StateError, XrsimError
 
 __all__ = [
@@ -29,8 +29,12 @@ __all__ = [
     "FIRST_COMMIT_ID",
     "Candidate",
     "CommitError",
+    "CommitNotFound",
     "CommitRecord",
+    "ConfigurationLocked",
     "Datastore",
+    "LabelInUse",
+    "RollbackUnavailable",
     "Storage",
 ]
 
@@ -43,7 +47,41 @@ COMMITS_FILE = "config/commits.json"
 
 
 class CommitError(XrsimError):
-    """A commit or rollback that cannot be done; ``str()`` is the IOS XR message."""
+    """A commit or rollback that cannot be done; the subclass says why and carries the
+    details (the CLI renders IOS XR's text, ``xrsim.cli.messages.commit_error``)."""
+
+
+class ConfigurationLocked(CommitError):
+    """Another session holds the exclusive lock (``configure exclusive``)."""
+
+    def __init__(self, action: Literal["commit", "rollback"]) -> None:
+        super().__init__(f"{action}: the configuration is locked by another session")
+        self.action = action
+
+
+class LabelInUse(CommitError):
+    """A commit label that an earlier commit already has."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"label '{label}' is already in use")
+        self.label = label
+
+
+class RollbackUnavailable(CommitError):
+    """More commits to roll back than there are rollback points."""
+
+    def __init__(self, count: int, available: int) -> None:
+        super().__init__(f"rollback of {count} commits: {available} rollback points exist")
+        self.count = count
+        self.available = available
+
+
+class CommitNotFound(CommitError):
+    """A commit ID or label the commit database does not hold."""
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(f"commit ID '{ident}' was not found in the rollback database")
+        self.ident = ident
 
 
 class Storage(Protocol):
@@ -82,15 +120,15 @@ class CommitRecord:
         }
 
     @classmethod
-    def from_data(cls, d: dict[str, Any]) -> CommitRecord:
+    def from_data(cls, d: dict[str, Any], schema: Schema | None = None) -> CommitRecord:
         return cls(
             int(d["id"]),
             str(d["user"]),
             str(d["line"]),
             str(d["client"]),
             datetime.fromisoformat(d["time"]),
-            tuple(Change.from_data(c) for c in d["changes"]),
-            tuple(Change.from_data(c) for c in d["undo"]),
+            tuple(Change.from_data(c, schema) for c in d["changes"]),
+            tuple(Change.from_data(c, schema) for c in d["undo"]),
             d.get("label"),
             d.get("comment"),
         )
@@ -154,12 +192,15 @@ class Datastore:
         now: Callable[[], datetime],
         storage: Storage | None = None,
         on_confirm_pending: Callable[[], None] | None = None,
+        schema: Schema | None = None,
     ) -> None:
         """``on_confirm_pending`` is called after a ``commit confirmed`` (outside the lock):
         the owner arms a timer that calls ``tick`` when the time comes, whichever front door
-        the commit came through."""
+        the commit came through. ``schema`` (the router's command registry) parses stored
+        lines again at load: what is stored is only keys and lines."""
         self._now = now
         self._storage = storage
+        self._schema = schema
         self._on_confirm_pending = on_confirm_pending
         self._lock = threading.RLock()
         self.running = ConfigTree()
@@ -186,14 +227,14 @@ class Datastore:
         raw = self._storage.read_state(RUNNING_FILE)
         if raw is not None:
             doc = json.loads(raw)
-            self.running = ConfigTree.from_data(doc["running"])
+            self.running = ConfigTree.from_data(doc["running"], self._schema)
             self.next_id = int(doc.get("next_id", FIRST_COMMIT_ID))
             if doc.get("last_change"):
                 when, user = doc["last_change"]
                 self.last_change = (datetime.fromisoformat(when), str(user))
         raw = self._storage.read_state(COMMITS_FILE)
         if raw is not None:
-            self.commits = [CommitRecord.from_data(d) for d in json.loads(raw)]
+            self.commits = [CommitRecord.from_data(d, self._schema) for d in json.loads(raw)]
 
     def _save(self) -> None:
         if self._storage is None:
@@ -257,12 +298,9 @@ class Datastore:
         message when the commit is refused."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
-                raise CommitError(
-                    "% Failed to commit one or more configuration items. The configuration is "
-                    "locked by another session ('configure exclusive')."
-                )
+                raise ConfigurationLocked("commit")
             if label is not None and any(c.label == label for c in self.commits):
-                raise CommitError(f"% Failed to commit: label '{label}' is already in use.")
+                raise LabelInUse(label)
             if replace:
                 target = candidate.session_tree()
             else:
@@ -318,14 +356,9 @@ class Datastore:
         """Undo the last ``count`` commits, as one new commit."""
         with self._lock:
             if count < 1 or count > len(self.commits):
-                raise CommitError(
-                    f"% Rollback of {count} commits is not possible: "
-                    f"{len(self.commits)} rollback points exist."
-                )
+                raise RollbackUnavailable(count, len(self.commits))
             if self.exclusive_owner is not None:
-                raise CommitError(
-                    "% Failed to roll back: the configuration is locked by another session."
-                )
+                raise ConfigurationLocked("rollback")
             target = self.running.copy()
             for record in reversed(self.commits[-count:]):
                 target.apply_all(record.undo)
@@ -344,13 +377,13 @@ class Datastore:
         for i, record in enumerate(self.commits):
             if record.commit_id == commit_id:
                 return len(self.commits) - 1 - i
-        raise CommitError(f"% Commit ID '{commit_id}' was not found in the rollback database.")
+        raise CommitNotFound(str(commit_id))
 
     def find(self, label_or_id: str) -> CommitRecord:
         for record in self.commits:
             if str(record.commit_id) == label_or_id or record.label == label_or_id:
                 return record
-        raise CommitError(f"% Commit ID '{label_or_id}' was not found in the rollback database.")
+        raise CommitNotFound(label_or_id)
 
     # -- commit confirmed -------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Generator
-from functools import partial
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -20,12 +19,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from xrsim.cli.context import Ctx, Interaction, Prompt, ask_yes_no, read_paste
-from xrsim.cli.registry import Registry
+from xrsim.cli.registry import Item, Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
 from xrsim.errors import InvalidInput
 from xrsim.pki import DEFAULT_LABEL
-from xrsim.pki.trustpoint import Trustpoint, Usage, router_serial_id
+from xrsim.pki.trustpoint import TP, Trustpoint, Usage, router_serial_id
 from xrsim.pki.x509 import (
     KEY_USAGES,
     UNSTRUCTURED_ADDRESS,
@@ -51,7 +50,7 @@ CA_KEY_LIMIT = "% The software does not support CA server public keys greater th
 
 
 def _trustpoint(ctx: Ctx, name: str) -> Trustpoint | None:
-    node = ctx.device.datastore.running_copy().get([f"crypto ca trustpoint {name}"])
+    node = ctx.device.datastore.running_copy().get([f"crypto ca trustpoint {name}"])  # its key
     if node is None:
         ctx.line(f"% Trustpoint {name} is not configured.")
         return None
@@ -468,9 +467,13 @@ def _check_usages(ctx: Ctx) -> str | None:
             ctx.invalid_at(pos)
             return "bad usage"
         start = pos + len(w)
-    # Keywords are stored and shown in their canonical spelling, as IOS XR does.
-    ctx.match.words[-1] = " ".join(w.lower() for w in words)
     return None
+
+
+def _spell_usages(ctx: Ctx) -> str:
+    """Key usage keywords are stored and shown in their canonical spelling, as IOS XR does."""
+    words = ctx.match.words
+    return " ".join([*words[:-1], " ".join(w.lower() for w in str(ctx.args["usages"]).split())])
 
 
 def register(reg: Registry) -> None:
@@ -508,48 +511,48 @@ def register(reg: Registry) -> None:
         }
     )
     reg.add_mode("config-trustp", "config", "config-trustp")
-    item = partial(reg.config_item, tasks=CRYPTO_WRITE)
-    item("config", "crypto ca trustpoint <name:NAME>", submode="config-trustp", requires=SEC)
-    tp = "config-trustp"
-    item(
-        tp,
-        "enrollment url <url:WORD>",
-        key="enrollment",
-        check=_check_url,
-        no_syntax="no enrollment url [ <url:WORD> ]",
-    )
-    item(tp, "enrollment terminal", key="enrollment", no_syntax="no enrollment terminal")
-    item(tp, "enrollment retry period <minutes:1-60>", key_words=3)
-    item(tp, "enrollment retry count <count:1-100>", key_words=3)
-    item(tp, "query url <url:WORD>", key_words=2)
-    item(tp, "rsakeypair <label:WORD>", key_words=1)
-    item(tp, "keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    item(tp, "ca-keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    item(tp, "subject-name <dn:LINE>", key_words=1, check=_check_dn)
-    item(tp, "subject-name ca-certificate <dn:LINE>", key_words=2, check=_check_dn)
-    item(tp, "key-usage certificate <usages:LINE>", key_words=2, check=_check_usages)
-    item(tp, "key-usage ca-certificate <usages:LINE>", key_words=2, check=_check_usages)
-    item(tp, "lifetime certificate <days:1-18250>", key_words=2)
-    item(tp, "lifetime ca-certificate <days:1-18250>", key_words=2)
-    item(tp, "message-digest { md5 | sha1 | sha256 | sha384 | sha512 }", key_words=1)
-    item(tp, "serial-number [ none ]", key_words=1)
-    item(tp, "ip-address { <address:IPV4> | none }", key_words=1)
-    item(tp, "vrf <vrf:WORD>", key_words=1)
-    item(tp, "crl optional", key_words=2)
-
-    reg.command("exec", "crypto ca authenticate <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(
-        _authenticate
-    )
-    reg.command("exec", "crypto ca enroll <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(_enroll)
+    tp, w = "config-trustp", CRYPTO_WRITE
+    reg.command("config", TP.TRUSTPOINT, tasks=w, requires=SEC, item=Item(submode=tp))
     reg.command(
-        "exec", "crypto ca import <name:NAME> certificate", tasks=CRYPTO_EXEC, requires=SEC
-    )(_import)
+        tp,
+        TP.ENROLLMENT_URL,
+        tasks=w,
+        item=Item(key="enrollment", check=_check_url, no_syntax="no enrollment url [ <url:WORD> ]"),
+    )
+    reg.command(
+        tp,
+        TP.ENROLLMENT_TERMINAL,
+        tasks=w,
+        item=Item(key="enrollment", no_syntax="no enrollment terminal"),
+    )
+    reg.command(tp, TP.RETRY_PERIOD, tasks=w, item=Item(key_words=3))
+    reg.command(tp, TP.RETRY_COUNT, tasks=w, item=Item(key_words=3))
+    reg.command(tp, TP.QUERY_URL, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.RSAKEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.KEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.CA_KEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.SUBJECT, tasks=w, item=Item(key_words=1, check=_check_dn))
+    reg.command(tp, TP.CA_SUBJECT, tasks=w, item=Item(key_words=2, check=_check_dn))
+    usages = Item(key_words=2, check=_check_usages, spell=_spell_usages)
+    reg.command(tp, TP.KEY_USAGE, tasks=w, item=usages)
+    reg.command(tp, TP.CA_KEY_USAGE, tasks=w, item=usages)
+    reg.command(tp, TP.LIFETIME, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.CA_LIFETIME, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.DIGEST, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.SERIAL_NUMBER, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.IP_ADDRESS, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.VRF, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.CRL_OPTIONAL, tasks=w, item=Item(key_words=2))
+
+    x = CRYPTO_EXEC
+    reg.command("exec", "crypto ca authenticate <name:NAME>", _authenticate, tasks=x, requires=SEC)
+    reg.command("exec", "crypto ca enroll <name:NAME>", _enroll, tasks=x, requires=SEC)
+    reg.command("exec", "crypto ca import <name:NAME> certificate", _import, tasks=x, requires=SEC)
     reg.command(
         "exec",
         "show crypto ca certificates [ <name:NAME> ] [ detail ]",
+        _show,
         tasks=CRYPTO_READ,
         requires=SEC,
-    )(_show)
-    reg.command(
-        "exec", "clear crypto ca certificates <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC
-    )(_clear)
+    )
+    reg.command("exec", "clear crypto ca certificates <name:NAME>", _clear, tasks=x, requires=SEC)

@@ -386,32 +386,84 @@ def register(reg: Registry) -> None:
         }
     )
 
-    def command(syntax: str, handler: Callable[[Ctx], Interaction | None]) -> None:
-        tasks = READ_TASKS if syntax.startswith("show") else EXEC_TASKS
-        requires = SEC_ED25519 if "ed25519" in syntax else SEC
-        reg.command("exec", syntax, tasks=tasks, requires=requires)(handler)
-
-    command(f"crypto key generate rsa [ {{ usage-keys | general-keys }} ] {_LABEL}", _generate_rsa)
-    command(f"crypto key generate dsa {_LABEL}", _generate_dsa)
-    command(
-        f"crypto key generate ecdsa {{ nistp256 | nistp384 | nistp521 }} {_LABEL}", _generate_ecdsa
+    x, r = EXEC_TASKS, READ_TASKS
+    reg.command(
+        "exec",
+        f"crypto key generate rsa [ {{ usage-keys | general-keys }} ] {_LABEL}",
+        _generate_rsa,
+        tasks=x,
+        requires=SEC,
     )
-    command(f"crypto key generate ed25519 {_LABEL}", _generate_ed25519)
-    command("crypto key zeroize { rsa | dsa | ecdsa } [ <label:NAME> ]", _zeroize)
-    command("crypto key zeroize ed25519 [ <label:NAME> ]", _zeroize)
+    reg.command("exec", f"crypto key generate dsa {_LABEL}", _generate_dsa, tasks=x, requires=SEC)
+    reg.command(
+        "exec",
+        f"crypto key generate ecdsa {{ nistp256 | nistp384 | nistp521 }} {_LABEL}",
+        _generate_ecdsa,
+        tasks=x,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        f"crypto key generate ed25519 {_LABEL}",
+        _generate_ed25519,
+        tasks=x,
+        requires=SEC_ED25519,
+    )
+    reg.command(
+        "exec",
+        "crypto key zeroize { rsa | dsa | ecdsa } [ <label:NAME> ]",
+        _zeroize,
+        tasks=x,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        "crypto key zeroize ed25519 [ <label:NAME> ]",
+        _zeroize,
+        tasks=x,
+        requires=SEC_ED25519,
+    )
     # The label form first: a word that is a valid label is a label, anything else a path.
-    command(
+    reg.command(
+        "exec",
         "crypto key import authentication rsa [ { usage-keys | general-keys } ] "
         "[ <label:NAME> [ <path:WORD> ] ]",
         _import_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command(
+    reg.command(
+        "exec",
         "crypto key import authentication rsa [ { usage-keys | general-keys } ] <path:WORD>",
         _import_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command(
-        "crypto key zeroize authentication rsa [ { all | <label:NAME> } ]", _zeroize_authentication
+    reg.command(
+        "exec",
+        "crypto key zeroize authentication rsa [ { all | <label:NAME> } ]",
+        _zeroize_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command("show crypto key mypubkey { rsa | dsa | ecdsa } [ <label:NAME> ]", _show_mypubkey)
-    command("show crypto key mypubkey ed25519 [ <label:NAME> ]", _show_mypubkey)
-    command("show crypto key authentication rsa [ { all | <label:NAME> } ]", _show_authentication)
+    reg.command(
+        "exec",
+        "show crypto key mypubkey { rsa | dsa | ecdsa } [ <label:NAME> ]",
+        _show_mypubkey,
+        tasks=r,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        "show crypto key mypubkey ed25519 [ <label:NAME> ]",
+        _show_mypubkey,
+        tasks=r,
+        requires=SEC_ED25519,
+    )
+    reg.command(
+        "exec",
+        "show crypto key authentication rsa [ { all | <label:NAME> } ]",
+        _show_authentication,
+        tasks=r,
+        requires=SEC,
+    )
