@@ -95,8 +95,8 @@ class SchemaEdit:
     def delete_all(self, schema: Schema, node: ConfigNode | None, block: tuple[str, ...]) -> None:
         """Edits removing every modeled item of ``schema`` under ``node``."""
         if isinstance(schema, Leaf):
-            current = node.children.get(schema.cli_key) if node is not None else None
-            if current is not None and schema.read(node) is not None:
+            current = schema.item(node)
+            if current is not None:
                 self.out.append(CliEdit(block, f"no {current.line}"))
             return
         if isinstance(schema, Container):
@@ -104,7 +104,7 @@ class SchemaEdit:
                 self.delete_all(c, node, block)
             return
         for _key, entry in schema.entries(node):
-            if schema.line is None:
+            if not schema.blocks:
                 for c in schema.children:
                     self.delete_all(c, entry, block)
             elif entry is not None:
@@ -131,14 +131,14 @@ class SchemaEdit:
     ) -> None:
         if children(el):
             raise bad_value(schema.name, "a leaf has no child elements")
-        present = schema.read(node) is not None
+        current = schema.item(node)
+        present = current is not None
         if op in ("delete", "remove"):
-            if not present:
+            if current is None:
                 if op == "delete":
                     raise _missing(schema.name)
                 return
-            assert node is not None
-            self.out.append(CliEdit(block, f"no {node.children[schema.cli_key].line}"))
+            self.out.append(CliEdit(block, f"no {current.line}"))
             return
         if op == "none":
             return
@@ -192,17 +192,14 @@ class SchemaEdit:
     ) -> None:
         key_el = self.key_of(schema, el)
         key = text_of(key_el)
-        if schema.line is None:
+        if not schema.blocks:
             entry, entry_block, entry_line = node, block, None
+            present = any(exists(c, self.ns, entry) for c in schema.children)
         else:
-            entry_line = Leaf(schema.key, schema.line).cli_line(key)
-            entry = node.children.get(entry_line) if node is not None else None
+            entry_line = schema.entry_line(key)
+            entry = schema.entry(node, key)
             entry_block = (*block, entry_line)
-        present = (
-            entry is not None
-            if schema.line is not None
-            else any(exists(c, self.ns, entry) for c in schema.children)
-        )
+            present = entry is not None
         if op in ("delete", "remove"):
             if not present and op == "delete":
                 raise _missing(schema.name)
@@ -235,7 +232,7 @@ class SchemaEdit:
             for c in schema.children:
                 if c.name not in given:
                     self.delete_all(c, node, block)
-                elif isinstance(c, ListNode) and c.line is not None:
+                elif isinstance(c, ListNode) and c.blocks:
                     keys = {text_of(self.key_of(c, e)) for s, e in specs if s is c}
                     for key, entry in c.entries(node):
                         if key not in keys and entry is not None:

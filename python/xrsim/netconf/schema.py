@@ -1,18 +1,22 @@
 """The declarative schema of a YANG-shaped model, mapped onto IOS XR CLI lines, and its reader.
 
-- ``Leaf``: one leaf held by one CLI configuration line; ``line`` has ``{}`` where the value goes
-  (``Leaf("host-name", "hostname {}")``). A leaf reads its value back from the line of the item
-  it names and makes the line that sets a value (``cli_line``, checked).
+- ``Leaf``: one leaf held by one CLI configuration item (``Leaf("host-name", "hostname",
+  "hostname {}", arg="name")``: the item ``hostname``, its value the typed argument ``name`` of
+  the registry's parse, set by the line ``hostname {}``).
 - ``Container``: a container of schema nodes at the same CLI level as its parent.
-- ``ListNode``: a keyed list; ``line`` is the CLI block line of an entry
-  (``ListNode("trustpoint", "name", "crypto ca trustpoint {}", ...)``), or None for a list
-  whose one entry lives at the parent's CLI level (the ``default`` VRF of ``domain name``).
+- ``ListNode``: a keyed list whose entries are the CLI blocks of one command
+  (``ListNode("trustpoint", "name", ..., syntax=TP.TRUSTPOINT, arg="name", line="crypto ca
+  trustpoint {}")``), or whose one entry lives at the parent's CLI level (the ``default`` VRF of
+  ``domain name``).
 - ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
   below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
   node.
 
-The edit engine (``xrsim.netconf.edit``) walks the same schema the other way; the models
-(``xrsim.netconf.models``) are instances of it.
+Reading takes what the command registry's parse of each line says (``node.syntax``,
+``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
+configuration text, and a line no command parses is not read. The ``line`` templates are only
+how a value is written back as a CLI line. The edit engine (``xrsim.netconf.edit``) walks the
+same schema the other way; the models (``xrsim.netconf.models``) are instances of it.
 """
 
 from __future__ import annotations
@@ -38,38 +42,69 @@ def bad_value(name: str, why: str) -> NetconfError:
     return NetconfError("invalid-value", why, info=(("bad-element", name),))
 
 
+def _checked(name: str, text: str, pattern: str) -> str:
+    """``text`` as the value of the element ``name`` (``invalid-value`` when empty, holding a
+    control character or not matching ``pattern``)."""
+    if not text or _BAD_VALUE.search(text) or not re.fullmatch(pattern, text):
+        raise bad_value(name, f"{text!r} is not a valid value")
+    return text
+
+
+def _item(parent: ConfigNode | None, key: str) -> ConfigNode | None:
+    """The configuration item ``key`` under ``parent`` when a command parses it."""
+    node = parent.children.get(key) if parent is not None else None
+    return node if node is not None and node.parsed.known else None
+
+
 @dataclass(frozen=True)
 class Leaf:
-    """A leaf held by one CLI line. ``line`` has ``{}`` where the value goes (``kind``
-    ``value``); an ``empty`` leaf is the fixed ``line``; a ``bool`` leaf is ``line`` when true
-    and ``false_line`` when false. ``key`` is the CLI item key (default: the line's words
-    before the value); ``pattern`` restricts the values read back."""
+    """A leaf held by one CLI configuration item: ``key`` is the item's key under its parent
+    (``hostname``, ``enrollment``). Reading takes the registry's parse of the item's line:
+
+    - ``value``: the typed argument ``arg`` of its syntax (``node.args["name"]``), absent when
+      the line has no such argument (``enrollment terminal`` has no ``url``);
+    - ``empty``: the item is there (with ``keyword``, only when the line has that keyword:
+      ``ip-address none``);
+    - ``bool``: ``false`` when the line has ``keyword`` (``serial-number none``), else ``true``.
+
+    Writing makes ``line`` (``{}`` where the value goes; for a ``bool``, ``line`` is true and
+    ``false_line`` false); ``pattern`` restricts the values written."""
 
     name: str
+    key: str
     line: str
-    key: str | None = None
+    arg: str | None = None
     kind: Literal["value", "empty", "bool"] = "value"
+    keyword: str | None = None
     false_line: str | None = None
     pattern: str = r".+"
 
-    @property
-    def cli_key(self) -> str:
-        return self.key or self.line.split("{}")[0].strip()
+    def __post_init__(self) -> None:
+        if self.kind == "value" and self.arg is None:
+            raise ValueError(f"leaf {self.name}: a value leaf needs its argument name")
+        if self.kind == "bool" and (self.keyword is None or self.false_line is None):
+            raise ValueError(f"leaf {self.name}: a bool leaf needs its keyword and false line")
+
+    def item(self, parent: ConfigNode | None) -> ConfigNode | None:
+        """The configuration item holding the leaf, when the leaf is present."""
+        node = _item(parent, self.key)
+        return node if node is not None and self.text(node) is not None else None
+
+    def text(self, node: ConfigNode) -> str | None:
+        """The leaf's XML text from its item ("" for an empty leaf), None when absent."""
+        if self.kind == "empty":
+            return "" if self.keyword is None or node.has(self.keyword) else None
+        if self.kind == "bool":
+            assert self.keyword is not None
+            return "false" if node.has(self.keyword) else "true"
+        assert self.arg is not None
+        value = node.args.get(self.arg)
+        return None if value is None else str(value)
 
     def read(self, parent: ConfigNode | None) -> str | None:
         """The leaf's XML text ("" for an empty leaf), None when absent."""
-        node = parent.children.get(self.cli_key) if parent is not None else None
-        if node is None:
-            return None
-        if self.kind == "empty":
-            return "" if node.line == self.line else None
-        if self.kind == "bool":
-            if node.line == self.line:
-                return "true"
-            return "false" if node.line == self.false_line else None
-        head, _, tail = self.line.partition("{}")
-        m = re.fullmatch(re.escape(head) + f"({self.pattern})" + re.escape(tail), node.line)
-        return m.group(1) if m else None
+        node = _item(parent, self.key)
+        return None if node is None else self.text(node)
 
     def cli_line(self, text: str) -> str:
         """The CLI line that sets the leaf to ``text`` (checked)."""
@@ -84,9 +119,7 @@ class Leaf:
                 return self.line
             assert self.false_line is not None
             return self.false_line
-        if not text or _BAD_VALUE.search(text) or not re.fullmatch(self.pattern, text):
-            raise bad_value(self.name, f"{text!r} is not a valid value")
-        return self.line.replace("{}", text)
+        return self.line.replace("{}", _checked(self.name, text, self.pattern))
 
 
 @dataclass(frozen=True)
@@ -97,29 +130,50 @@ class Container:
 
 @dataclass(frozen=True)
 class ListNode:
-    """A keyed list. ``line`` is the CLI block line of an entry (``{}`` is the key); None for
-    a list whose entries live at the parent's CLI level, where ``only`` is the one key value
-    the CLI has (the ``default`` VRF of ``domain name``)."""
+    """A keyed list whose entries are CLI blocks: an entry is a line of the command ``syntax``
+    whose argument ``arg`` is the key (read from the parse), written as ``line`` (``{}`` is the
+    key). With ``syntax`` None the one entry lives at the parent's CLI level, where ``only``
+    is the one key value the CLI has (the ``default`` VRF of ``domain name``)."""
 
     name: str
     key: str
-    line: str | None
     children: tuple[Schema, ...]
+    syntax: str | None = None
+    arg: str | None = None
+    line: str | None = None
     only: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.syntax is None and self.only is None:
+            raise ValueError(f"list {self.name}: a list at its parent's level needs its one key")
+        if self.syntax is not None and (self.arg is None or self.line is None):
+            raise ValueError(f"list {self.name}: a block list needs its argument and line")
+
+    @property
+    def blocks(self) -> bool:
+        """Whether each entry is a CLI block of its own."""
+        return self.syntax is not None
+
     def entries(self, parent: ConfigNode | None) -> Iterator[tuple[str, ConfigNode | None]]:
-        if self.line is None:
+        if self.syntax is None:
             assert self.only is not None
             yield self.only, parent
             return
         if parent is None:
             return
-        head, _, tail = self.line.partition("{}")
-        rx = re.compile(re.escape(head) + r"(\S+)" + re.escape(tail))
+        assert self.arg is not None
         for node in parent.sorted_children():
-            m = rx.fullmatch(node.line)
-            if m:
-                yield m.group(1), node
+            if node.syntax == self.syntax and self.arg in node.args:
+                yield str(node.args[self.arg]), node
+
+    def entry(self, parent: ConfigNode | None, key: str) -> ConfigNode | None:
+        """The block of the entry ``key`` under ``parent`` (None when there is none)."""
+        return next((node for k, node in self.entries(parent) if k == key), None)
+
+    def entry_line(self, key: str) -> str:
+        """The CLI block line of the entry ``key`` (checked)."""
+        assert self.line is not None
+        return self.line.replace("{}", _checked(self.key, key, r".+"))
 
 
 Schema = Leaf | Container | ListNode
@@ -147,7 +201,7 @@ def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | No
         etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
         for c in schema.children:
             read_into(c, ns, el, entry)
-        if schema.line is None and len(el) == 1:
+        if not schema.blocks and len(el) == 1:
             parent_el.remove(el)
 
 

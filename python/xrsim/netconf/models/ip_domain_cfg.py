@@ -27,8 +27,7 @@ IP_DOMAIN = ConfigModel(
                     ListNode(
                         "vrf",
                         "vrf-name",
-                        None,
-                        (Leaf("name", "domain name {}"),),
+                        (Leaf("name", "domain name", "domain name {}", arg="name"),),
                         only="default",
                     ),
                 ),

@@ -17,7 +17,7 @@ HOST_NAMES = ConfigModel(
     "Cisco-IOS-XR-shellutil-cfg",
     NAMESPACE,
     "2019-04-05",
-    Container("host-names", (Leaf("host-name", "hostname {}"),)),
+    Container("host-names", (Leaf("host-name", "hostname", "hostname {}", arg="name"),)),
     read_tasks=(("read", "root-lr"),),
     write_tasks=(("write", "root-lr"),),
 )
