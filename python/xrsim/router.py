@@ -93,10 +93,13 @@ class Router:
         release_version: str | None = None,
         serial: str | None = None,
         clock: SimClock | None = None,
+        registry: Registry | None = None,
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
-        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing."""
+        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
+        ``registry``: the CLI's commands (default: every router's); the stored configuration
+        is parsed again with it."""
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
@@ -104,7 +107,7 @@ class Router:
         chassis = Chassis.open(
             Path(state_dir), platform, release=release_version, serial=serial, clock=clock
         )
-        router = cls(chassis, owned_dir=owned)
+        router = cls(chassis, registry=registry, owned_dir=owned)
         ds = router.datastore
         fresh = ds.running.is_empty()
         current = router._running_value("hostname")

@@ -39,11 +39,12 @@ def test_existing_host_key_is_kept(tmp_path: Path) -> None:
 def test_hidden_prompts_and_defaults(tmp_path: Path) -> None:
     reg = build_registry()
 
-    @reg.command("exec", "secret-demo")
     def demo(ctx: Ctx) -> Interaction:
         pw = yield Prompt("Password: ", hidden=True)
         size = (yield Prompt("How many bits in the modulus [2048]: ")).strip() or "2048"
         ctx.line(f"got {len(pw)} characters and {size}")
+
+    reg.command("exec", "secret-demo", demo)
 
     with Router.boot(state_dir=tmp_path / "r") as r:
         s = CliSession(r, reg)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from xrsim.config.datastore import FIRST_COMMIT_ID, CommitError, Datastore
-from xrsim.config.tree import Change, PathItem
+from xrsim.config.tree import Change, Parsed, PathItem
 
 
 class Clock:
@@ -31,11 +31,11 @@ class MemoryState:
 
 
 def host(name: str) -> tuple[PathItem, ...]:
-    return (PathItem("hostname", f"hostname {name}", 0),)
+    return (PathItem("hostname", f"hostname {name}", Parsed(syntax="hostname", order=0)),)
 
 
 def dom(name: str) -> tuple[PathItem, ...]:
-    return (PathItem("domain name", f"domain name {name}", 1),)
+    return (PathItem("domain name", f"domain name {name}", Parsed(syntax="domain", order=1)),)
 
 
 def commit(ds: Datastore, *paths: tuple[PathItem, ...], **kw: object):  # type: ignore[no-untyped-def]
@@ -127,9 +127,9 @@ def test_persistence() -> None:
 def test_show_configuration_lines() -> None:
     ds = Datastore(now=Clock().now)
     c = ds.candidate(1)
-    tp = PathItem("crypto ca trustpoint t", "crypto ca trustpoint t", 2)
+    tp = PathItem("crypto ca trustpoint t", "crypto ca trustpoint t")
     c.set((tp,))
-    c.set((tp, PathItem("rsakeypair", "rsakeypair k", 3)))
+    c.set((tp, PathItem("rsakeypair", "rsakeypair k")))
     c.delete(host("a"))
     assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "no hostname a"]
 
