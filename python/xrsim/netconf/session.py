@@ -13,7 +13,8 @@ Who does what:
 - The session parses each ``<rpc>`` (``xmlutil.parse``, XXE-safe), dispatches on the operation
   and answers an ``<rpc-reply>`` carrying every attribute of the ``<rpc>`` (``message-id``...),
   or an ``<rpc-error>`` built from the ``NetconfError`` an operation raised.
-- Data: ``ModelRegistry`` models render the running configuration or the session's candidate
+- Data: the session's ``ModelRegistry`` (its own, built from ``xrsim.netconf.models.MODELS``
+  unless one is given) renders the running configuration or the session's candidate
   (``get-config``) and the operational providers the device state (``get``); subtree filters
   (``filter``) cut the result. Models the user's task grants may not read are left out of the
   reply, as NACM does; writing a model needs its write grants, else ``access-denied``.
@@ -29,7 +30,7 @@ Who does what:
 
 Capabilities: base:1.0 and base:1.1, ``:candidate``, ``:validate:1.1``/``:validate:1.0``,
 ``:confirmed-commit:1.0`` (``<confirmed/>`` and ``<confirm-timeout>``; no persist, no
-``<cancel-commit>``), ``:rollback-on-error``, and every model as
+``<cancel-commit>``), ``:rollback-on-error``, and every module of the registry's models as
 ``namespace?module=NAME&revision=DATE``. No ``:writable-running``, no ``:xpath``.
 """
 
@@ -48,9 +49,11 @@ from xrsim.aaa import Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, Datastore
 from xrsim.config.tree import ConfigTree
 from xrsim.errors import FramingError, NetconfError
+from xrsim.netconf.edit import nested_lines
 from xrsim.netconf.filter import subtree_filter
 from xrsim.netconf.framing import Framer
-from xrsim.netconf.models import Device, ModelRegistry, default_registry, nested_lines
+from xrsim.netconf.models import build_registry
+from xrsim.netconf.registry import Device, ModelRegistry
 from xrsim.netconf.xmlutil import (
     BASE_NS,
     Element,
@@ -156,7 +159,7 @@ class NetconfSession:
         self.user = user
         self.session_id = session_id
         self._kill = kill
-        self.registry = registry or default_registry()
+        self.registry = registry if registry is not None else build_registry()
         self._framer = Framer()
         self._hello_done = False
         self._closed = False

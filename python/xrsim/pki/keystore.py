@@ -11,7 +11,7 @@ listing labels reads only the index. ``replace`` swaps every key of a label in o
 Authentication keys (``crypto key import authentication rsa``) are public keys only:
 ``keys/authentication/rsa/<label>.pub`` (SubjectPublicKeyInfo PEM, mode 0644) with their own
 index (``keys/authentication/index.json``); ``AuthenticationKey`` is one entry and
-``authentication_keys``/``authentication_key`` are what the SSH server will ask.
+``authentication_keys``/``authentication_key`` are what the SSH server asks.
 ``decode_authentication_key`` turns what a user pastes or copies to the router (base64 or
 binary DER SubjectPublicKeyInfo or PKCS#1, PEM, an OpenSSH ``ssh-rsa`` line or its decoded
 blob) into a ``PublicKey``.

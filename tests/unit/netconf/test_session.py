@@ -89,14 +89,6 @@ GET_CANDIDATE = "<get-config><source><candidate/></source></get-config>"
 
 
 @pytest.fixture
-def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
-    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
-    r = Router.boot(state_dir=tmp_path / "r1", hostname="r1")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
 def open_client(router: Router) -> Iterator[Callable[..., Client]]:
     sessions: dict[int, NetconfSession] = {}
 

@@ -4,8 +4,9 @@ submode), ``crypto ca authenticate``, ``crypto ca enroll``, ``crypto ca import``
 
 Enrollment methods: ``enrollment url self`` (the trustpoint's own two-tier CA, the seed's Trust
 Insights ``system-trustpoint``) and ``enrollment terminal`` (cut and paste). SCEP over HTTP and
-TFTP enrollment (``enrollment url http://...``, ``tftp://...``) are configured here and carried
-out by the enrollment issues that follow; until then authenticate and enroll say so.
+TFTP enrollment (``enrollment url http://...``, ``tftp://...``) can be configured here but are
+not carried out: authenticate and enroll of such a trustpoint print IOS XR's error and store
+nothing.
 """
 
 from __future__ import annotations
