@@ -29,7 +29,7 @@ from xrsim.clock import SimClock
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key
-from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
+from xrsim.errors import CommandError, InvalidInput, StorageError, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.trustpoint import CertStore
 
@@ -68,10 +68,12 @@ class Router:
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
         self._datastore = Datastore(
-            now=chassis.clock.now, storage=chassis, on_confirm_pending=self._arm_confirm_timer
+            now=chassis.clock.now,
+            storage=chassis.store,
+            on_confirm_pending=self._arm_confirm_timer,
         )
-        self._keys = KeyStore(chassis, chassis.clock)
-        self._certs = CertStore(chassis)
+        self._keys = KeyStore(chassis.store, chassis.clock)
+        self._certs = CertStore(chassis.store)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._confirm_timer: threading.Timer | None = None
@@ -92,15 +94,36 @@ class Router:
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
-        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing."""
+        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
+
+        The router holds ``state_dir`` until ``shutdown``: a second boot on it, from this
+        process or another, raises ``StateError`` naming the holder. A directory written by an
+        older xrsim is migrated to the current format first."""
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
             state_dir = owned.name
-        chassis = Chassis.open(
-            Path(state_dir), platform, release=release_version, serial=serial, clock=clock
-        )
-        router = cls(chassis, owned_dir=owned)
+        try:
+            chassis = Chassis.open(
+                Path(state_dir), platform, release=release_version, serial=serial, clock=clock
+            )
+        except BaseException:
+            if owned is not None:
+                owned.cleanup()
+            raise
+        try:
+            router = cls(chassis, owned_dir=owned)
+            router._first_boot(hostname)
+        except BaseException:
+            chassis.close()
+            if owned is not None:
+                owned.cleanup()
+            raise
+        return router
+
+    def _first_boot(self, hostname: str | None) -> None:
+        """Factory configuration and the boot host key, where the state lacks them."""
+        router, chassis = self, self._chassis
         ds = router.datastore
         fresh = ds.running.is_empty()
         current = ds.running.get(["hostname"])
@@ -118,7 +141,6 @@ class Router:
             "rsa", DEFAULT_LABEL
         ):
             router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=2048))
-        return router
 
     def _changes_of(self, lines: Sequence[str]) -> list[Change]:
         """The configuration changes ``lines`` make, parsed by the CLI (not committed): how
@@ -220,8 +242,10 @@ class Router:
     ) -> str:
         """Enter configuration lines in the API session and (by default) commit them and
         return to exec mode. A line IOS XR refuses discards the session's changes and raises
-        ``CommandError``; with ``commit=False`` the changes stay in the session's candidate
-        (``router.cli("commit")`` commits them)."""
+        ``CommandError``; so does a refused commit (locked, label in use). A commit that
+        could not be saved discards them and raises ``StorageError`` (nothing changed; the same
+        call can be made again). With ``commit=False`` the changes stay in the session's
+        candidate (``router.cli("commit")`` commits them)."""
         s = self._api_session()
         out = ""
         if s.mode == "exec":
@@ -242,9 +266,12 @@ class Router:
                 cmd += f" comment {comment}"
             text = self.cli(cmd)
             out += text
-            if "Failed to" in text:
+            failure = s.last_error
+            if failure is not None:
                 s.leave_config()
-                raise CommandError("commit failed", text)
+                if isinstance(failure, StorageError):
+                    raise failure
+                raise CommandError("commit failed", text) from failure
             out += self.cli("end")
         return out
 
@@ -273,7 +300,8 @@ class Router:
     # -- shutdown ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close every session and stop timers; a temporary state directory is removed."""
+        """Close every session, stop timers and release the state directory (closing the
+        state store); a temporary state directory is removed. Idempotent."""
         if self._confirm_timer is not None:
             self._confirm_timer.cancel()
             self._confirm_timer = None
@@ -281,6 +309,7 @@ class Router:
             for s in self._sessions:
                 s.close()
             self._sessions.clear()
+        self._chassis.close()
         if self._owned_dir is not None:
             self._owned_dir.cleanup()
             self._owned_dir = None

@@ -7,10 +7,12 @@ list``) and ``rollback configuration``; and the first configuration items, ``hos
 from __future__ import annotations
 
 from xrsim.aaa import authorize
+from xrsim.chassis.store import COMMIT_FAILED, CONFIG_NOT_SAVED
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import Registry
 from xrsim.config.datastore import CommitError
 from xrsim.config.tree import ConfigTree
+from xrsim.errors import StorageError
 
 __all__ = ["register"]
 
@@ -47,7 +49,13 @@ def _commit(ctx: Ctx, *, replace: bool = False) -> bool:
             replace=replace,
         )
     except CommitError as e:
+        s.last_error = e
         ctx.line(str(e))
+        return False
+    except StorageError as e:  # nothing changed: the candidate keeps its changes
+        s.last_error = e
+        ctx.line(COMMIT_FAILED)
+        ctx.line(CONFIG_NOT_SAVED.format(reason=e.reason))
         return False
     if record is None and not confirming:
         ctx.line("% No configuration changes to commit.")
@@ -222,7 +230,13 @@ def register(reg: Registry) -> None:
                 count, user=s.user, line=s.line_name, client=s.client
             )
         except CommitError as e:
+            s.last_error = e
             ctx.line(str(e))
+            return
+        except StorageError as e:
+            s.last_error = e
+            ctx.line(COMMIT_FAILED)
+            ctx.line(CONFIG_NOT_SAVED.format(reason=e.reason))
             return
         n = len(record.changes) if record else 0
         ctx.line("Loading Rollback Changes.")
