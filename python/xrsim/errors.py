@@ -26,7 +26,7 @@ Hierarchy::
     |   +-- UnknownNode            (also LookupError) a node name the chassis does not have
     |   +-- RedundancyError                           switchover without a standby route processor
     +-- StateError                                    persisted state that cannot be read or used
-    |   +-- StorageError                              a change that could not be saved (nothing kept)
+    |   +-- StorageError                              a change not saved (and not kept in memory)
     +-- NetconfError                                  an RPC refused: becomes an <rpc-error> reply
         +-- FramingError                              malformed NETCONF framing: the session ends
 """

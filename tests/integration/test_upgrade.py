@@ -20,6 +20,7 @@ import pytest
 
 from xrsim.chassis.store import FAULT_ENV, FAULT_EXIT, FORMAT_VERSION, StateStore
 from xrsim.clock import SimClock
+from xrsim.errors import StateError
 from xrsim.router import Router
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -191,3 +192,12 @@ def test_migration_leftovers_are_removed_even_without_a_migration(state: Path) -
     with StateStore.open(state) as store:
         assert store.opened_format == FORMAT_VERSION
     assert not stray.exists()
+
+
+def test_damaged_format_1_data_is_a_state_error_and_changes_nothing(state: Path) -> None:
+    running = state / "nodes/0_RP0_CPU0/misc/config/xrsim/config/running.json"
+    running.write_text('{"next_id": 5}')  # no tree
+    with pytest.raises(StateError, match="cannot be migrated"):
+        boot(state)
+    assert (state / "chassis.json").is_file()  # the old files are all still there
+    assert len([p for p in (state / "nodes").rglob("*") if p.is_file()]) == 16

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from xrsim.chassis.store import COMMIT_FAILED, StateStore
 from xrsim.cli import Ctx, Prompt, build_registry
 from xrsim.cli.context import Interaction
 from xrsim.cli.session import CliSession
-from xrsim.chassis.store import COMMIT_FAILED, StateStore
 from xrsim.clock import SimClock
 from xrsim.errors import CommandError, StateError, StorageError
 from xrsim.router import Router

@@ -195,7 +195,15 @@ class Chassis:
             raise InvalidInput(f"invalid serial number {serial!r}: 1-32 letters and digits")
         store = StateStore.open(directory)
         try:
-            return cls._open(store, directory, wanted, new_release, serial, clock, vendor)
+            return cls._open(
+                store,
+                directory,
+                wanted=wanted,
+                new_release=new_release,
+                serial=serial,
+                clock=clock,
+                vendor=vendor,
+            )
         except BaseException:
             store.close()
             raise
@@ -205,6 +213,7 @@ class Chassis:
         cls,
         store: StateStore,
         directory: Path,
+        *,
         wanted: Platform | None,
         new_release: Release | None,
         serial: str | None,
@@ -229,7 +238,9 @@ class Chassis:
             )
             chassis._save()
             return chassis
-        chassis = cls._from_state(directory, stored, wanted, clock, vendor, store)
+        chassis = cls._from_state(
+            directory, stored, wanted=wanted, clock=clock, vendor=vendor, store=store
+        )
         if serial is not None and serial != chassis.serial:
             raise InvalidInput(f"{directory} holds chassis serial {chassis.serial}, not {serial}")
         if new_release is not None and new_release != chassis.release:
@@ -243,6 +254,7 @@ class Chassis:
         cls,
         directory: Path,
         data: dict[str, Any],
+        *,
         wanted: Platform | None,
         clock: SimClock,
         vendor: Path | None,

@@ -34,6 +34,7 @@ whatever the umask (they hold keys and secret hashes).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -50,8 +51,8 @@ from typing import Any
 from xrsim.errors import InvalidInput, StateError, StorageError
 
 __all__ = [
-    "CERT_NOT_SAVED",
     "CERTS_NOT_CLEARED",
+    "CERT_NOT_SAVED",
     "COMMIT_FAILED",
     "CONFIG_NOT_SAVED",
     "DB_FILE",
@@ -59,8 +60,8 @@ __all__ = [
     "FAULT_EXIT",
     "FAULT_POINTS",
     "FORMAT_VERSION",
-    "KEY_NOT_SAVED",
     "KEYS_NOT_REMOVED",
+    "KEY_NOT_SAVED",
     "LOCK_FILE",
     "MIGRATIONS",
     "AuthKeyRow",
@@ -142,9 +143,24 @@ _DENIED = "permission denied"
 _IO = "the storage device reported an error"
 
 
-def _reason(directory: Path, exc: BaseException) -> str:
-    """Why a write failed, in words: from the device itself where it can tell (full,
-    read-only, not writable), else from the error."""
+_ERRNO_REASONS = {
+    errno.ENOSPC: _NO_SPACE,
+    errno.EDQUOT: _NO_SPACE,
+    errno.EROFS: _READ_ONLY,
+    errno.EACCES: _DENIED,
+    errno.EPERM: _DENIED,
+}
+_SQLITE_REASONS = (
+    ("SQLITE_FULL", _NO_SPACE),
+    ("SQLITE_READONLY", _READ_ONLY),
+    ("SQLITE_PERM", _DENIED),
+    ("SQLITE_AUTH", _DENIED),
+    ("SQLITE_CANTOPEN", _DENIED),
+)
+
+
+def _device_reason(directory: Path) -> str | None:
+    """What the device holding ``directory`` says: read-only, full, not writable, or None."""
     try:
         st = os.statvfs(directory)
         if st.f_flag & os.ST_RDONLY:
@@ -155,24 +171,19 @@ def _reason(directory: Path, exc: BaseException) -> str:
             return _DENIED
     except OSError:
         pass
-    if isinstance(exc, OSError):
-        import errno
+    return None
 
-        return {
-            errno.ENOSPC: _NO_SPACE,
-            errno.EDQUOT: _NO_SPACE,
-            errno.EROFS: _READ_ONLY,
-            errno.EACCES: _DENIED,
-            errno.EPERM: _DENIED,
-        }.get(exc.errno or 0, _IO)
-    name = getattr(exc, "sqlite_errorname", "")
-    if name.startswith("SQLITE_FULL"):
-        return _NO_SPACE
-    if name.startswith("SQLITE_READONLY"):
-        return _READ_ONLY
-    if name.startswith(("SQLITE_PERM", "SQLITE_AUTH", "SQLITE_CANTOPEN")):
-        return _DENIED
-    return _IO
+
+def _reason(directory: Path, exc: BaseException) -> str:
+    """Why a write failed, in words: from the device itself where it can tell (full,
+    read-only, not writable), else from the error."""
+    found = _device_reason(directory)
+    if found is not None:
+        return found
+    if isinstance(exc, OSError):
+        return _ERRNO_REASONS.get(exc.errno or 0, _IO)
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    return next((reason for prefix, reason in _SQLITE_REASONS if name.startswith(prefix)), _IO)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,6 +224,7 @@ CREATE TABLE certificates (
     pem BLOB NOT NULL, PRIMARY KEY (trustpoint, role));
 CREATE TABLE ca_serials (trustpoint TEXT PRIMARY KEY, next INTEGER NOT NULL);
 """
+
 
 def _create(db: sqlite3.Connection) -> None:
     """The format 2 schema, inside the caller's transaction."""
@@ -264,14 +276,21 @@ def _from_files(db: sqlite3.Connection, directory: Path) -> None:
     if tree is None:
         return
 
-    def raw(relpath: str) -> bytes | None:
-        try:
-            return (tree / relpath).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            raise StateError(f"the format 1 state file {relpath} cannot be read ({e})") from None
+    _import_config(db, tree)
+    _import_keys(db, tree)
+    _import_pki(db, tree)
 
+
+def _v1_raw(tree: Path, relpath: str) -> bytes | None:
+    try:
+        return (tree / relpath).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise StateError(f"the format 1 state file {relpath} cannot be read ({e})") from None
+
+
+def _import_config(db: sqlite3.Connection, tree: Path) -> None:
     running = _read_json(tree / "config/running.json")
     if isinstance(running, dict):
         last = running.get("last_change") or [None, None]
@@ -281,9 +300,12 @@ def _from_files(db: sqlite3.Connection, directory: Path) -> None:
         )
     for record in _read_json(tree / "config/commits.json") or []:
         _put_commit(db, record)
+
+
+def _import_keys(db: sqlite3.Connection, tree: Path) -> None:
     index = _read_json(tree / "keys/index.json") or {}
     for meta in index.values():
-        pem = raw(str(meta["path"]))
+        pem = _v1_raw(tree, str(meta["path"]))
         if pem is not None:  # an index entry without its file held no usable key
             db.execute(
                 "INSERT OR REPLACE INTO keys VALUES (?, ?, ?, ?, ?, ?)",
@@ -291,7 +313,7 @@ def _from_files(db: sqlite3.Connection, directory: Path) -> None:
             )
     auth = _read_json(tree / "keys/authentication/index.json") or {}
     for seq, meta in enumerate(auth.values()):
-        pem = raw(str(meta["path"]))
+        pem = _v1_raw(tree, str(meta["path"]))
         if pem is not None:
             db.execute(
                 "INSERT OR REPLACE INTO auth_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -306,20 +328,21 @@ def _from_files(db: sqlite3.Connection, directory: Path) -> None:
                     pem,
                 ),
             )
+
+
+def _import_pki(db: sqlite3.Connection, tree: Path) -> None:
     pki = tree / "pki"
-    if pki.is_dir():
-        for tp in sorted(p for p in pki.iterdir() if p.is_dir()):
-            for role in ("ca", "general", "signing", "encryption"):
-                pem = raw(f"pki/{tp.name}/{'ca' if role == 'ca' else 'router-' + role}.pem")
-                if pem:
-                    db.execute(
-                        "INSERT INTO certificates VALUES (?, ?, ?)", (tp.name, role, pem)
-                    )
-            serial = _read_json(tp / "serial.json")
-            if isinstance(serial, dict):
-                db.execute(
-                    "INSERT INTO ca_serials VALUES (?, ?)", (tp.name, int(serial["next"]))
-                )
+    if not pki.is_dir():
+        return
+    for tp in sorted(p for p in pki.iterdir() if p.is_dir()):
+        for role in ("ca", "general", "signing", "encryption"):
+            leaf = "ca" if role == "ca" else "router-" + role
+            pem = _v1_raw(tree, f"pki/{tp.name}/{leaf}.pem")
+            if pem:
+                db.execute("INSERT INTO certificates VALUES (?, ?, ?)", (tp.name, role, pem))
+        serial = _read_json(tp / "serial.json")
+        if isinstance(serial, dict):
+            db.execute("INSERT INTO ca_serials VALUES (?, ?)", (tp.name, int(serial["next"])))
 
 
 def _remove_v1_files(directory: Path) -> None:
@@ -443,9 +466,7 @@ def _holder_text() -> str:
     if argv[0] in ("__main__.py", "main.py", "-c", "-m"):
         argv[0] = "xrsim" if "xrsim" in " ".join(sys.argv) else "python"
     command = " ".join(argv)
-    return json.dumps(
-        {"pid": os.getpid(), "host": socket.gethostname(), "command": command[:200]}
-    )
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "command": command[:200]})
 
 
 def _holder(raw: bytes) -> str:
@@ -495,7 +516,8 @@ class StateStore:
             directory.mkdir(parents=True, exist_ok=True)
             os.chmod(directory, 0o700)
         except OSError as e:
-            raise StorageError(_reason(directory if directory.exists() else directory.parent, e))
+            where = directory if directory.exists() else directory.parent
+            raise StorageError(_reason(where, e)) from None
         lock_fd = cls._take_lock(directory)
         try:
             db_path = directory / DB_FILE
@@ -597,15 +619,19 @@ class StateStore:
                 if step.version > version:
                     step.run(db, self.directory)
                     version = step.version
-            db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),)
-            )
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),))
             if migrating:
                 crash_point("migrate-before-commit")
             db.execute("COMMIT")
         except sqlite3.Error as e:
             self._rollback()
             raise StorageError(_reason(self.directory, e)) from None
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            self._rollback()
+            raise StateError(
+                f"the state of {self.directory} (format {version}) cannot be migrated: "
+                f"damaged data ({e!r})"
+            ) from None
         except BaseException:
             self._rollback()
             raise
@@ -812,7 +838,7 @@ class StateStore:
 
     # -- keys -------------------------------------------------------------------------------
 
-    def keys(self, key_type: str | None = None) -> list[KeyRow]:
+    def private_keys(self, key_type: str | None = None) -> list[KeyRow]:
         """Private keys (of one type), in the order they were first stored."""
         sql = "SELECT key_type, label, usage, created, bits, pem FROM keys"
         params: tuple[str, ...] = ()
@@ -820,7 +846,7 @@ class StateStore:
             sql, params = sql + " WHERE key_type = ?", (key_type,)
         return [KeyRow(*row) for row in self._read(sql + " ORDER BY rowid", params)]
 
-    def key(self, key_type: str, label: str, usage: str) -> KeyRow | None:
+    def private_key(self, key_type: str, label: str, usage: str) -> KeyRow | None:
         rows = self._read(
             "SELECT key_type, label, usage, created, bits, pem FROM keys "
             "WHERE key_type = ? AND label = ? AND usage = ?",
@@ -850,9 +876,11 @@ class StateStore:
     def delete_keys(self, key_type: str, label: str) -> int:
         """Remove every key of that type and label (one transaction); how many went."""
         with self.transaction():
-            n = self._conn().execute(
-                "DELETE FROM keys WHERE key_type = ? AND label = ?", (key_type, label)
-            ).rowcount
+            n = (
+                self._conn()
+                .execute("DELETE FROM keys WHERE key_type = ? AND label = ?", (key_type, label))
+                .rowcount
+            )
             self._wipe = self._wipe or n > 0
             return n
 
@@ -873,7 +901,16 @@ class StateStore:
             seq = db.execute("SELECT coalesce(max(seq), -1) + 1 FROM auth_keys").fetchone()[0]
             db.execute(
                 "INSERT OR REPLACE INTO auth_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.label, seq, row.key_type, row.usage, row.imported, row.bits, row.owner, row.pem),
+                (
+                    row.label,
+                    seq,
+                    row.key_type,
+                    row.usage,
+                    row.imported,
+                    row.bits,
+                    row.owner,
+                    row.pem,
+                ),
             )
 
     def delete_auth_keys(self, label: str | None = None) -> int:
@@ -893,9 +930,7 @@ class StateStore:
         return bytes(rows[0][0]) if rows else None
 
     def set_certificate(self, trustpoint: str, role: str, pem: bytes) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO certificates VALUES (?, ?, ?)", (trustpoint, role, pem)
-        )
+        self._write("INSERT OR REPLACE INTO certificates VALUES (?, ?, ?)", (trustpoint, role, pem))
 
     def clear_certificates(self, trustpoint: str) -> int:
         """Remove the trustpoint's certificates (one transaction); how many went."""
@@ -917,9 +952,7 @@ class StateStore:
                 "SELECT next FROM ca_serials WHERE trustpoint = ?", (trustpoint,)
             ).fetchone()
             serial = int(row[0]) if row else first
-            db.execute(
-                "INSERT OR REPLACE INTO ca_serials VALUES (?, ?)", (trustpoint, serial + 1)
-            )
+            db.execute("INSERT OR REPLACE INTO ca_serials VALUES (?, ?)", (trustpoint, serial + 1))
             return serial
 
     # -- inspection -------------------------------------------------------------------------

@@ -44,7 +44,6 @@ FIRST_COMMIT_ID = 1000000001
 COMMIT_HISTORY = 100
 
 
-
 class CommitError(XrsimError):
     """A commit or rollback that cannot be done; ``str()`` is the IOS XR message."""
 

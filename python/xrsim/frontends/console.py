@@ -123,9 +123,7 @@ def run_console(router: Router, *, history_file: Path | None = None) -> None:
     if not sys.stdin.isatty():
         _plain(session, sys.stdin, sys.stdout)
         return
-    history = SecretFreeHistory(
-        _history_file(history_file) if history_file else InMemoryHistory()
-    )
+    history = SecretFreeHistory(_history_file(history_file) if history_file else InMemoryHistory())
     keys = KeyBindings()
 
     @keys.add("?")

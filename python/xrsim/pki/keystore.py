@@ -69,9 +69,9 @@ class _State(Protocol):
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
-    def keys(self, key_type: str | None = None) -> list[KeyRow]: ...
+    def private_keys(self, key_type: str | None = None) -> list[KeyRow]: ...
 
-    def key(self, key_type: str, label: str, usage: str) -> KeyRow | None: ...
+    def private_key(self, key_type: str, label: str, usage: str) -> KeyRow | None: ...
 
     def put_keys(self, rows: Sequence[KeyRow], *, replace_label: bool = False) -> None: ...
 
@@ -245,7 +245,7 @@ class KeyStore:
 
     def entries(self, key_type: KeyType | None = None) -> list[StoredKey]:
         """The stored keys (of one type), in the order their labels were first stored."""
-        return [_entry(r) for r in self._state.keys(key_type)]
+        return [_entry(r) for r in self._state.private_keys(key_type)]
 
     def has(self, key_type: KeyType, label: str) -> bool:
         return any(e.label == label for e in self.entries(key_type))
@@ -281,7 +281,7 @@ class KeyStore:
 
     def load(self, entry: StoredKey) -> PrivateKey:
         """The private key of an entry (``StateError`` when it is no longer stored)."""
-        row = self._state.key(entry.key_type, entry.label, entry.usage)
+        row = self._state.private_key(entry.key_type, entry.label, entry.usage)
         if row is None:
             raise StateError(f"{entry.key_type} key {entry.label} ({entry.usage}) is not stored")
         return load_private_key(row.pem)

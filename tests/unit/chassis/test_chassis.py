@@ -9,8 +9,8 @@ import sqlite3
 import stat
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -432,7 +432,7 @@ def test_both_rps_share_the_one_store_outside_the_node_trees(asr: Chassis) -> No
     asr.store.put_keys([KeyRow("rsa", "k", "general", T0.isoformat(), 512, b"KEY")])
     asr.switchover()
     assert asr.active_rp.name == "0/RSP1/CPU0"
-    assert [r.pem for r in asr.store.keys()] == [b"KEY"]
+    assert [r.pem for r in asr.store.private_keys()] == [b"KEY"]
     for rp in ("0/RSP0/CPU0", "0/RSP1/CPU0"):
         assert asr.fs(rp).walk("/misc/config") == []  # no router state on a node's disk
     assert (asr.state_dir / STATE_FILE).is_file()

@@ -95,36 +95,45 @@ def test_a_group_is_kept_whole_or_not_at_all(store: StateStore) -> None:
         assert store.take_serial("tp", 10) == 10
     assert store.take_serial("tp", 10) == 11
     before = store.snapshot()
-    with pytest.raises(RuntimeError), store.transaction():
-        store.put_keys([key("b")])
-        store.set_certificate("tp", "general", b"LEAF")
-        assert store.take_serial("tp", 10) == 12
-        raise RuntimeError("the enrollment failed half-way")
+
+    def enroll_half_way() -> None:
+        with store.transaction():
+            store.put_keys([key("b")])
+            store.set_certificate("tp", "general", b"LEAF")
+            assert store.take_serial("tp", 10) == 12
+            raise RuntimeError("the enrollment failed half-way")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        enroll_half_way()
     assert store.snapshot() == before
     assert store.take_serial("tp", 10) == 12  # the serial was not used up
 
 
 def test_a_nested_group_that_fails_undoes_only_itself(store: StateStore) -> None:
+    def inner() -> None:
+        with store.transaction():
+            store.put_keys([key("inner")])
+            raise LookupError("inner")
+
     with store.transaction():
         store.put_keys([key("outer")])
-        with pytest.raises(ValueError), store.transaction():
-            store.put_keys([key("inner")])
-            raise ValueError
+        with pytest.raises(LookupError, match="inner"):
+            inner()
         store.put_keys([key("after")])
-    assert [r.label for r in reopen(store).keys()] == ["outer", "after"]
+    assert [r.label for r in reopen(store).private_keys()] == ["outer", "after"]
 
 
 def test_keys_put_replace_delete(store: StateStore) -> None:
     store.put_keys([key("k", "signing"), key("k", "encryption"), key("other")])
     store.put_keys([key("k", pem=b"NEW")], replace_label=True)
-    assert [(r.label, r.usage, r.pem) for r in store.keys("rsa")] == [
+    assert [(r.label, r.usage, r.pem) for r in store.private_keys("rsa")] == [
         ("other", "general", PEM),
         ("k", "general", b"NEW"),
     ]
     assert store.delete_keys("rsa", "k") == 1
     assert store.delete_keys("rsa", "k") == 0
-    assert store.key("rsa", "k", "general") is None
-    assert store.keys("ecdsa") == []
+    assert store.private_key("rsa", "k", "general") is None
+    assert store.private_keys("ecdsa") == []
 
 
 def test_authentication_keys_keep_their_import_order(store: StateStore) -> None:
@@ -181,15 +190,15 @@ def test_one_holder_at_a_time(store: StateStore) -> None:
     store.close()
     store.close()
     with pytest.raises(StateError, match="closed"):
-        store.keys()
+        store.private_keys()
     with StateStore.open(store.directory) as again:
-        assert [r.label for r in again.keys()] == ["still-mine"]
+        assert [r.label for r in again.private_keys()] == ["still-mine"]
 
 
 def test_a_dropped_store_lets_the_directory_go(tmp_path: Path) -> None:
     StateStore.open(tmp_path / "s").put_keys([key("k")])  # never closed, collected at once
     with StateStore.open(tmp_path / "s") as again:
-        assert len(again.keys()) == 1
+        assert len(again.private_keys()) == 1
 
 
 def test_modes_whatever_the_umask(tmp_path: Path) -> None:
@@ -259,7 +268,7 @@ def test_an_exit_at_a_fault_point_keeps_the_change_whole_or_not_at_all(
     assert done.returncode == FAULT_EXIT, done.stderr
     assert "done" not in done.stdout
     with StateStore.open(tmp_path / "s") as again:  # the dead process's lock went with it
-        assert [r.label for r in again.keys()] == kept
+        assert [r.label for r in again.private_keys()] == kept
 
 
 def test_a_bad_fault_setting_is_refused_loudly(tmp_path: Path) -> None:

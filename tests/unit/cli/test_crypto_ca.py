@@ -183,7 +183,7 @@ def pem_files(router: Router) -> list[str]:
 
 
 def stored_keys(router: Router) -> list[tuple[str, str, str]]:
-    return sorted((r.key_type, r.label, r.usage) for r in router.chassis.store.keys())
+    return sorted((r.key_type, r.label, r.usage) for r in router.chassis.store.private_keys())
 
 
 def tp_block(router: Router, name: str) -> list[str]:

@@ -145,7 +145,7 @@ def stored_pem(router: Router, relpath: str) -> bytes | None:
     if parts[1] == "authentication":
         return next((r.pem for r in store.auth_keys() if r.label == parts[3]), None)
     key_type, label, *usage = parts[1:]
-    row = store.key(key_type, label, usage[0] if usage else "general")
+    row = store.private_key(key_type, label, usage[0] if usage else "general")
     return row.pem if row is not None else None
 
 
@@ -303,10 +303,9 @@ def test_general_keys_replace_usage_keys_and_their_files(router: Router, s: CliS
     talk(s, "crypto key generate rsa usage-keys k", "512", "512")
     talk(s, "crypto key generate rsa general-keys k", "yes", "512")
     assert [e.usage for e in router.keys.entries("rsa") if e.label == "k"] == ["general"]
-    for rp in ("0/RP0/CPU0",):
-        assert stored_pem(router, "keys/rsa/k.pem") is not None
-        assert stored_pem(router, "keys/rsa/k/signing.pem") is None
-        assert stored_pem(router, "keys/rsa/k/encryption.pem") is None
+    assert stored_pem(router, "keys/rsa/k.pem") is not None
+    assert stored_pem(router, "keys/rsa/k/signing.pem") is None
+    assert stored_pem(router, "keys/rsa/k/encryption.pem") is None
 
 
 # -- the other algorithms -----------------------------------------------------------------------
@@ -485,7 +484,7 @@ def test_zeroize_without_label_removes_every_key_of_the_type(router: Router, s: 
     ]
     assert router.keys.entries("rsa") == []
     assert [e.label for e in router.keys.entries("ecdsa")] == ["e"]
-    assert router.chassis.store.keys("rsa") == []
+    assert router.chassis.store.private_keys("rsa") == []
     assert talk(s, "crypto key zeroize rsa") == ["% No RSA keys are defined"]
 
 
@@ -506,7 +505,7 @@ def test_zeroize_each_algorithm(router: Router, s: CliSession, algorithm: str) -
         "% Keys to be removed are named system-root-key"
     )
     assert router.keys.entries(key_type) == []  # type: ignore[arg-type]
-    assert router.chassis.store.keys(key_type) == []
+    assert router.chassis.store.private_keys(key_type) == []
 
 
 # -- import authentication ----------------------------------------------------------------------
@@ -699,11 +698,10 @@ def test_key_files_on_both_rps_survive_restart_and_switchover(tmp_path: Path) ->
     assert parse_show(s2.handle_line("show crypto key mypubkey ed25519"))[0].label == (
         "system-enroll-key"
     )
-    # zeroize after the switchover removes the files on both RPs
+    # zeroize after the switchover removes the key for both RPs
     talk(s2, "crypto key zeroize rsa k", "yes")
-    for rp in rps:
-        assert stored_pem(r2, "keys/rsa/k.pem") is None
-        assert stored_pem(r2, "keys/rsa/the_default.pem") is not None
+    assert stored_pem(r2, "keys/rsa/k.pem") is None
+    assert stored_pem(r2, "keys/rsa/the_default.pem") is not None
     r2.shutdown()
 
 

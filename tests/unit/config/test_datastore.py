@@ -173,7 +173,8 @@ def test_a_commit_that_cannot_be_saved_changes_nothing_and_can_be_retried(
     with pytest.raises(StorageError) as err:
         ds.commit(c, user="admin", line="con0", label="second")
     assert err.value.reason == "no space left on the device"
-    assert "Errno" not in str(err.value) and "/" not in str(err.value)
+    assert "Errno" not in str(err.value)
+    assert "/" not in str(err.value)
     # memory is exactly as before, and the session still holds its changes
     assert ds.running == running
     assert ds.commits == commits
