@@ -524,7 +524,7 @@ class StateStore:
             os.close(os.open(db_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
             os.chmod(db_path, 0o600)
             db = sqlite3.connect(
-                db_path, isolation_level=None, check_same_thread=False, cached_statements=64
+                db_path, isolation_level=None, check_same_thread=False, cached_statements=16
             )
         except (OSError, sqlite3.Error) as e:
             os.close(lock_fd)
@@ -571,7 +571,7 @@ class StateStore:
             # (NORMAL in WAL mode may lose the last transactions); measured at under 1 ms.
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA secure_delete=ON")  # zeroized keys are overwritten in the file
-            db.execute("PRAGMA cache_size=-512")  # KiB: many routers share one process
+            db.execute("PRAGMA cache_size=-256")  # KiB: many routers share one process
             version = self._format_version()
         except sqlite3.DatabaseError as e:
             if isinstance(e, sqlite3.OperationalError) and _reason(self.directory, e) != _IO:
