@@ -33,7 +33,7 @@ from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key
-from xrsim.errors import CommandError, InvalidInput, StateError, UnansweredPrompt
+from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.trustpoint import CertStore
 from xrsim.scheduler import Scheduler, Timer
@@ -77,12 +77,12 @@ class Router:
         # The registry is the datastore's schema: stored lines are parsed again at load.
         self._datastore = Datastore(
             now=chassis.clock.now,
-            storage=chassis,
+            storage=chassis.store,
             on_confirm=self._schedule_confirm_rollback,
             schema=self.registry,
         )
-        self._keys = KeyStore(chassis, chassis.clock)
-        self._certs = CertStore(chassis)
+        self._keys = KeyStore(chassis.store, chassis.clock)
+        self._certs = CertStore(chassis.store)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -105,15 +105,39 @@ class Router:
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
         ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
         ``registry``: the CLI's commands (default: every router's); the stored configuration
-        is parsed again with it."""
+        is parsed again with it.
+
+        The router holds ``state_dir`` until ``shutdown``: a second boot on it, from this
+        process or another, raises ``StateError`` naming the holder. A directory written by an
+        older xrsim is migrated to the current format first."""
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
             state_dir = owned.name
-        chassis = Chassis.open(
-            Path(state_dir), platform, release=release_version, serial=serial, clock=clock
-        )
-        router = cls(chassis, registry=registry, owned_dir=owned)
+        try:
+            chassis = Chassis.open(
+                Path(state_dir), platform, release=release_version, serial=serial, clock=clock
+            )
+        except BaseException:
+            if owned is not None:
+                owned.cleanup()
+            raise
+        router: Router | None = None
+        try:
+            router = cls(chassis, registry=registry, owned_dir=owned)
+            router._first_boot(hostname)
+        except BaseException:
+            if router is not None:
+                router._scheduler.close()
+            chassis.close()
+            if owned is not None:
+                owned.cleanup()
+            raise
+        return router
+
+    def _first_boot(self, hostname: str | None) -> None:
+        """Factory configuration and the boot host key, where the state lacks them."""
+        router, chassis = self, self._chassis
         ds = router.datastore
         fresh = ds.running.is_empty()
         current = router._running_value("hostname")
@@ -131,7 +155,6 @@ class Router:
             "rsa", DEFAULT_LABEL
         ):
             router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=2048))
-        return router
 
     def _changes_of(self, lines: Sequence[str]) -> list[Change]:
         """The configuration changes ``lines`` make, parsed by the CLI (not committed): how
@@ -241,8 +264,10 @@ class Router:
     ) -> str:
         """Enter configuration lines in the API session and (by default) commit them and
         return to exec mode. A line IOS XR refuses discards the session's changes and raises
-        ``CommandError``; with ``commit=False`` the changes stay in the session's candidate
-        (``router.cli("commit")`` commits them)."""
+        ``CommandError``; so does a refused commit (locked, label in use). A commit that
+        could not be saved discards them and raises ``StorageError`` (nothing changed; the same
+        call can be made again). With ``commit=False`` the changes stay in the session's
+        candidate (``router.cli("commit")`` commits them)."""
         s = self._api_session()
         out = ""
         if s.mode == "exec":
@@ -263,9 +288,12 @@ class Router:
                 cmd += f" comment {comment}"
             text = self.cli(cmd)
             out += text
-            if "Failed to" in text:
+            failure = s.last_error
+            if failure is not None:
                 s.leave_config()
-                raise CommandError("commit failed", text)
+                if isinstance(failure, StorageError):
+                    raise failure
+                raise CommandError("commit failed", text) from failure
             out += self.cli("end")
         return out
 
@@ -313,14 +341,16 @@ class Router:
     # -- shutdown ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close the scheduler (nothing more runs) and every session; a temporary state
-        directory is removed."""
+        """Close the scheduler (nothing more runs), every session, and release the state
+        directory (closing the state store); a temporary state directory is removed.
+        Idempotent."""
         self._scheduler.close()
         self._confirm_timer = None
         with self._lock:
             for s in self._sessions:
                 s.close()
             self._sessions.clear()
+        self._chassis.close()
         if self._owned_dir is not None:
             self._owned_dir.cleanup()
             self._owned_dir = None

@@ -1,19 +1,24 @@
 """xrsim.router.Router: boot-time release gating, hidden prompts, API sessions, the
-scheduler it owns (``commit confirmed``, ``advance``, ``clock.set``)."""
+scheduler it owns (``commit confirmed``, ``advance``, ``clock.set``), the state directory it
+holds, and what a commit that cannot be saved does."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from xrsim.chassis.store import StateStore
 from xrsim.cli import Ctx, Prompt, build_registry
 from xrsim.cli.context import Interaction
+from xrsim.cli.messages import COMMIT_FAILED
 from xrsim.cli.session import CliSession
 from xrsim.clock import SimClock
-from xrsim.errors import InvalidInput
+from xrsim.errors import CommandError, InvalidInput, StateError, StorageError
 from xrsim.router import Router
 
 
@@ -37,8 +42,7 @@ def test_existing_host_key_is_kept(tmp_path: Path) -> None:
     with Router.boot(state_dir=tmp_path / "r") as r:
         (entry,) = r.keys.entries("rsa")
         assert r.keys.load(entry).to_pkcs8_pem() == pem
-        key_file = r.chassis.fs().resolve("/misc/config/xrsim/" + entry.path)
-        assert key_file.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "r" / "state.db").stat().st_mode & 0o777 == 0o600
 
 
 def test_hidden_prompts_and_defaults(tmp_path: Path) -> None:
@@ -73,16 +77,102 @@ def test_sessions_are_closed_at_shutdown(tmp_path: Path) -> None:
     assert r.datastore.exclusive_owner is None
 
 
-@pytest.mark.parametrize("relpath", ["keys/index.json", "config/running.json"])
-def test_damaged_state_is_a_state_error(tmp_path: Path, relpath: str) -> None:
-    from xrsim.errors import StateError
-
+@pytest.mark.parametrize(
+    "damage",
+    ["UPDATE keys SET created = 'not a time'", "UPDATE running SET tree = '{ not json'"],
+)
+def test_damaged_state_is_a_state_error(tmp_path: Path, damage: str) -> None:
     Router.boot(state_dir=tmp_path / "r").shutdown()
-    target = tmp_path / "r" / "nodes" / "0_RP0_CPU0" / "misc" / "config" / "xrsim" / relpath
-    assert target.exists()
-    target.write_text("{ not json")
+    with sqlite3.connect(tmp_path / "r" / "state.db") as db:
+        assert db.execute(damage).rowcount == 1
     with pytest.raises(StateError):
         Router.boot(state_dir=tmp_path / "r")
+    with pytest.raises(StateError) as err:  # the same answer: a failed boot let the directory go
+        Router.boot(state_dir=tmp_path / "r")
+    assert "in use" not in str(err.value)
+
+
+def test_a_second_boot_on_a_held_directory_fails_at_once(tmp_path: Path) -> None:
+    first = Router.boot(state_dir=tmp_path / "r", hostname="first")
+    with pytest.raises(StateError, match=rf"in use by process {os.getpid()} ") as err:
+        Router.boot(state_dir=tmp_path / "r", hostname="second")
+    assert not isinstance(err.value, StorageError)
+    first.configure(["domain name still.mine"])  # the holder goes on as before
+    first.shutdown()
+    first.shutdown()  # idempotent
+    with Router.boot(state_dir=tmp_path / "r") as again:
+        assert again.fqdn() == "first.still.mine"
+
+
+def fill_up(store: StateStore) -> None:
+    """Make the database full, for real: SQLite refuses to grow it (``SQLITE_FULL``)."""
+    db = store._db
+    assert db is not None
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def make_room(store: StateStore) -> None:
+    db = store._db
+    assert db is not None
+    db.execute("PRAGMA max_page_count = 1073741823")
+
+
+#: Enough items that the commit needs new database pages.
+MANY = ["hostname r2", *[f"username u{i}" for i in range(300)]]
+
+
+def test_configure_raises_storage_error_and_changes_nothing(tmp_path: Path) -> None:
+    clock = SimClock(datetime(2024, 3, 1, tzinfo=UTC), frozen=True)
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=clock) as r:
+        shown = r.cli("show running-config")
+        commits = r.cli("show configuration commit list")
+        fill_up(r.chassis.store)
+        lines = MANY
+        with pytest.raises(StorageError) as err:
+            r.configure(lines)
+        assert err.value.reason == "no space left on the device"
+        assert r.hostname() == "r1"
+        assert r.cli("show running-config") == shown
+        assert r.cli("show configuration commit list") == commits
+        make_room(r.chassis.store)
+        r.configure(lines)  # the same change goes through once there is room
+        assert r.hostname() == "r2"
+    with Router.boot(state_dir=tmp_path / "r") as again:
+        assert again.hostname() == "r2"
+        assert "username u299" in again.cli("show running-config")
+
+
+def test_a_refused_commit_is_a_command_error_by_type(tmp_path: Path) -> None:
+    with Router.boot(state_dir=tmp_path / "r") as r:
+        r.configure(["hostname a"], label="L")
+        with pytest.raises(CommandError) as err:
+            r.configure(["hostname b"], label="L")
+        assert "label 'L' is already in use" in err.value.output
+        assert r.hostname() == "a"
+
+
+def test_cli_commit_that_cannot_be_saved_keeps_the_candidate(tmp_path: Path) -> None:
+    with Router.boot(state_dir=tmp_path / "r", hostname="r1") as r:
+        s = r.session()
+        s.handle_line("configure")
+        for line in MANY:
+            s.handle_line(line)
+            if line.startswith("username"):
+                s.handle_line("exit")
+        fill_up(r.chassis.store)
+        out = s.handle_line("commit")
+        assert out.splitlines()[1:] == [  # after the timestamp line
+            COMMIT_FAILED,
+            "% The configuration could not be saved: no space left on the device.",
+        ]
+        assert isinstance(s.last_error, StorageError)
+        assert "hostname r1" in r.cli("show running-config hostname")
+        assert "hostname r2" in s.handle_line("show configuration")  # still the target
+        make_room(r.chassis.store)
+        assert len(s.handle_line("commit").splitlines()) == 1  # the timestamp only
+        assert s.last_error is None
+        assert r.hostname() == "r2"
 
 
 def test_commit_confirmed_in_any_session_schedules_the_rollback(tmp_path: Path) -> None:

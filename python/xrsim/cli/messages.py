@@ -18,9 +18,15 @@ from xrsim.config.datastore import (
 )
 
 __all__ = [
+    "CERTS_NOT_CLEARED",
+    "CERT_NOT_SAVED",
+    "COMMIT_FAILED",
+    "CONFIG_NOT_SAVED",
     "EXCLUSIVE_REFUSED",
     "INCOMPLETE",
     "INVALID",
+    "KEYS_NOT_REMOVED",
+    "KEY_NOT_SAVED",
     "NOTHING_TO_COMMIT",
     "NOT_AUTHORIZED",
     "PLEASE_ANSWER_YES_NO",
@@ -32,6 +38,19 @@ __all__ = [
     "nothing_after",
     "rolled_back",
 ]
+
+# -- state that cannot be saved ({reason} is StorageError.reason) ------------------------------
+
+COMMIT_FAILED = (
+    "% Failed to commit one or more configuration items during a pseudo-atomic operation. "
+    "All changes made have been reverted."
+)
+CONFIG_NOT_SAVED = "% The configuration could not be saved: {reason}."
+KEY_NOT_SAVED = "% Key operation failed: the keys could not be saved: {reason}."
+KEYS_NOT_REMOVED = "% Key zeroize failed: the keys were not removed: {reason}."
+CERT_NOT_SAVED = "% Failed to store the certificate: {reason}."
+CERTS_NOT_CLEARED = "% Failed to clear the certificates: {reason}."
+
 
 # -- parsing and authorization ------------------------------------------------------------------
 

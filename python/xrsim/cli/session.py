@@ -164,6 +164,10 @@ class CliSession:
         #: Length of the prompt the current command was typed after (for ``^`` markers).
         self.command_prompt_len = 0
         self._pending: _Pending | None = None
+        #: The failure of the last command entered (an error its handler reported, such as a
+        #: commit that was refused or could not be saved), None when it went through: how
+        #: ``Router.configure`` tells a failed commit by type rather than by its text.
+        self.last_error: XrsimError | None = None
         self._grants: tuple[int, Grants] | None = None
 
     # -- prompt -----------------------------------------------------------------------------
@@ -293,6 +297,7 @@ class CliSession:
 
     def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
         """Run a parsed command the user is authorized for (nothing runs otherwise)."""
+        self.last_error = None
         if not self.authorized(match.command):
             return messages.NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)
@@ -387,6 +392,7 @@ class CliSession:
         try:
             result = ctx.match.command.handler(ctx)
         except XrsimError as e:
+            self.last_error = e
             ctx.line(f"% {e}")
             result = None
         if isinstance(result, GeneratorType):
@@ -401,6 +407,7 @@ class CliSession:
             return self._finish(ctx, pipes)
         except XrsimError as e:
             self._pending = None
+            self.last_error = e
             ctx.line(f"% {e}")
             return self._finish(ctx, pipes)
         self._pending = _Pending(gen, ctx, pipes, prompt)

@@ -6,8 +6,14 @@ each commit), the exclusive lock of ``configure exclusive`` and the pending ``co
 ``Candidate`` is one configuration session's target: the changes typed since the session
 started or last committed. A commit applies those changes onto the running configuration as it
 is at commit time (so sessions that touch different items never clash), or with ``replace``
-makes the session's target the whole running configuration. Everything is persisted through a
-``Storage`` (the chassis' replicated state) after every commit, atomically.
+makes the session's target the whole running configuration.
+
+Persistence: a ``Storage`` (the router's ``StateStore``) saves each commit (running
+configuration, commit record, next commit ID, trimming to ``COMMIT_HISTORY`` rollback points)
+as one transaction. A commit computes the new state, saves it, and only then changes memory and
+clears the session's candidate: when saving fails (``xrsim.errors.StorageError``) the running
+configuration, the history and the candidate are as they were, and the same commit can be made
+again once the disk has room.
 
 ``commit confirmed``: the datastore records the pending commit (``pending_confirm``) and tells
 its owner through ``on_confirm`` (inside its lock, so the calls come in commit order):
@@ -22,7 +28,6 @@ Thread safety: one lock serialises commits and rollbacks.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from xrsim.config.tree import Change, ConfigTree, PathItem, Schema
-from xrsim.errors import StateError, XrsimError
+from xrsim.errors import StateError, StorageError, XrsimError
 
 __all__ = [
     "COMMIT_HISTORY",
@@ -49,9 +54,8 @@ __all__ = [
 FIRST_COMMIT_ID = 1000000001
 #: Rollback points kept, as IOS XR keeps them.
 COMMIT_HISTORY = 100
-
-RUNNING_FILE = "config/running.json"
-COMMITS_FILE = "config/commits.json"
+#: When the rollback of an unconfirmed commit cannot be saved, it is tried again this much later.
+CONFIRM_RETRY_SECONDS = 60
 
 
 class CommitError(XrsimError):
@@ -93,11 +97,21 @@ class CommitNotFound(CommitError):
 
 
 class Storage(Protocol):
-    """Where the datastore persists (the chassis' replicated RP state)."""
+    """Where the datastore persists (``xrsim.chassis.store.StateStore``)."""
 
-    def read_state(self, relpath: str) -> bytes | None: ...
+    def running(self) -> tuple[Any, int, tuple[str, str] | None] | None: ...
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+    def commits(self) -> list[dict[str, Any]]: ...
+
+    def save_config(
+        self,
+        tree: Any,
+        next_id: int,
+        last_change: tuple[str, str] | None,
+        record: dict[str, Any] | None = None,
+        *,
+        keep: int = 100,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -234,31 +248,31 @@ class Datastore:
     def _load_files(self) -> None:
         if self._storage is None:
             return
-        raw = self._storage.read_state(RUNNING_FILE)
-        if raw is not None:
-            doc = json.loads(raw)
-            self.running = ConfigTree.from_data(doc["running"], self._schema)
-            self.next_id = int(doc.get("next_id", FIRST_COMMIT_ID))
-            if doc.get("last_change"):
-                when, user = doc["last_change"]
-                self.last_change = (datetime.fromisoformat(when), str(user))
-        raw = self._storage.read_state(COMMITS_FILE)
-        if raw is not None:
-            self.commits = [CommitRecord.from_data(d, self._schema) for d in json.loads(raw)]
+        stored = self._storage.running()
+        if stored is not None:
+            tree, next_id, last = stored
+            self.running = ConfigTree.from_data(tree, self._schema)
+            self.next_id = next_id or FIRST_COMMIT_ID
+            if last is not None:
+                self.last_change = (datetime.fromisoformat(last[0]), str(last[1]))
+        self.commits = [CommitRecord.from_data(d, self._schema) for d in self._storage.commits()]
 
-    def _save(self) -> None:
+    def _persist(
+        self,
+        running: ConfigTree,
+        next_id: int,
+        last_change: tuple[datetime, str] | None,
+        record: CommitRecord | None,
+    ) -> None:
+        """Save one change in one transaction (``StorageError`` when it cannot be saved)."""
         if self._storage is None:
             return
-        doc = {
-            "running": self.running.to_data(),
-            "next_id": self.next_id,
-            "last_change": (
-                [self.last_change[0].isoformat(), self.last_change[1]] if self.last_change else None
-            ),
-        }
-        self._storage.write_state(RUNNING_FILE, json.dumps(doc, indent=1).encode())
-        self._storage.write_state(
-            COMMITS_FILE, json.dumps([c.to_data() for c in self.commits], indent=1).encode()
+        self._storage.save_config(
+            running.to_data(),
+            next_id,
+            (last_change[0].isoformat(), last_change[1]) if last_change else None,
+            record.to_data() if record is not None else None,
+            keep=COMMIT_HISTORY,
         )
 
     # -- sessions ---------------------------------------------------------------------------
@@ -285,9 +299,11 @@ class Datastore:
     def set_initial(self, changes: Sequence[Change]) -> None:
         """Factory configuration of a new router (not a commit: no history entry)."""
         with self._lock:
-            self.running.apply_all(changes)
+            target = self.running.copy()
+            target.apply_all(changes)
+            self._persist(target, self.next_id, self.last_change, None)
+            self.running = target
             self.generation += 1
-            self._save()
 
     # -- commit -----------------------------------------------------------------------------
 
@@ -305,7 +321,8 @@ class Datastore:
     ) -> CommitRecord | None:
         """Commit the candidate; ``None`` when there was nothing to change (a pending
         ``commit confirmed`` is then confirmed). Raises ``CommitError`` with the IOS XR
-        message when the commit is refused."""
+        message when the commit is refused, ``StorageError`` when it cannot be saved (then
+        nothing changed: the candidate keeps its changes)."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
                 raise ConfigurationLocked("commit")
@@ -316,8 +333,8 @@ class Datastore:
             else:
                 target = self.running.copy()
                 target.apply_all(candidate.changes)
-            candidate.clear()
             if target == self.running:
+                candidate.clear()
                 if self.pending_confirm is not None:
                     # a plain commit confirms; another commit confirmed restarts the timeout
                     first = self.pending_confirm[0] if confirmed is not None else None
@@ -326,7 +343,7 @@ class Datastore:
             record = self._apply(
                 target, user=user, line=line, client=client, label=label, comment=comment
             )
-            self._save()
+            candidate.clear()
             if confirmed is not None:
                 first = self.pending_confirm[0] if self.pending_confirm else record.commit_id
                 self._set_pending(first, confirmed)
@@ -355,15 +372,17 @@ class Datastore:
         label: str | None = None,
         comment: str | None = None,
     ) -> CommitRecord:
+        """Make ``target`` the running configuration as one new commit: saved first, then
+        swapped in (a failed save raises and changes nothing)."""
         changes = tuple(self.running.changes_to(target))
         undo = tuple(target.changes_to(self.running))
         now = self._now()
         record = CommitRecord(self.next_id, user, line, client, now, changes, undo, label, comment)
+        self._persist(target, self.next_id + 1, (now, user), record)
         self.next_id += 1
         self.running = target
         self.generation += 1
-        self.commits.append(record)
-        del self.commits[:-COMMIT_HISTORY]
+        self.commits = [*self.commits, record][-COMMIT_HISTORY:]
         self.last_change = (now, user)
         return record
 
@@ -381,14 +400,15 @@ class Datastore:
             target = self.running.copy()
             for record in reversed(self.commits[-count:]):
                 target.apply_all(record.undo)
-            if self.pending_confirm is not None:
-                self._set_pending(None, None)
             if target == self.running:
+                if self.pending_confirm is not None:
+                    self._set_pending(None, None)
                 return None
             record = self._apply(
                 target, user=user, line=line, client=client, comment=f"Rollback {count}"
             )
-            self._save()
+            if self.pending_confirm is not None:
+                self._set_pending(None, None)
             return record
 
     def commits_after(self, commit_id: int) -> int:
@@ -415,19 +435,24 @@ class Datastore:
         with self._lock:
             if self.pending_confirm is None or self.pending_confirm[0] != commit_id:
                 return None
-            self._set_pending(None, None)
             index = next((i for i, r in enumerate(self.commits) if r.commit_id == commit_id), None)
             if index is None:
+                self._set_pending(None, None)
                 return None
             target = self.running.copy()
             for record in reversed(self.commits[index:]):
                 target.apply_all(record.undo)
-            record = self._apply(
-                target,
-                user="system",
-                line="",
-                client="Rollback",
-                comment=f"Rollback of unconfirmed commit {commit_id}",
-            )
-            self._save()
+            try:
+                record = self._apply(
+                    target,
+                    user="system",
+                    line="",
+                    client="Rollback",
+                    comment=f"Rollback of unconfirmed commit {commit_id}",
+                )
+            except StorageError:
+                # Nothing changed: the rollback stays pending and is tried again shortly.
+                self._set_pending(commit_id, CONFIRM_RETRY_SECONDS)
+                raise
+            self._set_pending(None, None)
             return record

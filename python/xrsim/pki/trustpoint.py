@@ -6,16 +6,19 @@ defaults. ``TP`` holds the syntax of every line of the block, written once:
 ``xrsim.cli.commands.crypto_ca`` registers them, ``Trustpoint.from_config`` tells the lines
 apart by their parse (``node.syntax``) and takes their typed arguments (``node.args``).
 ``CertStore`` keeps each trustpoint's CA certificate and router certificates (one,
-or a signing and an encryption one for usage keys) as PEM files in the chassis' replicated
-state (``pki/<name>/ca.pem``, ``pki/<name>/router-<usage>.pem``), and the serial numbers the
-trustpoint's own CA has given (``enrollment url self``).
+or a signing and an encryption one for usage keys) as PEM in the router's state store
+(``xrsim.chassis.store.StateStore``, table ``certificates``), and the serial numbers the
+trustpoint's own CA has given (``enrollment url self``, table ``ca_serials``). Each change is
+one store transaction; ``with certs.transaction():`` makes several one (an enrollment's
+serials and certificates), so a failure (``xrsim.errors.StorageError``) or a crash keeps none
+of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -165,13 +168,22 @@ def _key_type(kind: str | int) -> KeyType:
 
 
 class _State(Protocol):
-    def read_state(self, relpath: str) -> bytes | None: ...
+    """What the certificate store needs of the state store (``StateStore``)."""
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
 
-    def delete_state(self, relpath: str) -> object: ...
+    def certificate(self, trustpoint: str, role: str) -> bytes | None: ...
 
-    def list_state(self, prefix: str = "") -> list[str]: ...
+    def set_certificate(self, trustpoint: str, role: str, pem: bytes) -> None: ...
+
+    def clear_certificates(self, trustpoint: str) -> int: ...
+
+    def certificate_trustpoints(self) -> list[str]: ...
+
+    def take_serial(self, trustpoint: str, first: int) -> int: ...
+
+
+_USAGES: tuple[Usage, ...] = ("general", "signing", "encryption")
 
 
 class CertStore:
@@ -179,61 +191,42 @@ class CertStore:
 
     def __init__(self, state: _State) -> None:
         self._state = state
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _dir(name: str) -> str:
-        return f"pki/{name}"
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several changes (with other writes of the state store) into one."""
+        with self._state.transaction():
+            yield
 
     def ca(self, name: str) -> x509.Certificate | None:
-        raw = self._state.read_state(f"{self._dir(name)}/ca.pem")
+        raw = self._state.certificate(name, "ca")
         return x509.load_pem_x509_certificate(raw) if raw else None
 
     def set_ca(self, name: str, cert: x509.Certificate) -> None:
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        self._state.write_state(f"{self._dir(name)}/ca.pem", pem)
+        self._state.set_certificate(name, "ca", cert.public_bytes(serialization.Encoding.PEM))
 
     def router(self, name: str) -> dict[Usage, x509.Certificate]:
         out: dict[Usage, x509.Certificate] = {}
-        usages: tuple[Usage, ...] = ("general", "signing", "encryption")
-        for usage in usages:
-            raw = self._state.read_state(f"{self._dir(name)}/router-{usage}.pem")
+        for usage in _USAGES:
+            raw = self._state.certificate(name, usage)
             if raw:
                 out[usage] = x509.load_pem_x509_certificate(raw)
         return out
 
     def set_router(self, name: str, usage: Usage, cert: x509.Certificate) -> None:
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        self._state.write_state(f"{self._dir(name)}/router-{usage}.pem", pem)
+        self._state.set_certificate(name, usage, cert.public_bytes(serialization.Encoding.PEM))
 
     def clear(self, name: str) -> bool:
-        """Remove the trustpoint's certificates; whether there were any."""
-        had = False
-        for leaf in ("ca.pem", "router-general.pem", "router-signing.pem", "router-encryption.pem"):
-            path = f"{self._dir(name)}/{leaf}"
-            if self._state.read_state(path) is not None:
-                self._state.delete_state(path)
-                had = True
-        return had
+        """Remove the trustpoint's certificates (one transaction); whether there were any."""
+        return self._state.clear_certificates(name) > 0
 
     def names(self) -> list[str]:
         """Trustpoints that hold a certificate."""
-        found = set()
-        for path in self._state.list_state("pki/"):
-            parts = path.split("/")
-            if len(parts) >= 3 and parts[-1].endswith(".pem"):
-                found.add(parts[-2])
-        return sorted(found)
+        return self._state.certificate_trustpoints()
 
     def next_serial(self, name: str, seed: str) -> int:
         """The next serial number of the trustpoint's own CA: it starts from a value derived
-        from the router (``0B:62`` style) and counts up, as IOS XR's does."""
-        path = f"{self._dir(name)}/serial.json"
-        with self._lock:
-            raw = self._state.read_state(path)
-            if raw:
-                serial = int(json.loads(raw)["next"])
-            else:
-                serial = 0x1000 + int(hashlib.sha256(seed.encode()).hexdigest()[:3], 16)
-            self._state.write_state(path, json.dumps({"next": serial + 1}).encode())
-            return serial
+        from the router (``0B:62`` style) and counts up, as IOS XR's does. Counted in the
+        caller's transaction, so a certificate that was not stored does not use one up."""
+        first = 0x1000 + int(hashlib.sha256(seed.encode()).hexdigest()[:3], 16)
+        return self._state.take_serial(name, first)

@@ -3,12 +3,16 @@ exclusive lock and persistence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from xrsim.config.datastore import FIRST_COMMIT_ID, CommitError, Datastore
+from xrsim.chassis.store import StateStore
+from xrsim.config.datastore import COMMIT_HISTORY, FIRST_COMMIT_ID, CommitError, Datastore
 from xrsim.config.tree import Change, Parsed, PathItem
+from xrsim.errors import StorageError
 
 
 class Clock:
@@ -19,15 +23,35 @@ class Clock:
         return self.t
 
 
-class MemoryState:
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore.open(tmp_path / "state") as s:
+        yield s
 
-    def read_state(self, relpath: str) -> bytes | None:
-        return self.files.get(relpath)
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None:
-        self.files[relpath] = data
+def reopen(store: StateStore) -> StateStore:
+    store.close()
+    return StateStore.open(store.directory)
+
+
+def fill_up(store: StateStore) -> None:
+    """Make the database full, for real: SQLite refuses to grow it past its present size
+    (``SQLITE_FULL``, as on a full disk)."""
+    db = store._db
+    assert db is not None
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def make_room(store: StateStore) -> None:
+    db = store._db
+    assert db is not None
+    db.execute("PRAGMA max_page_count = 1073741823")
+
+
+def big(n: int) -> tuple[PathItem, ...]:
+    """An item too large to fit in the free pages of the database."""
+    return (PathItem(f"banner {n}", f"banner {n} " + "x" * 40000, Parsed(syntax="banner", order=5)),)
 
 
 def host(name: str) -> tuple[PathItem, ...]:
@@ -177,15 +201,87 @@ def test_exclusive_lock() -> None:
     commit(ds, host("x"))
 
 
-def test_persistence() -> None:
-    state = MemoryState()
-    ds = Datastore(now=Clock().now, storage=state)
+def test_persistence(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
     commit(ds, host("a"), label="first")
-    again = Datastore(now=Clock().now, storage=state)
+    again = Datastore(now=Clock().now, storage=reopen(store))
     assert again.running == ds.running
     assert [c.label for c in again.commits] == ["first"]
+    assert again.commits == ds.commits
     assert again.next_id == FIRST_COMMIT_ID + 1
-    assert again.last_change is not None
+    assert again.last_change == ds.last_change
+
+
+def test_the_store_keeps_the_last_rollback_points(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    for i in range(COMMIT_HISTORY + 5):
+        commit(ds, host(f"h{i}"))
+    assert len(ds.commits) == COMMIT_HISTORY
+    again = Datastore(now=Clock().now, storage=reopen(store))
+    assert [c.commit_id for c in again.commits] == [c.commit_id for c in ds.commits]
+    assert again.commits[0].commit_id == FIRST_COMMIT_ID + 5
+    assert again.next_id == FIRST_COMMIT_ID + COMMIT_HISTORY + 5
+
+
+def test_a_commit_that_cannot_be_saved_changes_nothing_and_can_be_retried(
+    store: StateStore,
+) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    commit(ds, host("a"), label="first")
+    running, commits, next_id = ds.running.copy(), list(ds.commits), ds.next_id
+    generation, last = ds.generation, ds.last_change
+    c = ds.candidate(1)
+    c.set(big(1))
+    c.set(host("b"))
+    fill_up(store)
+    with pytest.raises(StorageError) as err:
+        ds.commit(c, user="admin", line="con0", label="second")
+    assert err.value.reason == "no space left on the device"
+    assert "Errno" not in str(err.value)
+    assert "/" not in str(err.value)
+    # memory is exactly as before, and the session still holds its changes
+    assert ds.running == running
+    assert ds.commits == commits
+    assert (ds.next_id, ds.generation, ds.last_change) == (next_id, generation, last)
+    assert c.has_changes()
+    assert ds.pending_confirm is None
+    # so is the store
+    again = Datastore(now=Clock().now, storage=store)
+    assert again.running == running
+    assert again.commits == commits
+    # the same commit goes through once there is room
+    make_room(store)
+    record = ds.commit(c, user="admin", line="con0", label="second")
+    assert record is not None
+    assert record.commit_id == next_id
+    assert not c.has_changes()
+    assert ds.running.lines()[0] == "hostname b"
+    reloaded = Datastore(now=Clock().now, storage=reopen(store))
+    assert sorted(reloaded.running.lines()) == sorted(ds.running.lines())
+    assert [r.label for r in reloaded.commits] == ["first", "second"]
+
+
+def test_a_rollback_that_cannot_be_saved_changes_nothing(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    commit(ds, big(1))
+    commit(ds, host("a"))
+    before = (ds.running.copy(), list(ds.commits), ds.next_id)
+    fill_up(store)
+    with pytest.raises(StorageError):
+        ds.rollback(2, user="admin", line="con0")  # the undo record holds the big item
+    assert (ds.running, ds.commits, ds.next_id) == before
+    make_room(store)
+    assert ds.rollback(2, user="admin", line="con0") is not None
+    assert ds.running.lines() == []
+
+
+def test_factory_configuration_that_cannot_be_saved_changes_nothing(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    fill_up(store)
+    with pytest.raises(StorageError):
+        ds.set_initial([Change("set", big(1)), Change("set", host("r"))])
+    assert ds.running.lines() == []
+    assert ds.generation == 0
 
 
 def test_show_configuration_lines() -> None:

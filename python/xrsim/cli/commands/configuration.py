@@ -12,6 +12,7 @@ from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import ANY_CONFIG, Item, Registry
 from xrsim.config.datastore import CommitError
 from xrsim.config.tree import ConfigNode, ConfigTree
+from xrsim.errors import StorageError
 
 __all__ = ["DOMAIN_NAME", "EXEC_TIMEOUT", "HOSTNAME", "LINE", "SESSION_TIMEOUT", "register"]
 
@@ -57,7 +58,13 @@ def _commit(ctx: Ctx, *, replace: bool = False) -> bool:
             replace=replace,
         )
     except CommitError as e:
+        s.last_error = e
         ctx.line(messages.commit_error(e))
+        return False
+    except StorageError as e:  # nothing changed: the candidate keeps its changes
+        s.last_error = e
+        ctx.line(messages.COMMIT_FAILED)
+        ctx.line(messages.CONFIG_NOT_SAVED.format(reason=e.reason))
         return False
     if record is None and not confirming:
         ctx.line(messages.NOTHING_TO_COMMIT)
@@ -213,7 +220,13 @@ def _rolled(ctx: Ctx, count: int, target: str | None) -> None:
             count, user=s.user, line=s.line_name, client=s.client
         )
     except CommitError as e:
+        s.last_error = e
         ctx.line(messages.commit_error(e))
+        return
+    except StorageError as e:  # nothing changed
+        s.last_error = e
+        ctx.line(messages.COMMIT_FAILED)
+        ctx.line(messages.CONFIG_NOT_SAVED.format(reason=e.reason))
         return
     for ln in messages.rolled_back(len(record.changes) if record else 0, target, count):
         ctx.line(ln)

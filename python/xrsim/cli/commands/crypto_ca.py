@@ -19,10 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from xrsim.cli.context import Ctx, Interaction, Prompt, ask_yes_no, read_paste
+from xrsim.cli.messages import CERT_NOT_SAVED, CERTS_NOT_CLEARED
 from xrsim.cli.registry import Item, Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
-from xrsim.errors import InvalidInput
+from xrsim.errors import InvalidInput, StorageError
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.pki.trustpoint import TP, Trustpoint, Usage, router_serial_id
 from xrsim.pki.x509 import (
@@ -184,6 +185,12 @@ def _challenge(ctx: Ctx) -> Generator[Prompt, str, str | None]:
     return None
 
 
+def _not_saved(ctx: Ctx, template: str, error: StorageError) -> None:
+    """Say that a certificate change could not be saved (nothing of it was kept)."""
+    ctx.session.last_error = error
+    ctx.line(template.format(reason=error.reason))
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -216,7 +223,10 @@ def _authenticate(ctx: Ctx) -> Interaction:
         if not (yield from ask_yes_no(ctx, "Do you accept this certificate? [yes/no]: ")):
             ctx.line("% Certificate not accepted.")
             return
-        certs.set_ca(name, cert)
+        try:
+            certs.set_ca(name, cert)
+        except StorageError as e:
+            _not_saved(ctx, CERT_NOT_SAVED, e)
         return
     # enrollment url self: the trustpoint's own CA
     if _digest_refused(ctx, tp):
@@ -242,19 +252,23 @@ def _authenticate(ctx: Ctx) -> Interaction:
                 x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid),
             ],
         )
-        cert = self_signed_ca(
-            key,
-            subject,
-            serial=certs.next_serial(name, ctx.device.chassis.serial),
-            now=ctx.device.clock.now().replace(microsecond=0),
-            days=tp.ca_lifetime,
-            digest=tp.digest,
-            usages=tp.ca_key_usage or ["digitalsignature", "keycertsign", "crlsign"],
-        )
+        with certs.transaction():  # the serial is used up only with the certificate stored
+            cert = self_signed_ca(
+                key,
+                subject,
+                serial=certs.next_serial(name, ctx.device.chassis.serial),
+                now=ctx.device.clock.now().replace(microsecond=0),
+                days=tp.ca_lifetime,
+                digest=tp.digest,
+                usages=tp.ca_key_usage or ["digitalsignature", "keycertsign", "crlsign"],
+            )
+            certs.set_ca(name, cert)
     except InvalidInput as e:
         ctx.line(f"% {e}")
         return
-    certs.set_ca(name, cert)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
     _describe(ctx, cert)
 
 
@@ -300,23 +314,31 @@ def _enroll_self(
         return
     usages = tp.key_usage
     type_no = {"rsa": 1, "dsa": 2, "ecdsa": 3, "ed25519": 4}[kind]
-    for usage, key in keys.items():
-        try:
-            cert = issue(
-                ca_key,
-                ca,
-                _cert_public(key),
-                subject,
-                serial=ctx.device.certs.next_serial(tp.name, ctx.device.chassis.serial),
-                now=ctx.device.clock.now().replace(microsecond=0),
-                days=tp.lifetime,
-                digest=tp.digest,
-                usages=usages,
-            )
-        except InvalidInput as e:
-            ctx.line(f"% {e}")
-            return
-        ctx.device.certs.set_router(tp.name, usage, cert)
+    certs = ctx.device.certs
+    issued: list[x509.Certificate] = []
+    try:
+        with certs.transaction():  # every usage's certificate and serial, or none
+            for usage, key in keys.items():
+                cert = issue(
+                    ca_key,
+                    ca,
+                    _cert_public(key),
+                    subject,
+                    serial=certs.next_serial(tp.name, ctx.device.chassis.serial),
+                    now=ctx.device.clock.now().replace(microsecond=0),
+                    days=tp.lifetime,
+                    digest=tp.digest,
+                    usages=usages,
+                )
+                certs.set_router(tp.name, usage, cert)
+                issued.append(cert)
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
+    for cert in issued:
         words = Described(cert).key_usage_words()
         ctx.write(
             f"Certificate keypair configured Type: {type_no}, Label: {label}."
@@ -384,7 +406,11 @@ def _import(ctx: Ctx) -> Interaction:
     except (ValueError, TypeError, InvalidSignature):
         ctx.line(f"% The certificate is not issued by the CA of trustpoint {name}.")
         return
-    ctx.device.certs.set_router(name, usage, cert)
+    try:
+        ctx.device.certs.set_router(name, usage, cert)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
     ctx.line(f"% Router Certificate successfully imported ({usage} usage).")
 
 
@@ -436,7 +462,12 @@ def _detail(ctx: Ctx, cert: x509.Certificate) -> None:
 
 def _clear(ctx: Ctx) -> None:
     name = str(ctx.args["name"])
-    if not ctx.device.certs.clear(name):
+    try:
+        cleared = ctx.device.certs.clear(name)
+    except StorageError as e:
+        _not_saved(ctx, CERTS_NOT_CLEARED, e)
+        return
+    if not cleared:
         ctx.line(f"% No certificates for trustpoint {name}.")
 
 

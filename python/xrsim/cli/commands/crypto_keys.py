@@ -43,10 +43,11 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from xrsim.cli.context import MAX_ATTEMPTS, Ctx, Interaction, Prompt, ask_yes_no, read_paste
+from xrsim.cli.messages import KEY_NOT_SAVED, KEYS_NOT_REMOVED
 from xrsim.cli.registry import Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import CurveName, KeyType, PrivateKey, PublicKey, generate_key
-from xrsim.errors import CryptoError, XrsimError
+from xrsim.errors import CryptoError, StorageError, XrsimError
 from xrsim.pki.keystore import (
     DEFAULT_LABEL,
     MAX_PUBLIC_KEY_BYTES,
@@ -126,9 +127,19 @@ def _make(
         return None
 
 
+def _not_saved(ctx: Ctx, template: str, error: StorageError) -> None:
+    """Say that a key change could not be saved (nothing of it was kept)."""
+    ctx.session.last_error = error
+    ctx.line(template.format(reason=error.reason))
+
+
 def _store(ctx: Ctx, key_type: KeyType, label: str, keys: list[tuple[Usage, PrivateKey]]) -> None:
     """Replace the label's keys by ``keys`` and say so as IOS XR does."""
-    ctx.device.keys.replace(key_type, label, keys)
+    try:
+        ctx.device.keys.replace(key_type, label, keys)
+    except StorageError as e:
+        _not_saved(ctx, KEY_NOT_SAVED, e)
+        return
     for text in GENERATED:
         ctx.line(text)
 
@@ -222,8 +233,12 @@ def _zeroize(ctx: Ctx) -> Interaction:
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
     if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
-    for label in labels:
-        store.delete(key_type, label)
+    try:
+        with store.transaction():
+            for label in labels:
+                store.delete(key_type, label)
+    except StorageError as e:
+        _not_saved(ctx, KEYS_NOT_REMOVED, e)
 
 
 def _type_text(entry: StoredKey, key: PrivateKey) -> str:
@@ -319,7 +334,10 @@ def _import_authentication(ctx: Ctx) -> Interaction:
         if not (yield from ask_yes_no(ctx, "Do you really want to replace it? [yes/no]: ")):
             return
     usage: Usage = "signing" if ctx.has("usage-keys") else "general"
-    store.import_authentication(label, key, usage, owner=ctx.session.user)
+    try:
+        store.import_authentication(label, key, usage, owner=ctx.session.user)
+    except StorageError as e:
+        _not_saved(ctx, KEY_NOT_SAVED, e)
 
 
 def _zeroize_authentication(ctx: Ctx) -> Interaction:
@@ -337,8 +355,12 @@ def _zeroize_authentication(ctx: Ctx) -> Interaction:
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
     if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
-    for label in labels:
-        store.delete_authentication(label)
+    try:
+        with store.transaction():
+            for label in labels:
+                store.delete_authentication(label)
+    except StorageError as e:
+        _not_saved(ctx, KEYS_NOT_REMOVED, e)
 
 
 def _show_authentication(ctx: Ctx) -> None:
