@@ -53,6 +53,7 @@ import paramiko
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes as PrivateKey
 
 import xrsim.errors
 from support import xrsim_env
@@ -174,7 +175,7 @@ def shown_public_keys(router: Router) -> set[bytes]:
     return keys
 
 
-def _public_data(key: object) -> bytes | None:
+def _public_data(key: PrivateKey) -> bytes | None:
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -194,34 +195,31 @@ _PEM = re.compile(
 _B64 = re.compile(rb"[A-Za-z0-9+/]{200,}={0,2}")
 
 
-def _private_keys_in(blob: bytes) -> tuple[set[bytes], int]:
-    """(public data of the private keys stored in ``blob``, count of private key material that
-    could not be read). PEM (also JSON-escaped), DER and base64 DER are recognised."""
-    found: set[bytes] = set()
+def _private_keys_in(blob: bytes) -> tuple[dict[bytes, PrivateKey], int]:
+    """(the private keys stored in ``blob`` by their public data, count of private key
+    material that could not be read). PEM (also JSON-escaped), DER and base64 DER are
+    recognised."""
+    found: dict[bytes, PrivateKey] = {}
     unreadable = 0
     text = blob.replace(b"\\n", b"\n").replace(b"\\r", b"")
+    keys: list[PrivateKey] = []
     for m in _PEM.finditer(text):
         try:
-            key = serialization.load_pem_private_key(m.group(0), password=None)
+            keys.append(serialization.load_pem_private_key(m.group(0), password=None))
         except (ValueError, TypeError):
             unreadable += 1
-            continue
-        data = _public_data(key)
-        if data is not None:
-            found.add(data)
     candidates = [blob] if blob[:1] == b"\x30" else []
     candidates += [
         base64.b64decode(m.group(0) + b"=" * (-len(m.group(0)) % 4))
         for m in _B64.finditer(_PEM.sub(b"", text))
     ]
     for der in candidates:
-        try:
-            key = serialization.load_der_private_key(der, password=None)
-        except (ValueError, TypeError):
-            continue
+        with contextlib.suppress(ValueError, TypeError):
+            keys.append(serialization.load_der_private_key(der, password=None))
+    for key in keys:
         data = _public_data(key)
         if data is not None:
-            found.add(data)
+            found[data] = key
     return found, unreadable
 
 
@@ -250,10 +248,10 @@ def _sqlite_values(path: Path) -> Iterator[bytes]:
             con.close()
 
 
-def private_keys_on_disk(state_dir: Path) -> set[bytes]:
-    """The public data of every private key stored under ``state_dir``: in files, and in the
+def private_keys_on_disk(state_dir: Path) -> dict[bytes, PrivateKey]:
+    """Every private key stored under ``state_dir``, by its public data: in files, and in the
     rows of SQLite databases (their ``-wal``/``-shm`` files are read through the database)."""
-    found: set[bytes] = set()
+    found: dict[bytes, PrivateKey] = {}
     unreadable = 0
     for path in sorted(p for p in state_dir.rglob("*") if p.is_file() and not p.is_symlink()):
         if path.name.endswith(("-wal", "-shm", "-journal")):
@@ -265,7 +263,7 @@ def private_keys_on_disk(state_dir: Path) -> set[bytes]:
         )
         for blob in blobs:
             keys, bad = _private_keys_in(blob)
-            found |= keys
+            found.update(keys)
             unreadable += bad
     assert unreadable == 0, f"{unreadable} private key(s) under {state_dir} that cannot be read"
     return found
@@ -274,7 +272,7 @@ def private_keys_on_disk(state_dir: Path) -> set[bytes]:
 def assert_keys_consistent(router: Router, state_dir: Path) -> None:
     """The keys the router shows are exactly the private keys stored on disk: no key shown
     without its private key, no private key left that the router does not name."""
-    assert private_keys_on_disk(state_dir) == shown_public_keys(router)
+    assert set(private_keys_on_disk(state_dir)) == shown_public_keys(router)
 
 
 _PATH = re.compile(r"(?<![\w])/[\w.-]+/")
@@ -632,6 +630,76 @@ def test_filesystem_turning_read_only_under_a_running_router(ext4_volume: Ext4Vo
         assert_keys_consistent(router, state)
     finally:
         router.shutdown()
+
+
+# --------------------------------------------------------------------------------------------
+# Zeroize erases; a secret is never stored
+# --------------------------------------------------------------------------------------------
+
+
+def _traces(key: ed25519.Ed25519PrivateKey) -> list[bytes]:
+    """The forms an Ed25519 private key can be stored in: the raw seed, in hex and base64,
+    PKCS#8 DER, and the body of its PEM."""
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return [
+        seed,
+        seed.hex().encode(),
+        seed.hex().upper().encode(),
+        base64.b64encode(seed).rstrip(b"="),
+        der,
+        b"".join(pem.splitlines()[1:-1]),
+    ]
+
+
+def files_holding(state_dir: Path, needles: list[bytes]) -> list[str]:
+    """The files under ``state_dir`` whose bytes (all of them: free pages, journals and WAL
+    included) hold one of ``needles``."""
+    return [
+        str(p.relative_to(state_dir))
+        for p in sorted(state_dir.rglob("*"))
+        if p.is_file() and not p.is_symlink() and any(n in p.read_bytes() for n in needles)
+    ]
+
+
+def test_zeroize_leaves_no_copy_of_the_private_key_on_disk(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    router = Router.boot(state_dir=state)
+    try:
+        exec_cli(router, "crypto key generate ed25519 erase-me")
+        listing = body(exec_cli(router, "show crypto key mypubkey ed25519 erase-me"))
+        (public,) = {p for p in shown_public_keys(router) if len(p) == 32}  # raw Ed25519
+        key = private_keys_on_disk(state)[public]
+        assert isinstance(key, ed25519.Ed25519PrivateKey), listing
+        traces = _traces(key)
+        assert files_holding(state, traces)  # the scan finds the key while it is there
+        exec_cli(router, "crypto key zeroize ed25519 erase-me")
+        assert "erase-me" not in exec_cli(router, "show crypto key mypubkey ed25519")
+        assert files_holding(state, traces) == []
+    finally:
+        router.shutdown()
+    assert files_holding(state, traces) == []
+
+
+def test_a_typed_secret_is_stored_nowhere(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    secret = "Clear-Text-Never-Stored-77"
+    router = Router.boot(state_dir=state)
+    try:
+        router.configure(["username carol", f"secret {secret}", "group root-lr"])
+        router.configure(["username dave", f"password {secret}x"])
+        router.cli("rollback configuration last 1")
+        assert "username carol" in router.cli("show running-config")
+    finally:
+        router.shutdown()
+    assert files_holding(state, [secret.encode(), secret.encode().hex().encode()]) == []
 
 
 # --------------------------------------------------------------------------------------------
