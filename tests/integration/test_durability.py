@@ -58,6 +58,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes as P
 import xrsim.errors
 from support import xrsim_env
 from xrsim.cli import CliSession
+from xrsim.crypto import generate_key
 from xrsim.errors import StateError
 from xrsim.router import Router
 
@@ -67,7 +68,7 @@ StorageError: type[Exception] = getattr(
     xrsim.errors, "StorageError", type("StorageErrorMissing", (Exception,), {})
 )
 
-pytestmark = [pytest.mark.timeout(120), pytest.mark.peer]
+pytestmark = pytest.mark.timeout(120)
 
 CHILD = Path(__file__).with_name("durability_child.py")
 LEGACY_STATE = Path(__file__).parents[1] / "data" / "state-v1"
@@ -433,6 +434,7 @@ def ext4_volume(tmp_path: Path) -> Iterator[Ext4Volume]:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.peer  # mount(8)
 def test_full_disk_commit_changes_nothing_and_the_same_commit_succeeds_later(
     small_tmpfs: Path,
 ) -> None:
@@ -474,6 +476,7 @@ def test_full_disk_commit_changes_nothing_and_the_same_commit_succeeds_later(
         router.shutdown()
 
 
+@pytest.mark.peer  # mount(8)
 def test_full_disk_key_generation_zeroize_and_enrollment(small_tmpfs: Path) -> None:
     state = small_tmpfs / "state"
     router = Router.boot(state_dir=state)
@@ -497,6 +500,8 @@ def test_full_disk_key_generation_zeroize_and_enrollment(small_tmpfs: Path) -> N
         out = exec_cli(router, "crypto key generate ecdsa nistp256 kfull")
         assert_refused(out, small_tmpfs)
         assert "kfull" not in exec_cli(router, "show crypto key mypubkey ecdsa")
+        with pytest.raises(StorageError):  # the Python API: the typed error
+            router.keys.put("rsa", "kapi", generate_key("rsa", bits=1024))
         assert shown(router) == before
         # Authenticating the self CA: refused, no certificate.
         out = exec_cli(router, "crypto ca authenticate tp")
@@ -541,6 +546,7 @@ def test_full_disk_key_generation_zeroize_and_enrollment(small_tmpfs: Path) -> N
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.peer  # mount(8)
 def test_boot_on_a_read_only_remount_is_refused_then_works_read_write(
     small_tmpfs: Path,
 ) -> None:
@@ -576,6 +582,7 @@ def test_boot_on_a_read_only_remount_is_refused_then_works_read_write(
         router.shutdown()
 
 
+@pytest.mark.peer  # mount(8)
 def test_filesystem_turning_read_only_under_a_running_router(ext4_volume: Ext4Volume) -> None:
     state = ext4_volume.point / "state"
     router = Router.boot(state_dir=state)
@@ -717,8 +724,9 @@ def _fault_points() -> tuple[str, ...]:
 
 FAULT_POINTS = _fault_points()
 ACTIONS = ("commit", "keygen", "zeroize", "enroll", "clear", "migrate")
-#: Crashes tried per (point, action): the n-th reach of the point for n = 1, 2, ...
-MAX_REACHES = 12
+#: Crashes tried per (point, action): the n-th reach of the point for n = 1, 2, ... (the
+#: format-1 migration reaches its cleanup point once per file it removes).
+MAX_REACHES = 64
 
 
 def _baseline(directory: Path) -> None:
@@ -941,6 +949,8 @@ def _kill_after(proc: subprocess.Popen[str], delay: float) -> threading.Thread:
     return t
 
 
+#: Commits ``show configuration commit list`` keeps (IOS XR's 100 rollback points).
+COMMIT_HISTORY = 100
 #: Seconds from the first acknowledged commit (or key) to the kill.
 KILL_DELAYS = (0.0, 0.35, 1.1)
 
@@ -978,7 +988,9 @@ def test_kill_9_during_a_burst_of_commits(delay: float, tmp_path: Path) -> None:
         last = int(burst[0][1:])
         # No acknowledged commit is lost; at most the one in flight is added.
         assert acknowledged <= last <= attempted
-        assert burst == [f"c{k}" for k in range(last, 0, -1)]  # each once, none missing
+        # Each commit once, none missing (the list keeps the newest COMMIT_HISTORY).
+        assert burst == [f"c{k}" for k in range(last, last - len(burst), -1)]
+        assert burst[-1] == "c1" or len(labels) == COMMIT_HISTORY
         assert len(labels) == len(set(labels))
         # The running configuration is the one of the last commit in the list, whole.
         assert running_item(router, "domain name") == [f"domain name d{last}.example"]
