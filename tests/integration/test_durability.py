@@ -865,6 +865,8 @@ def test_injected_exit_leaves_the_state_before_or_after(
         pytest.fail(f"{point} was reached more than {MAX_REACHES} times by {action}")
     if point in ("before-commit", "after-commit") and action != "migrate":
         assert crashes >= 1, f"{action} never reached {point}"
+    if "migrat" in point and action == "migrate":
+        assert crashes >= 1, f"migrating a format-1 directory never reached {point}"
 
 
 # --------------------------------------------------------------------------------------------
