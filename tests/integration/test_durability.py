@@ -20,6 +20,9 @@
   ``domain name dk.example`` and ``exec-timeout k 0`` together, label ``ck``) and during key
   generation: after a restart the running configuration is the one of the last commit in the
   commit list, no acknowledged commit or key is missing, and every key shown can be zeroized.
+- Zeroize erases: after ``crypto key zeroize`` no form of the private key (raw seed, hex,
+  base64, DER, PEM body) is left in any file under the state directory, WAL and free pages
+  included; a typed ``secret``/``password`` is in no file either.
 
 "Exactly" is checked on what the router shows (running configuration, commit list, keys,
 certificates; times and key bits normalized where two runs cannot agree) and on what is on
