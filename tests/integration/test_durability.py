@@ -956,20 +956,20 @@ def _kill_after(proc: subprocess.Popen[str], delay: float) -> threading.Thread:
 
 #: Commits ``show configuration commit list`` keeps (IOS XR's 100 rollback points).
 COMMIT_HISTORY = 100
-#: Seconds from the first acknowledged commit (or key) to the kill.
-KILL_DELAYS = (0.0, 0.35, 1.1)
+#: Seconds from the first acknowledged commit (or key) of a run to its kill: one run of
+#: ``xrsim serve`` per delay, on the same state directory, each checked after a restart.
+KILL_DELAYS = (0.0, 0.1, 0.25, 0.5, 1.0)
 
 
-@pytest.mark.parametrize("delay", KILL_DELAYS)
-def test_kill_9_during_a_burst_of_commits(delay: float, tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    attempted = acknowledged = 0
+def _commit_burst(state: Path, first: int, delay: float) -> tuple[int, int]:
+    """Commit k = first, first + 1, ... over SSH until ``xrsim serve`` is killed ``delay``
+    seconds after the first acknowledged one; (last acknowledged k, last attempted k)."""
+    attempted = acknowledged = first - 1
     with serve(state) as (proc, port):
         shell = Shell(port)
         try:
             shell.line("configure")
-            killer: threading.Thread | None = None
-            for k in range(1, 5000):
+            for k in range(first, first + 100_000):
                 attempted = k
                 shell.line(f"domain name d{k}.example")
                 shell.line("line template burst")
@@ -977,15 +977,19 @@ def test_kill_9_during_a_burst_of_commits(delay: float, tmp_path: Path) -> None:
                 out = shell.line(f"commit label c{k}")
                 assert "%" not in out, out
                 acknowledged = k
-                if killer is None:
-                    killer = _kill_after(proc, delay)
+                if k == first:
+                    _kill_after(proc, delay)
         except (EOFError, OSError, paramiko.SSHException):
             pass
         finally:
             shell.close()
         assert proc.wait(timeout=30) == -signal.SIGKILL
-    assert acknowledged >= 1
+    assert acknowledged >= first
+    return acknowledged, attempted
 
+
+def _check_commits(state: Path, acknowledged: int, attempted: int) -> int:
+    """Boot ``state`` after a kill and check it; the number of its last commit."""
     router = Router.boot(state_dir=state)
     try:
         labels = commit_labels(router)
@@ -1004,50 +1008,83 @@ def test_kill_9_during_a_burst_of_commits(delay: float, tmp_path: Path) -> None:
         assert_keys_consistent(router, state)
         router = restart(router, state)
         assert commit_labels(router) == labels
+        return last
     finally:
         router.shutdown()
 
 
-@pytest.mark.parametrize("delay", KILL_DELAYS)
-def test_kill_9_during_key_generation(delay: float, tmp_path: Path) -> None:
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("round_", range(2))
+def test_kill_9_during_a_burst_of_commits(round_: int, tmp_path: Path) -> None:
     state = tmp_path / "state"
+    last = 0
+    for delay in KILL_DELAYS:
+        acknowledged, attempted = _commit_burst(state, last + 1, delay)
+        last = _check_commits(state, acknowledged, attempted)
+
+
+def _key_burst(state: Path, first: int, delay: float) -> tuple[list[str], list[str]]:
+    """Generate RSA keys kg<first>, ... over SSH until ``xrsim serve`` is killed ``delay``
+    seconds after the first acknowledged one; (acknowledged labels, attempted labels)."""
     acknowledged: list[str] = []
     attempted: list[str] = []
     bits = re.compile(r"How many bits in the modulus \[\d+\]: ")
     with serve(state) as (proc, port):
         shell = Shell(port)
         try:
-            killer: threading.Thread | None = None
-            for k in range(1, 500):
+            for k in range(first, first + 100_000):
                 label = f"kg{k}"
                 attempted.append(label)
                 shell.line(f"crypto key generate rsa {label}", until=bits)
-                out = shell.line("2048")
+                out = shell.line("1024")
                 assert "[OK]" in out, out
                 acknowledged.append(label)
-                if killer is None:
-                    killer = _kill_after(proc, delay)
+                if k == first:
+                    _kill_after(proc, delay)
         except (EOFError, OSError, paramiko.SSHException):
             pass
         finally:
             shell.close()
         assert proc.wait(timeout=30) == -signal.SIGKILL
     assert acknowledged
+    return acknowledged, attempted
+
+
+def _rsa_labels(router: Router) -> list[str]:
+    listing = body(exec_cli(router, "show crypto key mypubkey rsa"))
+    return re.findall(r"^Key label: (\S+)$", listing, re.M)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("round_", range(2))
+def test_kill_9_during_key_generation(round_: int, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    acknowledged: list[str] = []
+    attempted: list[str] = []
+    for delay in KILL_DELAYS:
+        acked, tried = _key_burst(state, len(attempted) + 1, delay)
+        acknowledged += acked
+        attempted += tried
+        router = Router.boot(state_dir=state)
+        try:
+            generated = [x for x in _rsa_labels(router) if x.startswith("kg")]
+            assert set(acknowledged) <= set(generated) <= set(attempted)
+            assert_keys_consistent(router, state)
+            # The key in flight, if it was kept, can be zeroized like any other.
+            for label in set(generated) - set(acknowledged):
+                exec_cli(router, f"crypto key zeroize rsa {label}")
+            assert set(_rsa_labels(router)) == {"the_default", *acknowledged}
+            assert_keys_consistent(router, state)
+        finally:
+            router.shutdown()
 
     router = Router.boot(state_dir=state)
     try:
-        listing = body(exec_cli(router, "show crypto key mypubkey rsa"))
-        labels = re.findall(r"^Key label: (\S+)$", listing, re.M)
-        generated = [x for x in labels if x.startswith("kg")]
-        assert set(acknowledged) <= set(generated) <= set(attempted)
-        assert_keys_consistent(router, state)
         # Every key shown can be zeroized, and is then gone, from memory and from disk.
-        for label in generated:
+        for label in acknowledged:
             out = exec_cli(router, f"crypto key zeroize rsa {label}")
             assert "%" not in body(out).replace("% Keys to be removed", ""), out
-        assert re.findall(
-            r"^Key label: (\S+)$", body(exec_cli(router, "show crypto key mypubkey rsa")), re.M
-        ) == ["the_default"]
+        assert _rsa_labels(router) == ["the_default"]
         assert_keys_consistent(router, state)
         router = restart(router, state)
         assert_keys_consistent(router, state)
