@@ -51,7 +51,9 @@ def make_room(store: StateStore) -> None:
 
 def big(n: int) -> tuple[PathItem, ...]:
     """An item too large to fit in the free pages of the database."""
-    return (PathItem(f"banner {n}", f"banner {n} " + "x" * 40000, Parsed(syntax="banner", order=5)),)
+    return (
+        PathItem(f"banner {n}", f"banner {n} " + "x" * 40000, Parsed(syntax="banner", order=5)),
+    )
 
 
 def host(name: str) -> tuple[PathItem, ...]:
