@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-__all__ = ["Dialogue", "ca_certificate_pem"]
+__all__ = ["Dialogue", "ca_certificate_pem", "xrsim_env"]
 
 
 class Dialogue:
@@ -56,3 +58,18 @@ def ca_certificate_pem(common_name: str = "xrsim test CA") -> str:
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def xrsim_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process that runs the xrsim under test (``python -m
+    xrsim...``, a helper script): this one's, with the directory of the imported ``xrsim``
+    package first on ``PYTHONPATH``, without ``XRSIM_CRASH_AT``, plus ``extra``."""
+    import xrsim
+
+    env = {k: v for k, v in os.environ.items() if k != "XRSIM_CRASH_AT"}
+    package_root = str(Path(xrsim.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [package_root, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    )
+    env.update(extra)
+    return env

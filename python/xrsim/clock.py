@@ -2,11 +2,20 @@
 
 - ``SimClock``: the router's clock. By default it follows real time plus an offset that
   ``set`` and ``advance`` change (``frozen=True`` stops it following real time, for tests that
-  want exact times). ``monotonic()`` never goes back, even when ``set`` moves the wall clock back.
-  The chassis owns one; everything that stamps a time (uptime, key creation, reboot history,
-  certificate validity checks) asks it.
+  want exact times). It keeps two timelines that move together: the wall clock (``now()``,
+  which ``set`` moves anywhere) and the monotonic time (``elapsed()``, ``monotonic()``), which
+  never goes back: real time (unless frozen) plus everything ``advance`` added. The chassis
+  owns one; everything that stamps a time (uptime, key creation, reboot history, certificate
+  validity checks) asks it.
+- ``ClockDriver``: what a clock hands ``set`` and ``advance`` to once one is attached. The
+  scheduler (``xrsim.scheduler``) attaches one per clock, so that setting or advancing the
+  clock, from any caller, runs the timed work that falls due, stepping the clock to each due
+  time with ``move``/``move_to`` (which change the time and run nothing).
 - ``xr_timestamp``, ``xr_time``, ``xr_uptime``: how IOS XR prints times: the line before command
   output, certificate and key times, and ``System uptime is ...``.
+
+Times are kept in whole microseconds (``timedelta`` arithmetic, real time read as integer
+nanoseconds), so a time a scheduler computes is the time the clock then shows, exactly.
 """
 
 from __future__ import annotations
@@ -15,10 +24,11 @@ import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from xrsim.errors import InvalidInput
 
-__all__ = ["SimClock", "xr_time", "xr_timestamp", "xr_uptime"]
+__all__ = ["ClockDriver", "SimClock", "as_timedelta", "xr_time", "xr_timestamp", "xr_uptime"]
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -32,6 +42,36 @@ def _aware_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
+def as_timedelta(amount: float | timedelta, *, what: str = "seconds", unit: float = 1) -> timedelta:
+    """``amount`` (of ``unit`` seconds, or a ``timedelta``) as a ``timedelta`` >= 0;
+    ``InvalidInput`` for anything else (negative, NaN, infinite, too large, not a number)."""
+    if isinstance(amount, timedelta):
+        if amount < timedelta(0):
+            raise InvalidInput(f"time only moves forward: {what} must be >= 0, got {amount}")
+        return amount
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        raise InvalidInput(f"{what} must be a number, got {type(amount).__name__}")
+    if not math.isfinite(amount) or amount < 0:
+        raise InvalidInput(f"time only moves forward: {what} must be >= 0, got {amount}")
+    try:
+        return timedelta(seconds=amount * unit)
+    except OverflowError:
+        raise InvalidInput(f"{what} out of range: {amount}") from None
+
+
+class ClockDriver(Protocol):
+    """Takes over ``SimClock.set``/``advance`` once attached (the scheduler's per-clock
+    driver): it moves the clock with ``move``/``move_to`` and runs what falls due."""
+
+    def advance(self, delta: timedelta) -> None: ...
+
+    def set(self, dt: datetime) -> None: ...
+
+
+def _us(ns: int) -> timedelta:
+    return timedelta(microseconds=ns // 1000)
+
+
 class SimClock:
     """A settable, advanceable wall clock (aware UTC datetimes); safe to share across threads."""
 
@@ -40,46 +80,108 @@ class SimClock:
         clock moves only through ``set``/``advance``."""
         self._lock = threading.Lock()
         self._frozen = frozen
-        self._extra_monotonic = 0.0
-        real = datetime.now(UTC)
-        self._base = real if start is None else _aware_utc(start)
-        # now() = base + (real elapsed since anchor, unless frozen)
-        self._anchor = time.monotonic()
+        self._driver: ClockDriver | None = None
+        self._start_ns = time.monotonic_ns()
+        #: monotonic() = _mono0 + elapsed() (real monotonic time unless frozen)
+        self._mono0 = 0.0 if frozen else self._start_ns / 1e9
+        #: everything advance() added
+        self._extra = timedelta(0)
+        self._base = datetime.now(UTC) if start is None else _aware_utc(start)
+        #: now() = _base + (real time since start - _anchor), unless frozen
+        self._anchor = timedelta(0)
 
     @property
     def frozen(self) -> bool:
         return self._frozen
 
+    def _real(self) -> timedelta:
+        """Real time since the clock was made (zero when frozen); called under the lock."""
+        if self._frozen:
+            return timedelta(0)
+        return _us(time.monotonic_ns() - self._start_ns)
+
     def now(self) -> datetime:
         """The simulated time, aware, in UTC."""
         with self._lock:
-            if self._frozen:
-                return self._base
-            return self._base + timedelta(seconds=time.monotonic() - self._anchor)
+            return self._base + (self._real() - self._anchor)
 
-    def set(self, dt: datetime) -> None:
-        """Set the wall clock (``clock set`` on the router); ``monotonic()`` is unaffected."""
-        target = _aware_utc(dt)
+    def elapsed(self) -> timedelta:
+        """Time on the monotonic timeline since the clock was made: real time (unless frozen)
+        plus everything ``advance`` added. ``set`` does not change it."""
         with self._lock:
-            self._base = target
-            self._anchor = time.monotonic()
+            return self._real() + self._extra
 
-    def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds`` (>= 0): wall clock and ``monotonic()`` both."""
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise InvalidInput(f"seconds must be a number, got {type(seconds).__name__}")
-        if not math.isfinite(seconds) or seconds < 0:
-            raise InvalidInput(f"the clock only advances: seconds must be >= 0, got {seconds}")
+    def reading(self) -> tuple[datetime, timedelta]:
+        """``(now(), elapsed())`` read at one instant."""
         with self._lock:
-            self._base += timedelta(seconds=seconds)
-            self._extra_monotonic += seconds
+            real = self._real()
+            return self._base + (real - self._anchor), real + self._extra
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes back: real monotonic time (unless frozen) plus
         everything ``advance`` added."""
+        return self._mono0 + self.elapsed().total_seconds()
+
+    # -- moving it ----------------------------------------------------------------------------
+
+    def set(self, dt: datetime) -> None:
+        """Set the wall clock (``clock set`` on the router); the monotonic time is unaffected.
+        With a driver attached (a scheduler), wall-clock work due up to ``dt`` runs first, the
+        clock showing each item's due time."""
+        target = _aware_utc(dt)
+        driver = self._driver
+        if driver is not None:
+            driver.set(target)
+        else:
+            self.move_to(target)
+
+    def advance(self, seconds: float | timedelta) -> None:
+        """Move time forward by ``seconds`` (>= 0, or a ``timedelta``): wall clock and monotonic
+        time both. With a driver attached (a scheduler), everything that falls due in the span
+        runs, in time order, the clock showing each item's due time while it runs."""
+        delta = as_timedelta(seconds)
+        try:
+            self.now() + delta
+        except OverflowError:
+            raise InvalidInput(f"advancing by {delta} goes past the year 9999") from None
+        driver = self._driver
+        if driver is not None:
+            driver.advance(delta)
+        else:
+            self.move(delta)
+
+    def move(self, delta: timedelta) -> None:
+        """Advance by ``delta`` without running anything (what a driver steps the clock with)."""
+        if delta < timedelta(0):
+            raise InvalidInput(f"the clock only advances: got {delta}")
         with self._lock:
-            real = 0.0 if self._frozen else time.monotonic()
-            return real + self._extra_monotonic
+            self._base += delta
+            self._extra += delta
+
+    def move_to(self, dt: datetime) -> None:
+        """Set the wall clock without running anything (what a driver steps the clock with)."""
+        target = _aware_utc(dt)
+        with self._lock:
+            self._base = target
+            self._anchor = self._real()
+
+    # -- the driver ---------------------------------------------------------------------------
+
+    @property
+    def driver(self) -> ClockDriver | None:
+        return self._driver
+
+    def attach(self, driver: ClockDriver) -> None:
+        """Hand ``set``/``advance`` to ``driver`` (one per clock)."""
+        with self._lock:
+            if self._driver is not None and self._driver is not driver:
+                raise InvalidInput("this clock already has a driver")
+            self._driver = driver
+
+    def detach(self, driver: ClockDriver) -> None:
+        with self._lock:
+            if self._driver is driver:
+                self._driver = None
 
     def __repr__(self) -> str:
         state = "frozen" if self._frozen else "running"

@@ -25,6 +25,8 @@ Hierarchy::
     +-- ChassisError                                  a chassis operation that cannot be done
     |   +-- UnknownNode            (also LookupError) a node name the chassis does not have
     |   +-- RedundancyError                           switchover without a standby route processor
+    +-- StateError                                    persisted state that cannot be read or used
+    |   +-- StorageError                              a change not saved (and not kept in memory)
     +-- NetconfError                                  an RPC refused: becomes an <rpc-error> reply
         +-- FramingError                              malformed NETCONF framing: the session ends
 """
@@ -55,6 +57,7 @@ __all__ = [
     "PathProtected",
     "RedundancyError",
     "StateError",
+    "StorageError",
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
@@ -152,7 +155,18 @@ class RedundancyError(ChassisError):
 
 
 class StateError(XrsimError):
-    """Persisted router state that cannot be read (a damaged or foreign state directory)."""
+    """Persisted router state that cannot be read or used (a damaged or foreign state
+    directory, one of a newer format, one another process or router holds)."""
+
+
+class StorageError(StateError):
+    """A change that could not be saved (disk full, read-only filesystem, no permission):
+    nothing of it was kept, on disk or in memory. ``reason`` says why in words, without
+    error numbers or file paths (``"no space left on the device"``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the router's state could not be saved: {reason}")
+        self.reason = reason
 
 
 class CliError(XrsimError):

@@ -1,15 +1,18 @@
 """``Router``: one simulated IOS XR router, the object tests and labs hold (layer 6).
 
-A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history) with its
-``Datastore`` (running configuration, commits), its ``KeyStore``, the CLI registry (one per
-process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its front doors
-record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``, ``kill-session``). It opens
-``CliSession`` s for the front doors (console, SSH) and offers the Python API:
+A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history, the clock) with
+its ``Datastore`` (running configuration, commits), its ``KeyStore``, its ``Scheduler`` (timed
+work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts), the CLI
+registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its
+front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
+``kill-session``). It opens ``CliSession`` s for the front doors (console, SSH) and offers the
+Python API:
 
     router = Router.boot(platform="NCS-55A1-24H", state_dir=tmp, hostname="r1")
     router.cli("show version")                      # the text IOS XR prints
     router.configure(["domain name example.com"])   # configure, commit, end
     router.cli("crypto key generate rsa k", answers={"modulus": "2048"})
+    router.advance(days=60)                          # run what falls due on the way
     router.shutdown()
 
     routers = Router.boot_many(1000, state_root=tmp)   # r1 ... r1000, host keys in parallel
@@ -25,6 +28,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -32,14 +37,15 @@ from xrsim import release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
 from xrsim.cli.commands.ssh import FACTORY_LINES
-from xrsim.clock import SimClock
+from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
-from xrsim.errors import CommandError, InvalidInput, UnansweredPrompt
+from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore
+from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
 __all__ = ["DEFAULT_HOSTNAME", "Answers", "Router"]
@@ -83,14 +89,19 @@ class Router:
         self._chassis = chassis
         self._owned_dir = owned_dir
         self.registry = registry or default_registry()
+        self._scheduler = Scheduler(chassis.clock, name=f"scheduler of {chassis.serial}")
+        self._confirm_timer: Timer | None = None
+        # The registry is the datastore's schema: stored lines are parsed again at load.
         self._datastore = Datastore(
-            now=chassis.clock.now, storage=chassis, on_confirm_pending=self._arm_confirm_timer
+            now=chassis.clock.now,
+            storage=chassis.store,
+            on_confirm=self._schedule_confirm_rollback,
+            schema=self.registry,
         )
-        self._keys = KeyStore(chassis, chassis.clock)
-        self._certs = CertStore(chassis)
+        self._keys = KeyStore(chassis.store, chassis.clock)
+        self._certs = CertStore(chassis.store)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
-        self._confirm_timer: threading.Timer | None = None
         self._sessions: list[CliSession] = []
         self._session_table = SessionTable()
 
@@ -106,10 +117,17 @@ class Router:
         release_version: str | None = None,
         serial: str | None = None,
         clock: SimClock | None = None,
+        registry: Registry | None = None,
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
-        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing."""
+        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
+        ``registry``: the CLI's commands (default: every router's); the stored configuration
+        is parsed again with it.
+
+        The router holds ``state_dir`` until ``shutdown``: a second boot on it, from this
+        process or another, raises ``StateError`` naming the holder. A directory written by an
+        older xrsim is migrated to the current format first."""
         router = cls._open(
             platform,
             state_dir,
@@ -117,9 +135,14 @@ class Router:
             release_version=release_version,
             serial=serial,
             clock=clock,
+            registry=registry,
         )
-        if router.needs_host_key():
-            router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=HOST_KEY_BITS))
+        try:
+            if router.needs_host_key():
+                router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=HOST_KEY_BITS))
+        except BaseException:
+            router.shutdown()  # the directory is let go: a later boot gets the same answer
+            raise
         return router
 
     @classmethod
@@ -132,6 +155,7 @@ class Router:
         prefix: str = "r",
         release_version: str | None = None,
         clock: SimClock | None = None,
+        registry: Registry | None = None,
         workers: int = BOOT_WORKERS,
     ) -> list[Router]:
         """Boot ``count`` routers at once: router ``i`` (from 1) is ``{prefix}{i}`` (its
@@ -174,6 +198,7 @@ class Router:
                     None if (root / name).exists() else name,  # an existing one keeps its own
                     release_version=release_version,
                     clock=clock,
+                    registry=registry,
                 )
                 for name in names
             ]
@@ -214,21 +239,42 @@ class Router:
         release_version: str | None = None,
         serial: str | None = None,
         clock: SimClock | None = None,
+        registry: Registry | None = None,
     ) -> Router:
         """Everything of ``boot`` but the host key generation."""
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
             state_dir = owned.name
-        chassis = Chassis.open(
-            Path(state_dir), platform, release=release_version, serial=serial, clock=clock
-        )
-        router = cls(chassis, owned_dir=owned)
+        try:
+            chassis = Chassis.open(
+                Path(state_dir), platform, release=release_version, serial=serial, clock=clock
+            )
+        except BaseException:
+            if owned is not None:
+                owned.cleanup()
+            raise
+        router: Router | None = None
+        try:
+            router = cls(chassis, registry=registry, owned_dir=owned)
+            router._first_boot(hostname)
+        except BaseException:
+            if router is not None:
+                router._scheduler.close()
+            chassis.close()
+            if owned is not None:
+                owned.cleanup()
+            raise
+        return router
+
+    def _first_boot(self, hostname: str | None) -> None:
+        """Factory configuration, where the state lacks it (the host key: ``boot``)."""
+        router = self
         ds = router.datastore
         fresh = ds.running.is_empty()
-        current = ds.running.get(["hostname"])
+        current = router._running_value("hostname")
         factory: list[str] = []
-        if current is None or (hostname is not None and current.line != f"hostname {hostname}"):
+        if current is None or (hostname is not None and current != hostname):
             name = hostname or DEFAULT_HOSTNAME
             if not name or any(c.isspace() for c in name):
                 raise InvalidInput(f"not a hostname: {name!r}")
@@ -237,7 +283,6 @@ class Router:
             factory.extend(FACTORY_LINES)
         if factory:
             ds.set_initial(router._changes_of(factory))
-        return router
 
     def needs_host_key(self) -> bool:
         """Whether boot owes this router its RSA host key (IOS XR 7.0.1 on, none yet)."""
@@ -271,7 +316,13 @@ class Router:
 
     @property
     def clock(self) -> SimClock:
+        """The chassis clock; ``clock.set``/``clock.advance`` run what falls due."""
         return self._chassis.clock
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """Timed work of this router on its clock (``call_at``, ``call_later``)."""
+        return self._scheduler
 
     @property
     def keys(self) -> KeyStore:
@@ -290,10 +341,12 @@ class Router:
         return self._session_table
 
     def _running_value(self, key: str) -> str | None:
+        """The ``name`` argument of a top-level item (``hostname <name:HOSTNAME>``, ``domain
+        name <name:DOMAIN>``), None when it is not configured."""
         node = self._datastore.running.get([key])
-        if node is None:
+        if node is None or "name" not in node.args:
             return None
-        return node.line.split()[-1]
+        return str(node.args["name"])
 
     def hostname(self) -> str:
         return self._running_value("hostname") or "ios"
@@ -351,8 +404,10 @@ class Router:
     ) -> str:
         """Enter configuration lines in the API session and (by default) commit them and
         return to exec mode. A line IOS XR refuses discards the session's changes and raises
-        ``CommandError``; with ``commit=False`` the changes stay in the session's candidate
-        (``router.cli("commit")`` commits them)."""
+        ``CommandError``; so does a refused commit (locked, label in use). A commit that
+        could not be saved discards them and raises ``StorageError`` (nothing changed; the same
+        call can be made again). With ``commit=False`` the changes stay in the session's
+        candidate (``router.cli("commit")`` commits them)."""
         s = self._api_session()
         out = ""
         if s.mode == "exec":
@@ -373,45 +428,69 @@ class Router:
                 cmd += f" comment {comment}"
             text = self.cli(cmd)
             out += text
-            if "Failed to" in text:
+            failure = s.last_error
+            if failure is not None:
                 s.leave_config()
-                raise CommandError("commit failed", text)
+                if isinstance(failure, StorageError):
+                    raise failure
+                raise CommandError("commit failed", text) from failure
             out += self.cli("end")
         return out
 
     # -- time -------------------------------------------------------------------------------
 
-    def advance(self, seconds: float) -> None:
-        """Move the router's clock forward and run what came due (``commit confirmed``)."""
-        self.clock.advance(seconds)
-        self._datastore.tick()
+    def advance(
+        self,
+        seconds: float | timedelta = 0,
+        *,
+        days: float = 0,
+        hours: float = 0,
+        minutes: float = 0,
+    ) -> None:
+        """Move the router's clock forward by the sum of the amounts and run everything that
+        falls due on the way, in time order, before returning (``router.advance(days=60)``).
+        ``router.advance()`` runs what is due now. Negative or non-finite amounts raise
+        ``InvalidInput`` and change nothing."""
+        total = as_timedelta(seconds)
+        units = (("days", days, 86400), ("hours", hours, 3600), ("minutes", minutes, 60))
+        for what, amount, unit in units:
+            part = as_timedelta(amount, what=what, unit=unit)
+            try:
+                total += part
+            except OverflowError:
+                raise InvalidInput(f"cannot advance by {total} and {part} more") from None
+        self._scheduler.advance(total)
 
-    def _arm_confirm_timer(self) -> None:
-        pending = self._datastore.pending_confirm
-        if pending is None or self._confirm_timer is not None:
-            return
-        delay = max(0.0, (pending[1] - self.clock.now()).total_seconds())
-
-        def fire() -> None:
+    def _schedule_confirm_rollback(self, commit_id: int | None, timeout: timedelta | None) -> None:
+        """The datastore's ``on_confirm``: (re)schedule or cancel the rollback of an
+        unconfirmed ``commit confirmed`` (called inside the datastore's lock)."""
+        if self._confirm_timer is not None:
+            self._confirm_timer.cancel()
             self._confirm_timer = None
-            self._datastore.tick()
-            self._arm_confirm_timer()
-
-        self._confirm_timer = threading.Timer(delay + 0.01, fire)
-        self._confirm_timer.daemon = True
-        self._confirm_timer.start()
+        if commit_id is None or timeout is None:
+            return
+        try:
+            self._confirm_timer = self._scheduler.call_later(
+                timeout,
+                partial(self._datastore.rollback_unconfirmed, commit_id),
+                name=f"commit confirmed {commit_id}: rollback",
+            )
+        except StateError:  # shut down meanwhile: nothing runs any more
+            self._confirm_timer = None
 
     # -- shutdown ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close every session and stop timers; a temporary state directory is removed."""
-        if self._confirm_timer is not None:
-            self._confirm_timer.cancel()
-            self._confirm_timer = None
+        """Close the scheduler (nothing more runs), every session, and release the state
+        directory (closing the state store); a temporary state directory is removed.
+        Idempotent."""
+        self._scheduler.close()
+        self._confirm_timer = None
         with self._lock:
             for s in self._sessions:
                 s.close()
             self._sessions.clear()
+        self._chassis.close()
         if self._owned_dir is not None:
             self._owned_dir.cleanup()
             self._owned_dir = None

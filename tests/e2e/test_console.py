@@ -23,6 +23,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -206,7 +208,7 @@ def test_restart_keeps_hostname_domain_and_commit(spawn: Spawn, state: Path) -> 
     assert "domain name mydomain.com" in running
     again.keys(CTRL_D)  # end of input at an empty prompt leaves the console
     assert again.ended() == 0
-    assert (state / "chassis.json").is_file()
+    assert (state / "state.db").is_file()
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,8 +415,8 @@ def test_damaged_running_config_gives_a_message_not_a_traceback(
 ) -> None:
     first = run_xrsim(env, "console", "--state", str(state))
     assert first.returncode == 0, first.stderr
-    running = state / "nodes" / "0_RP0_CPU0" / "misc" / "config" / "xrsim" / "config"
-    (running / "running.json").write_text("not json\n")
+    with sqlite3.connect(state / "state.db") as db:
+        assert db.execute("UPDATE running SET tree = 'not json'").rowcount == 1
     done = run_xrsim(env, "console", "--state", str(state))
     assert "Traceback" not in done.stderr
     assert done.returncode == 2
@@ -464,3 +466,44 @@ def test_challenge_password_is_not_kept_in_the_history(spawn: Spawn, state: Path
     history = (state / "console_history").read_text()
     assert "crypto ca enroll lab" in history  # commands are kept...
     assert SECRET not in history  # ...a password is not
+
+
+TYPED_SECRET = "Typed-s3cret-42"
+
+
+def test_a_typed_secret_argument_is_not_kept_in_the_history(
+    spawn: Spawn, env: dict[str, str], state: Path
+) -> None:
+    """``username u secret X`` typed at the console: the history (file and up-arrow) keeps
+    the command without its argument, as ``username u secret``."""
+    con = spawn()
+    con.wait(PROMPT)
+    con.enter("configure", CONFIG)
+    con.enter("username alice", "RP/0/RP0/CPU0:router(config-un)#")
+    con.enter(f"secret {TYPED_SECRET}", "RP/0/RP0/CPU0:router(config-un)#")
+    con.enter(f"password 0 {TYPED_SECRET}-2", "RP/0/RP0/CPU0:router(config-un)#")
+    con.keys(UP)  # recalls "password", without the secret (checked below with Enter)
+    con.wait("password")
+    con.keys("\r")
+    con.wait("% Incomplete command.")
+    con.wait("RP/0/RP0/CPU0:router(config-un)#")
+    con.enter("root", CONFIG)
+    assert INVALID in con.enter(f"username bob sec {TYPED_SECRET}-3", CONFIG)
+    con.enter("commit", CONFIG)
+    con.enter("end", PROMPT)
+    con.child.send("exit\r")
+    assert con.ended() == 0
+    path = state / "console_history"
+    history = path.read_text()
+    assert TYPED_SECRET not in history
+    assert "username alice" in history
+    assert "\n+secret\n" in history  # prompt_toolkit writes each entry as "+<line>"
+    assert "\n+password\n" in history
+    assert "\n+username bob sec\n" in history
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # What was committed is the hash, never the clear text, anywhere in the state directory.
+    again = run_xrsim(env, "console", "--state", str(state), stdin="show running-config\n")
+    assert "secret 10 $6$" in again.stdout
+    for p in state.rglob("*"):
+        if p.is_file():
+            assert TYPED_SECRET.encode() not in p.read_bytes(), p

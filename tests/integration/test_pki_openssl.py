@@ -198,18 +198,37 @@ def enroll_dialogue(passwords: Sequence[str] = ("pw", "pw"), display: str = "yes
     )
 
 
-def snapshot(router: Router) -> dict[str, bytes | None]:
-    return {p: router.chassis.read_state(p) for p in router.chassis.list_state("")}
+def snapshot(router: Router) -> dict[str, list[tuple[Any, ...]]]:
+    """What the state store holds for configuration, keys and certificates."""
+    rows = router.chassis.store.snapshot()
+    return {t: r for t, r in rows.items() if t not in ("chassis", "reboots", "switchovers")}
+
+
+def pki_files(router: Router, prefix: str = "pki/") -> list[str]:
+    """The stored certificates, named as format 1 kept them (``pki/<tp>/router-general.pem``),
+    below ``prefix``."""
+    names = [
+        f"pki/{tp}/{'ca' if role == 'ca' else 'router-' + role}.pem"
+        for tp, role, _ in router.chassis.store.snapshot()["certificates"]
+    ]
+    return sorted(n for n in names if n.startswith(prefix))
+
+
+def state_pem(router: Router, relpath: str) -> bytes | None:
+    """The stored PEM of ``pki/<tp>/ca.pem`` or ``pki/<tp>/router-<usage>.pem``."""
+    _, tp, leaf = relpath.split("/")
+    role = leaf.removesuffix(".pem").removeprefix("router-")
+    return router.chassis.store.certificate(tp, role)
 
 
 def stored(router: Router, name: str, leaf: str = "ca.pem") -> x509.Certificate:
-    raw = router.chassis.read_state(f"pki/{name}/{leaf}")
+    raw = state_pem(router, f"pki/{name}/{leaf}")
     assert raw is not None, f"pki/{name}/{leaf} is not stored"
     return x509.load_pem_x509_certificate(raw)
 
 
 def write_state_file(router: Router, relpath: str, target: Path) -> Path:
-    raw = router.chassis.read_state(relpath)
+    raw = state_pem(router, relpath)
     assert raw is not None, f"{relpath} is not stored"
     target.write_bytes(raw)
     return target
@@ -272,7 +291,7 @@ def terminal_trustpoint(
     )
     if ca is not None:
         router.cli(f"crypto ca authenticate {name}", answers=Dialogue(ca.pem, {"accept": "yes"}))
-        assert router.chassis.read_state(f"pki/{name}/ca.pem") is not None
+        assert state_pem(router, f"pki/{name}/ca.pem") is not None
 
 
 def request_csrs(router: Router, name: str = "myca") -> list[str]:
@@ -426,7 +445,7 @@ def test_cut_and_paste_enrollment(
     # authenticate, accepted.
     out = r.cli("crypto ca authenticate myca", answers=Dialogue(lab.pem, {"accept": "yes"}))
     transcript += out
-    assert same_cert(r.chassis.read_state("pki/myca/ca.pem") or b"", lab.pem)
+    assert same_cert(state_pem(r, "pki/myca/ca.pem") or b"", lab.pem)
     authenticated = snapshot(r)
 
     # enroll: the challenge password twice (a typo first), the subject questions, the CSR.
@@ -467,7 +486,7 @@ def test_cut_and_paste_enrollment(
     signed = lab.sign(csr)
     out = r.cli("crypto ca import myca certificate", answers=Dialogue(signed))
     transcript += out
-    assert same_cert(r.chassis.read_state("pki/myca/router-general.pem") or b"", signed)
+    assert same_cert(state_pem(r, "pki/myca/router-general.pem") or b"", signed)
     ca_file = write_state_file(r, "pki/myca/ca.pem", tmp_path / "ca.pem")
     leaf_file = write_state_file(r, "pki/myca/router-general.pem", tmp_path / "leaf.pem")
     verify = openssl_run(openssl, "verify", "-CAfile", ca_file, leaf_file)
@@ -524,12 +543,12 @@ def test_usage_keys_two_requests_two_imports(
     assert set(by_usage) == {"signing", "encryption"}
     second = "encryption" if first == "signing" else "signing"
     r.cli("crypto ca import usage certificate", answers=Dialogue(by_usage[first]))
-    assert [p for p in r.chassis.list_state("pki/usage") if "router-" in p] == [
+    assert [p for p in pki_files(r, "pki/usage") if "router-" in p] == [
         f"pki/usage/router-{first}.pem"
     ]
     r.cli("crypto ca import usage certificate", answers=Dialogue(by_usage[second]))
     for usage, pem in by_usage.items():
-        assert same_cert(r.chassis.read_state(f"pki/usage/router-{usage}.pem") or b"", pem)
+        assert same_cert(state_pem(r, f"pki/usage/router-{usage}.pem") or b"", pem)
     shown = [" ".join(ln.split()) for ln in body(r.cli("show crypto ca certificates usage"))]
     assert shown.count("Router certificate") == 2
     label = {"signing": "Signature", "encryption": "Encryption"}
@@ -587,7 +606,7 @@ def test_import_refuses_a_certificate_for_another_key(
     )  # fmt: skip
     cert = cas["lab"].sign(stranger)
     refused(r, "crypto ca import myca certificate", Dialogue(cert))
-    assert r.chassis.read_state("pki/myca/router-general.pem") is None
+    assert state_pem(r, "pki/myca/router-general.pem") is None
 
 
 def test_import_refuses_a_certificate_from_another_ca(
@@ -599,10 +618,10 @@ def test_import_refuses_a_certificate_from_another_ca(
     # The twin has the lab CA's name but not its key: same issuer name, wrong signature.
     cert = cas["twin"].sign(csr)
     refused(r, "crypto ca import myca certificate", Dialogue(cert))
-    assert r.chassis.read_state("pki/myca/router-general.pem") is None
+    assert state_pem(r, "pki/myca/router-general.pem") is None
     # The same request signed by the right CA is accepted (the refusal was about the issuer).
     r.cli("crypto ca import myca certificate", answers=Dialogue(cas["lab"].sign(csr)))
-    assert r.chassis.read_state("pki/myca/router-general.pem") is not None
+    assert state_pem(r, "pki/myca/router-general.pem") is not None
 
 
 GARBAGE = {
@@ -641,7 +660,7 @@ def test_authenticate_refuses_a_non_ca_certificate(boot: Boot, cas: dict[str, Ex
     d = Dialogue(leaf, {"accept": "yes"})
     refused(r, "crypto ca authenticate myca", d)
     assert ACCEPT not in d.prompts
-    assert r.chassis.list_state("pki/") == []
+    assert pki_files(r, "pki/") == []
 
 
 def test_authenticate_refuses_a_3072_bit_ca(boot: Boot, cas: dict[str, ExternalCA]) -> None:
@@ -650,14 +669,14 @@ def test_authenticate_refuses_a_3072_bit_ca(boot: Boot, cas: dict[str, ExternalC
     d = Dialogue(cas["big"].pem, {"accept": "yes"})
     out = refused(r, "crypto ca authenticate myca", d)
     assert CA_LIMIT in body(out)
-    assert r.chassis.list_state("pki/") == []
+    assert pki_files(r, "pki/") == []
 
 
 def test_authenticate_twice_keeps_the_first_ca(boot: Boot, cas: dict[str, ExternalCA]) -> None:
     r = boot()
     terminal_trustpoint(r, cas["lab"])
     refused(r, "crypto ca authenticate myca", Dialogue(cas["twin"].pem, {"accept": "yes"}))
-    assert same_cert(r.chassis.read_state("pki/myca/ca.pem") or b"", cas["lab"].pem)
+    assert same_cert(state_pem(r, "pki/myca/ca.pem") or b"", cas["lab"].pem)
 
 
 def test_declined_request_display_stores_nothing(boot: Boot, cas: dict[str, ExternalCA]) -> None:

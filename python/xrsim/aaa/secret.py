@@ -13,7 +13,14 @@ import hmac
 import re
 import secrets
 
-__all__ = ["SecretError", "hash_secret", "secret_line", "sha512_crypt", "verify_secret"]
+__all__ = [
+    "SecretError",
+    "hash_secret",
+    "secret_line",
+    "sha512_crypt",
+    "stored_hash",
+    "verify_secret",
+]
 
 _ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ROUNDS = 5000
@@ -123,3 +130,10 @@ def secret_line(typed: str, keyword: str = "secret") -> str:
     if not text:
         raise SecretError("the secret is empty")
     return f"{keyword} 10 {hash_secret(text)}"
+
+
+def stored_hash(value: str) -> str | None:
+    """The hash in a stored secret value (what ``secret_line`` puts after ``secret``:
+    ``10 $6$...``); None for anything else."""
+    kind, _, rest = value.strip().partition(" ")
+    return rest.strip() if kind == "10" and rest.strip() else None

@@ -11,6 +11,10 @@ grants allow it (any one of the command's grants suffices; a command without gra
 every user). ``AaaConfig.from_tree`` reads ``taskgroup``/``usergroup``/``username`` from the
 running configuration; ``user_tasks`` resolves a user's grants through the groups.
 
+The configuration lines are written once, here (``TASKGROUP``, ``TASK``...: the syntax strings
+``xrsim.cli.commands.aaa`` registers); ``AaaConfig.from_tree`` tells them apart by each node's
+parse (``node.syntax``) and takes their typed arguments (``node.args``).
+
 Layer 4: depends on ``xrsim.config`` only (never on the CLI).
 """
 
@@ -19,12 +23,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from xrsim.config.tree import ConfigTree
+from xrsim.aaa.secret import stored_hash
+from xrsim.config.tree import ConfigNode, ConfigTree
 
 __all__ = [
     "BUILTIN_GROUPS",
+    "DESCRIPTION",
+    "GROUP",
+    "INHERIT_TASKGROUP",
+    "INHERIT_USERGROUP",
+    "PASSWORD",
     "PERMISSIONS",
+    "SECRET",
+    "TASK",
+    "TASKGROUP",
     "TASK_IDS",
+    "USERGROUP",
+    "USERGROUP_TASKGROUP",
+    "USERNAME",
     "AaaConfig",
     "Grant",
     "Grants",
@@ -122,6 +138,32 @@ TASK_IDS: tuple[str, ...] = (
     "vlan",
     "vrrp",
 )
+
+
+# -- the configuration lines (registered by xrsim.cli.commands.aaa) ----------------------------
+
+#: ``taskgroup NAME`` (config) opens ``config-tg``.
+TASKGROUP = "taskgroup <name:NAME>"
+#: ``task PERMISSION TASK-ID`` (config-tg): ``args["permission"]``, ``args["task"]``.
+TASK = f"task <permission:{{ {' | '.join(PERMISSIONS)} }}> <task:{{ {' | '.join(TASK_IDS)} }}>"
+#: ``inherit taskgroup NAME`` (config-tg).
+INHERIT_TASKGROUP = "inherit taskgroup <name:NAME>"
+#: ``description TEXT`` (config-tg, config-ug).
+DESCRIPTION = "description <text:LINE>"
+#: ``usergroup NAME`` (config) opens ``config-ug``.
+USERGROUP = "usergroup <name:NAME>"
+#: ``taskgroup NAME`` (config-ug).
+USERGROUP_TASKGROUP = "taskgroup <name:NAME>"
+#: ``inherit usergroup NAME`` (config-ug).
+INHERIT_USERGROUP = "inherit usergroup <name:NAME>"
+#: ``username NAME`` (config) opens ``config-un``.
+USERNAME = "username <name:WORD>"
+#: ``group NAME`` (config-un).
+GROUP = "group <name:NAME>"
+#: ``secret VALUE`` (config-un): stored as ``secret 10 $6$...`` (``xrsim.aaa.secret``).
+SECRET = "secret <secret:LINE>"  # noqa: S105 - a syntax, not a secret
+#: ``password VALUE`` (config-un): taken as a ``secret`` (stored as a ``SECRET`` line).
+PASSWORD = "password <secret:LINE>"  # noqa: S105 - a syntax
 
 
 def all_grants(tasks: Iterable[str], perms: Sequence[str] = PERMISSIONS) -> Grants:
@@ -235,46 +277,44 @@ class AaaConfig:
         """Read ``taskgroup``, ``usergroup`` and ``username`` blocks."""
         cfg = cls()
         for node in tree.root.children.values():
-            words = node.line.split()
-            if len(words) < 2:
-                continue
-            kind, name = words[0], words[1]
-            subs = [c.line.split() for c in node.sorted_children()]
-            if kind == "taskgroup":
-                cfg._taskgroup(name, subs)
-            elif kind == "usergroup":
-                cfg._usergroup(name, subs)
-            elif kind == "username":
-                cfg._user(name, subs)
+            subs = node.sorted_children()
+            if node.syntax == TASKGROUP:
+                cfg._taskgroup(str(node.args["name"]), subs)
+            elif node.syntax == USERGROUP:
+                cfg._usergroup(str(node.args["name"]), subs)
+            elif node.syntax == USERNAME:
+                cfg._user(str(node.args["name"]), subs)
         return cfg
 
-    def _taskgroup(self, name: str, subs: list[list[str]]) -> None:
+    def _taskgroup(self, name: str, subs: list[ConfigNode]) -> None:
         tg = self.taskgroups.setdefault(name, TaskGroup(name))
-        for w in subs:
-            if len(w) == 3 and w[0] == "task":
-                tg.grants.add((w[1], w[2]))
-            elif len(w) == 3 and w[:2] == ["inherit", "taskgroup"]:
-                tg.inherits.append(w[2])
-            elif w[:1] == ["description"]:
-                tg.description = " ".join(w[1:])
+        for n in subs:
+            if n.syntax == TASK:
+                tg.grants.add((str(n.args["permission"]), str(n.args["task"])))
+            elif n.syntax == INHERIT_TASKGROUP:
+                tg.inherits.append(str(n.args["name"]))
+            elif n.syntax == DESCRIPTION:
+                tg.description = str(n.args["text"])
 
-    def _usergroup(self, name: str, subs: list[list[str]]) -> None:
+    def _usergroup(self, name: str, subs: list[ConfigNode]) -> None:
         ug = self.usergroups.setdefault(name, UserGroup(name))
-        for w in subs:
-            if len(w) == 2 and w[0] == "taskgroup":
-                ug.taskgroups.append(w[1])
-            elif len(w) == 3 and w[:2] == ["inherit", "usergroup"]:
-                ug.inherits.append(w[2])
-            elif w[:1] == ["description"]:
-                ug.description = " ".join(w[1:])
+        for n in subs:
+            if n.syntax == USERGROUP_TASKGROUP:
+                ug.taskgroups.append(str(n.args["name"]))
+            elif n.syntax == INHERIT_USERGROUP:
+                ug.inherits.append(str(n.args["name"]))
+            elif n.syntax == DESCRIPTION:
+                ug.description = str(n.args["text"])
 
-    def _user(self, name: str, subs: list[list[str]]) -> None:
+    def _user(self, name: str, subs: list[ConfigNode]) -> None:
         user = self.users.setdefault(name, User(name))
-        for w in subs:
-            if len(w) == 2 and w[0] == "group":
-                user.groups.append(w[1])
-            elif len(w) == 3 and w[0] == "secret" and w[1] == "10":
-                user.secret = w[2]
+        for n in subs:
+            if n.syntax == GROUP:
+                user.groups.append(str(n.args["name"]))
+            elif n.syntax == SECRET:
+                secret = stored_hash(str(n.args["secret"]))
+                if secret is not None:
+                    user.secret = secret
 
     # -- resolution -------------------------------------------------------------------------
 

@@ -4,8 +4,11 @@
 - :mod:`xrsim.chassis.filesystem`: ``NodeFilesystem``, each node a real directory, safe paths,
   atomic writes.
 - :mod:`xrsim.chassis.sudi`: the simulated vendor CA and per-RP SUDI identities.
+- :mod:`xrsim.chassis.store`: ``StateStore``, the router's one transactional state store
+  (SQLite, one file per state directory, held by one process), its format version and
+  migrations, and the fault points crash tests use.
 - :mod:`xrsim.chassis.chassis`: ``Chassis``: nodes, roles, reload and switchover history,
-  inventory, replicated state, persistence.
+  inventory, the state store it opens.
 
 Imports ``xrsim.errors``, ``xrsim.crypto``, ``xrsim.clock``, ``xrsim.release`` and
 ``xrsim.platforms`` only; ``config/``, ``cli/`` and ``router`` build on it.
@@ -36,9 +39,11 @@ from xrsim.chassis.node import (
     node_classes,
     register_node_class,
 )
+from xrsim.chassis.store import FAULT_POINTS, StateStore
 from xrsim.chassis.sudi import SudiIdentity, VendorCA, nonce_bound_message, vendor_dir
 
 __all__ = [
+    "FAULT_POINTS",
     "STATE_FILE",
     "STATE_TREE",
     "Chassis",
@@ -53,6 +58,7 @@ __all__ = [
     "PowerModule",
     "RebootRecord",
     "RouteProcessor",
+    "StateStore",
     "SudiIdentity",
     "SwitchoverRecord",
     "Udi",

@@ -5,47 +5,45 @@
   default, overridable; ``supports(feature)`` gates release-dependent behaviour), the chassis
   serial, the simulated clock, the nodes in ``show platform`` order, the active and standby
   route processors, per-node filesystems, lazily made SUDI identities, uptime, reload and
-  switchover with their history, UDI and inventory, and the replicated state store the upper
-  layers keep their keys, certificates and configuration in.
+  switchover with their history, UDI and inventory, and the router's one state store
+  (``store``: a ``StateStore``), where the upper layers keep their configuration, keys and
+  certificates and the chassis keeps its own record.
 - ``RebootRecord``, ``SwitchoverRecord``, ``InventoryRow``, ``Udi``: what the history,
   ``show inventory`` and ``show license udi`` read.
 
-State directory layout::
+State directory layout (``docs/formats.md``)::
 
-    STATE/chassis.json                 platform, serial, release, active RP, history (atomic)
+    STATE/state.db (-wal, -shm)        the state store (``xrsim.chassis.store``), mode 0600
+    STATE/state.lock                   held by the one process that has the directory open
     STATE/nodes/0_RP0_CPU0/...         each RP and line card's filesystem (NodeFilesystem)
 
-Replicated state: ``write_state("pki/keys/x", data)`` writes ``/misc/config/xrsim/pki/keys/x``
-atomically on EVERY route processor, so the standby holds the same keys, certificates and
-configuration and a switchover loses nothing; ``read_state`` reads the active RP.
+Both route processors read the one store, so a switchover loses nothing; the node filesystems
+the CLI sees hold no router state.
 
-``Chassis.open`` of an existing chassis reads one small JSON file and generates no keys (well
-under 10 ms); opening is a power-on: uptime counts from it. The ``Router`` (layer 6) owns a
-chassis; the CLI renders what it returns.
+``Chassis.open`` of an existing chassis reads one row and generates no keys (well under
+10 ms); opening is a power-on: uptime counts from it. It holds the state directory until
+``close``. The ``Router`` (layer 6) owns a chassis; the CLI renders what it returns.
 """
 
 from __future__ import annotations
 
-import json
+import copy
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from xrsim import platforms
-from xrsim.chassis.filesystem import NodeFilesystem, atomic_write
+from xrsim.chassis.filesystem import PROTECTED_TREE, NodeFilesystem
 from xrsim.chassis.node import ROLE_ACTIVE, ROLE_STANDBY, Node, make_node, node_serials
+from xrsim.chassis.store import DB_FILE, StateStore
 from xrsim.chassis.sudi import SudiIdentity, VendorCA
 from xrsim.clock import SimClock
-from xrsim.errors import (
-    FileAccessError,
-    InvalidInput,
-    PathNotFound,
-    RedundancyError,
-    UnknownNode,
-)
+from xrsim.errors import InvalidInput, RedundancyError, UnknownNode
 from xrsim.platforms import Platform
 from xrsim.release import Release, supports
 
@@ -59,11 +57,12 @@ __all__ = [
     "Udi",
 ]
 
-STATE_FILE = "chassis.json"
+#: The state store's database in the state directory.
+STATE_FILE = DB_FILE
 NODES_DIR = "nodes"
-#: Where replicated state lives on every route processor's filesystem.
-STATE_TREE = "/misc/config/xrsim"
-FORMAT_VERSION = 1
+#: The tree of each RP's filesystem that held the router's state before the store (format 1);
+#: CLI commands still cannot read or write below it.
+STATE_TREE = PROTECTED_TREE
 #: Records kept per node (reboot history) and for switchovers; older ones are dropped.
 HISTORY_LIMIT = 100
 DEFAULT_RELOAD_REASON = "User Initiated Reload"
@@ -71,7 +70,6 @@ SWITCHOVER_REASON = "Redundancy switchover"
 CHASSIS_NAME = "Rack 0"
 
 _SERIAL = re.compile(r"[A-Za-z0-9]{1,32}")
-_STATE_PART = re.compile(r"[A-Za-z0-9_.@+=,-]+")
 
 
 @dataclass(frozen=True)
@@ -114,19 +112,6 @@ class Udi(NamedTuple):
         return f"UDI: PID:{self.pid},SN:{self.serial}"
 
 
-def _state_relpath(relpath: str) -> str:
-    """A checked path below the state tree: relative, no ``.``/``..``/empty parts, no NUL."""
-    if not isinstance(relpath, str) or not relpath:
-        raise InvalidInput(f"state path must be non-empty text, got {relpath!r}")
-    parts = relpath.split("/")
-    for part in parts:
-        if part in ("", ".", "..") or not _STATE_PART.fullmatch(part):
-            raise InvalidInput(
-                f"invalid state path {relpath!r}: use name/name with [A-Za-z0-9_.@+=,-]"
-            )
-    return relpath
-
-
 def _time(text: object) -> datetime:
     if not isinstance(text, str):
         raise InvalidInput(f"expected an ISO time, got {text!r}")
@@ -152,9 +137,12 @@ class Chassis:
         active_rp: str,
         reboots: dict[str, list[RebootRecord]],
         switchovers: list[SwitchoverRecord],
+        store: StateStore,
     ) -> None:
         """Use ``Chassis.open``."""
         self.state_dir = state_dir
+        #: The router's one state store (held until ``close``).
+        self.store = store
         self.platform = platform
         self.release = release
         self.serial = serial
@@ -205,7 +193,34 @@ class Chassis:
         new_release = Release.of(release) if release is not None else None
         if serial is not None and (not isinstance(serial, str) or not _SERIAL.fullmatch(serial)):
             raise InvalidInput(f"invalid serial number {serial!r}: 1-32 letters and digits")
-        stored = cls._read_state(directory)
+        store = StateStore.open(directory)
+        try:
+            return cls._open(
+                store,
+                directory,
+                wanted=wanted,
+                new_release=new_release,
+                serial=serial,
+                clock=clock,
+                vendor=vendor,
+            )
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def _open(
+        cls,
+        store: StateStore,
+        directory: Path,
+        *,
+        wanted: Platform | None,
+        new_release: Release | None,
+        serial: str | None,
+        clock: SimClock,
+        vendor: Path | None,
+    ) -> Chassis:
+        stored = store.chassis()
         if stored is None:
             chosen = wanted if wanted is not None else platforms.load(platforms.DEFAULT_PID)
             chassis = cls(
@@ -219,50 +234,32 @@ class Chassis:
                 active_rp=chosen.prompt_rp,
                 reboots={},
                 switchovers=[],
+                store=store,
             )
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise FileAccessError(
-                    exc.errno or 0, exc.strerror or str(exc), str(directory)
-                ) from None
             chassis._save()
             return chassis
-        chassis = cls._from_state(directory, stored, wanted, clock, vendor)
+        chassis = cls._from_state(
+            directory, stored, wanted=wanted, clock=clock, vendor=vendor, store=store
+        )
         if serial is not None and serial != chassis.serial:
             raise InvalidInput(f"{directory} holds chassis serial {chassis.serial}, not {serial}")
         if new_release is not None and new_release != chassis.release:
-            chassis.release = new_release
-            chassis._save()
+            with chassis._changing():
+                chassis.release = new_release
+                chassis._save()
         return chassis
-
-    @staticmethod
-    def _read_state(directory: Path) -> dict[str, Any] | None:
-        path = directory / STATE_FILE
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise FileAccessError(exc.errno or 0, exc.strerror or str(exc), str(path)) from None
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-            raise InvalidInput(f"{path}: not an xrsim chassis file of format {FORMAT_VERSION}")
-        return data
 
     @classmethod
     def _from_state(
         cls,
         directory: Path,
         data: dict[str, Any],
+        *,
         wanted: Platform | None,
         clock: SimClock,
         vendor: Path | None,
+        store: StateStore,
     ) -> Chassis:
-        path = directory / STATE_FILE
         pid = str(data.get("platform", ""))
         if wanted is not None and wanted.pid.upper() != pid.upper():
             raise InvalidInput(
@@ -297,15 +294,34 @@ class Chassis:
                 active_rp=active,
                 reboots=reboots,
                 switchovers=switchovers,
+                store=store,
             )
         except InvalidInput as exc:
-            raise InvalidInput(f"{path}: {exc}") from None
+            raise InvalidInput(f"{directory}: the chassis record: {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidInput(f"{path}: damaged chassis file ({exc!r})") from None
+            raise InvalidInput(f"{directory}: damaged chassis record ({exc!r})") from None
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """A change of the chassis record: if saving it fails, memory is as it was."""
+        saved = (
+            self.release,
+            self._active.name,
+            copy.deepcopy(self._reboots),
+            list(self._switchovers),
+            dict(self._node_booted),
+            self.booted_at,
+        )
+        try:
+            yield
+        except BaseException:
+            self.release, active, self._reboots, self._switchovers = saved[:4]
+            self._node_booted, self.booted_at = saved[4], saved[5]
+            self._set_active(active)
+            raise
 
     def _save(self) -> None:
         data = {
-            "format": FORMAT_VERSION,
             "platform": self.platform.pid,
             "serial": self.serial,
             "release": str(self.release),
@@ -325,15 +341,16 @@ class Chassis:
                 for s in self._switchovers
             ],
         }
-        text = json.dumps(data, indent=1, sort_keys=True) + "\n"
-        atomic_write(self.state_dir / STATE_FILE, text.encode())
+        self.store.save_chassis(data)
 
     def __repr__(self) -> str:
         return f"<Chassis {self.platform.pid} SN {self.serial} release {self.release}>"
 
     def close(self) -> None:
-        """Drop the in-process caches (filesystems, SUDI identities). Everything that must
-        survive is already on disk, so closing is optional and the chassis stays usable."""
+        """Close the state store (releasing the state directory for another process or
+        router) and drop the in-process caches. Everything that must survive is already
+        saved; a closed chassis can no longer save (``StateError``). Idempotent."""
+        self.store.close()
         self._filesystems.clear()
         self._sudi.clear()
 
@@ -441,6 +458,10 @@ class Chassis:
         modules and NPUs cannot be reloaded (``InvalidInput``)."""
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidInput("a reload needs a reason")
+        with self._changing():
+            self._reload(node_name, reason)
+
+    def _reload(self, node_name: str | None, reason: str) -> None:
         now = self.clock.now()
         if node_name is not None:
             node = self.node(node_name)
@@ -484,9 +505,10 @@ class Chassis:
         on single-RP platforms."""
         now = self.clock.now()
         old = self.active_rp
-        self._switch(now, reason)
-        self._record(old, now, reason)
-        self._save()
+        with self._changing():
+            self._switch(now, reason)
+            self._record(old, now, reason)
+            self._save()
         return self.active_rp
 
     def switchover_history(self) -> list[SwitchoverRecord]:
@@ -519,41 +541,3 @@ class Chassis:
             )
         )
         return rows
-
-    # ----------------------------------------------------------------------------------------
-    # Replicated state (every RP holds the same copy)
-    # ----------------------------------------------------------------------------------------
-
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None:
-        """Write ``/misc/config/xrsim/<relpath>`` atomically on every RP (the active first);
-        ``private`` makes it mode 0600 (keys), else 0644."""
-        path = f"{STATE_TREE}/{_state_relpath(relpath)}"
-        mode = 0o600 if private else 0o644
-        for rp in (self.active_rp, *(n for n in self.rps if n is not self.active_rp)):
-            self.fs(rp.name).write_atomic(path, data, mode, parents=True)
-
-    def read_state(self, relpath: str) -> bytes | None:
-        """The content of ``/misc/config/xrsim/<relpath>`` on the active RP, None if absent."""
-        try:
-            return self.fs().read(f"{STATE_TREE}/{_state_relpath(relpath)}")
-        except PathNotFound:
-            return None
-
-    def delete_state(self, relpath: str) -> None:
-        """Delete ``/misc/config/xrsim/<relpath>`` (a file, or a directory and its content) on
-        every RP; nothing happens where it does not exist."""
-        path = f"{STATE_TREE}/{_state_relpath(relpath)}"
-        for rp in self.rps:
-            fs = self.fs(rp.name)
-            if fs.exists(path):
-                fs.delete(path, recursive=True)
-
-    def list_state(self, prefix: str = "") -> list[str]:
-        """Every state file below the directory ``prefix`` ("" for all) on the active RP, as
-        relpaths (``pki/keys/the_default``), sorted."""
-        if prefix.strip("/") == "":
-            base, lead = STATE_TREE, ""
-        else:
-            rel = _state_relpath(prefix.strip("/"))
-            base, lead = f"{STATE_TREE}/{rel}", rel + "/"
-        return [lead + name for name in self.fs().walk(base)]

@@ -55,7 +55,8 @@ from xrsim.errors import (
     PathProtected,
 )
 
-#: The router's own replicated state (``Chassis.write_state``): out of CLI users' reach.
+#: Where format 1 kept the router's own state; still out of CLI users' reach (the state store
+#: itself lives outside the node trees).
 PROTECTED_TREE = "/misc/config/xrsim"
 
 __all__ = [

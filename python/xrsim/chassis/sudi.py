@@ -1,7 +1,7 @@
 """SUDI identity: a simulated vendor CA and per-RP device certificates (layer 2).
 
-Imports ``xrsim.errors``, ``xrsim.crypto`` (keys; pyca/cryptography builds the X.509) and
-``xrsim.chassis.filesystem`` (atomic writes).
+Imports ``xrsim.errors``, ``xrsim.crypto`` (keys, and ``xrsim.crypto.x509``, the certificate
+builder the trustpoints use too) and ``xrsim.chassis.filesystem`` (atomic writes).
 
 - ``VendorCA``: the simulated vendor root CA (``CN=xrsim Simulated Root CA 2048, O=xrsim``) and
   SUDI sub-CA (``CN=xrsim Simulated ACT2 SUDI CA, O=xrsim``), RSA-2048, made ONCE per
@@ -44,12 +44,20 @@ from typing import ClassVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as PycaInvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from xrsim.chassis.filesystem import atomic_write
-from xrsim.crypto import PrivateKey, generate_key, load_private_key, to_cryptography
+from xrsim.crypto import PrivateKey, generate_key, load_private_key, public_to_cryptography
+from xrsim.crypto.x509 import (
+    Issuer,
+    Validity,
+    certificate,
+    derived_serial,
+    key_usage_of,
+    name,
+    random_serial,
+)
 from xrsim.errors import FileAccessError, InvalidInput, InvalidKey
 
 __all__ = [
@@ -66,17 +74,11 @@ __all__ = [
 
 VENDOR_DIR_ENV = "XRSIM_VENDOR_DIR"
 
-ROOT_CA_NAME = x509.Name(
-    [
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xrsim"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "xrsim Simulated Root CA 2048"),
-    ]
+ROOT_CA_NAME = name(
+    (NameOID.ORGANIZATION_NAME, "xrsim"), (NameOID.COMMON_NAME, "xrsim Simulated Root CA 2048")
 )
-SUBCA_NAME = x509.Name(
-    [
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xrsim"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "xrsim Simulated ACT2 SUDI CA"),
-    ]
+SUBCA_NAME = name(
+    (NameOID.ORGANIZATION_NAME, "xrsim"), (NameOID.COMMON_NAME, "xrsim Simulated ACT2 SUDI CA")
 )
 DEVICE_ORGANIZATION = "Cisco"
 DEVICE_UNIT = "ACT-2 Lite SUDI"
@@ -87,6 +89,10 @@ CA_NOT_BEFORE = datetime(1996, 1, 1, tzinfo=UTC)
 ROOT_CERT, ROOT_KEY, SUBCA_CERT, SUBCA_KEY = "root.pem", "root.key", "subca.pem", "subca.key"
 LOCK_FILE = ".lock"
 DEVICES_DIR = "devices"
+
+#: Key usage of the vendor CAs and of device certificates.
+CA_USAGE = key_usage_of(("key_cert_sign", "crl_sign"))
+DEVICE_USAGE = key_usage_of(("digital_signature", "key_encipherment"))
 
 _KEY_BITS = 2048
 _YEAR_CODE_BASE = 1996
@@ -112,13 +118,11 @@ def vendor_dir(directory: str | os.PathLike[str] | None = None) -> Path:
 
 def device_subject(pid: str, serial: str) -> x509.Name:
     """``serialNumber=PID:<PID> SN:<SN>, O=Cisco, OU=ACT-2 Lite SUDI, CN=<PID>`` (DER order)."""
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, f"PID:{pid} SN:{serial}"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEVICE_ORGANIZATION),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, DEVICE_UNIT),
-            x509.NameAttribute(NameOID.COMMON_NAME, pid),
-        ]
+    return name(
+        (NameOID.SERIAL_NUMBER, f"PID:{pid} SN:{serial}"),
+        (NameOID.ORGANIZATION_NAME, DEVICE_ORGANIZATION),
+        (NameOID.ORGANIZATIONAL_UNIT_NAME, DEVICE_UNIT),
+        (NameOID.COMMON_NAME, pid),
     )
 
 
@@ -196,15 +200,11 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def _rsa_signer(key: PrivateKey) -> rsa.RSAPrivateKey:
-    signer = to_cryptography(key)
-    if not isinstance(signer, rsa.RSAPrivateKey):
+def _ca_key(key: PrivateKey) -> PrivateKey:
+    """``key``, checked to be RSA (the vendor CA signs with RSA-2048 PKCS#1 v1.5 SHA-256)."""
+    if key.key_type != "rsa":
         raise InvalidKey(f"a CA key must be RSA, got {key.key_type}")
-    return signer
-
-
-def _ski(key: PrivateKey) -> x509.SubjectKeyIdentifier:
-    return x509.SubjectKeyIdentifier.from_public_key(to_cryptography(key).public_key())
+    return key
 
 
 def _ca_certificate(
@@ -214,44 +214,19 @@ def _ca_certificate(
     issuer_key: PrivateKey,
     path_length: int | None,
 ) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject if issuer is None else issuer.subject)
-        .public_key(to_cryptography(key).public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(CA_NOT_BEFORE)
-        .not_valid_after(DEVICE_NOT_AFTER)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(_ski(key), critical=False)
+    """The root (``issuer`` None: self-signed, no authority key identifier) or the sub-CA."""
+    signer = _ca_key(issuer_key)
+    return certificate(
+        subject=subject,
+        public=public_to_cryptography(key.public_key()),
+        issuer=Issuer.self_signed(subject, signer) if issuer is None else Issuer.of(issuer, signer),
+        serial=random_serial(),
+        validity=Validity(CA_NOT_BEFORE, DEVICE_NOT_AFTER),
+        ca=True,
+        path_length=path_length,
+        key_usage=CA_USAGE,
+        authority_key_id=issuer is not None,
     )
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                to_cryptography(issuer_key).public_key()
-            ),
-            critical=False,
-        )
-    return builder.sign(_rsa_signer(issuer_key), hashes.SHA256())
-
-
-def _device_serial_number(chassis_serial: str, node: str, pid: str) -> int:
-    digest = hashlib.sha256(f"xrsim-sudi-serial|{chassis_serial}|{node}|{pid}".encode()).digest()
-    return (int.from_bytes(digest[:16], "big") >> 1) or 1  # positive, at most 127 bits
 
 
 def _device_not_before(chassis_serial: str) -> datetime:
@@ -472,38 +447,14 @@ class VendorCA:
         pid: str,
     ) -> tuple[x509.Certificate, PrivateKey]:
         key = generate_key("rsa", bits=_KEY_BITS)
-        public = to_cryptography(key).public_key()
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(self.subca_cert.subject)
-            .public_key(public)
-            .serial_number(_device_serial_number(chassis_serial, node, pid))
-            .not_valid_before(_device_not_before(chassis_serial))
-            .not_valid_after(DEVICE_NOT_AFTER)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=True,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                    to_cryptography(self.subca_key).public_key()
-                ),
-                critical=False,
-            )
-            .sign(_rsa_signer(self.subca_key), hashes.SHA256())
+        cert = certificate(
+            subject=subject,
+            public=public_to_cryptography(key.public_key()),
+            issuer=Issuer.of(self.subca_cert, _ca_key(self.subca_key)),
+            serial=derived_serial("xrsim-sudi-serial", chassis_serial, node, pid),
+            validity=Validity(_device_not_before(chassis_serial), DEVICE_NOT_AFTER),
+            ca=False,
+            key_usage=DEVICE_USAGE,
         )
         atomic_write(key_path, key.to_pkcs8_pem(), 0o600)
         atomic_write(cert_path, _pem(cert))

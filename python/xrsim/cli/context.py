@@ -1,6 +1,7 @@
 """What a command handler sees: ``Ctx`` (the session, the parsed match, the output), ``Prompt``
 (a question a handler yields to get an answer from the same session), the ``Device`` protocol
-(what a router offers to commands), and the generic handler of configuration items."""
+(what a router offers to commands), and the generic handler of configuration items
+(``config_handler``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from xrsim.cli import messages
 from xrsim.config.tree import PathItem
 from xrsim.device import DeviceState
 
 if TYPE_CHECKING:
     from xrsim.cli.parser import Match
+    from xrsim.cli.registry import Item
     from xrsim.cli.session import CliSession
 
 __all__ = [
@@ -85,10 +88,8 @@ class Ctx:
 
     def invalid_at(self, column: int) -> None:
         """Print IOS XR's invalid-input error with the ``^`` under ``column`` of the line."""
-        from xrsim.cli.session import INVALID
-
         self.line(" " * (self.session.command_prompt_len + column) + "^")
-        self.line(INVALID)
+        self.line(messages.INVALID)
 
 
 def ask_yes_no(ctx: Ctx, question: str) -> Generator[Prompt, str, bool]:
@@ -100,7 +101,7 @@ def ask_yes_no(ctx: Ctx, question: str) -> Generator[Prompt, str, bool]:
             return True
         if answer and "no".startswith(answer):
             return False
-        ctx.line("% Please answer 'yes' or 'no'.")
+        ctx.line(messages.PLEASE_ANSWER_YES_NO)
     return False
 
 
@@ -124,22 +125,13 @@ def read_paste(ctx: Ctx, what: str) -> Generator[Prompt, str, str | None]:
     return "\n".join(lines)
 
 
-def config_handler(
-    check: Callable[[Ctx], str | None] | None,
-    key: str | None = None,
-) -> Callable[[Ctx], Interaction | None]:
-    """The handler of a configuration item: edit the session's candidate (and enter the
-    item's submode). ``check`` may refuse the line: it prints the error itself (for example
-    with ``ctx.invalid_at``) and returns a non-empty string. ``key`` overrides the item key
-    (items that exclude each other, such as ``enrollment url`` and ``enrollment terminal``)."""
+def config_handler(item: Item) -> Callable[[Ctx], Interaction | None]:
+    """The handler of a configuration item (``xrsim.cli.registry.Item``) and of its ``no``
+    form: edit the session's candidate (and enter the item's submode). The new node keeps the
+    match's parse (typed arguments, identity, rank); a line ``spell`` rewrote is parsed again
+    as stored, so a node reads the same before and after a reload."""
 
     def handle(ctx: Ctx) -> None:
-        if check is not None:
-            err = check(ctx)
-            if err:
-                if not ctx.out:
-                    ctx.line(err)
-                return
         session = ctx.session
         candidate = session.candidate
         if candidate is None:  # pragma: no cover - config modes always have one
@@ -147,21 +139,37 @@ def config_handler(
         cmd = ctx.match.command
         words = ctx.match.words
         if cmd.negate:
+            positive = cmd.positive
+            assert positive is not None
             body = words[1:]
-            item_key = key or " ".join(body[: cmd.key_words] if cmd.key_words else body)
-            path = (*session.config_path, PathItem(item_key, item_key, cmd.order))
-            if key is not None:
+            item_key = positive.item_key(body)
+            path = (*session.config_path, PathItem(item_key, item_key))
+            if item.key is not None:
                 # Items sharing a key (enrollment url / enrollment terminal): "no X" removes
                 # the item only when it is X.
-                head = " ".join(w for w in body if w in ctx.match.keywords)
                 node = candidate.merged().get([p.key for p in path])
-                if node is None or not node.line.startswith(head):
+                if node is None or node.syntax != (item.stores_as or positive.syntax):
                     return
             candidate.delete(path)
             return
+        if item.check is not None:
+            err = item.check(ctx)
+            if err:
+                if not ctx.out:
+                    ctx.line(err)
+                return
         text = " ".join(words)
-        item_key = key or (" ".join(words[: cmd.key_words]) if cmd.key_words else text)
-        path = (*session.config_path, PathItem(item_key, text, cmd.order))
+        item_key = cmd.item_key(words)
+        parsed = ctx.match.parsed(item_key)
+        if item.spell is not None:
+            spelled = item.spell(ctx)
+            if spelled is None:
+                return
+            if spelled != text:
+                text = spelled
+                parsed = session.registry.resolve(cmd.mode, text)
+                item_key = parsed.key or item_key
+        path = (*session.config_path, PathItem(item_key, text, parsed))
         candidate.set(path)
         if cmd.submode is not None:
             session.enter_submode(cmd.submode, path)

@@ -3,16 +3,19 @@
 ``tokenize`` splits a line into ``Token`` s with their columns; ``parse`` walks the tree with
 IOS XR's rules (a keyword matches by unique prefix, an exact keyword wins, keywords win over
 parameters, ``LINE`` takes the rest of the line) and returns a ``Match`` or raises
-``ParseError`` carrying the column of the offending token (for the ``^`` marker). ``help_at``
-answers ``?``.
+``ParseError`` carrying the column of the offending token (for the ``^`` marker). A match's
+``args`` hold the typed parameters and the keywords of named choices; ``Match.parsed`` is what
+a configuration line keeps of it (``xrsim.config.tree.Parsed``). ``help_at`` answers ``?``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from xrsim.cli.registry import Command, Element, Registry, TokenNode
+from xrsim.cli.registry import Command, Element, Keyword, Registry, TokenNode
+from xrsim.config.tree import Parsed
 
 __all__ = ["Match", "ParseError", "Token", "help_at", "parse", "tokenize"]
 
@@ -36,6 +39,21 @@ class Match:
     #: The line as typed and the column where each word starts (for ``^`` markers).
     line: str = ""
     columns: list[int] = field(default_factory=list)
+
+    def parsed(self, key: str) -> Parsed:
+        """What the configuration line of this match (an item's) keeps: the command's
+        identity, rank and submode, the typed arguments and the keywords; ``key`` its item
+        key."""
+        cmd = self.command
+        return Parsed(
+            syntax=cmd.syntax,
+            mode=cmd.mode,
+            order=cmd.order,
+            args=MappingProxyType(dict(self.args)),
+            keywords=frozenset(self.keywords),
+            key=key,
+            submode=cmd.submode,
+        )
 
 
 class ParseError(Exception):
@@ -129,6 +147,9 @@ def parse(tree: TokenNode, line: str) -> Match:
     if found is None:
         raise best[0] if best else ParseError("invalid", 0, line)
     found.line = line
+    for element, word in zip(found.elements, found.words, strict=False):
+        if isinstance(element, Keyword) and element.arg is not None:
+            found.args[element.arg] = word
     found.columns = [t.start for t in tokens][: len(found.words)]
     return found
 

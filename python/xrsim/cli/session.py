@@ -21,6 +21,7 @@ from types import GeneratorType
 from typing import TYPE_CHECKING
 
 from xrsim.aaa import DEFAULT_GROUPS, DEFAULT_TASKS, AaaConfig, Grants, authorize
+from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
@@ -34,9 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["INVALID", "NOT_AUTHORIZED", "CliSession", "Pipe", "error_text"]
 
-INVALID = "% Invalid input detected at '^' marker."
-#: What IOS XR answers to a command the user's task IDs do not allow.
-NOT_AUTHORIZED = "% This command is not authorized"
+#: Kept here for the front doors that import them (the texts live in ``xrsim.cli.messages``).
+INVALID = messages.INVALID
+NOT_AUTHORIZED = messages.NOT_AUTHORIZED
 _SECRET_WORDS = re.compile(r"\b(secret|password)\b.*", re.IGNORECASE)
 _log = logging.getLogger("xrsim.cli")
 _ids = itertools.count(1)
@@ -45,10 +46,10 @@ _ids = itertools.count(1)
 def error_text(err: ParseError, column_offset: int) -> str:
     """The IOS XR error for a parse failure; ``column_offset`` is the prompt's length."""
     if err.kind == "incomplete":
-        return "% Incomplete command.\n"
+        return messages.INCOMPLETE + "\n"
     if err.kind == "ambiguous":
-        return f'% Ambiguous command:  "{err.line.strip()}"\n'
-    return " " * (column_offset + err.pos) + "^\n" + INVALID + "\n"
+        return messages.ambiguous(err.line) + "\n"
+    return " " * (column_offset + err.pos) + "^\n" + messages.INVALID + "\n"
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,10 @@ class CliSession:
         #: Length of the prompt the current command was typed after (for ``^`` markers).
         self.command_prompt_len = 0
         self._pending: _Pending | None = None
+        #: The failure of the last command entered (an error its handler reported, such as a
+        #: commit that was refused or could not be saved), None when it went through: how
+        #: ``Router.configure`` tells a failed commit by type rather than by its text.
+        self.last_error: XrsimError | None = None
         self._grants: tuple[int, Grants] | None = None
 
     # -- prompt -----------------------------------------------------------------------------
@@ -268,7 +273,7 @@ class CliSession:
         except Exception as e:  # a bug must not kill the session: log it, say so briefly
             _log.exception("internal error on %r", _SECRET_WORDS.sub(r"\1 <removed>", line))
             self._pending = None
-            return f"% Internal error while processing the command ({type(e).__name__}).\n"
+            return messages.internal_error(type(e).__name__) + "\n"
 
     def _handle(self, line: str) -> str:
         self.denied = False
@@ -296,9 +301,10 @@ class CliSession:
 
     def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
         """Run a parsed command the user is authorized for (nothing runs otherwise)."""
+        self.last_error = None
         if not self.authorized(match.command):
             self.denied = True
-            return NOT_AUTHORIZED + "\n"
+            return messages.NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)
         stamp = ""
         if (match.command.timestamp or via_do) and self.exec_timestamp:
@@ -391,6 +397,7 @@ class CliSession:
         try:
             result = ctx.match.command.handler(ctx)
         except XrsimError as e:
+            self.last_error = e
             ctx.line(f"% {e}")
             result = None
         if isinstance(result, GeneratorType):
@@ -405,6 +412,7 @@ class CliSession:
             return self._finish(ctx, pipes)
         except XrsimError as e:
             self._pending = None
+            self.last_error = e
             ctx.line(f"% {e}")
             return self._finish(ctx, pipes)
         self._pending = _Pending(gen, ctx, pipes, prompt)

@@ -6,58 +6,112 @@ each commit), the exclusive lock of ``configure exclusive`` and the pending ``co
 ``Candidate`` is one configuration session's target: the changes typed since the session
 started or last committed. A commit applies those changes onto the running configuration as it
 is at commit time (so sessions that touch different items never clash), or with ``replace``
-makes the session's target the whole running configuration. Everything is persisted through a
-``Storage`` (the chassis' replicated state) after every commit, atomically.
+makes the session's target the whole running configuration.
 
-Thread safety: one lock serialises commits, rollbacks and the confirmed-commit timer.
+Persistence: a ``Storage`` (the router's ``StateStore``) saves each commit (running
+configuration, commit record, next commit ID, trimming to ``COMMIT_HISTORY`` rollback points)
+as one transaction. A commit computes the new state, saves it, and only then changes memory and
+clears the session's candidate: when saving fails (``xrsim.errors.StorageError``) the running
+configuration, the history and the candidate are as they were, and the same commit can be made
+again once the disk has room.
+
+``commit confirmed``: the datastore records the pending commit (``pending_confirm``) and tells
+its owner through ``on_confirm`` (inside its lock, so the calls come in commit order):
+``on_confirm(commit_id, timeout)`` when a rollback must be scheduled (or moved: a second
+``commit confirmed`` before the timeout, with or without changes, restarts it and the
+rollback still goes back to before the first unconfirmed commit, as RFC 6241 has it), and
+``on_confirm(None, None)`` when nothing is pending any more (a confirming commit, a rollback).
+The owner (the router) registers ``rollback_unconfirmed(commit_id)`` with its scheduler.
+
+Thread safety: one lock serialises commits and rollbacks.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from xrsim.config.tree import Change, ConfigTree, PathItem
-from xrsim.errors import StateError, XrsimError
+from xrsim.config.tree import Change, ConfigTree, PathItem, Schema
+from xrsim.errors import StateError, StorageError, XrsimError
 
 __all__ = [
     "COMMIT_HISTORY",
     "FIRST_COMMIT_ID",
     "Candidate",
     "CommitError",
+    "CommitNotFound",
     "CommitRecord",
-    "ConfigLocked",
+    "ConfigurationLocked",
     "Datastore",
+    "LabelInUse",
+    "RollbackUnavailable",
     "Storage",
 ]
 
 FIRST_COMMIT_ID = 1000000001
 #: Rollback points kept, as IOS XR keeps them.
 COMMIT_HISTORY = 100
-
-RUNNING_FILE = "config/running.json"
-COMMITS_FILE = "config/commits.json"
+#: When the rollback of an unconfirmed commit cannot be saved, it is tried again this much later.
+CONFIRM_RETRY_SECONDS = 60
 
 
 class CommitError(XrsimError):
-    """A commit or rollback that cannot be done; ``str()`` is the IOS XR message."""
+    """A commit or rollback that cannot be done; the subclass says why and carries the
+    details (the CLI renders IOS XR's text, ``xrsim.cli.messages.commit_error``)."""
 
 
-class ConfigLocked(CommitError):
-    """A commit or rollback refused because another session holds the configuration locked
-    (``configure exclusive``, a NETCONF ``<lock>`` of running)."""
+class ConfigurationLocked(CommitError):
+    """Another session holds the exclusive lock (``configure exclusive``)."""
+
+    def __init__(self, action: Literal["commit", "rollback"]) -> None:
+        super().__init__(f"{action}: the configuration is locked by another session")
+        self.action = action
+
+
+class LabelInUse(CommitError):
+    """A commit label that an earlier commit already has."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"label '{label}' is already in use")
+        self.label = label
+
+
+class RollbackUnavailable(CommitError):
+    """More commits to roll back than there are rollback points."""
+
+    def __init__(self, count: int, available: int) -> None:
+        super().__init__(f"rollback of {count} commits: {available} rollback points exist")
+        self.count = count
+        self.available = available
+
+
+class CommitNotFound(CommitError):
+    """A commit ID or label the commit database does not hold."""
+
+    def __init__(self, ident: str) -> None:
+        super().__init__(f"commit ID '{ident}' was not found in the rollback database")
+        self.ident = ident
 
 
 class Storage(Protocol):
-    """Where the datastore persists (the chassis' replicated RP state)."""
+    """Where the datastore persists (``xrsim.chassis.store.StateStore``)."""
 
-    def read_state(self, relpath: str) -> bytes | None: ...
+    def running(self) -> tuple[Any, int, tuple[str, str] | None] | None: ...
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+    def commits(self) -> list[dict[str, Any]]: ...
+
+    def save_config(
+        self,
+        tree: Any,
+        next_id: int,
+        last_change: tuple[str, str] | None,
+        record: dict[str, Any] | None = None,
+        *,
+        keep: int = 100,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,15 +142,15 @@ class CommitRecord:
         }
 
     @classmethod
-    def from_data(cls, d: dict[str, Any]) -> CommitRecord:
+    def from_data(cls, d: dict[str, Any], schema: Schema | None = None) -> CommitRecord:
         return cls(
             int(d["id"]),
             str(d["user"]),
             str(d["line"]),
             str(d["client"]),
             datetime.fromisoformat(d["time"]),
-            tuple(Change.from_data(c) for c in d["changes"]),
-            tuple(Change.from_data(c) for c in d["undo"]),
+            tuple(Change.from_data(c, schema) for c in d["changes"]),
+            tuple(Change.from_data(c, schema) for c in d["undo"]),
             d.get("label"),
             d.get("comment"),
         )
@@ -159,14 +213,19 @@ class Datastore:
         *,
         now: Callable[[], datetime],
         storage: Storage | None = None,
-        on_confirm_pending: Callable[[], None] | None = None,
+        on_confirm: Callable[[int | None, timedelta | None], None] | None = None,
+        schema: Schema | None = None,
     ) -> None:
-        """``on_confirm_pending`` is called after a ``commit confirmed`` (outside the lock):
-        the owner arms a timer that calls ``tick`` when the time comes, whichever front door
-        the commit came through."""
+        """``on_confirm(commit_id, timeout)`` is called, inside the datastore's lock, whenever
+        the pending ``commit confirmed`` changes, whichever front door the commit came through:
+        the owner schedules ``rollback_unconfirmed(commit_id)`` after ``timeout`` (replacing
+        what it scheduled before), or cancels it on ``(None, None)``. It must not block.
+        ``schema`` (the router's command registry) parses stored lines again at load: what is
+        stored is only keys and lines."""
         self._now = now
         self._storage = storage
-        self._on_confirm_pending = on_confirm_pending
+        self._schema = schema
+        self._on_confirm = on_confirm
         self._lock = threading.RLock()
         self.running = ConfigTree()
         self.commits: list[CommitRecord] = []
@@ -189,31 +248,31 @@ class Datastore:
     def _load_files(self) -> None:
         if self._storage is None:
             return
-        raw = self._storage.read_state(RUNNING_FILE)
-        if raw is not None:
-            doc = json.loads(raw)
-            self.running = ConfigTree.from_data(doc["running"])
-            self.next_id = int(doc.get("next_id", FIRST_COMMIT_ID))
-            if doc.get("last_change"):
-                when, user = doc["last_change"]
-                self.last_change = (datetime.fromisoformat(when), str(user))
-        raw = self._storage.read_state(COMMITS_FILE)
-        if raw is not None:
-            self.commits = [CommitRecord.from_data(d) for d in json.loads(raw)]
+        stored = self._storage.running()
+        if stored is not None:
+            tree, next_id, last = stored
+            self.running = ConfigTree.from_data(tree, self._schema)
+            self.next_id = next_id or FIRST_COMMIT_ID
+            if last is not None:
+                self.last_change = (datetime.fromisoformat(last[0]), str(last[1]))
+        self.commits = [CommitRecord.from_data(d, self._schema) for d in self._storage.commits()]
 
-    def _save(self) -> None:
+    def _persist(
+        self,
+        running: ConfigTree,
+        next_id: int,
+        last_change: tuple[datetime, str] | None,
+        record: CommitRecord | None,
+    ) -> None:
+        """Save one change in one transaction (``StorageError`` when it cannot be saved)."""
         if self._storage is None:
             return
-        doc = {
-            "running": self.running.to_data(),
-            "next_id": self.next_id,
-            "last_change": (
-                [self.last_change[0].isoformat(), self.last_change[1]] if self.last_change else None
-            ),
-        }
-        self._storage.write_state(RUNNING_FILE, json.dumps(doc, indent=1).encode())
-        self._storage.write_state(
-            COMMITS_FILE, json.dumps([c.to_data() for c in self.commits], indent=1).encode()
+        self._storage.save_config(
+            running.to_data(),
+            next_id,
+            (last_change[0].isoformat(), last_change[1]) if last_change else None,
+            record.to_data() if record is not None else None,
+            keep=COMMIT_HISTORY,
         )
 
     # -- sessions ---------------------------------------------------------------------------
@@ -240,9 +299,11 @@ class Datastore:
     def set_initial(self, changes: Sequence[Change]) -> None:
         """Factory configuration of a new router (not a commit: no history entry)."""
         with self._lock:
-            self.running.apply_all(changes)
+            target = self.running.copy()
+            target.apply_all(changes)
+            self._persist(target, self.next_id, self.last_change, None)
+            self.running = target
             self.generation += 1
-            self._save()
 
     # -- commit -----------------------------------------------------------------------------
 
@@ -260,39 +321,46 @@ class Datastore:
     ) -> CommitRecord | None:
         """Commit the candidate; ``None`` when there was nothing to change (a pending
         ``commit confirmed`` is then confirmed). Raises ``CommitError`` with the IOS XR
-        message when the commit is refused."""
+        message when the commit is refused, ``StorageError`` when it cannot be saved (then
+        nothing changed: the candidate keeps its changes)."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
-                raise ConfigLocked(
-                    "% Failed to commit one or more configuration items. The configuration is "
-                    "locked by another session ('configure exclusive')."
-                )
+                raise ConfigurationLocked("commit")
             if label is not None and any(c.label == label for c in self.commits):
-                raise CommitError(f"% Failed to commit: label '{label}' is already in use.")
+                raise LabelInUse(label)
             if replace:
                 target = candidate.session_tree()
             else:
                 target = self.running.copy()
                 target.apply_all(candidate.changes)
-            candidate.clear()
             if target == self.running:
-                if self.pending_confirm is not None and confirmed is None:
-                    self.pending_confirm = None
+                candidate.clear()
+                if self.pending_confirm is not None:
+                    # a plain commit confirms; another commit confirmed restarts the timeout
+                    first = self.pending_confirm[0] if confirmed is not None else None
+                    self._set_pending(first, confirmed)
                 return None
             record = self._apply(
                 target, user=user, line=line, client=client, label=label, comment=comment
             )
+            candidate.clear()
             if confirmed is not None:
-                self.pending_confirm = (
-                    record.commit_id,
-                    self._now() + timedelta(seconds=confirmed),
-                )
-            else:
-                self.pending_confirm = None
-            self._save()
-        if confirmed is not None and self._on_confirm_pending is not None:
-            self._on_confirm_pending()
+                first = self.pending_confirm[0] if self.pending_confirm else record.commit_id
+                self._set_pending(first, confirmed)
+            elif self.pending_confirm is not None:
+                self._set_pending(None, None)
         return record
+
+    def _set_pending(self, commit_id: int | None, seconds: int | None) -> None:
+        """Record the pending ``commit confirmed`` (under the lock) and tell the owner."""
+        if commit_id is None or seconds is None:
+            self.pending_confirm = None
+            timeout = None
+        else:
+            timeout = timedelta(seconds=seconds)
+            self.pending_confirm = (commit_id, self._now() + timeout)
+        if self._on_confirm is not None:
+            self._on_confirm(commit_id if timeout is not None else None, timeout)
 
     def _apply(
         self,
@@ -304,15 +372,17 @@ class Datastore:
         label: str | None = None,
         comment: str | None = None,
     ) -> CommitRecord:
+        """Make ``target`` the running configuration as one new commit: saved first, then
+        swapped in (a failed save raises and changes nothing)."""
         changes = tuple(self.running.changes_to(target))
         undo = tuple(target.changes_to(self.running))
         now = self._now()
         record = CommitRecord(self.next_id, user, line, client, now, changes, undo, label, comment)
+        self._persist(target, self.next_id + 1, (now, user), record)
         self.next_id += 1
         self.running = target
         self.generation += 1
-        self.commits.append(record)
-        del self.commits[:-COMMIT_HISTORY]
+        self.commits = [*self.commits, record][-COMMIT_HISTORY:]
         self.last_change = (now, user)
         return record
 
@@ -324,24 +394,21 @@ class Datastore:
         """Undo the last ``count`` commits, as one new commit."""
         with self._lock:
             if count < 1 or count > len(self.commits):
-                raise CommitError(
-                    f"% Rollback of {count} commits is not possible: "
-                    f"{len(self.commits)} rollback points exist."
-                )
+                raise RollbackUnavailable(count, len(self.commits))
             if self.exclusive_owner is not None:
-                raise ConfigLocked(
-                    "% Failed to roll back: the configuration is locked by another session."
-                )
+                raise ConfigurationLocked("rollback")
             target = self.running.copy()
             for record in reversed(self.commits[-count:]):
                 target.apply_all(record.undo)
-            self.pending_confirm = None
             if target == self.running:
+                if self.pending_confirm is not None:
+                    self._set_pending(None, None)
                 return None
             record = self._apply(
                 target, user=user, line=line, client=client, comment=f"Rollback {count}"
             )
-            self._save()
+            if self.pending_confirm is not None:
+                self._set_pending(None, None)
             return record
 
     def commits_after(self, commit_id: int) -> int:
@@ -350,37 +417,42 @@ class Datastore:
         for i, record in enumerate(self.commits):
             if record.commit_id == commit_id:
                 return len(self.commits) - 1 - i
-        raise CommitError(f"% Commit ID '{commit_id}' was not found in the rollback database.")
+        raise CommitNotFound(str(commit_id))
 
     def find(self, label_or_id: str) -> CommitRecord:
         for record in self.commits:
             if str(record.commit_id) == label_or_id or record.label == label_or_id:
                 return record
-        raise CommitError(f"% Commit ID '{label_or_id}' was not found in the rollback database.")
+        raise CommitNotFound(label_or_id)
 
     # -- commit confirmed -------------------------------------------------------------------
 
-    def tick(self) -> CommitRecord | None:
-        """Roll back an unconfirmed ``commit confirmed`` whose time has come."""
+    def rollback_unconfirmed(self, commit_id: int) -> CommitRecord | None:
+        """Roll back the unconfirmed ``commit confirmed`` that began with ``commit_id`` (and
+        every commit after it), as one new commit; ``None`` when it is no longer pending (it
+        was confirmed, rolled back or superseded). The scheduler calls this when its timeout
+        comes."""
         with self._lock:
-            if self.pending_confirm is None:
+            if self.pending_confirm is None or self.pending_confirm[0] != commit_id:
                 return None
-            commit_id, deadline = self.pending_confirm
-            if self._now() < deadline:
-                return None
-            self.pending_confirm = None
             index = next((i for i, r in enumerate(self.commits) if r.commit_id == commit_id), None)
             if index is None:
+                self._set_pending(None, None)
                 return None
             target = self.running.copy()
             for record in reversed(self.commits[index:]):
                 target.apply_all(record.undo)
-            record = self._apply(
-                target,
-                user="system",
-                line="",
-                client="Rollback",
-                comment=f"Rollback of unconfirmed commit {commit_id}",
-            )
-            self._save()
+            try:
+                record = self._apply(
+                    target,
+                    user="system",
+                    line="",
+                    client="Rollback",
+                    comment=f"Rollback of unconfirmed commit {commit_id}",
+                )
+            except StorageError:
+                # Nothing changed: the rollback stays pending and is tried again shortly.
+                self._set_pending(commit_id, CONFIRM_RETRY_SECONDS)
+                raise
+            self._set_pending(None, None)
             return record

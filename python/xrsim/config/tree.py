@@ -3,30 +3,137 @@
 ``ConfigNode`` is one configuration line (``hostname r1``, ``crypto ca trustpoint myca``) with
 its children (the lines of a submode). Siblings are identified by a ``key``: the words that
 make two lines the same item (``hostname`` for ``hostname r1``, the whole line for
-``task read sysmgr``), so setting ``hostname r2`` replaces ``hostname r1``. ``order`` is the
-schema position of the command (its registration index), which is how ``show running-config``
-sorts top-level items, as IOS XR does.
+``task read sysmgr``), so setting ``hostname r2`` replaces ``hostname r1``.
+
+What the command registry's parse of a line gives is a ``Parsed``: the command's syntax string
+(its identity, ``enrollment retry period <minutes:1-60>``), the typed named arguments
+(``{"minutes": 5}``), the keywords present, the command's rank (``order``: how ``show
+running-config`` sorts siblings, as IOS XR sorts them by schema position) and the submode the
+line opens. Nodes and ``PathItem`` s carry it, derived and never persisted: configuration
+readers (``Trustpoint``, ``SshPolicy``, ``AaaConfig``...) take ``node.args`` instead of
+re-splitting ``node.line``. Only ``key``, ``line`` and children are stored; loading stored data
+(``from_data``) parses every line again with a ``Schema`` (the router hands the datastore its
+command registry), top-level lines in ``TOP_MODE`` and each child in its parent's submode, so
+nothing stored depends on the order in which commands were registered. A stored line no
+command parses any more (``UNKNOWN``: no syntax) is kept as it was and sorts after every known
+sibling.
 
 ``ConfigTree`` holds the root and applies ``Change`` s (set or delete), renders the tree as
 IOS XR prints it, diffs two trees, and converts to and from plain data for persistence.
+
+Layer 2: imports nothing of the CLI (the ``Schema`` protocol is how the registry reaches it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, Protocol
 
-__all__ = ["Change", "ConfigNode", "ConfigTree", "PathItem"]
+__all__ = [
+    "TOP_MODE",
+    "UNKNOWN",
+    "UNKNOWN_ORDER",
+    "Change",
+    "ConfigNode",
+    "ConfigTree",
+    "Parsed",
+    "PathItem",
+    "Schema",
+]
+
+#: The mode top-level configuration lines are parsed in.
+TOP_MODE = "config"
+#: The rank of a line no command parses: after every known sibling.
+UNKNOWN_ORDER = 1 << 62
+
+_NO_ARGS: Mapping[str, str | int] = MappingProxyType({})
+
+
+@dataclass(frozen=True, eq=False)
+class Parsed:
+    """What the registry's parse of a configuration line says about it (derived, never
+    persisted). ``syntax`` is None for a line no configuration command parses."""
+
+    syntax: str | None = None
+    mode: str | None = None
+    order: int = UNKNOWN_ORDER
+    #: The syntax's named arguments, typed: ``<minutes:1-60>`` gives an int, ``<url:WORD>``
+    #: and ``<dn:LINE>`` a str, a named keyword choice ``<kind:{ rsa | dsa }>`` the keyword.
+    args: Mapping[str, str | int] = field(default_factory=lambda: _NO_ARGS)
+    #: The keywords present (``none`` of ``serial-number none``).
+    keywords: frozenset[str] = frozenset()
+    #: The item key the command gives the line (None when unknown).
+    key: str | None = None
+    #: The submode the line opens (its children are parsed there).
+    submode: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.syntax is not None
+
+
+#: The parse of a line nothing knows.
+UNKNOWN = Parsed()
+
+
+class Schema(Protocol):
+    """How stored lines get their ``Parsed`` back (the CLI's command registry is one)."""
+
+    def resolve(self, mode: str, line: str) -> Parsed:
+        """The parse of configuration ``line`` in ``mode``; ``UNKNOWN`` when no configuration
+        item of that mode parses it."""
+        ...
+
+
+def _resolve(schema: Schema | None, mode: str | None, line: str) -> Parsed:
+    if schema is None or mode is None:
+        return UNKNOWN
+    return schema.resolve(mode, line)
+
+
+class _Derived:
+    """The derived fields of a ``Parsed``, as attributes of what carries one."""
+
+    parsed: Parsed
+
+    @property
+    def order(self) -> int:
+        return self.parsed.order
+
+    @property
+    def args(self) -> Mapping[str, str | int]:
+        return self.parsed.args
+
+    @property
+    def syntax(self) -> str | None:
+        return self.parsed.syntax
+
+    def has(self, keyword: str) -> bool:
+        """Whether ``keyword`` is present in the line."""
+        return keyword in self.parsed.keywords
 
 
 @dataclass(frozen=True)
-class PathItem:
-    """One level of a configuration path."""
+class PathItem(_Derived):
+    """One level of a configuration path. ``parsed`` is derived (not compared, not stored)."""
 
     key: str
     line: str
-    order: int = 0
+    parsed: Parsed = field(default=UNKNOWN, compare=False)
+
+
+def _path_of(raw: Sequence[Any], schema: Schema | None) -> tuple[PathItem, ...]:
+    out: list[PathItem] = []
+    mode: str | None = TOP_MODE
+    for entry in raw:
+        # Old data carries a third element (the command's registry index then): ignored.
+        key, line = str(entry[0]), str(entry[1])
+        parsed = _resolve(schema, mode, line)
+        out.append(PathItem(key, line, parsed))
+        mode = parsed.submode
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -37,45 +144,53 @@ class Change:
     path: tuple[PathItem, ...]
 
     def to_data(self) -> dict[str, Any]:
-        return {"op": self.op, "path": [[p.key, p.line, p.order] for p in self.path]}
+        return {"op": self.op, "path": [[p.key, p.line] for p in self.path]}
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Change:
+    def from_data(cls, data: dict[str, Any], schema: Schema | None = None) -> Change:
+        """A stored change, its lines parsed again with ``schema``."""
         op = data["op"]
         if op not in ("set", "delete"):
             raise ValueError(f"bad change op {op!r}")
-        return cls(op, tuple(PathItem(str(k), str(line), int(o)) for k, line, o in data["path"]))
+        return cls(op, _path_of(data["path"], schema))
 
 
 @dataclass
-class ConfigNode:
-    """A configuration line and the lines below it."""
+class ConfigNode(_Derived):
+    """A configuration line and the lines below it. ``parsed`` is derived (not stored)."""
 
     key: str
     line: str
-    order: int = 0
     children: dict[str, ConfigNode] = field(default_factory=dict)
+    parsed: Parsed = UNKNOWN
 
     def copy(self) -> ConfigNode:
         return ConfigNode(
-            self.key, self.line, self.order, {k: c.copy() for k, c in self.children.items()}
+            self.key, self.line, {k: c.copy() for k, c in self.children.items()}, self.parsed
         )
 
     def sorted_children(self) -> list[ConfigNode]:
-        # Schema order, then instances of one command by key, as IOS XR sorts them.
+        # Schema order, then instances of one command by key, as IOS XR sorts them; lines
+        # no command parses last.
         return sorted(self.children.values(), key=lambda n: (n.order, n.key))
 
     def to_data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key, "line": self.line, "order": self.order}
+        out: dict[str, Any] = {"key": self.key, "line": self.line}
         if self.children:
             out["children"] = [c.to_data() for c in self.children.values()]
         return out
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> ConfigNode:
-        node = cls(str(data["key"]), str(data["line"]), int(data.get("order", 0)))
+    def from_data(
+        cls, data: dict[str, Any], schema: Schema | None = None, mode: str | None = TOP_MODE
+    ) -> ConfigNode:
+        """A stored node (its line parsed in ``mode``, its children in its submode); an
+        ``order`` in old data is ignored."""
+        line = str(data["line"])
+        parsed = _resolve(schema, mode, line)
+        node = cls(str(data["key"]), line, parsed=parsed)
         for c in data.get("children", []):
-            child = cls.from_data(c)
+            child = cls.from_data(c, schema, parsed.submode)
             node.children[child.key] = child
         return node
 
@@ -96,7 +211,7 @@ class ConfigTree:
         """The tree in rendering order (equality ignores the order items were made in)."""
 
         def walk(node: ConfigNode) -> list[Any]:
-            return [(c.key, c.line, c.order, walk(c)) for c in node.sorted_children()]
+            return [(c.key, c.line, walk(c)) for c in node.sorted_children()]
 
         return walk(self.root)
 
@@ -130,10 +245,11 @@ class ConfigTree:
         for i, item in enumerate(path):
             child = node.children.get(item.key)
             if child is None:
-                child = ConfigNode(item.key, item.line, item.order)
+                child = ConfigNode(item.key, item.line, parsed=item.parsed)
                 node.children[item.key] = child
             elif i == len(path) - 1:
                 child.line = item.line
+                child.parsed = item.parsed
             node = child
 
     def _delete(self, keys: Sequence[str]) -> bool:
@@ -180,7 +296,7 @@ class ConfigTree:
             node: ConfigNode, prefix: tuple[PathItem, ...]
         ) -> Iterator[tuple[tuple[PathItem, ...], ConfigNode]]:
             for child in node.sorted_children():
-                path = (*prefix, PathItem(child.key, child.line, child.order))
+                path = (*prefix, PathItem(child.key, child.line, child.parsed))
                 yield path, child
                 yield from walk(child, path)
 
@@ -221,7 +337,7 @@ class ConfigTree:
                 o = old.children.get(k) if old else None
                 n = new.children.get(k) if new else None
                 either = n if n is not None else o
-                nodes.append((either.order if either is not None else 0, k, o, n))
+                nodes.append((either.order if either is not None else UNKNOWN_ORDER, k, o, n))
             nodes.sort(key=lambda t: (t[0], t[1]))
             for _, _, o, n in nodes:
                 pad = " " * depth
@@ -263,9 +379,11 @@ class ConfigTree:
         return [c.to_data() for c in self.root.children.values()]
 
     @classmethod
-    def from_data(cls, data: list[dict[str, Any]]) -> ConfigTree:
+    def from_data(cls, data: list[dict[str, Any]], schema: Schema | None = None) -> ConfigTree:
+        """A stored tree, every line parsed again with ``schema`` (without one, every line is
+        ``UNKNOWN``)."""
         tree = cls()
         for c in data:
-            node = ConfigNode.from_data(c)
+            node = ConfigNode.from_data(c, schema)
             tree.root.children[node.key] = node
         return tree

@@ -3,6 +3,10 @@
 - :mod:`xrsim.crypto.keys`: ``PrivateKey``/``PublicKey``, generation (single and batch),
   PKCS#8/SPKI import and export, signing (single and batch), pyca/cryptography interop.
 - :mod:`xrsim.crypto.digest`: SHA-1/256/384/512 over bytes, streams and files.
+- :mod:`xrsim.crypto.x509`: the certificate builders the SUDI vendor CA (``xrsim.chassis.sudi``)
+  and the trustpoints (``xrsim.pki.x509``) both use: names, validity, serials, key usage, CA and
+  leaf certificates, PKCS#10 requests, signed with xrsim keys through pyca/cryptography
+  (imported as the submodule, not re-exported here).
 """
 
 from __future__ import annotations

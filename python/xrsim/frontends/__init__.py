@@ -1,1 +1,2 @@
-"""Front doors: the ``xrsim`` command (and, with later issues, the console and SSH server)."""
+"""Front doors: the ``xrsim`` command (``main``), the console (``console``), the SSH server
+(``ssh``) and its NETCONF subsystem (``netconf_bridge``)."""

@@ -4,10 +4,17 @@
 terminal it uses prompt_toolkit (line editing, history, tab completion from the command
 registry, hidden entry for passwords); with a pipe or file on standard input it reads plain
 lines and echoes each after the prompt, so a transcript reads like a session.
+
+``SecretFreeHistory`` is the history (in memory and in the history file, mode 0600): a typed
+``secret``/``password`` argument never enters it. The command is kept without its argument
+(``username u secret X`` is recalled as ``username u secret``), so recalling it cannot set a
+secret by accident and the file holds neither the clear text nor a hash. Answers to a
+command's questions (passwords included) never enter any history.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,14 +24,57 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
-from prompt_toolkit.history import DummyHistory, FileHistory, InMemoryHistory
+from prompt_toolkit.history import DummyHistory, FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from xrsim.cli import CliSession
 from xrsim.cli.parser import ParseError, help_at
 from xrsim.router import Router
 
-__all__ = ["RegistryCompleter", "run_console"]
+__all__ = ["RegistryCompleter", "SecretFreeHistory", "run_console", "without_secrets"]
+
+#: Keywords whose argument is a secret (matched as IOS XR abbreviations: ``sec``, ``pass``).
+SECRET_KEYWORDS = ("secret", "password")
+
+
+def without_secrets(line: str) -> str:
+    """``line`` with everything after a ``secret``/``password`` keyword (or an abbreviation of
+    one, two letters or more) removed: ``username u secret X`` -> ``username u secret``."""
+    words = line.split()
+    for i, word in enumerate(words):
+        low = word.lower()
+        if len(low) >= 2 and any(k.startswith(low) for k in SECRET_KEYWORDS):
+            if i + 1 < len(words):
+                return " ".join(words[: i + 1])
+            break
+    return line
+
+
+class SecretFreeHistory(History):
+    """A history that stores every line ``without_secrets`` (wrapping the real history)."""
+
+    def __init__(self, inner: History) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def load_history_strings(self) -> Iterable[str]:
+        return self._inner.load_history_strings()
+
+    def append_string(self, string: str) -> None:
+        super().append_string(without_secrets(string))
+
+    def store_string(self, string: str) -> None:
+        self._inner.store_string(without_secrets(string))
+
+
+def _history_file(path: Path) -> FileHistory:
+    """The history file, created 0600 (whatever the umask) before anything is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return FileHistory(str(path))
 
 
 class RegistryCompleter(Completer):
@@ -73,7 +123,7 @@ def run_console(router: Router, *, history_file: Path | None = None) -> None:
     if not sys.stdin.isatty():
         _plain(session, sys.stdin, sys.stdout)
         return
-    history = FileHistory(str(history_file)) if history_file else InMemoryHistory()
+    history = SecretFreeHistory(_history_file(history_file) if history_file else InMemoryHistory())
     keys = KeyBindings()
 
     @keys.add("?")

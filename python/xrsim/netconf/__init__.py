@@ -3,8 +3,13 @@
 - ``framing``: base:1.0 end-of-message and base:1.1 chunked framing (``Framer``).
 - ``xmlutil``: the XXE-safe XML parser and element helpers.
 - ``filter``: subtree filtering (``subtree_filter``).
-- ``models``: YANG-shaped configuration models mapped onto CLI lines, operational providers,
-  and the ``ModelRegistry`` keyed by (namespace, top element).
+- ``schema``: the declarative model schema (``Leaf``, ``Container``, ``ListNode``) mapped onto
+  CLI lines, and its reader.
+- ``edit``: the edit engine, an ``<edit-config>`` subtree turned into ``CliEdit`` s.
+- ``registry``: ``ConfigModel``, ``OperModel`` and the ``ModelRegistry`` keyed by (namespace,
+  top element).
+- ``models``: one module per YANG module and ``MODELS``, the one list of what is served
+  (``build_registry``).
 - ``session``: ``NetconfSession``, the protocol engine of one session.
 
 The transport (the SSH ``netconf`` subsystem) and the CLI session that edits a NETCONF
@@ -14,18 +19,11 @@ neither ``xrsim.cli`` nor ``xrsim.router``.
 
 from __future__ import annotations
 
+from xrsim.netconf.edit import CliEdit
 from xrsim.netconf.framing import Framer
-from xrsim.netconf.models import (
-    CliEdit,
-    ConfigModel,
-    Container,
-    Device,
-    Leaf,
-    ListNode,
-    ModelRegistry,
-    OperModel,
-    default_registry,
-)
+from xrsim.netconf.models import MODELS, build_registry
+from xrsim.netconf.registry import ConfigModel, Device, Model, ModelRegistry, OperModel
+from xrsim.netconf.schema import Container, Leaf, ListNode
 from xrsim.netconf.session import (
     BASE_1_0,
     BASE_1_1,
@@ -38,6 +36,7 @@ from xrsim.netconf.session import (
 __all__ = [
     "BASE_1_0",
     "BASE_1_1",
+    "MODELS",
     "CliEdit",
     "ConfigEditor",
     "ConfigModel",
@@ -47,9 +46,10 @@ __all__ = [
     "Framer",
     "Leaf",
     "ListNode",
+    "Model",
     "ModelRegistry",
     "NetconfSession",
     "OperModel",
-    "default_registry",
+    "build_registry",
     "server_capabilities",
 ]

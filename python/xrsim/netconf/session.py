@@ -13,7 +13,8 @@ Who does what:
 - The session parses each ``<rpc>`` (``xmlutil.parse``, XXE-safe), dispatches on the operation
   and answers an ``<rpc-reply>`` carrying every attribute of the ``<rpc>`` (``message-id``...),
   or an ``<rpc-error>`` built from the ``NetconfError`` an operation raised.
-- Data: ``ModelRegistry`` models render the running configuration or the session's candidate
+- Data: the session's ``ModelRegistry`` (its own, built from ``xrsim.netconf.models.MODELS``
+  unless one is given) renders the running configuration or the session's candidate
   (``get-config``) and the operational providers the device state (``get``); subtree filters
   (``filter``) cut the result. Models the user's task grants may not read are left out of the
   reply, as NACM does; writing a model needs its write grants, else ``access-denied``.
@@ -27,13 +28,13 @@ Who does what:
   (``device.session_table.netconf_locks``, shared by its NETCONF sessions), so a lock
   held by another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
   prescribes for a non-NETCONF holder), is ``lock-denied``. A commit refused for a lock
-  (``ConfigLocked``) is ``in-use``, any other refused commit ``operation-failed``.
+  (``ConfigurationLocked``) is ``in-use``, any other refused commit ``operation-failed``.
 - ``close()`` also takes the session out of ``device.session_table`` (whoever opened it, the
   SSH front door through ``xrsim.frontends.ssh.netconf.open_netconf``, listed it there).
 
 Capabilities: base:1.0 and base:1.1, ``:candidate``, ``:validate:1.1``/``:validate:1.0``,
 ``:confirmed-commit:1.0`` (``<confirmed/>`` and ``<confirm-timeout>``; no persist, no
-``<cancel-commit>``), ``:rollback-on-error``, and every model as
+``<cancel-commit>``), ``:rollback-on-error``, and every module of the registry's models as
 ``namespace?module=NAME&revision=DATE``. No ``:writable-running``, no ``:xpath``.
 """
 
@@ -48,12 +49,14 @@ from typing import Protocol
 from lxml import etree
 
 from xrsim.aaa import Grants, authorize
-from xrsim.config.datastore import Candidate, CommitError, ConfigLocked
+from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import ConfigTree
 from xrsim.errors import FramingError, NetconfError
+from xrsim.netconf.edit import nested_lines
 from xrsim.netconf.filter import subtree_filter
 from xrsim.netconf.framing import Framer
-from xrsim.netconf.models import Device, ModelRegistry, default_registry, nested_lines
+from xrsim.netconf.models import build_registry
+from xrsim.netconf.registry import Device, ModelRegistry
 from xrsim.netconf.xmlutil import (
     BASE_NS,
     Element,
@@ -148,7 +151,7 @@ class NetconfSession:
         self.user = user
         self.session_id = session_id
         self._kill = kill
-        self.registry = registry or default_registry()
+        self.registry = registry if registry is not None else build_registry()
         self._framer = Framer()
         self._hello_done = False
         self._closed = False
@@ -496,7 +499,7 @@ class NetconfSession:
                 client=COMMIT_CLIENT,
                 confirmed=confirmed,
             )
-        except ConfigLocked as e:
+        except ConfigurationLocked as e:
             raise _error("in-use", str(e).lstrip("% "), error_type="protocol") from None
         except CommitError as e:
             raise _error(

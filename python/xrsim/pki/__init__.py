@@ -1,5 +1,6 @@
-"""Public key infrastructure (layer 3): the key store now; trustpoints, certificates, CSRs,
-the trustpool and the expiry monitor with the PKI issue."""
+"""Public key infrastructure (layer 3): the key store (``keystore``), trustpoint configuration
+and the certificate store (``trustpoint``), and certificates and CSRs in IOS XR's terms
+(``x509``). There is no trustpool and no expiry monitor."""
 
 from __future__ import annotations
 

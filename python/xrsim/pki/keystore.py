@@ -1,17 +1,18 @@
 """The router's key store: private keys by algorithm and label, as ``crypto key`` sees them,
 and the users' public keys imported for SSH public-key authentication.
 
-``KeyStore`` keeps each key as a PKCS#8 PEM file (mode 0600) in the chassis' replicated RP
-state (``keys/<type>/<label>.pem``, ``keys/<type>/<label>/signing.pem`` and ``.../encryption.pem``
-for usage keys, so the standby RP holds the same keys), with an index of labels, usages and
-creation times (``keys/index.json``). ``StoredKey`` is one entry. Keys are loaded lazily:
-listing labels reads only the index. ``replace`` swaps every key of a label in one step (the
-``crypto key generate`` replace dialogue).
+``KeyStore`` keeps each key (PKCS#8 PEM) with its type, label, usage, creation time and size
+in the router's state store (``xrsim.chassis.store.StateStore``, table ``keys``; both RPs read
+the one store). ``StoredKey`` is one entry; keys are parsed on demand (``load``). Every change
+is one store transaction (key material and index together): ``put`` one key, ``replace`` every
+key of a label (the ``crypto key generate`` replace dialogue), ``delete`` (zeroize) a label's
+keys. Nothing is cached in memory, so a change that could not be saved
+(``xrsim.errors.StorageError``) leaves the store, and what ``entries`` shows, as before.
+``transaction()`` groups several changes with other writes of the store.
 
-Authentication keys (``crypto key import authentication rsa``) are public keys only:
-``keys/authentication/rsa/<label>.pub`` (SubjectPublicKeyInfo PEM, mode 0644) with their own
-index (``keys/authentication/index.json``); ``AuthenticationKey`` is one entry and
-``authentication_keys``/``authentication_key`` are what the SSH server will ask.
+Authentication keys (``crypto key import authentication rsa``) are public keys only
+(SubjectPublicKeyInfo PEM, table ``auth_keys``, in import order); ``AuthenticationKey`` is one
+entry and ``authentication_keys``/``authentication_key`` are what the SSH server asks.
 ``decode_authentication_key`` turns what a user pastes or copies to the router (base64 or
 binary DER SubjectPublicKeyInfo or PKCS#1, PEM, an OpenSSH ``ssh-rsa`` line or its decoded
 blob) into a ``PublicKey``.
@@ -24,17 +25,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from xrsim.chassis.store import AuthKeyRow, KeyRow
 from xrsim.clock import SimClock
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, load_private_key, load_public_key
 from xrsim.errors import InvalidInput, InvalidKey, StateError
@@ -53,9 +54,7 @@ __all__ = [
 
 #: The label IOS XR gives a key generated without one.
 DEFAULT_LABEL = "the_default"
-INDEX = "keys/index.json"
-AUTH_INDEX = "keys/authentication/index.json"
-#: What a key label may be (also a file name in the state tree).
+#: What a key label may be.
 LABEL_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 #: The most bytes ``decode_authentication_key`` reads (a 16384-bit key in PEM is under 3 KiB).
 MAX_PUBLIC_KEY_BYTES = 64 * 1024
@@ -66,11 +65,23 @@ Usage = Literal["general", "signing", "encryption"]
 
 
 class _State(Protocol):
-    def read_state(self, relpath: str) -> bytes | None: ...
+    """What the key store needs of the state store (``StateStore``)."""
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
 
-    def delete_state(self, relpath: str) -> object: ...
+    def private_keys(self, key_type: str | None = None) -> list[KeyRow]: ...
+
+    def private_key(self, key_type: str, label: str, usage: str) -> KeyRow | None: ...
+
+    def put_keys(self, rows: Sequence[KeyRow], *, replace_label: bool = False) -> None: ...
+
+    def delete_keys(self, key_type: str, label: str) -> int: ...
+
+    def auth_keys(self) -> list[AuthKeyRow]: ...
+
+    def put_auth_key(self, row: AuthKeyRow) -> None: ...
+
+    def delete_auth_keys(self, label: str | None = None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,6 @@ class StoredKey:
     usage: Usage
     created: datetime
     bits: int
-    path: str
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,6 @@ class AuthenticationKey:
     usage: Usage
     imported: datetime
     bits: int
-    path: str
     key_type: KeyType = "rsa"
     #: The user who imported the key: SSH accepts it for that user only (None: state written
     #: before owners were recorded, accepted for any user).
@@ -193,133 +202,94 @@ def decode_authentication_key(data: bytes) -> PublicKey:
     return key
 
 
+def _time(text: str, what: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise StateError(f"the key store holds a damaged {what} time {text!r}") from None
+
+
+def _entry(row: KeyRow) -> StoredKey:
+    return StoredKey(
+        row.key_type,  # type: ignore[arg-type]
+        row.label,
+        row.usage,  # type: ignore[arg-type]
+        _time(row.created, "creation"),
+        int(row.bits),
+    )
+
+
+def _auth_entry(row: AuthKeyRow) -> AuthenticationKey:
+    return AuthenticationKey(
+        row.label,
+        row.usage,  # type: ignore[arg-type]
+        _time(row.imported, "import"),
+        int(row.bits),
+        row.key_type,  # type: ignore[arg-type]
+        row.owner,
+    )
+
+
 class KeyStore:
-    """Keys by (type, label); one store per router."""
+    """Keys by (type, label); one store per router, reading and writing the state store."""
 
     def __init__(self, state: _State, clock: SimClock) -> None:
         self._state = state
         self._clock = clock
-        self._lock = threading.Lock()
-        self._index: dict[str, dict[str, Any]] = self._read_index(INDEX)
-        self._auth: dict[str, dict[str, Any]] = self._read_index(AUTH_INDEX)
 
-    def _read_index(self, relpath: str) -> dict[str, dict[str, Any]]:
-        raw = self._state.read_state(relpath)
-        if not raw:
-            return {}
-        try:
-            doc = json.loads(raw)
-        except ValueError as e:
-            raise StateError(f"the key store index {relpath} cannot be read ({e})") from None
-        if not isinstance(doc, dict):
-            raise StateError(f"the key store index {relpath} is not a mapping")
-        return doc
-
-    @staticmethod
-    def _id(key_type: str, label: str, usage: str) -> str:
-        return f"{key_type}/{label}" + ("" if usage == "general" else f"/{usage}")
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several changes (with other writes of the state store) into one."""
+        with self._state.transaction():
+            yield
 
     def entries(self, key_type: KeyType | None = None) -> list[StoredKey]:
-        with self._lock:
-            out = []
-            for meta in self._index.values():
-                if key_type is None or meta["type"] == key_type:
-                    out.append(
-                        StoredKey(
-                            meta["type"],
-                            meta["label"],
-                            meta["usage"],
-                            datetime.fromisoformat(meta["created"]),
-                            int(meta["bits"]),
-                            meta["path"],
-                        )
-                    )
-            return out
+        """The stored keys (of one type), in the order their labels were first stored."""
+        return [_entry(r) for r in self._state.private_keys(key_type)]
 
     def has(self, key_type: KeyType, label: str) -> bool:
         return any(e.label == label for e in self.entries(key_type))
 
+    def _row(self, key_type: KeyType, label: str, key: PrivateKey, usage: Usage) -> KeyRow:
+        if key.key_type != key_type:
+            raise InvalidInput(f"a {key.key_type} key cannot be stored as {key_type}")
+        return KeyRow(
+            key_type, label, usage, self._clock.now().isoformat(), key.bits, key.to_pkcs8_pem()
+        )
+
     def put(
         self, key_type: KeyType, label: str, key: PrivateKey, usage: Usage = "general"
     ) -> StoredKey:
+        """Store one key (replacing the label's key of that usage), in one transaction."""
         check_label(label)
-        ident = self._id(key_type, label, usage)
-        meta = self._write(key_type, label, key, usage)
-        with self._lock:
-            self._index[ident] = meta
-            self._save()
-        return self.entries_by_id(ident)
-
-    def _write(
-        self, key_type: KeyType, label: str, key: PrivateKey, usage: Usage
-    ) -> dict[str, Any]:
-        if key.key_type != key_type:
-            raise InvalidInput(f"a {key.key_type} key cannot be stored as {key_type}")
-        path = f"keys/{self._id(key_type, label, usage)}.pem"
-        self._state.write_state(path, key.to_pkcs8_pem(), private=True)
-        return {
-            "type": key_type,
-            "label": label,
-            "usage": usage,
-            "created": self._clock.now().isoformat(),
-            "bits": key.bits,
-            "path": path,
-        }
+        row = self._row(key_type, label, key, usage)
+        self._state.put_keys([row])
+        return _entry(row)
 
     def replace(
         self, key_type: KeyType, label: str, keys: Sequence[tuple[Usage, PrivateKey]]
     ) -> list[StoredKey]:
         """Make ``keys`` (general, or signing and encryption) the only keys of that type and
-        label: the new files are written first, then the index switches to them and the old
-        files that were not overwritten are removed."""
+        label, in one transaction: the old ones are gone exactly when the new ones are
+        there."""
         check_label(label)
         if not keys or len({u for u, _ in keys}) != len(keys):
             raise InvalidInput("replace needs keys of distinct usages")
-        metas = {self._id(key_type, label, u): self._write(key_type, label, k, u) for u, k in keys}
-        with self._lock:
-            old = [
-                i for i, m in self._index.items() if m["type"] == key_type and m["label"] == label
-            ]
-            for ident in old:
-                meta = self._index.pop(ident)
-                if ident not in metas:
-                    self._state.delete_state(meta["path"])
-            self._index.update(metas)
-            self._save()
-        return [self.entries_by_id(i) for i in metas]
-
-    def entries_by_id(self, ident: str) -> StoredKey:
-        meta = self._index[ident]
-        return StoredKey(
-            meta["type"],
-            meta["label"],
-            meta["usage"],
-            datetime.fromisoformat(meta["created"]),
-            int(meta["bits"]),
-            meta["path"],
-        )
+        rows = [self._row(key_type, label, k, u) for u, k in keys]
+        self._state.put_keys(rows, replace_label=True)
+        return [_entry(r) for r in rows]
 
     def load(self, entry: StoredKey) -> PrivateKey:
-        data = self._state.read_state(entry.path)
-        if data is None:
-            raise FileNotFoundError(entry.path)
-        return load_private_key(data)
+        """The private key of an entry (``StateError`` when it is no longer stored)."""
+        row = self._state.private_key(entry.key_type, entry.label, entry.usage)
+        if row is None:
+            raise StateError(f"{entry.key_type} key {entry.label} ({entry.usage}) is not stored")
+        return load_private_key(row.pem)
 
     def delete(self, key_type: KeyType, label: str) -> int:
-        """Remove every key of that type and label (both usage keys); how many were removed."""
-        with self._lock:
-            gone = [
-                i for i, m in self._index.items() if m["type"] == key_type and m["label"] == label
-            ]
-            for ident in gone:
-                self._state.delete_state(self._index[ident]["path"])
-                del self._index[ident]
-            if gone:
-                self._save()
-            return len(gone)
-
-    def _save(self) -> None:
-        self._state.write_state(INDEX, json.dumps(self._index, indent=1).encode())
+        """Remove every key of that type and label (both usage keys) in one transaction (the
+        database overwrites what they occupied); how many were removed."""
+        return self._state.delete_keys(key_type, label)
 
     # -- authentication public keys ---------------------------------------------------------
 
@@ -333,62 +303,31 @@ class KeyStore:
             raise InvalidKey(
                 f"the key is {key.key_type.upper()}, not RSA: only RSA keys can be imported"
             )
-        path = f"keys/authentication/rsa/{label}.pub"
-        self._state.write_state(path, key.to_pem())
-        meta = {
-            "type": "rsa",
-            "label": label,
-            "usage": usage,
-            "imported": self._clock.now().isoformat(),
-            "bits": key.bits,
-            "path": path,
-            "owner": owner,
-        }
-        with self._lock:
-            self._auth.pop(label, None)
-            self._auth[label] = meta
-            self._save_auth()
-            return self._auth_entry(meta)
-
-    @staticmethod
-    def _auth_entry(meta: dict[str, Any]) -> AuthenticationKey:
-        return AuthenticationKey(
-            meta["label"],
-            meta["usage"],
-            datetime.fromisoformat(meta["imported"]),
-            int(meta["bits"]),
-            meta["path"],
-            meta["type"],
-            meta.get("owner"),
+        row = AuthKeyRow(
+            label, "rsa", usage, self._clock.now().isoformat(), key.bits, owner, key.to_pem()
         )
+        self._state.put_auth_key(row)
+        return _auth_entry(row)
 
     def authentication_keys(self) -> list[AuthenticationKey]:
         """Every imported authentication key, in import order."""
-        with self._lock:
-            return [self._auth_entry(m) for m in self._auth.values()]
+        return [_auth_entry(r) for r in self._state.auth_keys()]
 
     def load_authentication(self, entry: AuthenticationKey) -> PublicKey:
-        data = self._state.read_state(entry.path)
-        if data is None:
-            raise FileNotFoundError(entry.path)
-        return load_public_key(data)
+        """The public key of an entry (``StateError`` when it is no longer stored)."""
+        for row in self._state.auth_keys():
+            if row.label == entry.label:
+                return load_public_key(row.pem)
+        raise StateError(f"authentication key {entry.label} is not stored")
 
     def authentication_key(self, label: str) -> PublicKey | None:
         """The public key imported under ``label`` (what SSH public-key authentication of that
         user checks), or None."""
-        with self._lock:
-            meta = self._auth.get(label)
-        return None if meta is None else self.load_authentication(self._auth_entry(meta))
+        for row in self._state.auth_keys():
+            if row.label == label:
+                return load_public_key(row.pem)
+        return None
 
     def delete_authentication(self, label: str | None = None) -> int:
         """Remove the authentication key of ``label`` (every one for None); how many went."""
-        with self._lock:
-            gone = [x for x in self._auth if label is None or x == label]
-            for name in gone:
-                self._state.delete_state(self._auth.pop(name)["path"])
-            if gone:
-                self._save_auth()
-            return len(gone)
-
-    def _save_auth(self) -> None:
-        self._state.write_state(AUTH_INDEX, json.dumps(self._auth, indent=1).encode())
+        return self._state.delete_auth_keys(label)

@@ -2,17 +2,23 @@
 
 ``Trustpoint`` is the settings of one trustpoint, read from its running-configuration block
 (``enrollment url self``, ``keypair rsa k``, ``lifetime certificate 300``...), with IOS XR's
-defaults. ``CertStore`` keeps each trustpoint's CA certificate and router certificates (one,
-or a signing and an encryption one for usage keys) as PEM files in the chassis' replicated
-state (``pki/<name>/ca.pem``, ``pki/<name>/router-<usage>.pem``), and the serial numbers the
-trustpoint's own CA has given (``enrollment url self``).
+defaults. ``TP`` holds the syntax of every line of the block, written once:
+``xrsim.cli.commands.crypto_ca`` registers them, ``Trustpoint.from_config`` tells the lines
+apart by their parse (``node.syntax``) and takes their typed arguments (``node.args``).
+``CertStore`` keeps each trustpoint's CA certificate and router certificates (one,
+or a signing and an encryption one for usage keys) as PEM in the router's state store
+(``xrsim.chassis.store.StateStore``, table ``certificates``), and the serial numbers the
+trustpoint's own CA has given (``enrollment url self``, table ``ca_serials``). Each change is
+one store transaction; ``with certs.transaction():`` makes several one (an enrollment's
+serials and certificates), so a failure (``xrsim.errors.StorageError``) or a crash keeps none
+of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -25,6 +31,7 @@ from xrsim.crypto import KeyType
 __all__ = [
     "DEFAULT_CA_LIFETIME_DAYS",
     "DEFAULT_LIFETIME_DAYS",
+    "TP",
     "CertStore",
     "Trustpoint",
     "router_serial_id",
@@ -34,6 +41,35 @@ DEFAULT_LIFETIME_DAYS = 365
 DEFAULT_CA_LIFETIME_DAYS = 1825
 
 Usage = Literal["general", "signing", "encryption"]
+
+
+class TP:
+    """The ``crypto ca trustpoint`` line and the lines of its ``config-trustp`` submode. The
+    argument names are what readers take (``node.args["minutes"]``)."""
+
+    TRUSTPOINT = "crypto ca trustpoint <name:NAME>"
+    ENROLLMENT_URL = "enrollment url <url:WORD>"
+    ENROLLMENT_TERMINAL = "enrollment terminal"
+    RETRY_PERIOD = "enrollment retry period <minutes:1-60>"
+    RETRY_COUNT = "enrollment retry count <count:1-100>"
+    QUERY_URL = "query url <url:WORD>"
+    RSAKEYPAIR = "rsakeypair <label:WORD>"
+    KEYPAIR = "keypair <kind:{ rsa | dsa | ecdsa | ed25519 }> <label:WORD>"
+    CA_KEYPAIR = "ca-keypair <kind:{ rsa | dsa | ecdsa | ed25519 }> <label:WORD>"
+    SUBJECT = "subject-name <dn:LINE>"
+    CA_SUBJECT = "subject-name ca-certificate <dn:LINE>"
+    #: ``usages``: key usage keywords separated by spaces, in their canonical spelling.
+    KEY_USAGE = "key-usage certificate <usages:LINE>"
+    CA_KEY_USAGE = "key-usage ca-certificate <usages:LINE>"
+    LIFETIME = "lifetime certificate <days:1-18250>"
+    CA_LIFETIME = "lifetime ca-certificate <days:1-18250>"
+    DIGEST = "message-digest <digest:{ md5 | sha1 | sha256 | sha384 | sha512 }>"
+    #: ``serial-number``: include it; ``serial-number none``: do not.
+    SERIAL_NUMBER = "serial-number [ none ]"
+    #: ``address``, or the keyword ``none``.
+    IP_ADDRESS = "ip-address { <address:IPV4> | none }"
+    VRF = "vrf <vrf:WORD>"
+    CRL_OPTIONAL = "crl optional"
 
 
 def router_serial_id(chassis_serial: str) -> str:
@@ -77,69 +113,77 @@ class Trustpoint:
         if node is None:
             return tp
         for child in node.sorted_children():
-            w = child.line.split()
-            match w:
-                case ["enrollment", "url", url]:
+            a = child.args
+            match child.syntax:
+                case TP.ENROLLMENT_URL:
+                    url = str(a["url"])
                     tp.enrollment, tp.url = "url", url
                     if url.startswith("tftp://") and ";" in url:
                         tp.vrf = url.split(";", 1)[1].split("/", 1)[0] or None
-                case ["enrollment", "terminal"]:
+                case TP.ENROLLMENT_TERMINAL:
                     tp.enrollment = "terminal"
-                case ["enrollment", "retry", "period", n]:
-                    tp.retry_period = int(n)
-                case ["enrollment", "retry", "count", n]:
-                    tp.retry_count = int(n)
-                case ["query", "url", url]:
-                    tp.query_url = url
-                case ["rsakeypair", label]:
-                    tp.keypair = ("rsa", label)
-                case ["keypair", kind, label]:
-                    tp.keypair = (kind, label)  # type: ignore[assignment]
-                case ["ca-keypair", kind, label]:
-                    tp.ca_keypair = (kind, label)  # type: ignore[assignment]
-                case ["subject-name", "ca-certificate", *rest]:
-                    tp.ca_subject = " ".join(rest)
-                case ["subject-name", *rest]:
-                    tp.subject = " ".join(rest)
-                case ["key-usage", "certificate", *words]:
-                    tp.key_usage = words
-                case ["key-usage", "ca-certificate", *words]:
-                    tp.ca_key_usage = words
-                case ["lifetime", "certificate", n]:
-                    tp.lifetime = int(n)
-                case ["lifetime", "ca-certificate", n]:
-                    tp.ca_lifetime = int(n)
-                case ["message-digest", digest]:
-                    tp.digest = digest
-                case ["serial-number"]:
-                    tp.serial_number = True
-                case ["serial-number", "none"]:
-                    tp.serial_number = False
-                case ["ip-address", addr]:
-                    tp.ip_address = addr
-                case ["vrf", vrf]:
-                    tp.vrf = vrf
-                case ["crl", "optional"]:
+                case TP.RETRY_PERIOD:
+                    tp.retry_period = int(a["minutes"])
+                case TP.RETRY_COUNT:
+                    tp.retry_count = int(a["count"])
+                case TP.QUERY_URL:
+                    tp.query_url = str(a["url"])
+                case TP.RSAKEYPAIR:
+                    tp.keypair = ("rsa", str(a["label"]))
+                case TP.KEYPAIR:
+                    tp.keypair = (_key_type(a["kind"]), str(a["label"]))
+                case TP.CA_KEYPAIR:
+                    tp.ca_keypair = (_key_type(a["kind"]), str(a["label"]))
+                case TP.SUBJECT:
+                    tp.subject = str(a["dn"])
+                case TP.CA_SUBJECT:
+                    tp.ca_subject = str(a["dn"])
+                case TP.KEY_USAGE:
+                    tp.key_usage = str(a["usages"]).split()
+                case TP.CA_KEY_USAGE:
+                    tp.ca_key_usage = str(a["usages"]).split()
+                case TP.LIFETIME:
+                    tp.lifetime = int(a["days"])
+                case TP.CA_LIFETIME:
+                    tp.ca_lifetime = int(a["days"])
+                case TP.DIGEST:
+                    tp.digest = str(a["digest"])
+                case TP.SERIAL_NUMBER:
+                    tp.serial_number = not child.has("none")
+                case TP.IP_ADDRESS:
+                    tp.ip_address = str(a.get("address", "none"))
+                case TP.VRF:
+                    tp.vrf = str(a["vrf"])
+                case TP.CRL_OPTIONAL:
                     tp.crl_optional = True
                 case _:
                     pass
-        # Subject lines keep their spaces ("L=San Jose"): take them from the line itself.
-        for child in node.children.values():
-            if child.key == "subject-name":
-                tp.subject = child.line.split(None, 1)[1]
-            elif child.key == "subject-name ca-certificate":
-                tp.ca_subject = child.line.split(None, 2)[2]
         return tp
 
 
+def _key_type(kind: str | int) -> KeyType:
+    """A ``<kind:{ rsa | dsa | ecdsa | ed25519 }>`` argument (the syntax admits no other)."""
+    types: dict[str, KeyType] = {"rsa": "rsa", "dsa": "dsa", "ecdsa": "ecdsa", "ed25519": "ed25519"}
+    return types[str(kind)]
+
+
 class _State(Protocol):
-    def read_state(self, relpath: str) -> bytes | None: ...
+    """What the certificate store needs of the state store (``StateStore``)."""
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
 
-    def delete_state(self, relpath: str) -> object: ...
+    def certificate(self, trustpoint: str, role: str) -> bytes | None: ...
 
-    def list_state(self, prefix: str = "") -> list[str]: ...
+    def set_certificate(self, trustpoint: str, role: str, pem: bytes) -> None: ...
+
+    def clear_certificates(self, trustpoint: str) -> int: ...
+
+    def certificate_trustpoints(self) -> list[str]: ...
+
+    def take_serial(self, trustpoint: str, first: int) -> int: ...
+
+
+_USAGES: tuple[Usage, ...] = ("general", "signing", "encryption")
 
 
 class CertStore:
@@ -147,61 +191,42 @@ class CertStore:
 
     def __init__(self, state: _State) -> None:
         self._state = state
-        self._lock = threading.Lock()
 
-    @staticmethod
-    def _dir(name: str) -> str:
-        return f"pki/{name}"
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several changes (with other writes of the state store) into one."""
+        with self._state.transaction():
+            yield
 
     def ca(self, name: str) -> x509.Certificate | None:
-        raw = self._state.read_state(f"{self._dir(name)}/ca.pem")
+        raw = self._state.certificate(name, "ca")
         return x509.load_pem_x509_certificate(raw) if raw else None
 
     def set_ca(self, name: str, cert: x509.Certificate) -> None:
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        self._state.write_state(f"{self._dir(name)}/ca.pem", pem)
+        self._state.set_certificate(name, "ca", cert.public_bytes(serialization.Encoding.PEM))
 
     def router(self, name: str) -> dict[Usage, x509.Certificate]:
         out: dict[Usage, x509.Certificate] = {}
-        usages: tuple[Usage, ...] = ("general", "signing", "encryption")
-        for usage in usages:
-            raw = self._state.read_state(f"{self._dir(name)}/router-{usage}.pem")
+        for usage in _USAGES:
+            raw = self._state.certificate(name, usage)
             if raw:
                 out[usage] = x509.load_pem_x509_certificate(raw)
         return out
 
     def set_router(self, name: str, usage: Usage, cert: x509.Certificate) -> None:
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        self._state.write_state(f"{self._dir(name)}/router-{usage}.pem", pem)
+        self._state.set_certificate(name, usage, cert.public_bytes(serialization.Encoding.PEM))
 
     def clear(self, name: str) -> bool:
-        """Remove the trustpoint's certificates; whether there were any."""
-        had = False
-        for leaf in ("ca.pem", "router-general.pem", "router-signing.pem", "router-encryption.pem"):
-            path = f"{self._dir(name)}/{leaf}"
-            if self._state.read_state(path) is not None:
-                self._state.delete_state(path)
-                had = True
-        return had
+        """Remove the trustpoint's certificates (one transaction); whether there were any."""
+        return self._state.clear_certificates(name) > 0
 
     def names(self) -> list[str]:
         """Trustpoints that hold a certificate."""
-        found = set()
-        for path in self._state.list_state("pki/"):
-            parts = path.split("/")
-            if len(parts) >= 3 and parts[-1].endswith(".pem"):
-                found.add(parts[-2])
-        return sorted(found)
+        return self._state.certificate_trustpoints()
 
     def next_serial(self, name: str, seed: str) -> int:
         """The next serial number of the trustpoint's own CA: it starts from a value derived
-        from the router (``0B:62`` style) and counts up, as IOS XR's does."""
-        path = f"{self._dir(name)}/serial.json"
-        with self._lock:
-            raw = self._state.read_state(path)
-            if raw:
-                serial = int(json.loads(raw)["next"])
-            else:
-                serial = 0x1000 + int(hashlib.sha256(seed.encode()).hexdigest()[:3], 16)
-            self._state.write_state(path, json.dumps({"next": serial + 1}).encode())
-            return serial
+        from the router (``0B:62`` style) and counts up, as IOS XR's does. Counted in the
+        caller's transaction, so a certificate that was not stored does not use one up."""
+        first = 0x1000 + int(hashlib.sha256(seed.encode()).hexdigest()[:3], 16)
+        return self._state.take_serial(name, first)

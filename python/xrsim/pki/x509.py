@@ -1,14 +1,16 @@
-"""X.509 for trustpoints, with pyca/cryptography: names, self-signed CA certificates, issued
-router certificates, PKCS#10 requests, and the way IOS XR prints them.
+"""X.509 for trustpoints in IOS XR's terms: subject names as typed and printed, ``key-usage``
+keywords, self-signed CA certificates, issued router certificates, PKCS#10 requests, and the way
+IOS XR prints a certificate.
 
 - ``parse_subject`` reads a ``subject-name`` line (``CN=lab1-ads,C=US,ST=CA,L=San Jose``) into a
   ``Name`` in the order written, IOS XR's extra attributes (``unstructuredName``,
   ``unstructuredAddress``, ``serialNumber``) appended; ``show_name`` prints a name as IOS XR
   does (RFC 4514, last attribute first).
 - ``KEY_USAGES`` maps the ``key-usage`` keywords to X.509 KeyUsage bits.
-- ``self_signed_ca``, ``issue``, ``csr`` build certificates and requests; keys come from the key
-  store as xrsim keys and sign through pyca (X.509 building stays in Python, key generation
-  and raw signing in the Rust core).
+- ``self_signed_ca``, ``issue``, ``csr`` say what a trustpoint's certificates and requests hold
+  (lifetime from the simulated clock's ``now``, the trustpoint's serial, digest and key usage)
+  and leave the building to ``xrsim.crypto.x509``, the builder the SUDI CA uses too; keys come
+  from the key store as xrsim keys and sign through pyca.
 - ``Described`` gives serial, subject, issuer, validity and fingerprints in IOS XR's forms.
 """
 
@@ -20,12 +22,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from xrsim.crypto import PrivateKey, to_cryptography
+from xrsim.crypto import PrivateKey, public_to_cryptography
+from xrsim.crypto.x509 import (
+    KEY_USAGE_BITS,
+    Issuer,
+    Validity,
+    certificate,
+    key_usage_of,
+    signing_request,
+)
 from xrsim.errors import InvalidInput
 
 __all__ = [
@@ -73,13 +83,8 @@ KEY_USAGES = (
     "decipheronly",
 )
 
-_DIGESTS: dict[str, hashes.HashAlgorithm] = {
-    "md5": hashes.MD5(),  # noqa: S303 - IOS XR offers it; the user chooses
-    "sha1": hashes.SHA1(),  # noqa: S303 - IOS XR offers it; the user chooses
-    "sha256": hashes.SHA256(),
-    "sha384": hashes.SHA384(),
-    "sha512": hashes.SHA512(),
-}
+#: IOS XR's ``key-usage`` keywords as the KeyUsage bits they set.
+_USAGE_BITS = dict(zip(KEY_USAGES, KEY_USAGE_BITS, strict=True))
 
 
 def parse_subject(text: str, extra: Iterable[x509.NameAttribute[str]] = ()) -> x509.Name:
@@ -102,72 +107,11 @@ def show_name(name: x509.Name) -> str:
 
 
 def key_usage(words: Sequence[str]) -> x509.KeyUsage:
-    unknown = [w for w in words if w not in KEY_USAGES]
+    """The KeyUsage of ``key-usage`` keywords (``InvalidInput`` for an unknown one)."""
+    unknown = [w for w in words if w not in _USAGE_BITS]
     if unknown:
         raise InvalidInput(f"unknown key usage {unknown[0]!r}")
-    has = set(words)
-    agreement = "keyagreement" in has
-    return x509.KeyUsage(
-        digital_signature="digitalsignature" in has,
-        content_commitment="nonrepudiation" in has,
-        key_encipherment="keyencipherment" in has,
-        data_encipherment="dataencipherment" in has,
-        key_agreement=agreement,
-        key_cert_sign="keycertsign" in has,
-        crl_sign="crlsign" in has,
-        encipher_only=agreement and "encipheronly" in has,
-        decipher_only=agreement and "decipheronly" in has,
-    )
-
-
-def _digest(key: PrivateKey, name: str) -> hashes.HashAlgorithm | None:
-    if key.key_type == "ed25519":
-        return None  # Ed25519 signs without a separate digest (RFC 8410)
-    try:
-        return _DIGESTS[name]
-    except KeyError:
-        raise InvalidInput(f"unknown message digest {name!r}") from None
-
-
-def _issuer_key(
-    pub: CertificatePublicKeyTypes,
-) -> rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey:
-    if not isinstance(
-        pub,
-        rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey,
-    ):
-        raise InvalidInput(f"unsupported CA key type {type(pub).__name__}")
-    return pub
-
-
-def _public(key: PrivateKey) -> CertificatePublicKeyTypes:
-    pub = to_cryptography(key).public_key()
-    assert isinstance(
-        pub,
-        rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey,
-    )
-    return pub
-
-
-def _builder(
-    *,
-    subject: x509.Name,
-    issuer: x509.Name,
-    public: CertificatePublicKeyTypes,
-    serial: int,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-) -> x509.CertificateBuilder:
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public)
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-    )
+    return key_usage_of(_USAGE_BITS[w] for w in words)
 
 
 def self_signed_ca(
@@ -180,22 +124,17 @@ def self_signed_ca(
     digest: str,
     usages: Sequence[str],
 ) -> x509.Certificate:
-    """The trustpoint's own CA certificate (``enrollment url self``)."""
-    public = _public(key)
-    b = _builder(
+    """The trustpoint's own CA certificate (``enrollment url self``), ``days`` from ``now``."""
+    return certificate(
         subject=subject,
-        issuer=subject,
-        public=public,
+        public=public_to_cryptography(key.public_key()),
+        issuer=Issuer.self_signed(subject, key),
         serial=serial,
-        not_before=now,
-        not_after=now + dt.timedelta(days=days),
+        validity=Validity.starting(now, days=days),
+        ca=True,
+        key_usage=key_usage(usages),
+        digest=digest,
     )
-    b = b.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    b = b.add_extension(key_usage(usages), critical=True)
-    b = b.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(_issuer_key(public)), critical=False
-    )
-    return b.sign(to_cryptography(key), _digest(key, digest))  # type: ignore[arg-type]
 
 
 def issue(
@@ -212,23 +151,16 @@ def issue(
 ) -> x509.Certificate:
     """A router certificate signed by the trustpoint's CA key (``crypto ca enroll`` with
     ``enrollment url self``); it never outlives its CA."""
-    not_after = min(now + dt.timedelta(days=days), ca_cert.not_valid_after_utc)
-    b = _builder(
+    return certificate(
         subject=subject,
-        issuer=ca_cert.subject,
         public=public,
+        issuer=Issuer.of(ca_cert, ca_key),
         serial=serial,
-        not_before=now,
-        not_after=not_after,
+        validity=Validity.starting(now, days=days, within=ca_cert),
+        ca=False,
+        key_usage=key_usage(usages) if usages else None,
+        digest=digest,
     )
-    b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-    if usages:
-        b = b.add_extension(key_usage(usages), critical=True)
-    b = b.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(_issuer_key(ca_cert.public_key())),
-        critical=False,
-    )
-    return b.sign(to_cryptography(ca_key), _digest(ca_key, digest))  # type: ignore[arg-type]
 
 
 def csr(
@@ -241,12 +173,13 @@ def csr(
 ) -> x509.CertificateSigningRequest:
     """A PKCS#10 request for ``key`` (``crypto ca enroll``); the challenge password goes into
     the request only."""
-    b = x509.CertificateSigningRequestBuilder().subject_name(subject)
-    if usages:
-        b = b.add_extension(key_usage(usages), critical=True)
-    if challenge:
-        b = b.add_attribute(x509.oid.AttributeOID.CHALLENGE_PASSWORD, challenge.encode())
-    return b.sign(to_cryptography(key), _digest(key, digest))  # type: ignore[arg-type]
+    return signing_request(
+        key,
+        subject,
+        digest=digest,
+        key_usage=key_usage(usages) if usages else None,
+        challenge=challenge,
+    )
 
 
 def load_certificate(text: str) -> x509.Certificate:

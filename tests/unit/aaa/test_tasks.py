@@ -26,7 +26,8 @@ from xrsim.aaa import (
     verify_secret,
 )
 from xrsim.aaa.secret import sha512_crypt
-from xrsim.config.tree import Change, ConfigTree, PathItem
+from xrsim.cli import default_registry
+from xrsim.config.tree import ConfigTree
 
 SEED_TASKS = frozenset(
     {
@@ -42,14 +43,13 @@ SEED_TASKS = frozenset(
 
 
 def tree(blocks: dict[str, list[str]]) -> ConfigTree:
-    """A configuration tree of top-level blocks and their lines."""
-    t = ConfigTree()
-    for head, lines in blocks.items():
-        top = PathItem(head, head)
-        t.apply(Change("set", (top,)))
-        for ln in lines:
-            t.apply(Change("set", (top, PathItem(ln, ln))))
-    return t
+    """A configuration tree of top-level blocks and their lines, as stored data loads (each
+    line parsed by the command registry: readers take its typed arguments)."""
+    data = [
+        {"key": head, "line": head, "children": [{"key": ln, "line": ln} for ln in lines]}
+        for head, lines in blocks.items()
+    ]
+    return ConfigTree.from_data(data, default_registry())
 
 
 def seed_tree() -> ConfigTree:

@@ -1,15 +1,18 @@
 """xrsim.chassis.chassis and node: nodes and their states, persistence across Chassis.open,
-release override and gating, reload and switchover with their history, replicated RP state,
-inventory and UDI, the node-kind registry, and a cheap boot."""
+release override and gating, reload and switchover with their history, the state store both
+RPs share, inventory and UDI, the node-kind registry, and a cheap boot."""
 
 from __future__ import annotations
 
-import json
+import os
+import sqlite3
 import stat
 import statistics
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,8 +29,16 @@ from xrsim.chassis import (
     register_node_class,
 )
 from xrsim.chassis.node import node_serials
+from xrsim.chassis.store import KeyRow
 from xrsim.clock import SimClock
-from xrsim.errors import ChassisError, InvalidInput, RedundancyError, UnknownNode
+from xrsim.errors import (
+    ChassisError,
+    InvalidInput,
+    RedundancyError,
+    StateError,
+    StorageError,
+    UnknownNode,
+)
 from xrsim.release import Release
 
 T0 = datetime(2021, 1, 9, 4, 33, 48, tzinfo=UTC)
@@ -40,13 +51,23 @@ def clock() -> SimClock:
 
 
 @pytest.fixture
-def ncs(tmp_path: Path, clock: SimClock) -> Chassis:
-    return Chassis.open(tmp_path / "ncs", serial=SEED_SERIAL, clock=clock)
+def ncs(tmp_path: Path, clock: SimClock) -> Iterator[Chassis]:
+    chassis = Chassis.open(tmp_path / "ncs", serial=SEED_SERIAL, clock=clock)
+    yield chassis
+    chassis.close()
 
 
 @pytest.fixture
-def asr(tmp_path: Path, clock: SimClock) -> Chassis:
-    return Chassis.open(tmp_path / "asr", "ASR-9006", clock=clock)
+def asr(tmp_path: Path, clock: SimClock) -> Iterator[Chassis]:
+    chassis = Chassis.open(tmp_path / "asr", "ASR-9006", clock=clock)
+    yield chassis
+    chassis.close()
+
+
+def reopen(chassis: Chassis, *args: Any, **kwargs: Any) -> Chassis:
+    """Power the chassis off (releasing its state directory) and open it again."""
+    chassis.close()
+    return Chassis.open(chassis.state_dir, *args, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,31 +151,53 @@ def test_node_serials_stay_unique_for_odd_serials() -> None:
 
 def test_reopen_loads_the_same_chassis(tmp_path: Path) -> None:
     first = Chassis.open(tmp_path / "s", "8201-SYS", release="7.3.2")
-    again = Chassis.open(tmp_path / "s")
+    again = reopen(first)
     assert again.platform.pid == "8201-SYS"
     assert again.serial == first.serial
     assert again.release == Release(7, 3, 2)
     assert again.created == first.created
-    assert Chassis.open(tmp_path / "s", "8201-sys").serial == first.serial
+    assert reopen(again, "8201-sys").serial == first.serial
 
 
 def test_reopen_with_another_platform_or_serial_is_refused(ncs: Chassis) -> None:
+    ncs.close()
     with pytest.raises(InvalidInput, match="holds a NCS-55A1-24H chassis, not ASR-9006"):
         Chassis.open(ncs.state_dir, "ASR-9006")
     with pytest.raises(InvalidInput, match="FOC2104R15R, not FOC0000AAAA"):
         Chassis.open(ncs.state_dir, serial="FOC0000AAAA")
-    assert Chassis.open(ncs.state_dir, serial=SEED_SERIAL).serial == SEED_SERIAL
+    again = Chassis.open(ncs.state_dir, serial=SEED_SERIAL)  # the refusals released it
+    assert again.serial == SEED_SERIAL
+    again.close()
+
+
+def test_a_second_open_is_refused_while_the_first_holds_the_directory(ncs: Chassis) -> None:
+    with pytest.raises(StateError, match=rf"in use by process {os.getpid()} \(") as err:
+        Chassis.open(ncs.state_dir)
+    assert not isinstance(err.value, StorageError)
+    ncs.reload()  # the holder is unaffected
+    again = reopen(ncs)
+    assert len(again.reboot_history()) == 1
+    again.close()
+    again.close()  # closing twice is harmless
+
+
+def test_a_closed_chassis_cannot_save(ncs: Chassis) -> None:
+    ncs.close()
+    with pytest.raises(StateError, match="closed"):
+        ncs.reload()
+    assert ncs.reboot_history() == []  # nothing changed in memory either
 
 
 def test_release_override_is_saved(ncs: Chassis) -> None:
     assert ncs.supports("ed25519")
-    old = Chassis.open(ncs.state_dir, release="6.6.3")
+    old = reopen(ncs, release="6.6.3")
     assert old.release == Release(6, 6, 3)
     assert not old.supports("ed25519")
     assert not old.supports("boot-host-key")
     assert not old.supports("security-in-base-image")
-    assert Chassis.open(ncs.state_dir).release == Release(6, 6, 3)
-    assert Chassis.open(ncs.state_dir, release=Release(7, 0, 1)).supports("boot-host-key")
+    again = reopen(old)
+    assert again.release == Release(6, 6, 3)
+    assert reopen(again, release=Release(7, 0, 1)).supports("boot-host-key")
 
 
 @pytest.mark.parametrize("serial", ["", "FOC 2104", "FOC/../x", "x" * 33, "FÖC2104R15R"])
@@ -177,32 +220,42 @@ def test_a_platform_object_is_accepted(tmp_path: Path) -> None:
     assert Chassis.open(tmp_path / "s", asr).platform is asr
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"not json", b"[]", b'{"format": 99}', b'{"format": 1}', b'{"format": 1, "platform": 5}'],
-)
-def test_damaged_state_file_is_refused(tmp_path: Path, content: bytes) -> None:
+def test_damaged_store_is_refused(tmp_path: Path) -> None:
     state = tmp_path / "s"
     state.mkdir()
-    (state / STATE_FILE).write_bytes(content)
-    with pytest.raises(InvalidInput, match=STATE_FILE):
+    (state / STATE_FILE).write_bytes(b"not an SQLite database, only text\n" * 200)
+    with pytest.raises(StateError, match="damaged"):
+        Chassis.open(state)
+    with pytest.raises(StateError, match="damaged"):  # not "in use": the refusal let it go
         Chassis.open(state)
 
 
-def test_state_file_with_a_non_rp_active_node_is_refused(ncs: Chassis) -> None:
-    path = ncs.state_dir / STATE_FILE
-    data = json.loads(path.read_text())
-    data["active_rp"] = "0/FT0"
-    path.write_text(json.dumps(data))
+def test_store_of_a_newer_format_is_refused(ncs: Chassis) -> None:
+    ncs.close()
+    with sqlite3.connect(ncs.state_dir / STATE_FILE) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    with pytest.raises(StateError, match="format 99, written by a newer xrsim"):
+        Chassis.open(ncs.state_dir)
+
+
+def test_chassis_record_with_a_non_rp_active_node_is_refused(ncs: Chassis) -> None:
+    ncs.close()
+    with sqlite3.connect(ncs.state_dir / STATE_FILE) as db:
+        db.execute("UPDATE chassis SET active_rp = '0/FT0'")
     with pytest.raises(InvalidInput, match="0/FT0"):
         Chassis.open(ncs.state_dir)
 
 
-def test_state_file_is_written_atomically(ncs: Chassis) -> None:
+def test_chassis_record_is_saved_in_the_store(ncs: Chassis) -> None:
     ncs.reload()
-    leftovers = [p.name for p in ncs.state_dir.iterdir() if p.name.endswith(".tmp")]
-    assert leftovers == []
-    assert json.loads((ncs.state_dir / STATE_FILE).read_text())["serial"] == SEED_SERIAL
+    names = sorted(p.name for p in ncs.state_dir.iterdir())
+    assert names == ["state.db", "state.db-shm", "state.db-wal", "state.lock"]  # no chassis.json
+    record = ncs.store.chassis()
+    assert record is not None
+    assert record["serial"] == SEED_SERIAL
+    assert record["reboots"] == {
+        "0/RP0/CPU0": [{"time": T0.isoformat(), "reason": "User Initiated Reload"}]
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,7 +288,7 @@ def test_reboot_history_survives_reopen(ncs: Chassis, clock: SimClock) -> None:
     ncs.reload(reason="first")
     clock.advance(30)
     ncs.reload(reason="second")
-    again = Chassis.open(ncs.state_dir, clock=clock)
+    again = reopen(ncs, clock=clock)
     assert again.reboot_history() == ncs.reboot_history()
     assert [r.time for r in again.reboot_history()] == [T0, T0 + timedelta(seconds=30)]
 
@@ -309,7 +362,7 @@ def test_switchover(asr: Chassis, clock: SimClock) -> None:
 
 def test_switchover_survives_reopen(asr: Chassis) -> None:
     asr.switchover()
-    again = Chassis.open(asr.state_dir)
+    again = reopen(asr)
     assert again.active_rp.name == "0/RSP1/CPU0"
     assert again.standby_rp is not None
     assert again.standby_rp.name == "0/RSP0/CPU0"
@@ -375,58 +428,28 @@ def test_filesystems_are_per_node_directories(asr: Chassis) -> None:
         asr.fs("0/9/CPU0")
 
 
-def test_write_state_replicates_to_every_rp(asr: Chassis) -> None:
-    asr.write_state("pki/keys/the_default.key", b"KEY", private=True)
-    asr.write_state("config/running.cfg", b"hostname r1\n")
-    for rp in ("0/RSP0/CPU0", "0/RSP1/CPU0"):
-        fs = asr.fs(rp)
-        assert fs.read("/misc/config/xrsim/pki/keys/the_default.key") == b"KEY"
-        assert fs.stat("/misc/config/xrsim/pki/keys/the_default.key").mode == 0o600
-        assert fs.stat("/misc/config/xrsim/config/running.cfg").mode == 0o644
-    assert not asr.fs("0/0/CPU0").exists("/misc/config/xrsim/config/running.cfg")
+def test_both_rps_share_the_one_store_outside_the_node_trees(asr: Chassis) -> None:
+    asr.store.put_keys([KeyRow("rsa", "k", "general", T0.isoformat(), 512, b"KEY")])
     asr.switchover()
-    assert asr.read_state("pki/keys/the_default.key") == b"KEY"
-    asr.write_state("config/running.cfg", b"hostname r2\n")
-    assert asr.fs("0/RSP0/CPU0").read("/misc/config/xrsim/config/running.cfg") == (b"hostname r2\n")
+    assert asr.active_rp.name == "0/RSP1/CPU0"
+    assert [r.pem for r in asr.store.private_keys()] == [b"KEY"]
+    for rp in ("0/RSP0/CPU0", "0/RSP1/CPU0"):
+        assert asr.fs(rp).walk("/misc/config") == []  # no router state on a node's disk
+    assert (asr.state_dir / STATE_FILE).is_file()
 
 
-def test_state_on_disk_is_private_where_asked(ncs: Chassis) -> None:
-    ncs.write_state("k", b"x", private=True)
-    path = ncs.state_dir / "nodes/0_RP0_CPU0/misc/config/xrsim/k"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
-def test_state_survives_reopen(ncs: Chassis) -> None:
-    ncs.write_state("config/running.cfg", b"hostname r1\n")
-    assert Chassis.open(ncs.state_dir).read_state("config/running.cfg") == b"hostname r1\n"
-
-
-def test_read_list_delete_state(asr: Chassis) -> None:
-    assert asr.read_state("none") is None
-    assert asr.list_state() == []
-    asr.write_state("pki/keys/a", b"a")
-    asr.write_state("pki/keys/b", b"b")
-    asr.write_state("pki/trustpool.pem", b"t")
-    asr.write_state("running.cfg", b"r")
-    assert asr.list_state() == ["pki/keys/a", "pki/keys/b", "pki/trustpool.pem", "running.cfg"]
-    assert asr.list_state("pki/keys") == ["pki/keys/a", "pki/keys/b"]
-    assert asr.list_state("pki/keys/") == ["pki/keys/a", "pki/keys/b"]
-    assert asr.list_state("nothing") == []
-    asr.delete_state("pki/keys/a")
-    asr.delete_state("pki/keys/a")  # absent: nothing happens
-    assert asr.list_state("pki") == ["pki/keys/b", "pki/trustpool.pem"]
-    assert not asr.fs("0/RSP1/CPU0").exists("/misc/config/xrsim/pki/keys/a")
-    asr.delete_state("pki")
-    assert asr.list_state() == ["running.cfg"]
-    assert asr.fs("0/RSP1/CPU0").walk("/misc/config/xrsim") == ["running.cfg"]
-
-
-@pytest.mark.parametrize("relpath", ["", "../x", "/etc/x", "a//b", "a/./b", "a/../b", "a\x00b"])
-def test_bad_state_paths_are_refused(ncs: Chassis, relpath: str) -> None:
-    with pytest.raises(InvalidInput, match="state path"):
-        ncs.write_state(relpath, b"x")
-    with pytest.raises(InvalidInput):
-        ncs.read_state(relpath)
+def test_state_on_disk_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        chassis = Chassis.open(tmp_path / "s")
+        chassis.store.put_keys([KeyRow("rsa", "k", "general", T0.isoformat(), 512, b"KEY")])
+    finally:
+        os.umask(old)
+    state = tmp_path / "s"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    for name in ("state.db", "state.db-wal", "state.db-shm", "state.lock"):
+        assert stat.S_IMODE((state / name).stat().st_mode) == 0o600, name
+    chassis.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,17 +510,19 @@ def test_open_generates_no_keys_and_makes_no_sudi(
     monkeypatch.setenv("XRSIM_VENDOR_DIR", str(vendor))
     chassis = Chassis.open(tmp_path / "s", "ASR-9006")
     chassis.fs().write_atomic("harddisk:x", b"x")
-    Chassis.open(tmp_path / "s")
+    reopen(chassis).close()
     assert not vendor.exists()
 
 
 def test_opening_an_existing_chassis_is_cheap(tmp_path: Path) -> None:
-    Chassis.open(tmp_path / "s", "ASR-9006").switchover()
-    Chassis.open(tmp_path / "s")  # warm the catalog
+    first = Chassis.open(tmp_path / "s", "ASR-9006")
+    first.switchover()
+    reopen(first).close()  # warm the catalog
     times = []
     for _ in range(30):
         start = time.perf_counter()
         chassis = Chassis.open(tmp_path / "s")
         times.append(time.perf_counter() - start)
+        chassis.close()
     assert len(chassis.nodes) == 8
     assert statistics.median(times) < 0.010, f"median open {statistics.median(times) * 1e3} ms"

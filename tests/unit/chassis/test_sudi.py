@@ -272,6 +272,7 @@ def test_serial_number_and_validity_come_from_the_chassis_serial(
     for path in (shared_vendor_dir / "devices" / SEED_SERIAL).iterdir():
         path.unlink()  # forget the cached certificate: a new key is made
     VendorCA._cache.clear()
+    ncs.close()  # power off: the directory is free for the next open
     remade = Chassis.open(ncs.state_dir).sudi()
     assert remade.device_key.to_pkcs8_der() != first.device_key.to_pkcs8_der()
     assert remade.device_cert.serial_number == first.device_cert.serial_number

@@ -268,7 +268,7 @@ ESCAPES = [
     "more harddisk:../../etc/passwd",
     "more /etc/passwd",
     "show file harddisk:{up}/sentinel.txt",
-    "show file harddisk:../../../chassis.json",
+    "show file harddisk:../../../state.db",
     "dir /etc",
     "dir harddisk:{up}",
     "dir disk0:..",
@@ -349,7 +349,7 @@ def test_cli_cannot_clobber_the_routers_own_state(
     tmp_path: Path, router: Router, s: CliSession
 ) -> None:
     router.configure(["hostname keep"])
-    s.handle_line("show version | file /misc/config/xrsim/config/running.json")
+    s.handle_line("show version | file /misc/config/xrsim/config/running.json")  # format 1
     router.shutdown()
     again = Router.boot(state_dir=tmp_path / "state")
     try:

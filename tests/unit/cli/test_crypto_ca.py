@@ -164,13 +164,26 @@ def enroll_answers(serial: bool = False, ip: str | None = None) -> Dialogue:
     )
 
 
-def snapshot(router: Router) -> dict[str, bytes | None]:
-    """Every replicated state file and its content."""
-    return {p: router.chassis.read_state(p) for p in router.chassis.list_state("")}
+#: Tables of the state store the chassis keeps (not what crypto commands change).
+CHASSIS_TABLES = ("chassis", "reboots", "switchovers")
+
+
+def snapshot(router: Router) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row the state store holds for configuration, keys and certificates."""
+    rows = router.chassis.store.snapshot()
+    return {t: r for t, r in rows.items() if t not in CHASSIS_TABLES}
 
 
 def pem_files(router: Router) -> list[str]:
-    return [p for p in router.chassis.list_state("pki/") if p.endswith(".pem")]
+    """The stored certificates, named as format 1 kept them (``pki/<tp>/ca.pem``)."""
+    rows = router.chassis.store.snapshot()["certificates"]
+    return sorted(
+        f"pki/{tp}/{'ca' if role == 'ca' else 'router-' + role}.pem" for tp, role, _ in rows
+    )
+
+
+def stored_keys(router: Router) -> list[tuple[str, str, str]]:
+    return sorted((r.key_type, r.label, r.usage) for r in router.chassis.store.private_keys())
 
 
 def tp_block(router: Router, name: str) -> list[str]:
@@ -184,13 +197,13 @@ def tp_block(router: Router, name: str) -> list[str]:
 
 
 def ca_cert(router: Router, name: str) -> x509.Certificate:
-    raw = router.chassis.read_state(f"pki/{name}/ca.pem")
+    raw = router.chassis.store.certificate(name, "ca")
     assert raw is not None, f"no CA certificate stored for {name}"
     return x509.load_pem_x509_certificate(raw)
 
 
 def router_cert(router: Router, name: str, usage: str = "general") -> x509.Certificate:
-    raw = router.chassis.read_state(f"pki/{name}/router-{usage}.pem")
+    raw = router.chassis.store.certificate(name, usage)
     assert raw is not None, f"no {usage} router certificate stored for {name}"
     return x509.load_pem_x509_certificate(raw)
 
@@ -625,7 +638,7 @@ def test_legacy_digest_signs_or_fails_cleanly(router: Router, digest: str) -> No
     before = snapshot(router)
     out = router.cli("crypto ca authenticate old")
     assert "Internal error" not in out
-    stored = router.chassis.read_state("pki/old/ca.pem")
+    stored = router.chassis.store.certificate("old", "ca")
     if stored is None:
         assert any(ln.startswith("% ") for ln in body(out)), out
         assert snapshot(router) == before
@@ -712,7 +725,7 @@ def test_unconfigured_trustpoint_is_refused(router: Router, command: str) -> Non
     out = router.cli(command)  # no prompt may be asked
     assert any(ln.startswith("% ") and "nosuch" in ln for ln in body(out)), out
     assert snapshot(router) == before
-    assert not router.chassis.list_state("pki/nosuch")
+    assert "nosuch" not in router.certs.names()
 
 
 @pytest.mark.parametrize(
@@ -818,13 +831,13 @@ def test_show_crypto_ca_certificates_layout(router: Router) -> None:
 
 def test_clear_removes_the_certificates_only(router: Router) -> None:
     enrolled_trust_insights(router)
-    keys_before = sorted(router.chassis.list_state("keys/"))
+    keys_before = stored_keys(router)
     config_before = tp_block(router, TI_NAME)
     assert body(router.cli(f"clear crypto ca certificates {TI_NAME}")) == []
     assert pem_files(router) == []
     assert body(router.cli(f"show crypto ca certificates {TI_NAME}")) == []
     assert body(router.cli("show crypto ca certificates")) == []
-    assert sorted(router.chassis.list_state("keys/")) == keys_before
+    assert stored_keys(router) == keys_before
     assert tp_block(router, TI_NAME) == config_before
     out = router.cli(f"crypto ca enroll {TI_NAME}")
     assert any("authenticate" in ln for ln in body(out))
@@ -909,22 +922,28 @@ def test_seed_key_algorithm_change_procedure(
 # --------------------------------------------------------------------------------------------
 
 
-def _key_files(state_dir: Path) -> list[Path]:
-    return sorted(p for p in state_dir.rglob("*.pem") if "/keys/" in p.as_posix())
+def assert_private_store(state_dir: Path) -> None:
+    """Keys live in the state store only (mode 0600), never as files of their own."""
+    assert not [p for p in state_dir.rglob("*.pem")]
+    for name in ("state.db", "state.db-wal"):
+        assert (state_dir / name).stat().st_mode & 0o777 == 0o600, name
 
 
 def test_certificates_and_keys_survive_a_restart(boot: Boot, tmp_path: Path) -> None:
     r = boot("persist")
     ca, leaf = enrolled_trust_insights(r)
     shown = body(r.cli("show crypto ca certificates"))
-    keys = {e.path: r.keys.load(e).to_pkcs8_pem() for e in r.keys.entries()}
+    keys = {(e.key_type, e.label, e.usage): r.keys.load(e).to_pkcs8_pem() for e in r.keys.entries()}
     state = snapshot(r)
     r.shutdown()
 
     again = boot("persist")
     assert snapshot(again) == state
     assert body(again.cli("show crypto ca certificates")) == shown
-    assert {e.path: again.keys.load(e).to_pkcs8_pem() for e in again.keys.entries()} == keys
+    assert {
+        (e.key_type, e.label, e.usage): again.keys.load(e).to_pkcs8_pem()
+        for e in again.keys.entries()
+    } == keys
     assert ca_cert(again, TI_NAME) == ca
     assert router_cert(again, TI_NAME) == leaf
     assert sorted(tp_block(again, TI_NAME)) == sorted(TI_LINES)
@@ -933,9 +952,8 @@ def test_certificates_and_keys_survive_a_restart(boot: Boot, tmp_path: Path) -> 
     renewed = router_cert(again, TI_NAME)
     assert renewed != leaf
     renewed.verify_directly_issued_by(ca)
-    files = _key_files(tmp_path / "persist")
-    assert len(files) >= 3  # the_default, system-root-key, system-enroll-key
-    assert all(f.stat().st_mode & 0o777 == 0o600 for f in files), files
+    assert len(keys) >= 3  # the_default, system-root-key, system-enroll-key
+    assert_private_store(tmp_path / "persist")
 
 
 def test_switchover_keeps_keys_and_certificates(boot: Boot, tmp_path: Path) -> None:
@@ -946,15 +964,11 @@ def test_switchover_keeps_keys_and_certificates(boot: Boot, tmp_path: Path) -> N
     rps = [rp.name for rp in r.chassis.rps]
     assert len(rps) == 2
     state = snapshot(r)
-    assert any(p.startswith("pki/") for p in state)
-    keys = [p for p in state if p.startswith("keys/") and p.endswith(".pem")]
-    assert len(keys) == 5  # the_default, system-root-key, system-enroll-key, uk signing/encryption
-    for rp in rps:  # every state file is on both route processors
-        fs = r.chassis.fs(rp)
-        for path, data in state.items():
-            assert fs.read(f"/misc/config/xrsim/{path}") == data, (rp, path)
-        for path in keys:
-            assert fs.resolve(f"/misc/config/xrsim/{path}").stat().st_mode & 0o777 == 0o600
+    assert state["certificates"]
+    # the_default, system-root-key, system-enroll-key, uk signing/encryption
+    assert len(state["keys"]) == 5
+    for rp in rps:  # both route processors read the one store: nothing on either's disk
+        assert r.chassis.fs(rp).walk("/misc/config") == []
     shown = body(r.cli("show crypto ca certificates"))
     old_active = r.chassis.active_rp.name
     out = r.cli("redundancy switchover", answers={"confirm": "y"})
@@ -973,7 +987,7 @@ def test_switchover_keeps_keys_and_certificates(boot: Boot, tmp_path: Path) -> N
         "signing",
         "encryption",
     }
-    assert all(f.stat().st_mode & 0o777 == 0o600 for f in _key_files(tmp_path / "asr"))
+    assert_private_store(tmp_path / "asr")
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from xrsim.chassis.chassis import STATE_TREE
 from xrsim.cli import default_registry
 from xrsim.cli.commands.crypto_keys import format_key_data
 from xrsim.cli.session import INVALID, CliSession
@@ -138,8 +137,25 @@ def assert_public(stored: PublicKey | None, expected: PublicKey) -> None:
     assert stored.to_der() == expected.to_der()
 
 
-def key_file(router: Router, rp: str, relpath: str) -> Path:
-    return router.chassis.fs(rp).resolve(f"{STATE_TREE}/{relpath}")
+def stored_pem(router: Router, relpath: str) -> bytes | None:
+    """The PEM the state store holds for a key, named as format 1 kept it on disk
+    (``keys/rsa/uk/signing.pem``, ``keys/authentication/rsa/alice.pub``)."""
+    store = router.chassis.store
+    parts = relpath.removesuffix(".pem").removesuffix(".pub").split("/")
+    if parts[1] == "authentication":
+        return next((r.pem for r in store.auth_keys() if r.label == parts[3]), None)
+    key_type, label, *usage = parts[1:]
+    row = store.private_key(key_type, label, usage[0] if usage else "general")
+    return row.pem if row is not None else None
+
+
+def pem_file(router: Router, relpath: str, tmp_path: Path) -> Path:
+    """The stored PEM of ``relpath`` written to a file (for openssl)."""
+    pem = stored_pem(router, relpath)
+    assert pem is not None, relpath
+    path = tmp_path / relpath.replace("/", "_")
+    path.write_bytes(pem)
+    return path
 
 
 # -- crypto key generate rsa --------------------------------------------------------------------
@@ -270,7 +286,7 @@ def test_usage_keys(router: Router, s: CliSession) -> None:
     assert shown["RSA Signature Usage"].data == spki(router, "rsa", "uk", "signing")
     assert shown["RSA Encryption Usage"].data == spki(router, "rsa", "uk", "encryption")
     for usage in ("signing", "encryption"):
-        assert key_file(router, "0/RP0/CPU0", f"keys/rsa/uk/{usage}.pem").is_file()
+        assert stored_pem(router, f"keys/rsa/uk/{usage}.pem") is not None
 
 
 def test_usage_keys_abandoned_after_the_first_pair_store_nothing(
@@ -287,10 +303,9 @@ def test_general_keys_replace_usage_keys_and_their_files(router: Router, s: CliS
     talk(s, "crypto key generate rsa usage-keys k", "512", "512")
     talk(s, "crypto key generate rsa general-keys k", "yes", "512")
     assert [e.usage for e in router.keys.entries("rsa") if e.label == "k"] == ["general"]
-    for rp in ("0/RP0/CPU0",):
-        assert key_file(router, rp, "keys/rsa/k.pem").is_file()
-        assert not key_file(router, rp, "keys/rsa/k/signing.pem").exists()
-        assert not key_file(router, rp, "keys/rsa/k/encryption.pem").exists()
+    assert stored_pem(router, "keys/rsa/k.pem") is not None
+    assert stored_pem(router, "keys/rsa/k/signing.pem") is None
+    assert stored_pem(router, "keys/rsa/k/encryption.pem") is None
 
 
 # -- the other algorithms -----------------------------------------------------------------------
@@ -456,7 +471,7 @@ def test_zeroize_one_label_yes_and_no(router: Router, s: CliSession) -> None:
     ]
     assert not router.keys.has("rsa", "key1")
     assert router.keys.has("rsa", "the_default")
-    assert not key_file(router, "0/RP0/CPU0", "keys/rsa/key1.pem").exists()
+    assert stored_pem(router, "keys/rsa/key1.pem") is None
     assert "key1" not in s.handle_line("show crypto key mypubkey rsa")
 
 
@@ -469,7 +484,7 @@ def test_zeroize_without_label_removes_every_key_of_the_type(router: Router, s: 
     ]
     assert router.keys.entries("rsa") == []
     assert [e.label for e in router.keys.entries("ecdsa")] == ["e"]
-    assert router.chassis.list_state("keys/rsa") == []
+    assert router.chassis.store.private_keys("rsa") == []
     assert talk(s, "crypto key zeroize rsa") == ["% No RSA keys are defined"]
 
 
@@ -490,7 +505,7 @@ def test_zeroize_each_algorithm(router: Router, s: CliSession, algorithm: str) -
         "% Keys to be removed are named system-root-key"
     )
     assert router.keys.entries(key_type) == []  # type: ignore[arg-type]
-    assert router.chassis.list_state(f"keys/{key_type}") == []
+    assert router.chassis.store.private_keys(key_type) == []
 
 
 # -- import authentication ----------------------------------------------------------------------
@@ -521,8 +536,7 @@ def test_import_pasted_spki_on_several_lines(router: Router, s: CliSession) -> N
     assert body(text)[3] == "Imported : 17:33:23 UTC Thu Sep 18 2003"
     (shown,) = parse_show(text)
     assert (shown.label, shown.data) == ("alice", public.to_der())
-    path = key_file(router, "0/RP0/CPU0", "keys/authentication/rsa/alice.pub")
-    assert path.read_bytes() == public.to_pem()
+    assert stored_pem(router, "keys/authentication/rsa/alice.pub") == public.to_pem()
 
 
 def test_import_pasted_pkcs1_ended_by_quit_with_usage_keys(router: Router, s: CliSession) -> None:
@@ -605,7 +619,7 @@ def test_bad_pastes_store_nothing(
     assert out[-1] == error
     assert not s.waiting
     assert router.keys.authentication_keys() == []
-    assert router.chassis.list_state("keys/authentication") == []
+    assert router.chassis.store.auth_keys() == []
 
 
 @pytest.mark.parametrize(
@@ -629,7 +643,7 @@ def test_bad_files_store_nothing(router: Router, s: CliSession, path: str, error
     assert len(out) == 1, out
     assert out[0].startswith(error), out
     assert router.keys.authentication_keys() == []
-    assert router.chassis.list_state("keys/authentication") == []
+    assert router.chassis.store.auth_keys() == []
 
 
 def test_zeroize_authentication_keys(router: Router, s: CliSession) -> None:
@@ -646,7 +660,7 @@ def test_zeroize_authentication_keys(router: Router, s: CliSession) -> None:
     ]
     talk(s, "crypto key zeroize authentication rsa all", "yes")
     assert router.keys.authentication_keys() == []
-    assert router.chassis.list_state("keys/authentication/rsa") == []
+    assert router.chassis.store.auth_keys() == []
 
 
 # -- persistence, redundancy, release gating ----------------------------------------------------
@@ -664,11 +678,13 @@ def test_key_files_on_both_rps_survive_restart_and_switchover(tmp_path: Path) ->
     rps = [n.name for n in r.chassis.rps]
     assert rps == ["0/RSP0/CPU0", "0/RSP1/CPU0"]
     files = ["keys/rsa/k.pem", "keys/rsa/the_default.pem", "keys/ed25519/system-enroll-key.pem"]
-    for rp in rps:
-        for rel in files:
-            mode = stat.S_IMODE(os.stat(key_file(r, rp, rel)).st_mode)
-            assert mode == 0o600, (rp, rel, oct(mode))
-        assert key_file(r, rp, "keys/authentication/rsa/alice.pub").is_file()
+    for rel in files:
+        assert stored_pem(r, rel) is not None, rel
+    assert stored_pem(r, "keys/authentication/rsa/alice.pub") is not None
+    for rp in rps:  # both RPs read the one store, which is private; no key on a node's disk
+        assert r.chassis.fs(rp).walk("/misc/config") == []
+    for name in ("state.db", "state.db-wal"):
+        assert stat.S_IMODE(os.stat(state / name).st_mode) == 0o600
     r.shutdown()
 
     r2 = boot(state)
@@ -682,11 +698,10 @@ def test_key_files_on_both_rps_survive_restart_and_switchover(tmp_path: Path) ->
     assert parse_show(s2.handle_line("show crypto key mypubkey ed25519"))[0].label == (
         "system-enroll-key"
     )
-    # zeroize after the switchover removes the files on both RPs
+    # zeroize after the switchover removes the key for both RPs
     talk(s2, "crypto key zeroize rsa k", "yes")
-    for rp in rps:
-        assert not key_file(r2, rp, "keys/rsa/k.pem").exists()
-        assert key_file(r2, rp, "keys/rsa/the_default.pem").exists()
+    assert stored_pem(r2, "keys/rsa/k.pem") is None
+    assert stored_pem(r2, "keys/rsa/the_default.pem") is not None
     r2.shutdown()
 
 
@@ -806,6 +821,7 @@ def test_openssl_reads_the_shown_public_key(
 def test_openssl_checks_the_stored_private_key(
     router: Router,
     s: CliSession,
+    tmp_path: Path,
     *,
     require_tool: Callable[[str], str],
     algorithm: str,
@@ -814,24 +830,25 @@ def test_openssl_checks_the_stored_private_key(
 ) -> None:
     openssl = require_tool("openssl")
     talk(s, f"crypto key generate {algorithm} judged", *answers)
-    path = key_file(router, router.chassis.active_rp.name, relpath)
+    path = pem_file(router, relpath, tmp_path)
     result = _openssl(openssl, "pkey", "-in", str(path), "-check", "-noout")
     assert result.returncode == 0, result.stderr
     assert "Key is valid" in result.stdout
     result = _openssl(openssl, "pkey", "-in", str(path), "-pubout")
     assert result.returncode == 0, result.stderr
-    entry = next(e for e in router.keys.entries() if e.path == relpath)
+    usage = "signing" if relpath.endswith("signing.pem") else "general"
+    entry = next(e for e in router.keys.entries() if e.label == "judged" and e.usage == usage)
     assert result.stdout.encode() == router.keys.load(entry).public_key().to_pem()
 
 
 @pytest.mark.peer
 def test_openssl_reads_the_stored_authentication_key(
-    router: Router, s: CliSession, require_tool: Callable[[str], str]
+    router: Router, s: CliSession, tmp_path: Path, require_tool: Callable[[str], str]
 ) -> None:
     openssl = require_tool("openssl")
     public = generate_key("rsa", bits=512).public_key()
     talk(s, "crypto key import authentication rsa alice", *b64_lines(public.to_der()), "")
-    path = key_file(router, "0/RP0/CPU0", "keys/authentication/rsa/alice.pub")
+    path = pem_file(router, "keys/authentication/rsa/alice.pub", tmp_path)
     result = _openssl(openssl, "pkey", "-pubin", "-in", str(path), "-noout", "-text")
     assert result.returncode == 0, result.stderr
     assert "Public-Key: (512 bit)" in result.stdout

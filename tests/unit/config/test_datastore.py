@@ -3,12 +3,16 @@ exclusive lock and persistence."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from xrsim.config.datastore import FIRST_COMMIT_ID, CommitError, Datastore
-from xrsim.config.tree import Change, PathItem
+from xrsim.chassis.store import StateStore
+from xrsim.config.datastore import COMMIT_HISTORY, FIRST_COMMIT_ID, CommitError, Datastore
+from xrsim.config.tree import Change, Parsed, PathItem
+from xrsim.errors import StorageError
 
 
 class Clock:
@@ -19,23 +23,45 @@ class Clock:
         return self.t
 
 
-class MemoryState:
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore.open(tmp_path / "state") as s:
+        yield s
 
-    def read_state(self, relpath: str) -> bytes | None:
-        return self.files.get(relpath)
 
-    def write_state(self, relpath: str, data: bytes, *, private: bool = False) -> None:
-        self.files[relpath] = data
+def reopen(store: StateStore) -> StateStore:
+    store.close()
+    return StateStore.open(store.directory)
+
+
+def fill_up(store: StateStore) -> None:
+    """Make the database full, for real: SQLite refuses to grow it past its present size
+    (``SQLITE_FULL``, as on a full disk)."""
+    db = store._db
+    assert db is not None
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def make_room(store: StateStore) -> None:
+    db = store._db
+    assert db is not None
+    db.execute("PRAGMA max_page_count = 1073741823")
+
+
+def big(n: int) -> tuple[PathItem, ...]:
+    """An item too large to fit in the free pages of the database."""
+    return (
+        PathItem(f"banner {n}", f"banner {n} " + "x" * 40000, Parsed(syntax="banner", order=5)),
+    )
 
 
 def host(name: str) -> tuple[PathItem, ...]:
-    return (PathItem("hostname", f"hostname {name}", 0),)
+    return (PathItem("hostname", f"hostname {name}", Parsed(syntax="hostname", order=0)),)
 
 
 def dom(name: str) -> tuple[PathItem, ...]:
-    return (PathItem("domain name", f"domain name {name}", 1),)
+    return (PathItem("domain name", f"domain name {name}", Parsed(syntax="domain", order=1)),)
 
 
 def commit(ds: Datastore, *paths: tuple[PathItem, ...], **kw: object):  # type: ignore[no-untyped-def]
@@ -84,23 +110,87 @@ def test_replace_and_rollback() -> None:
         ds.find("nope")
 
 
-def test_unconfirmed_commit_rolls_back_when_its_time_comes() -> None:
-    clock = Clock()
-    ds = Datastore(now=clock.now)
+class Owner:
+    """What a router does with ``on_confirm``: remember the one rollback it would schedule."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int | None, timedelta | None]] = []
+
+    def __call__(self, commit_id: int | None, timeout: timedelta | None) -> None:
+        self.calls.append((commit_id, timeout))
+
+    @property
+    def scheduled(self) -> int | None:
+        return self.calls[-1][0] if self.calls else None
+
+
+def test_unconfirmed_commit_is_rolled_back_by_its_owner() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
     commit(ds, host("a"))
-    commit(ds, host("b"), confirmed=30)
-    clock.t += timedelta(seconds=29)
-    assert ds.tick() is None
+    assert owner.calls == []
+    record = commit(ds, host("b"), confirmed=30)
+    assert record is not None
+    assert owner.calls == [(record.commit_id, timedelta(seconds=30))]
+    assert ds.rollback_unconfirmed(record.commit_id - 1) is None  # not the pending one
     assert ds.running.lines() == ["hostname b"]
-    clock.t += timedelta(seconds=2)
-    assert ds.tick() is not None
+    rolled = ds.rollback_unconfirmed(record.commit_id)
+    assert rolled is not None
+    assert rolled.client == "Rollback"
     assert ds.running.lines() == ["hostname a"]
-    # confirmed in time: a plain commit confirms it
-    commit(ds, host("c"), confirmed=30)
-    assert commit(ds) is None
-    clock.t += timedelta(seconds=60)
-    assert ds.tick() is None
+    assert ds.pending_confirm is None
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(record.commit_id) is None  # once
+
+
+def test_a_plain_commit_confirms() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
+    commit(ds, host("a"))
+    first = commit(ds, host("c"), confirmed=30)
+    assert first is not None
+    assert commit(ds) is None  # nothing to change: confirms
+    assert owner.calls[-1] == (None, None)
+    assert ds.rollback_unconfirmed(first.commit_id) is None
     assert ds.running.lines() == ["hostname c"]
+    second = commit(ds, host("d"), confirmed=30)
+    assert second is not None
+    commit(ds, dom("x.com"))  # a commit with changes confirms too
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(second.commit_id) is None
+    assert ds.running.lines() == ["hostname d", "domain name x.com"]
+
+
+def test_a_second_commit_confirmed_moves_the_rollback_to_before_the_first() -> None:
+    owner = Owner()
+    clock = Clock()
+    ds = Datastore(now=clock.now, on_confirm=owner)
+    commit(ds, host("a"))
+    first = commit(ds, host("b"), confirmed=30)
+    assert first is not None
+    clock.t += timedelta(seconds=20)
+    second = commit(ds, dom("x.com"), confirmed=60)
+    assert second is not None
+    # the same pending rollback, restarted with the new timeout
+    assert owner.calls[-1] == (first.commit_id, timedelta(seconds=60))
+    assert ds.pending_confirm == (first.commit_id, clock.t + timedelta(seconds=60))
+    # a confirmed commit without changes restarts it too
+    assert commit(ds, confirmed=90) is None
+    assert owner.calls[-1] == (first.commit_id, timedelta(seconds=90))
+    assert ds.rollback_unconfirmed(first.commit_id) is not None
+    assert ds.running.lines() == ["hostname a"]
+
+
+def test_rollback_configuration_ends_a_pending_confirmed_commit() -> None:
+    owner = Owner()
+    ds = Datastore(now=Clock().now, on_confirm=owner)
+    commit(ds, host("a"))
+    pending = commit(ds, host("b"), confirmed=30)
+    assert pending is not None
+    ds.rollback(1, user="u", line="l")
+    assert owner.scheduled is None
+    assert ds.rollback_unconfirmed(pending.commit_id) is None
+    assert ds.running.lines() == ["hostname a"]
 
 
 def test_exclusive_lock() -> None:
@@ -113,34 +203,97 @@ def test_exclusive_lock() -> None:
     commit(ds, host("x"))
 
 
-def test_persistence() -> None:
-    state = MemoryState()
-    ds = Datastore(now=Clock().now, storage=state)
+def test_persistence(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
     commit(ds, host("a"), label="first")
-    again = Datastore(now=Clock().now, storage=state)
+    again = Datastore(now=Clock().now, storage=reopen(store))
     assert again.running == ds.running
     assert [c.label for c in again.commits] == ["first"]
+    assert again.commits == ds.commits
     assert again.next_id == FIRST_COMMIT_ID + 1
-    assert again.last_change is not None
+    assert again.last_change == ds.last_change
+
+
+def test_the_store_keeps_the_last_rollback_points(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    for i in range(COMMIT_HISTORY + 5):
+        commit(ds, host(f"h{i}"))
+    assert len(ds.commits) == COMMIT_HISTORY
+    again = Datastore(now=Clock().now, storage=reopen(store))
+    assert [c.commit_id for c in again.commits] == [c.commit_id for c in ds.commits]
+    assert again.commits[0].commit_id == FIRST_COMMIT_ID + 5
+    assert again.next_id == FIRST_COMMIT_ID + COMMIT_HISTORY + 5
+
+
+def test_a_commit_that_cannot_be_saved_changes_nothing_and_can_be_retried(
+    store: StateStore,
+) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    commit(ds, host("a"), label="first")
+    running, commits, next_id = ds.running.copy(), list(ds.commits), ds.next_id
+    generation, last = ds.generation, ds.last_change
+    c = ds.candidate(1)
+    c.set(big(1))
+    c.set(host("b"))
+    fill_up(store)
+    with pytest.raises(StorageError) as err:
+        ds.commit(c, user="admin", line="con0", label="second")
+    assert err.value.reason == "no space left on the device"
+    assert "Errno" not in str(err.value)
+    assert "/" not in str(err.value)
+    # memory is exactly as before, and the session still holds its changes
+    assert ds.running == running
+    assert ds.commits == commits
+    assert (ds.next_id, ds.generation, ds.last_change) == (next_id, generation, last)
+    assert c.has_changes()
+    assert ds.pending_confirm is None
+    # so is the store
+    again = Datastore(now=Clock().now, storage=store)
+    assert again.running == running
+    assert again.commits == commits
+    # the same commit goes through once there is room
+    make_room(store)
+    record = ds.commit(c, user="admin", line="con0", label="second")
+    assert record is not None
+    assert record.commit_id == next_id
+    assert not c.has_changes()
+    assert ds.running.lines()[0] == "hostname b"
+    reloaded = Datastore(now=Clock().now, storage=reopen(store))
+    assert sorted(reloaded.running.lines()) == sorted(ds.running.lines())
+    assert [r.label for r in reloaded.commits] == ["first", "second"]
+
+
+def test_a_rollback_that_cannot_be_saved_changes_nothing(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    commit(ds, big(1))
+    commit(ds, host("a"))
+    before = (ds.running.copy(), list(ds.commits), ds.next_id)
+    fill_up(store)
+    with pytest.raises(StorageError):
+        ds.rollback(2, user="admin", line="con0")  # the undo record holds the big item
+    assert (ds.running, ds.commits, ds.next_id) == before
+    make_room(store)
+    assert ds.rollback(2, user="admin", line="con0") is not None
+    assert ds.running.lines() == []
+
+
+def test_factory_configuration_that_cannot_be_saved_changes_nothing(store: StateStore) -> None:
+    ds = Datastore(now=Clock().now, storage=store)
+    fill_up(store)
+    with pytest.raises(StorageError):
+        ds.set_initial([Change("set", big(1)), Change("set", host("r"))])
+    assert ds.running.lines() == []
+    assert ds.generation == 0
 
 
 def test_show_configuration_lines() -> None:
     ds = Datastore(now=Clock().now)
     c = ds.candidate(1)
-    tp = PathItem("crypto ca trustpoint t", "crypto ca trustpoint t", 2)
+    tp = PathItem("crypto ca trustpoint t", "crypto ca trustpoint t")
     c.set((tp,))
-    c.set((tp, PathItem("rsakeypair", "rsakeypair k", 3)))
+    c.set((tp, PathItem("rsakeypair", "rsakeypair k")))
     c.delete(host("a"))
     assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "no hostname a"]
-
-
-def test_confirmed_commit_tells_its_owner_whatever_the_front_door() -> None:
-    calls: list[int] = []
-    ds = Datastore(now=Clock().now, on_confirm_pending=lambda: calls.append(1))
-    commit(ds, host("a"))
-    assert calls == []
-    commit(ds, host("b"), confirmed=30)
-    assert calls == [1]
 
 
 def test_generation_counts_changes_of_the_running_configuration() -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xrsim.config.tree import Change, ConfigTree, PathItem
+from xrsim.cli import default_registry
+from xrsim.config.tree import Change, ConfigTree, Parsed, PathItem
+from xrsim.pki.trustpoint import TP
 
 
 def item(key: str, line: str | None = None, order: int = 0) -> PathItem:
-    return PathItem(key, line or key, order)
+    """A path item ranked ``order`` (what the command registry's parse would say)."""
+    return PathItem(key, line or key, Parsed(syntax=key, order=order))
 
 
 def test_set_replaces_by_key_and_renders_in_schema_order() -> None:
@@ -60,7 +63,7 @@ _changes = st.lists(st.tuples(st.sampled_from(["set", "delete"]), _paths), max_s
 def _tree(ops: list) -> ConfigTree:
     t = ConfigTree()
     for op, path in ops:
-        t.apply(Change(op, tuple(PathItem(k, f"{k} {v}", ord(k)) for k, v in path)))
+        t.apply(Change(op, tuple(item(k, f"{k} {v}", ord(k)) for k, v in path)))
     return t
 
 
@@ -71,3 +74,85 @@ def test_changes_to_turns_one_tree_into_the_other(ops_a: list, ops_b: list) -> N
     moved = a.copy()
     moved.apply_all(a.changes_to(b))
     assert moved == b
+
+
+# -- stored data: keys and lines only, parsed again with the schema -----------------------
+
+STORED = [
+    # Old data carried each command's registry index ("order"); it is ignored.
+    {"key": "ssh server v2", "line": "ssh server v2", "order": 0},
+    {
+        "key": "crypto ca trustpoint tp",
+        "line": "crypto ca trustpoint tp",
+        "order": 1,
+        "children": [
+            {"key": "rsakeypair", "line": "rsakeypair k", "order": 2},
+            {"key": "enrollment", "line": "enrollment terminal", "order": 3},
+            {"key": "enrollment retry period", "line": "enrollment retry period 7"},
+        ],
+    },
+    {"key": "hostname", "line": "hostname r1", "order": 99},
+]
+
+
+def test_stored_tree_without_order_loads_in_schema_order() -> None:
+    tree = ConfigTree.from_data(STORED, default_registry())
+    assert tree.lines() == [
+        "hostname r1",
+        "crypto ca trustpoint tp",
+        " enrollment terminal",
+        " enrollment retry period 7",
+        " rsakeypair k",
+        "!",
+        "ssh server v2",
+    ]
+    period = tree.get(["crypto ca trustpoint tp", "enrollment retry period"])
+    assert period is not None
+    assert period.args == {"minutes": 7}
+    assert period.syntax == TP.RETRY_PERIOD
+    # What is stored again is only keys, lines and children.
+    data = tree.to_data()
+    assert all(set(d) <= {"key", "line", "children"} for d in data)
+    assert ConfigTree.from_data(data, default_registry()).lines() == tree.lines()
+
+
+def test_stored_changes_are_parsed_again_in_their_submode() -> None:
+    old = {"op": "set", "path": [["crypto ca trustpoint tp", "crypto ca trustpoint tp", 5],
+                                 ["keypair", "keypair rsa k", 6]]}  # fmt: skip
+    change = Change.from_data(old, default_registry())
+    assert [p.syntax for p in change.path] == [TP.TRUSTPOINT, TP.KEYPAIR]
+    assert change.path[1].args == {"kind": "rsa", "label": "k"}
+    assert change.to_data()["path"] == [
+        ["crypto ca trustpoint tp", "crypto ca trustpoint tp"],
+        ["keypair", "keypair rsa k"],
+    ]
+
+
+def test_unknown_stored_lines_are_kept_and_sorted_last() -> None:
+    stored = [
+        {"key": "banner motd", "line": "banner motd hello"},
+        {"key": "hostname", "line": "hostname r1"},
+        {
+            "key": "crypto ca trustpoint tp",
+            "line": "crypto ca trustpoint tp",
+            "children": [
+                {"key": "auto-enroll", "line": "auto-enroll 80"},
+                {"key": "rsakeypair", "line": "rsakeypair k"},
+            ],
+        },
+    ]
+    tree = ConfigTree.from_data(stored, default_registry())
+    assert tree.lines() == [
+        "hostname r1",
+        "crypto ca trustpoint tp",
+        " rsakeypair k",
+        " auto-enroll 80",
+        "!",
+        "banner motd hello",
+    ]
+    banner = tree.get(["banner motd"])
+    assert banner is not None
+    assert not banner.parsed.known
+    assert tree.to_data()[0] == {"key": "banner motd", "line": "banner motd hello"}
+    # Without a schema every line is unknown, and the tree still loads and renders.
+    assert sorted(ConfigTree.from_data(stored).lines()) == sorted(tree.lines())

@@ -5,6 +5,7 @@ and ``configure exclusive``, task authorization, and XML attacks refused."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -85,14 +86,6 @@ def edit(body: str, **options: str) -> str:
 
 GET_RUNNING = "<get-config><source><running/></source></get-config>"
 GET_CANDIDATE = "<get-config><source><candidate/></source></get-config>"
-
-
-@pytest.fixture
-def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
-    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
-    r = Router.boot(state_dir=tmp_path / "r1", hostname="r1")
-    yield r
-    r.shutdown()
 
 
 @pytest.fixture
@@ -425,6 +418,21 @@ def test_confirmed_commit_rolls_back(router: Router, open_client: Callable[..., 
 
 
 # -- locks, sessions --
+
+
+def test_confirmed_commit_rolls_back_in_real_time(
+    router: Router, open_client: Callable[..., Client]
+) -> None:
+    """The NETCONF confirmed commit takes the router's one path: its scheduler rolls it back
+    when the timeout passes in real time, with nobody advancing the clock."""
+    c = open_client()
+    c.ok(edit(hostname_xml("tmp")))
+    c.ok("<commit><confirmed/><confirm-timeout>1</confirm-timeout></commit>")
+    assert router.hostname() == "tmp"
+    after = threading.Event()
+    router.scheduler.call_later(1, after.set, name="after the rollback")  # runs after it
+    assert after.wait(30)
+    assert router.hostname() == "r1"
 
 
 def test_locks_between_sessions_and_cli(router: Router, open_client: Callable[..., Client]) -> None:

@@ -1,43 +1,55 @@
 """Command families. Each module registers its modes and commands with ``register(registry)``;
-``build_registry`` puts them together in a fixed order (which is also the order of top-level
-items in ``show running-config``)."""
+``build_registry`` puts them together in a fixed order (``FAMILIES``, which is also the order
+of top-level items in ``show running-config``). Nothing stored depends on that order: stored
+lines are parsed again at load (``Registry.resolve``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Protocol
 
+from xrsim.cli.commands import (
+    aaa,
+    basic,
+    configuration,
+    crypto_ca,
+    crypto_keys,
+    filesystem,
+    netconf,
+    platform,
+    ssh,
+)
 from xrsim.cli.registry import Registry
 
-__all__ = ["build_registry", "default_registry"]
+__all__ = ["FAMILIES", "Family", "build_registry", "default_registry"]
 
 
-def build_registry() -> Registry:
-    from xrsim.cli.commands import (
-        aaa,
-        basic,
-        configuration,
-        crypto_ca,
-        crypto_keys,
-        filesystem,
-        netconf,
-        platform,
-        ssh,
-    )
+class Family(Protocol):
+    """A command family: a module (or any object) that registers its modes and commands."""
 
+    def register(self, reg: Registry) -> None: ...
+
+
+#: The families of the router CLI, in registration order.
+FAMILIES: tuple[Family, ...] = (
+    basic,
+    configuration,
+    aaa,
+    platform,
+    filesystem,
+    crypto_keys,
+    crypto_ca,
+    ssh,
+    netconf,
+)
+
+
+def build_registry(families: Sequence[Family] = FAMILIES) -> Registry:
+    """A registry of the ``exec`` and ``config`` modes and ``families``' commands."""
     reg = Registry()
     reg.add_mode("exec", None, None)
     reg.add_mode("config", "exec", "config")
-    families = (
-        basic,
-        configuration,
-        aaa,
-        platform,
-        filesystem,
-        crypto_keys,
-        crypto_ca,
-        ssh,
-        netconf,
-    )
     for family in families:
         family.register(reg)
     return reg

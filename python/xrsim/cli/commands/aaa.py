@@ -9,21 +9,50 @@ the commit database, any output or any log. ``password`` is taken as a ``secret`
 
 from __future__ import annotations
 
-from xrsim.aaa import (
-    PERMISSIONS,
-    TASK_IDS,
-    SecretError,
-    format_tasks,
-    secret_line,
+from xrsim.aaa import PERMISSIONS, SecretError, format_tasks, secret_line
+from xrsim.aaa.tasks import (
+    DESCRIPTION,
+    GROUP,
+    INHERIT_TASKGROUP,
+    INHERIT_USERGROUP,
+    PASSWORD,
+    SECRET,
+    TASK,
+    TASKGROUP,
+    USERGROUP,
+    USERGROUP_TASKGROUP,
+    USERNAME,
 )
 from xrsim.cli.context import Ctx
-from xrsim.cli.registry import Command, Registry
-from xrsim.config.tree import PathItem
+from xrsim.cli.registry import Item, Registry
 
 __all__ = ["AAA_WRITE", "register"]
 
 #: Configuring users and groups.
 AAA_WRITE = (("write", "aaa"),)
+
+
+def _secret(ctx: Ctx) -> str | None:
+    """The stored line of ``secret``/``password``: the value hashed (type 10), never clear."""
+    try:
+        return secret_line(str(ctx.args["secret"]))
+    except SecretError as e:
+        ctx.line(f"% Invalid secret: {e}")
+        return None
+
+
+def _show_user(ctx: Ctx) -> None:
+    ctx.line(ctx.session.user)
+
+
+def _show_user_group(ctx: Ctx) -> None:
+    groups = ctx.session.user_groups()
+    ctx.line(", ".join(groups) if groups else "")
+
+
+def _show_user_tasks(ctx: Ctx) -> None:
+    for ln in format_tasks(ctx.session.user_tasks()):
+        ctx.line(ln)
 
 
 def register(reg: Registry) -> None:
@@ -46,80 +75,33 @@ def register(reg: Registry) -> None:
     reg.add_mode("config-tg", "config", "config-tg")
     reg.add_mode("config-ug", "config", "config-ug")
     reg.add_mode("config-un", "config", "config-un")
+    w = AAA_WRITE
 
     # -- task groups ------------------------------------------------------------------------
-    reg.config_item("config", "taskgroup <name:NAME>", submode="config-tg", tasks=AAA_WRITE)
-    perms = " | ".join(PERMISSIONS)
-    ids = " | ".join(TASK_IDS)
-    reg.config_item("config-tg", f"task {{ {perms} }} {{ {ids} }}", tasks=AAA_WRITE)
-    reg.config_item("config-tg", "inherit taskgroup <name:NAME>", tasks=AAA_WRITE)
-    reg.config_item("config-tg", "description <text:LINE>", key_words=1, tasks=AAA_WRITE)
+    reg.command("config", TASKGROUP, tasks=w, item=Item(submode="config-tg"))
+    reg.command("config-tg", TASK, tasks=w, item=Item())
+    reg.command("config-tg", INHERIT_TASKGROUP, tasks=w, item=Item())
+    reg.command("config-tg", DESCRIPTION, tasks=w, item=Item(key_words=1))
 
     # -- user groups ------------------------------------------------------------------------
-    reg.config_item("config", "usergroup <name:NAME>", submode="config-ug", tasks=AAA_WRITE)
-    reg.config_item("config-ug", "taskgroup <name:NAME>", tasks=AAA_WRITE)
-    reg.config_item("config-ug", "inherit usergroup <name:NAME>", tasks=AAA_WRITE)
-    reg.config_item("config-ug", "description <text:LINE>", key_words=1, tasks=AAA_WRITE)
+    reg.command("config", USERGROUP, tasks=w, item=Item(submode="config-ug"))
+    reg.command("config-ug", USERGROUP_TASKGROUP, tasks=w, item=Item())
+    reg.command("config-ug", INHERIT_USERGROUP, tasks=w, item=Item())
+    reg.command("config-ug", DESCRIPTION, tasks=w, item=Item(key_words=1))
 
     # -- users ------------------------------------------------------------------------------
-    reg.config_item("config", "username <name:WORD>", submode="config-un", tasks=AAA_WRITE)
-    reg.config_item("config-un", "group <name:NAME>", tasks=AAA_WRITE)
-
-    secret_cmd: list[Command] = []
-
-    def set_secret(ctx: Ctx) -> None:
-        s = ctx.session
-        assert s.candidate is not None
-        try:
-            line = secret_line(str(ctx.args["secret"]))
-        except SecretError as e:
-            ctx.line(f"% Invalid secret: {e}")
-            return
-        s.candidate.set((*s.config_path, PathItem("secret", line, secret_cmd[0].order)))
-
-    def no_secret(ctx: Ctx) -> None:
-        s = ctx.session
-        assert s.candidate is not None
-        s.candidate.delete((*s.config_path, PathItem("secret", "secret", secret_cmd[0].order)))
-
-    for word in ("secret", "password"):
-        cmd = reg.add(
-            Command(
-                "config-un",
-                f"{word} <secret:LINE>",
-                set_secret,
-                tasks=AAA_WRITE,
-                timestamp=False,
-                key_words=1,
-                is_config=True,
-            )
-        )
-        secret_cmd.append(cmd)
-        reg.add(
-            Command(
-                "config-un",
-                f"no {word} [ <secret:LINE> ]",
-                no_secret,
-                tasks=AAA_WRITE,
-                timestamp=False,
-                key_words=1,
-                is_config=True,
-                negate=True,
-            )
-        )
+    reg.command("config", USERNAME, tasks=w, item=Item(submode="config-un"))
+    reg.command("config-un", GROUP, tasks=w, item=Item())
+    # The clear text is hashed before it reaches the candidate; ``password`` is a secret.
+    reg.command("config-un", SECRET, tasks=w, item=Item(key_words=1, spell=_secret))
+    reg.command(
+        "config-un",
+        PASSWORD,
+        tasks=w,
+        item=Item(key_words=1, key="secret", spell=_secret, stores_as=SECRET),
+    )
 
     # -- show user (every user may ask about itself) ----------------------------------------
-
-    @reg.command("exec", "show user")
-    def show_user(ctx: Ctx) -> None:
-        ctx.line(ctx.session.user)
-
-    @reg.command("exec", "show user group")
-    def show_user_group(ctx: Ctx) -> None:
-        groups = ctx.session.user_groups()
-        ctx.line(", ".join(groups) if groups else "")
-
-    @reg.command("exec", "show user tasks")
-    def show_user_tasks(ctx: Ctx) -> None:
-        for ln in format_tasks(ctx.session.user_tasks()):
-            ctx.line(ln)
+    reg.command("exec", "show user", _show_user)
+    reg.command("exec", "show user group", _show_user_group)
+    reg.command("exec", "show user tasks", _show_user_tasks)

@@ -4,14 +4,14 @@ submode), ``crypto ca authenticate``, ``crypto ca enroll``, ``crypto ca import``
 
 Enrollment methods: ``enrollment url self`` (the trustpoint's own two-tier CA, the seed's Trust
 Insights ``system-trustpoint``) and ``enrollment terminal`` (cut and paste). SCEP over HTTP and
-TFTP enrollment (``enrollment url http://...``, ``tftp://...``) are configured here and carried
-out by the enrollment issues that follow; until then authenticate and enroll say so.
+TFTP enrollment (``enrollment url http://...``, ``tftp://...``) can be configured here but are
+not carried out: authenticate and enroll of such a trustpoint print IOS XR's error and store
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from functools import partial
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from xrsim.cli.context import Ctx, Interaction, Prompt, ask_yes_no, read_paste
-from xrsim.cli.registry import Registry
+from xrsim.cli.messages import CERT_NOT_SAVED, CERTS_NOT_CLEARED
+from xrsim.cli.registry import Item, Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
-from xrsim.errors import InvalidInput
+from xrsim.errors import InvalidInput, StorageError
 from xrsim.pki import DEFAULT_LABEL
-from xrsim.pki.trustpoint import Trustpoint, Usage, router_serial_id
+from xrsim.pki.trustpoint import TP, Trustpoint, Usage, router_serial_id
 from xrsim.pki.x509 import (
     KEY_USAGES,
     UNSTRUCTURED_ADDRESS,
@@ -50,7 +51,7 @@ CA_KEY_LIMIT = "% The software does not support CA server public keys greater th
 
 
 def _trustpoint(ctx: Ctx, name: str) -> Trustpoint | None:
-    node = ctx.device.datastore.running_copy().get([f"crypto ca trustpoint {name}"])
+    node = ctx.device.datastore.running_copy().get([f"crypto ca trustpoint {name}"])  # its key
     if node is None:
         ctx.line(f"% Trustpoint {name} is not configured.")
         return None
@@ -184,6 +185,12 @@ def _challenge(ctx: Ctx) -> Generator[Prompt, str, str | None]:
     return None
 
 
+def _not_saved(ctx: Ctx, template: str, error: StorageError) -> None:
+    """Say that a certificate change could not be saved (nothing of it was kept)."""
+    ctx.session.last_error = error
+    ctx.line(template.format(reason=error.reason))
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -216,7 +223,10 @@ def _authenticate(ctx: Ctx) -> Interaction:
         if not (yield from ask_yes_no(ctx, "Do you accept this certificate? [yes/no]: ")):
             ctx.line("% Certificate not accepted.")
             return
-        certs.set_ca(name, cert)
+        try:
+            certs.set_ca(name, cert)
+        except StorageError as e:
+            _not_saved(ctx, CERT_NOT_SAVED, e)
         return
     # enrollment url self: the trustpoint's own CA
     if _digest_refused(ctx, tp):
@@ -242,19 +252,23 @@ def _authenticate(ctx: Ctx) -> Interaction:
                 x509.NameAttribute(x509.NameOID.SERIAL_NUMBER, rid),
             ],
         )
-        cert = self_signed_ca(
-            key,
-            subject,
-            serial=certs.next_serial(name, ctx.device.chassis.serial),
-            now=ctx.device.clock.now().replace(microsecond=0),
-            days=tp.ca_lifetime,
-            digest=tp.digest,
-            usages=tp.ca_key_usage or ["digitalsignature", "keycertsign", "crlsign"],
-        )
+        with certs.transaction():  # the serial is used up only with the certificate stored
+            cert = self_signed_ca(
+                key,
+                subject,
+                serial=certs.next_serial(name, ctx.device.chassis.serial),
+                now=ctx.device.clock.now().replace(microsecond=0),
+                days=tp.ca_lifetime,
+                digest=tp.digest,
+                usages=tp.ca_key_usage or ["digitalsignature", "keycertsign", "crlsign"],
+            )
+            certs.set_ca(name, cert)
     except InvalidInput as e:
         ctx.line(f"% {e}")
         return
-    certs.set_ca(name, cert)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
     _describe(ctx, cert)
 
 
@@ -300,23 +314,31 @@ def _enroll_self(
         return
     usages = tp.key_usage
     type_no = {"rsa": 1, "dsa": 2, "ecdsa": 3, "ed25519": 4}[kind]
-    for usage, key in keys.items():
-        try:
-            cert = issue(
-                ca_key,
-                ca,
-                _cert_public(key),
-                subject,
-                serial=ctx.device.certs.next_serial(tp.name, ctx.device.chassis.serial),
-                now=ctx.device.clock.now().replace(microsecond=0),
-                days=tp.lifetime,
-                digest=tp.digest,
-                usages=usages,
-            )
-        except InvalidInput as e:
-            ctx.line(f"% {e}")
-            return
-        ctx.device.certs.set_router(tp.name, usage, cert)
+    certs = ctx.device.certs
+    issued: list[x509.Certificate] = []
+    try:
+        with certs.transaction():  # every usage's certificate and serial, or none
+            for usage, key in keys.items():
+                cert = issue(
+                    ca_key,
+                    ca,
+                    _cert_public(key),
+                    subject,
+                    serial=certs.next_serial(tp.name, ctx.device.chassis.serial),
+                    now=ctx.device.clock.now().replace(microsecond=0),
+                    days=tp.lifetime,
+                    digest=tp.digest,
+                    usages=usages,
+                )
+                certs.set_router(tp.name, usage, cert)
+                issued.append(cert)
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
+    for cert in issued:
         words = Described(cert).key_usage_words()
         ctx.write(
             f"Certificate keypair configured Type: {type_no}, Label: {label}."
@@ -384,7 +406,11 @@ def _import(ctx: Ctx) -> Interaction:
     except (ValueError, TypeError, InvalidSignature):
         ctx.line(f"% The certificate is not issued by the CA of trustpoint {name}.")
         return
-    ctx.device.certs.set_router(name, usage, cert)
+    try:
+        ctx.device.certs.set_router(name, usage, cert)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
     ctx.line(f"% Router Certificate successfully imported ({usage} usage).")
 
 
@@ -436,7 +462,12 @@ def _detail(ctx: Ctx, cert: x509.Certificate) -> None:
 
 def _clear(ctx: Ctx) -> None:
     name = str(ctx.args["name"])
-    if not ctx.device.certs.clear(name):
+    try:
+        cleared = ctx.device.certs.clear(name)
+    except StorageError as e:
+        _not_saved(ctx, CERTS_NOT_CLEARED, e)
+        return
+    if not cleared:
         ctx.line(f"% No certificates for trustpoint {name}.")
 
 
@@ -467,9 +498,13 @@ def _check_usages(ctx: Ctx) -> str | None:
             ctx.invalid_at(pos)
             return "bad usage"
         start = pos + len(w)
-    # Keywords are stored and shown in their canonical spelling, as IOS XR does.
-    ctx.match.words[-1] = " ".join(w.lower() for w in words)
     return None
+
+
+def _spell_usages(ctx: Ctx) -> str:
+    """Key usage keywords are stored and shown in their canonical spelling, as IOS XR does."""
+    words = ctx.match.words
+    return " ".join([*words[:-1], " ".join(w.lower() for w in str(ctx.args["usages"]).split())])
 
 
 def register(reg: Registry) -> None:
@@ -507,48 +542,48 @@ def register(reg: Registry) -> None:
         }
     )
     reg.add_mode("config-trustp", "config", "config-trustp")
-    item = partial(reg.config_item, tasks=CRYPTO_WRITE)
-    item("config", "crypto ca trustpoint <name:NAME>", submode="config-trustp", requires=SEC)
-    tp = "config-trustp"
-    item(
-        tp,
-        "enrollment url <url:WORD>",
-        key="enrollment",
-        check=_check_url,
-        no_syntax="no enrollment url [ <url:WORD> ]",
-    )
-    item(tp, "enrollment terminal", key="enrollment", no_syntax="no enrollment terminal")
-    item(tp, "enrollment retry period <minutes:1-60>", key_words=3)
-    item(tp, "enrollment retry count <count:1-100>", key_words=3)
-    item(tp, "query url <url:WORD>", key_words=2)
-    item(tp, "rsakeypair <label:WORD>", key_words=1)
-    item(tp, "keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    item(tp, "ca-keypair { rsa | dsa | ecdsa | ed25519 } <label:WORD>", key_words=1)
-    item(tp, "subject-name <dn:LINE>", key_words=1, check=_check_dn)
-    item(tp, "subject-name ca-certificate <dn:LINE>", key_words=2, check=_check_dn)
-    item(tp, "key-usage certificate <usages:LINE>", key_words=2, check=_check_usages)
-    item(tp, "key-usage ca-certificate <usages:LINE>", key_words=2, check=_check_usages)
-    item(tp, "lifetime certificate <days:1-18250>", key_words=2)
-    item(tp, "lifetime ca-certificate <days:1-18250>", key_words=2)
-    item(tp, "message-digest { md5 | sha1 | sha256 | sha384 | sha512 }", key_words=1)
-    item(tp, "serial-number [ none ]", key_words=1)
-    item(tp, "ip-address { <address:IPV4> | none }", key_words=1)
-    item(tp, "vrf <vrf:WORD>", key_words=1)
-    item(tp, "crl optional", key_words=2)
-
-    reg.command("exec", "crypto ca authenticate <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(
-        _authenticate
-    )
-    reg.command("exec", "crypto ca enroll <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC)(_enroll)
+    tp, w = "config-trustp", CRYPTO_WRITE
+    reg.command("config", TP.TRUSTPOINT, tasks=w, requires=SEC, item=Item(submode=tp))
     reg.command(
-        "exec", "crypto ca import <name:NAME> certificate", tasks=CRYPTO_EXEC, requires=SEC
-    )(_import)
+        tp,
+        TP.ENROLLMENT_URL,
+        tasks=w,
+        item=Item(key="enrollment", check=_check_url, no_syntax="no enrollment url [ <url:WORD> ]"),
+    )
+    reg.command(
+        tp,
+        TP.ENROLLMENT_TERMINAL,
+        tasks=w,
+        item=Item(key="enrollment", no_syntax="no enrollment terminal"),
+    )
+    reg.command(tp, TP.RETRY_PERIOD, tasks=w, item=Item(key_words=3))
+    reg.command(tp, TP.RETRY_COUNT, tasks=w, item=Item(key_words=3))
+    reg.command(tp, TP.QUERY_URL, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.RSAKEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.KEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.CA_KEYPAIR, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.SUBJECT, tasks=w, item=Item(key_words=1, check=_check_dn))
+    reg.command(tp, TP.CA_SUBJECT, tasks=w, item=Item(key_words=2, check=_check_dn))
+    usages = Item(key_words=2, check=_check_usages, spell=_spell_usages)
+    reg.command(tp, TP.KEY_USAGE, tasks=w, item=usages)
+    reg.command(tp, TP.CA_KEY_USAGE, tasks=w, item=usages)
+    reg.command(tp, TP.LIFETIME, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.CA_LIFETIME, tasks=w, item=Item(key_words=2))
+    reg.command(tp, TP.DIGEST, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.SERIAL_NUMBER, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.IP_ADDRESS, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.VRF, tasks=w, item=Item(key_words=1))
+    reg.command(tp, TP.CRL_OPTIONAL, tasks=w, item=Item(key_words=2))
+
+    x = CRYPTO_EXEC
+    reg.command("exec", "crypto ca authenticate <name:NAME>", _authenticate, tasks=x, requires=SEC)
+    reg.command("exec", "crypto ca enroll <name:NAME>", _enroll, tasks=x, requires=SEC)
+    reg.command("exec", "crypto ca import <name:NAME> certificate", _import, tasks=x, requires=SEC)
     reg.command(
         "exec",
         "show crypto ca certificates [ <name:NAME> ] [ detail ]",
+        _show,
         tasks=CRYPTO_READ,
         requires=SEC,
-    )(_show)
-    reg.command(
-        "exec", "clear crypto ca certificates <name:NAME>", tasks=CRYPTO_EXEC, requires=SEC
-    )(_clear)
+    )
+    reg.command("exec", "clear crypto ca certificates <name:NAME>", _clear, tasks=x, requires=SEC)

@@ -43,10 +43,11 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 
 from xrsim.cli.context import MAX_ATTEMPTS, Ctx, Interaction, Prompt, ask_yes_no, read_paste
+from xrsim.cli.messages import KEY_NOT_SAVED, KEYS_NOT_REMOVED
 from xrsim.cli.registry import Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import CurveName, KeyType, PrivateKey, PublicKey, generate_key
-from xrsim.errors import CryptoError, XrsimError
+from xrsim.errors import CryptoError, StorageError, XrsimError
 from xrsim.pki.keystore import (
     DEFAULT_LABEL,
     MAX_PUBLIC_KEY_BYTES,
@@ -126,9 +127,19 @@ def _make(
         return None
 
 
+def _not_saved(ctx: Ctx, template: str, error: StorageError) -> None:
+    """Say that a key change could not be saved (nothing of it was kept)."""
+    ctx.session.last_error = error
+    ctx.line(template.format(reason=error.reason))
+
+
 def _store(ctx: Ctx, key_type: KeyType, label: str, keys: list[tuple[Usage, PrivateKey]]) -> None:
     """Replace the label's keys by ``keys`` and say so as IOS XR does."""
-    ctx.device.keys.replace(key_type, label, keys)
+    try:
+        ctx.device.keys.replace(key_type, label, keys)
+    except StorageError as e:
+        _not_saved(ctx, KEY_NOT_SAVED, e)
+        return
     for text in GENERATED:
         ctx.line(text)
 
@@ -222,8 +233,12 @@ def _zeroize(ctx: Ctx) -> Interaction:
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
     if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
-    for label in labels:
-        store.delete(key_type, label)
+    try:
+        with store.transaction():
+            for label in labels:
+                store.delete(key_type, label)
+    except StorageError as e:
+        _not_saved(ctx, KEYS_NOT_REMOVED, e)
 
 
 def _type_text(entry: StoredKey, key: PrivateKey) -> str:
@@ -319,7 +334,10 @@ def _import_authentication(ctx: Ctx) -> Interaction:
         if not (yield from ask_yes_no(ctx, "Do you really want to replace it? [yes/no]: ")):
             return
     usage: Usage = "signing" if ctx.has("usage-keys") else "general"
-    store.import_authentication(label, key, usage, owner=ctx.session.user)
+    try:
+        store.import_authentication(label, key, usage, owner=ctx.session.user)
+    except StorageError as e:
+        _not_saved(ctx, KEY_NOT_SAVED, e)
 
 
 def _zeroize_authentication(ctx: Ctx) -> Interaction:
@@ -337,8 +355,12 @@ def _zeroize_authentication(ctx: Ctx) -> Interaction:
     ctx.line(f"% Keys to be removed are named {', '.join(labels)}")
     if not (yield from ask_yes_no(ctx, REMOVE_QUESTION)):
         return
-    for label in labels:
-        store.delete_authentication(label)
+    try:
+        with store.transaction():
+            for label in labels:
+                store.delete_authentication(label)
+    except StorageError as e:
+        _not_saved(ctx, KEYS_NOT_REMOVED, e)
 
 
 def _show_authentication(ctx: Ctx) -> None:
@@ -386,32 +408,84 @@ def register(reg: Registry) -> None:
         }
     )
 
-    def command(syntax: str, handler: Callable[[Ctx], Interaction | None]) -> None:
-        tasks = READ_TASKS if syntax.startswith("show") else EXEC_TASKS
-        requires = SEC_ED25519 if "ed25519" in syntax else SEC
-        reg.command("exec", syntax, tasks=tasks, requires=requires)(handler)
-
-    command(f"crypto key generate rsa [ {{ usage-keys | general-keys }} ] {_LABEL}", _generate_rsa)
-    command(f"crypto key generate dsa {_LABEL}", _generate_dsa)
-    command(
-        f"crypto key generate ecdsa {{ nistp256 | nistp384 | nistp521 }} {_LABEL}", _generate_ecdsa
+    x, r = EXEC_TASKS, READ_TASKS
+    reg.command(
+        "exec",
+        f"crypto key generate rsa [ {{ usage-keys | general-keys }} ] {_LABEL}",
+        _generate_rsa,
+        tasks=x,
+        requires=SEC,
     )
-    command(f"crypto key generate ed25519 {_LABEL}", _generate_ed25519)
-    command("crypto key zeroize { rsa | dsa | ecdsa } [ <label:NAME> ]", _zeroize)
-    command("crypto key zeroize ed25519 [ <label:NAME> ]", _zeroize)
+    reg.command("exec", f"crypto key generate dsa {_LABEL}", _generate_dsa, tasks=x, requires=SEC)
+    reg.command(
+        "exec",
+        f"crypto key generate ecdsa {{ nistp256 | nistp384 | nistp521 }} {_LABEL}",
+        _generate_ecdsa,
+        tasks=x,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        f"crypto key generate ed25519 {_LABEL}",
+        _generate_ed25519,
+        tasks=x,
+        requires=SEC_ED25519,
+    )
+    reg.command(
+        "exec",
+        "crypto key zeroize { rsa | dsa | ecdsa } [ <label:NAME> ]",
+        _zeroize,
+        tasks=x,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        "crypto key zeroize ed25519 [ <label:NAME> ]",
+        _zeroize,
+        tasks=x,
+        requires=SEC_ED25519,
+    )
     # The label form first: a word that is a valid label is a label, anything else a path.
-    command(
+    reg.command(
+        "exec",
         "crypto key import authentication rsa [ { usage-keys | general-keys } ] "
         "[ <label:NAME> [ <path:WORD> ] ]",
         _import_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command(
+    reg.command(
+        "exec",
         "crypto key import authentication rsa [ { usage-keys | general-keys } ] <path:WORD>",
         _import_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command(
-        "crypto key zeroize authentication rsa [ { all | <label:NAME> } ]", _zeroize_authentication
+    reg.command(
+        "exec",
+        "crypto key zeroize authentication rsa [ { all | <label:NAME> } ]",
+        _zeroize_authentication,
+        tasks=x,
+        requires=SEC,
     )
-    command("show crypto key mypubkey { rsa | dsa | ecdsa } [ <label:NAME> ]", _show_mypubkey)
-    command("show crypto key mypubkey ed25519 [ <label:NAME> ]", _show_mypubkey)
-    command("show crypto key authentication rsa [ { all | <label:NAME> } ]", _show_authentication)
+    reg.command(
+        "exec",
+        "show crypto key mypubkey { rsa | dsa | ecdsa } [ <label:NAME> ]",
+        _show_mypubkey,
+        tasks=r,
+        requires=SEC,
+    )
+    reg.command(
+        "exec",
+        "show crypto key mypubkey ed25519 [ <label:NAME> ]",
+        _show_mypubkey,
+        tasks=r,
+        requires=SEC_ED25519,
+    )
+    reg.command(
+        "exec",
+        "show crypto key authentication rsa [ { all | <label:NAME> } ]",
+        _show_authentication,
+        tasks=r,
+        requires=SEC,
+    )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from xrsim.cli.context import Ctx
-from xrsim.cli.registry import Registry
+from xrsim.cli.registry import Item, Registry
 
 __all__ = ["NetconfClient", "register"]
 
@@ -59,6 +59,19 @@ def _duration(seconds: float) -> str:
     return f"{d}d {h:>2}h {m:>2}m {s:>2}s"
 
 
+def _show_clients(ctx: Ctx) -> None:
+    now = ctx.device.clock.now()
+    ctx.line("Netconf clients")
+    ctx.line(_HEADER)
+    for c in ctx.device.session_table.netconf():
+        op_time = c.last_op_time.strftime("%H:%M:%S") if c.last_op_time else "N/A"
+        ctx.line(
+            f"{c.session_id:>17}|{c.version:>15}|"
+            f"{_duration((now - c.connected).total_seconds()):>23}|{op_time:>20}|"
+            f"{c.last_op or 'N/A':>20}|{'Yes' if c.locked else 'No':>10}|"
+        )
+
+
 def register(reg: Registry) -> None:
     reg.describe_words(
         {
@@ -68,19 +81,9 @@ def register(reg: Registry) -> None:
         }
     )
     reg.add_mode("config-ncy-agent", "config", "config-ncy-agent")
-    reg.config_item("config", "netconf-yang agent", submode="config-ncy-agent", tasks=WRITE_TASKS)
+    reg.command(
+        "config", "netconf-yang agent", tasks=WRITE_TASKS, item=Item(submode="config-ncy-agent")
+    )
     reg.describe_words({"ssh": "Enable NETCONF agent over SSH"})
-    reg.config_item("config-ncy-agent", "ssh", tasks=WRITE_TASKS)
-
-    @reg.command("exec", "show netconf-yang clients", tasks=READ_TASKS)
-    def show_clients(ctx: Ctx) -> None:
-        now = ctx.device.clock.now()
-        ctx.line("Netconf clients")
-        ctx.line(_HEADER)
-        for c in ctx.device.session_table.netconf():
-            op_time = c.last_op_time.strftime("%H:%M:%S") if c.last_op_time else "N/A"
-            ctx.line(
-                f"{c.session_id:>17}|{c.version:>15}|"
-                f"{_duration((now - c.connected).total_seconds()):>23}|{op_time:>20}|"
-                f"{c.last_op or 'N/A':>20}|{'Yes' if c.locked else 'No':>10}|"
-            )
+    reg.command("config-ncy-agent", "ssh", tasks=WRITE_TASKS, item=Item())
+    reg.command("exec", "show netconf-yang clients", _show_clients, tasks=READ_TASKS)

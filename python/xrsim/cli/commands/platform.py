@@ -25,6 +25,123 @@ def _confirm(answer: str) -> bool:
     return a == "" or "yes".startswith(a) or a == "confirm"
 
 
+def _show_version(ctx: Ctx) -> None:
+    ch = ctx.device.chassis
+    rel = str(ch.release)
+    ctx.line(f"Cisco IOS XR Software, Version {rel}")
+    ctx.line("Copyright (c) 2013-2021 by Cisco Systems, Inc.")
+    ctx.line("")
+    ctx.line("Build Information:")
+    for k, v in BUILD_INFO.items():
+        ctx.line(f" {k:<13}: {v}")
+    ctx.line(f" {'Version':<13}: {rel}")
+    ctx.line(f" {'Location':<13}: /opt/cisco/XR/packages/")
+    ctx.line(f" {'Label':<13}: {rel}")
+    ctx.line("")
+    ctx.line(f"cisco {ch.platform.version_model} () processor")
+    ctx.line(f"System uptime is {xr_uptime(ch.uptime())}")
+    ctx.line("")
+
+
+def _show_platform(ctx: Ctx) -> None:
+    ctx.line(f"{'Node':<18}{'Type':<27}{'State':<18}Config state")
+    ctx.line("-" * 80)
+    for node in ctx.device.chassis.nodes:
+        row = f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}"
+        ctx.line(row.rstrip())
+
+
+def _show_inventory(ctx: Ctx) -> None:
+    for item in ctx.device.chassis.inventory():
+        ctx.line(f'NAME: "{item.name}", DESCR: "{item.descr}"')
+        ctx.line(f"PID: {item.pid:<18}, VID: {item.vid}, SN: {item.sn}")
+        ctx.line("")
+
+
+def _show_license_udi(ctx: Ctx) -> None:
+    ctx.line("")
+    ctx.line(str(ctx.device.chassis.udi()))
+    ctx.line("")
+
+
+def _reload(ctx: Ctx, node: str | None) -> Interaction:
+    ch = ctx.device.chassis
+    if node is not None and node != "all":
+        try:
+            target = ch.node(node)
+        except XrsimError as e:
+            ctx.line(f"% {e}")
+            return
+        if not target.runs_xr:
+            ctx.line(f"% {node} cannot be reloaded: it does not run IOS XR.")
+            return
+    answer = yield Prompt("Proceed with reload? [confirm]")
+    if not _confirm(answer):
+        return
+    try:
+        ch.reload(None if node in (None, "all") else node)
+    except XrsimError as e:
+        ctx.line(f"% {e}")
+        return
+    where = "all nodes" if node in (None, "all") else f"node {node}"
+    ctx.line(f"Reloading {where}.")
+
+
+def _reload_all(ctx: Ctx) -> Interaction:
+    yield from _reload(ctx, None)
+
+
+def _reload_location(ctx: Ctx) -> Interaction:
+    yield from _reload(ctx, str(ctx.args["node"]))
+
+
+def _switchover(ctx: Ctx) -> Interaction:
+    ch = ctx.device.chassis
+    standby = ch.standby_rp
+    if standby is None:
+        ctx.line("Switchover disallowed: Standby node is not present.")
+        return
+    answer = yield Prompt(
+        f"Proceed with switchover {ch.active_rp.name} -> {standby.name}? [confirm]"
+    )
+    if not _confirm(answer):
+        return
+    try:
+        ch.switchover()
+    except XrsimError as e:
+        ctx.line(f"% {e}")
+        return
+    ctx.line("Initiating switch-over.")
+
+
+def _show_redundancy(ctx: Ctx) -> None:
+    ch = ctx.device.chassis
+    active = ch.active_rp
+    ctx.line(f"Redundancy information for node {active.name}:")
+    ctx.line("=" * 42)
+    ctx.line(f"Node {active.name} is in ACTIVE role")
+    if ch.standby_rp is None:
+        ctx.line("Node Redundancy Partner is not present")
+    else:
+        ctx.line(f"Partner node ({ch.standby_rp.name}) is in STANDBY role")
+        ctx.line(f"Standby node in {ch.standby_rp.name} is ready")
+    ctx.line("")
+    ctx.line(f"Reload and boot info for {active.name}: uptime {xr_uptime(ch.uptime())}")
+
+
+def _show_reboot_history(ctx: Ctx) -> None:
+    ch = ctx.device.chassis
+    node = str(ctx.args.get("node", ch.active_rp.name))
+    try:
+        records = ch.reboot_history(node)
+    except XrsimError as e:
+        ctx.line(f"% {e}")
+        return
+    ctx.line(f"{'No':<4}{'Time':<30}Reason")
+    for i, r in enumerate(records, 1):
+        ctx.line(f"{i:<4}{xr_time(r.time):<30}{r.reason}")
+
+
 def register(reg: Registry) -> None:
     reg.describe_words(
         {
@@ -44,118 +161,16 @@ def register(reg: Registry) -> None:
     )
     read_sys = (("read", "sysmgr"), ("read", "system"))
 
-    @reg.command("exec", "show version", tasks=(("read", "basic-services"),))
-    def show_version(ctx: Ctx) -> None:
-        ch = ctx.device.chassis
-        rel = str(ch.release)
-        ctx.line(f"Cisco IOS XR Software, Version {rel}")
-        ctx.line("Copyright (c) 2013-2021 by Cisco Systems, Inc.")
-        ctx.line("")
-        ctx.line("Build Information:")
-        for k, v in BUILD_INFO.items():
-            ctx.line(f" {k:<13}: {v}")
-        ctx.line(f" {'Version':<13}: {rel}")
-        ctx.line(f" {'Location':<13}: /opt/cisco/XR/packages/")
-        ctx.line(f" {'Label':<13}: {rel}")
-        ctx.line("")
-        ctx.line(f"cisco {ch.platform.version_model} () processor")
-        ctx.line(f"System uptime is {xr_uptime(ch.uptime())}")
-        ctx.line("")
-
-    @reg.command("exec", "show platform", tasks=read_sys)
-    def show_platform(ctx: Ctx) -> None:
-        ctx.line(f"{'Node':<18}{'Type':<27}{'State':<18}Config state")
-        ctx.line("-" * 80)
-        for node in ctx.device.chassis.nodes:
-            row = f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}"
-            ctx.line(row.rstrip())
-
-    @reg.command("exec", "show inventory", tasks=read_sys)
-    def show_inventory(ctx: Ctx) -> None:
-        for item in ctx.device.chassis.inventory():
-            ctx.line(f'NAME: "{item.name}", DESCR: "{item.descr}"')
-            ctx.line(f"PID: {item.pid:<18}, VID: {item.vid}, SN: {item.sn}")
-            ctx.line("")
-
-    @reg.command("exec", "show license udi", tasks=(("read", "sysmgr"),))
-    def show_license_udi(ctx: Ctx) -> None:
-        ctx.line("")
-        ctx.line(str(ctx.device.chassis.udi()))
-        ctx.line("")
-
-    def _reload(ctx: Ctx, node: str | None) -> Interaction:
-        ch = ctx.device.chassis
-        if node is not None and node != "all":
-            try:
-                target = ch.node(node)
-            except XrsimError as e:
-                ctx.line(f"% {e}")
-                return
-            if not target.runs_xr:
-                ctx.line(f"% {node} cannot be reloaded: it does not run IOS XR.")
-                return
-        answer = yield Prompt("Proceed with reload? [confirm]")
-        if not _confirm(answer):
-            return
-        try:
-            ch.reload(None if node in (None, "all") else node)
-        except XrsimError as e:
-            ctx.line(f"% {e}")
-            return
-        where = "all nodes" if node in (None, "all") else f"node {node}"
-        ctx.line(f"Reloading {where}.")
-
-    @reg.command("exec", "reload", tasks=(("execute", "root-lr"),))
-    def reload_all(ctx: Ctx) -> Interaction:
-        yield from _reload(ctx, None)
-
-    @reg.command("exec", "reload location <node:WORD>", tasks=(("execute", "root-lr"),))
-    def reload_location(ctx: Ctx) -> Interaction:
-        yield from _reload(ctx, str(ctx.args["node"]))
-
-    @reg.command("exec", "redundancy switchover", tasks=(("execute", "root-lr"),))
-    def switchover(ctx: Ctx) -> Interaction:
-        ch = ctx.device.chassis
-        standby = ch.standby_rp
-        if standby is None:
-            ctx.line("Switchover disallowed: Standby node is not present.")
-            return
-        answer = yield Prompt(
-            f"Proceed with switchover {ch.active_rp.name} -> {standby.name}? [confirm]"
-        )
-        if not _confirm(answer):
-            return
-        try:
-            ch.switchover()
-        except XrsimError as e:
-            ctx.line(f"% {e}")
-            return
-        ctx.line("Initiating switch-over.")
-
-    @reg.command("exec", "show redundancy", tasks=read_sys)
-    def show_redundancy(ctx: Ctx) -> None:
-        ch = ctx.device.chassis
-        active = ch.active_rp
-        ctx.line(f"Redundancy information for node {active.name}:")
-        ctx.line("=" * 42)
-        ctx.line(f"Node {active.name} is in ACTIVE role")
-        if ch.standby_rp is None:
-            ctx.line("Node Redundancy Partner is not present")
-        else:
-            ctx.line(f"Partner node ({ch.standby_rp.name}) is in STANDBY role")
-            ctx.line(f"Standby node in {ch.standby_rp.name} is ready")
-        ctx.line("")
-        ctx.line(f"Reload and boot info for {active.name}: uptime {xr_uptime(ch.uptime())}")
-
-    @reg.command("exec", "show reboot history [ location <node:WORD> ]", tasks=read_sys)
-    def show_reboot_history(ctx: Ctx) -> None:
-        ch = ctx.device.chassis
-        node = str(ctx.args.get("node", ch.active_rp.name))
-        try:
-            records = ch.reboot_history(node)
-        except XrsimError as e:
-            ctx.line(f"% {e}")
-            return
-        ctx.line(f"{'No':<4}{'Time':<30}Reason")
-        for i, r in enumerate(records, 1):
-            ctx.line(f"{i:<4}{xr_time(r.time):<30}{r.reason}")
+    reg.command("exec", "show version", _show_version, tasks=(("read", "basic-services"),))
+    reg.command("exec", "show platform", _show_platform, tasks=read_sys)
+    reg.command("exec", "show inventory", _show_inventory, tasks=read_sys)
+    reg.command("exec", "show license udi", _show_license_udi, tasks=(("read", "sysmgr"),))
+    reg.command("exec", "reload", _reload_all, tasks=(("execute", "root-lr"),))
+    reg.command(
+        "exec", "reload location <node:WORD>", _reload_location, tasks=(("execute", "root-lr"),)
+    )
+    reg.command("exec", "redundancy switchover", _switchover, tasks=(("execute", "root-lr"),))
+    reg.command("exec", "show redundancy", _show_redundancy, tasks=read_sys)
+    reg.command(
+        "exec", "show reboot history [ location <node:WORD> ]", _show_reboot_history, tasks=read_sys
+    )

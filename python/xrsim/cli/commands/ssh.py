@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from xrsim.cli.commands.configuration import EXEC_TIMEOUT, SESSION_TIMEOUT
 from xrsim.cli.context import Ctx
-from xrsim.cli.registry import Registry
+from xrsim.cli.registry import Item, Registry
 from xrsim.config.tree import ConfigTree
 from xrsim.sessions import SshSessionInfo
 
@@ -37,6 +38,11 @@ __all__ = [
     "DEFAULT_EXEC_TIMEOUT",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_SESSION_LIMIT",
+    "NETCONF_VRF",
+    "RATE_LIMIT",
+    "SESSION_LIMIT",
+    "V2",
+    "VRF",
     "SshPolicy",
     "SshSessionInfo",
     "register",
@@ -52,6 +58,13 @@ EXECUTE_TASKS = (("execute", "crypto"),)
 DEFAULT_RATE_LIMIT = 60
 DEFAULT_SESSION_LIMIT = 64
 DEFAULT_EXEC_TIMEOUT = 600.0
+
+#: The configuration lines (``SshPolicy.from_tree`` reads their ``args``).
+V2 = "ssh server v2"
+VRF = "ssh server vrf <name:NAME>"
+NETCONF_VRF = "ssh server netconf vrf <name:NAME>"
+RATE_LIMIT = "ssh server rate-limit <rate:1-600>"
+SESSION_LIMIT = "ssh server session-limit <sessions:1-1024>"
 
 #: What a new router's configuration holds so that it can be reached over SSH at once.
 FACTORY_LINES = ("ssh server v2", "ssh server vrf default")
@@ -89,31 +102,26 @@ class SshPolicy:
         v2 = False
         rate, limit = DEFAULT_RATE_LIMIT, DEFAULT_SESSION_LIMIT
         for node in tree.root.children.values():
-            words = node.line.split()
-            if words[:2] != ["ssh", "server"]:
-                continue
-            rest = words[2:]
-            if rest == ["v2"]:
+            if node.syntax == V2:
                 v2 = True
-            elif rest[:1] == ["vrf"] and len(rest) >= 2:
-                vrfs.add(rest[1])
-            elif rest[:2] == ["netconf", "vrf"] and len(rest) >= 3:
-                netconf_vrfs.add(rest[2])
-            elif rest[:1] == ["rate-limit"] and len(rest) == 2:
-                rate = int(rest[1])
-            elif rest[:1] == ["session-limit"] and len(rest) == 2:
-                limit = int(rest[1])
+            elif node.syntax == VRF:
+                vrfs.add(str(node.args["name"]))
+            elif node.syntax == NETCONF_VRF:
+                netconf_vrfs.add(str(node.args["name"]))
+            elif node.syntax == RATE_LIMIT:
+                rate = int(node.args["rate"])
+            elif node.syntax == SESSION_LIMIT:
+                limit = int(node.args["sessions"])
         exec_timeout: float | None = DEFAULT_EXEC_TIMEOUT
         session_timeout: float | None = None
         line = tree.get(["line default"])
         if line is not None:
             for child in line.children.values():
-                words = child.line.split()
-                if words[0] == "exec-timeout":
-                    seconds = int(words[1]) * 60 + (int(words[2]) if len(words) > 2 else 0)
+                if child.syntax == EXEC_TIMEOUT:
+                    seconds = int(child.args["minutes"]) * 60 + int(child.args.get("seconds", 0))
                     exec_timeout = float(seconds) if seconds else None
-                elif words[0] == "session-timeout":
-                    minutes = int(words[1])
+                elif child.syntax == SESSION_TIMEOUT:
+                    minutes = int(child.args["minutes"])
                     session_timeout = float(minutes * 60) if minutes else None
         return cls(
             v2=v2,
@@ -139,6 +147,30 @@ _KINDS = {
 }
 
 
+def _clear_ssh(ctx: Ctx) -> None:
+    wanted = int(ctx.args["id"])
+    if not ctx.device.session_table.clear_ssh(wanted):
+        ctx.line(f"% Session {wanted} not found")
+
+
+def _show_ssh(ctx: Ctx) -> None:
+    location = ctx.device.chassis.active_rp.name
+    ctx.line("SSH version : Cisco-2.0")
+    ctx.line("")
+    ctx.line(_HEADER)
+    ctx.line("-" * len(_HEADER))
+    ctx.line("Incoming sessions")
+    for s in ctx.device.session_table.ssh():
+        kind = _KINDS.get(s.kind, s.kind)
+        ctx.line(
+            f"{s.id:<5}{1:<5}{s.pty or '':<8}{location:<16}{'SESSION_OPEN':<16}"
+            f"{s.user:<10}{s.host:<22}{'v2':<4}{s.authentication:<16}{kind}"
+        )
+    ctx.line("")
+    ctx.line("Outgoing sessions")
+    ctx.line("")
+
+
 def register(reg: Registry) -> None:
     reg.describe_words(
         {
@@ -152,34 +184,11 @@ def register(reg: Registry) -> None:
         }
     )
 
-    reg.config_item("config", "ssh server v2", tasks=WRITE_TASKS)
-    reg.config_item("config", "ssh server vrf <name:NAME>", tasks=WRITE_TASKS)
-    reg.config_item("config", "ssh server netconf vrf <name:NAME>", tasks=WRITE_TASKS)
-    reg.config_item("config", "ssh server rate-limit <rate:1-600>", key_words=3, tasks=WRITE_TASKS)
-    reg.config_item(
-        "config", "ssh server session-limit <sessions:1-1024>", key_words=3, tasks=WRITE_TASKS
-    )
-
-    @reg.command("exec", "clear ssh <id:0-1024>", tasks=EXECUTE_TASKS)
-    def clear_ssh(ctx: Ctx) -> None:
-        wanted = int(ctx.args["id"])
-        if not ctx.device.session_table.clear_ssh(wanted):
-            ctx.line(f"% Session {wanted} not found")
-
-    @reg.command("exec", "show ssh", tasks=READ_TASKS)
-    def show_ssh(ctx: Ctx) -> None:
-        location = ctx.device.chassis.active_rp.name
-        ctx.line("SSH version : Cisco-2.0")
-        ctx.line("")
-        ctx.line(_HEADER)
-        ctx.line("-" * len(_HEADER))
-        ctx.line("Incoming sessions")
-        for s in ctx.device.session_table.ssh():
-            kind = _KINDS.get(s.kind, s.kind)
-            ctx.line(
-                f"{s.id:<5}{1:<5}{s.pty or '':<8}{location:<16}{'SESSION_OPEN':<16}"
-                f"{s.user:<10}{s.host:<22}{'v2':<4}{s.authentication:<16}{kind}"
-            )
-        ctx.line("")
-        ctx.line("Outgoing sessions")
-        ctx.line("")
+    w = WRITE_TASKS
+    reg.command("config", V2, tasks=w, item=Item())
+    reg.command("config", VRF, tasks=w, item=Item())
+    reg.command("config", NETCONF_VRF, tasks=w, item=Item())
+    reg.command("config", RATE_LIMIT, tasks=w, item=Item(key_words=3))
+    reg.command("config", SESSION_LIMIT, tasks=w, item=Item(key_words=3))
+    reg.command("exec", "clear ssh <id:0-1024>", _clear_ssh, tasks=EXECUTE_TASKS)
+    reg.command("exec", "show ssh", _show_ssh, tasks=READ_TASKS)

@@ -1,0 +1,254 @@
+"""The edit engine: an ``<edit-config>`` subtree turned into CLI edits along a model's schema.
+
+- ``SchemaEdit`` walks the XML of one top element with its ``operation`` attributes (merge,
+  replace, create, delete, remove, none; RFC 6241 section 7.2) along the schema
+  (``xrsim.netconf.schema``) and the configuration tree the edit applies to, and collects
+  ``CliEdit`` s: CLI lines (``no ...`` for deletes) inside their submode blocks. ``create`` of
+  existing data is ``data-exists``, ``delete`` of missing data ``data-missing``; ``replace``
+  removes the modeled items the new content leaves out and keeps CLI items the model does not
+  cover. Elements outside the model are ``unknown-element`` / ``unknown-namespace``.
+- ``nested_lines`` turns the edits into the nested CLI lines the session's ``ConfigEditor``
+  types into a real CLI configuration session, as a person pastes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xrsim.config.tree import ConfigNode
+from xrsim.errors import NetconfError
+from xrsim.netconf.schema import Container, Leaf, ListNode, Schema, bad_value, exists
+from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
+
+__all__ = ["OPERATIONS", "CliEdit", "SchemaEdit", "nested_lines"]
+
+#: The ``operation`` attribute values of edit-config (RFC 6241 section 7.2).
+OPERATIONS = ("merge", "replace", "create", "delete", "remove", "none")
+OP_ATTR = f"{{{BASE_NS}}}operation"
+
+
+@dataclass(frozen=True)
+class CliEdit:
+    """One CLI configuration line inside its submode blocks (``block``: the block lines from
+    the top, such as ``("crypto ca trustpoint tp1",)``)."""
+
+    block: tuple[str, ...]
+    line: str
+
+
+def nested_lines(edits: list[CliEdit]) -> list[str]:
+    """Edits as CLI lines nested by submode (one space per level), as a person pastes them:
+    a block line is repeated only when the block changes."""
+    out: list[str] = []
+    current: tuple[str, ...] = ()
+    for e in edits:
+        common = 0
+        while common < min(len(current), len(e.block)) and current[common] == e.block[common]:
+            common += 1
+        if common < len(current):
+            out.append("root")  # back to the top of config mode, then into the new block
+            common = 0
+        for depth in range(common, len(e.block)):
+            out.append(" " * depth + e.block[depth])
+        out.append(" " * len(e.block) + e.line)
+        current = e.block
+    return out
+
+
+class SchemaEdit:
+    """One edit-config subtree turned into CLI edits (``out``), walked along a schema."""
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self.out: list[CliEdit] = []
+
+    def op(self, el: Element, inherited: str) -> str:
+        value = el.get(OP_ATTR)
+        if value is None:
+            return inherited
+        if value not in OPERATIONS:
+            raise NetconfError(
+                "bad-attribute",
+                f"unknown operation {value!r}",
+                error_type="protocol",
+                info=(("bad-attribute", "operation"), ("bad-element", local(el))),
+            )
+        return str(value)
+
+    def spec_of(self, schema: Container | ListNode, el: Element) -> Schema:
+        if namespace(el) != self.ns:
+            raise NetconfError(
+                "unknown-namespace",
+                f"{namespace(el)!r} is not the namespace of {schema.name}",
+                error_type="protocol",
+                info=(("bad-element", local(el)), ("bad-namespace", namespace(el) or "")),
+            )
+        for c in schema.children:
+            if c.name == local(el):
+                return c
+        raise NetconfError(
+            "unknown-element",
+            f"{local(el)!r} is not an element of {schema.name}",
+            info=(("bad-element", local(el)),),
+        )
+
+    def delete_all(self, schema: Schema, node: ConfigNode | None, block: tuple[str, ...]) -> None:
+        """Edits removing every modeled item of ``schema`` under ``node``."""
+        if isinstance(schema, Leaf):
+            current = schema.item(node)
+            if current is not None:
+                self.out.append(CliEdit(block, f"no {current.line}"))
+            return
+        if isinstance(schema, Container):
+            for c in schema.children:
+                self.delete_all(c, node, block)
+            return
+        for _key, entry in schema.entries(node):
+            if not schema.blocks:
+                for c in schema.children:
+                    self.delete_all(c, entry, block)
+            elif entry is not None:
+                self.out.append(CliEdit(block, f"no {entry.line}"))
+
+    def edit(
+        self,
+        schema: Schema,
+        el: Element,
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        inherited: str,
+    ) -> None:
+        op = self.op(el, inherited)
+        if isinstance(schema, Leaf):
+            self.leaf(schema, el, node, block, op)
+        elif isinstance(schema, Container):
+            self.container(schema, el, node, block, op)
+        else:
+            self.entry(schema, el, node, block, op)
+
+    def leaf(
+        self, schema: Leaf, el: Element, node: ConfigNode | None, block: tuple[str, ...], op: str
+    ) -> None:
+        if children(el):
+            raise bad_value(schema.name, "a leaf has no child elements")
+        current = schema.item(node)
+        present = current is not None
+        if op in ("delete", "remove"):
+            if current is None:
+                if op == "delete":
+                    raise _missing(schema.name)
+                return
+            self.out.append(CliEdit(block, f"no {current.line}"))
+            return
+        if op == "none":
+            return
+        if op == "create" and present:
+            raise _exists_error(schema.name)
+        self.out.append(CliEdit(block, schema.cli_line(text_of(el))))
+
+    def container(
+        self,
+        schema: Container,
+        el: Element,
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        op: str,
+    ) -> None:
+        present = exists(schema, self.ns, node)
+        if op in ("delete", "remove"):
+            if not present and op == "delete":
+                raise _missing(schema.name)
+            self.delete_all(schema, node, block)
+            return
+        if op == "create" and present:
+            raise _exists_error(schema.name)
+        specs = [(self.spec_of(schema, c), c) for c in children(el)]
+        self.children(schema, specs, node, block, op)
+
+    def key_of(self, schema: ListNode, el: Element) -> Element:
+        """The key element of a list entry (checked)."""
+        key_el = next(
+            (c for c in children(el) if local(c) == schema.key and namespace(c) == self.ns), None
+        )
+        if key_el is None:
+            raise NetconfError(
+                "missing-element",
+                f"{schema.name} needs its key {schema.key}",
+                error_type="protocol",
+                info=(("bad-element", schema.key),),
+            )
+        key = text_of(key_el)
+        if schema.only is not None and key != schema.only:
+            raise bad_value(schema.key, f"only {schema.key} {schema.only!r} is supported")
+        return key_el
+
+    def entry(
+        self,
+        schema: ListNode,
+        el: Element,
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        op: str,
+    ) -> None:
+        key_el = self.key_of(schema, el)
+        key = text_of(key_el)
+        if not schema.blocks:
+            entry, entry_block, entry_line = node, block, None
+            present = any(exists(c, self.ns, entry) for c in schema.children)
+        else:
+            entry_line = schema.entry_line(key)
+            entry = schema.entry(node, key)
+            entry_block = (*block, entry_line)
+            present = entry is not None
+        if op in ("delete", "remove"):
+            if not present and op == "delete":
+                raise _missing(schema.name)
+            if present and entry_line is not None:
+                self.out.append(CliEdit(block, f"no {entry_line}"))
+            elif present:
+                for c in schema.children:
+                    self.delete_all(c, entry, block)
+            return
+        if op == "create" and present:
+            raise _exists_error(schema.name)
+        body = [c for c in children(el) if c is not key_el]
+        specs = [(self.spec_of(schema, c), c) for c in body]
+        if op != "none" and entry_line is not None and not present:
+            self.out.append(CliEdit(block, entry_line))
+        self.children(schema, specs, entry, entry_block, op)
+
+    def children(
+        self,
+        schema: Container | ListNode,
+        specs: list[tuple[Schema, Element]],
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        op: str,
+    ) -> None:
+        """Edit the children of a container or list entry (``replace`` first removes the
+        modeled children the new content leaves out)."""
+        if op == "replace":
+            given = {s.name for s, _ in specs}
+            for c in schema.children:
+                if c.name not in given:
+                    self.delete_all(c, node, block)
+                elif isinstance(c, ListNode) and c.blocks:
+                    keys = {text_of(self.key_of(c, e)) for s, e in specs if s is c}
+                    for key, entry in c.entries(node):
+                        if key not in keys and entry is not None:
+                            self.out.append(CliEdit(block, f"no {entry.line}"))
+        child_op = "merge" if op == "create" else op
+        for spec, c in specs:
+            self.edit(spec, c, node, block, child_op)
+
+
+def _missing(name: str) -> NetconfError:
+    return NetconfError(
+        "data-missing", f"{name}: no such data to delete", info=(("bad-element", name),)
+    )
+
+
+def _exists_error(name: str) -> NetconfError:
+    return NetconfError(
+        "data-exists", f"{name}: the data already exists", info=(("bad-element", name),)
+    )

@@ -1,0 +1,39 @@
+"""``Cisco-IOS-XR-ip-domain-cfg`` (2019-04-05): ``ip-domain``, the router's ``domain name``.
+
+``IP_DOMAIN``: ``ip-domain/vrfs/vrf[vrf-name=default]/name`` is ``domain name NAME``; only the
+``default`` VRF exists on the CLI (another ``vrf-name`` is ``invalid-value``). Tasks: read and
+write ``ip-services``, as the ``domain`` commands.
+"""
+
+from __future__ import annotations
+
+from xrsim.netconf.registry import ConfigModel
+from xrsim.netconf.schema import Container, Leaf, ListNode
+
+__all__ = ["IP_DOMAIN", "NAMESPACE"]
+
+NAMESPACE = "http://cisco.com/ns/yang/Cisco-IOS-XR-ip-domain-cfg"
+
+IP_DOMAIN = ConfigModel(
+    "Cisco-IOS-XR-ip-domain-cfg",
+    NAMESPACE,
+    "2019-04-05",
+    Container(
+        "ip-domain",
+        (
+            Container(
+                "vrfs",
+                (
+                    ListNode(
+                        "vrf",
+                        "vrf-name",
+                        (Leaf("name", "domain name", "domain name {}", arg="name"),),
+                        only="default",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    read_tasks=(("read", "ip-services"),),
+    write_tasks=(("write", "ip-services"),),
+)

@@ -1,0 +1,212 @@
+"""The declarative schema of a YANG-shaped model, mapped onto IOS XR CLI lines, and its reader.
+
+- ``Leaf``: one leaf held by one CLI configuration item (``Leaf("host-name", "hostname",
+  "hostname {}", arg="name")``: the item ``hostname``, its value the typed argument ``name`` of
+  the registry's parse, set by the line ``hostname {}``).
+- ``Container``: a container of schema nodes at the same CLI level as its parent.
+- ``ListNode``: a keyed list whose entries are the CLI blocks of one command
+  (``ListNode("trustpoint", "name", ..., syntax=TP.TRUSTPOINT, arg="name", line="crypto ca
+  trustpoint {}")``), or whose one entry lives at the parent's CLI level (the ``default`` VRF of
+  ``domain name``).
+- ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
+  below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
+  node.
+
+Reading takes what the command registry's parse of each line says (``node.syntax``,
+``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
+configuration text, and a line no command parses is not read. The ``line`` templates are only
+how a value is written back as a CLI line. The edit engine (``xrsim.netconf.edit``) walks the
+same schema the other way; the models (``xrsim.netconf.models``) are instances of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+from xrsim.config.tree import ConfigNode
+from xrsim.errors import NetconfError
+from xrsim.netconf.xmlutil import Element
+
+__all__ = ["Container", "Leaf", "ListNode", "Schema", "bad_value", "exists", "read_into"]
+
+_BAD_VALUE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def bad_value(name: str, why: str) -> NetconfError:
+    """``invalid-value`` for the element ``name``."""
+    return NetconfError("invalid-value", why, info=(("bad-element", name),))
+
+
+def _checked(name: str, text: str, pattern: str) -> str:
+    """``text`` as the value of the element ``name`` (``invalid-value`` when empty, holding a
+    control character or not matching ``pattern``)."""
+    if not text or _BAD_VALUE.search(text) or not re.fullmatch(pattern, text):
+        raise bad_value(name, f"{text!r} is not a valid value")
+    return text
+
+
+def _item(parent: ConfigNode | None, key: str) -> ConfigNode | None:
+    """The configuration item ``key`` under ``parent`` when a command parses it."""
+    node = parent.children.get(key) if parent is not None else None
+    return node if node is not None and node.parsed.known else None
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A leaf held by one CLI configuration item: ``key`` is the item's key under its parent
+    (``hostname``, ``enrollment``). Reading takes the registry's parse of the item's line:
+
+    - ``value``: the typed argument ``arg`` of its syntax (``node.args["name"]``), absent when
+      the line has no such argument (``enrollment terminal`` has no ``url``);
+    - ``empty``: the item is there (with ``keyword``, only when the line has that keyword:
+      ``ip-address none``);
+    - ``bool``: ``false`` when the line has ``keyword`` (``serial-number none``), else ``true``.
+
+    Writing makes ``line`` (``{}`` where the value goes; for a ``bool``, ``line`` is true and
+    ``false_line`` false); ``pattern`` restricts the values written."""
+
+    name: str
+    key: str
+    line: str
+    arg: str | None = None
+    kind: Literal["value", "empty", "bool"] = "value"
+    keyword: str | None = None
+    false_line: str | None = None
+    pattern: str = r".+"
+
+    def __post_init__(self) -> None:
+        if self.kind == "value" and self.arg is None:
+            raise ValueError(f"leaf {self.name}: a value leaf needs its argument name")
+        if self.kind == "bool" and (self.keyword is None or self.false_line is None):
+            raise ValueError(f"leaf {self.name}: a bool leaf needs its keyword and false line")
+
+    def item(self, parent: ConfigNode | None) -> ConfigNode | None:
+        """The configuration item holding the leaf, when the leaf is present."""
+        node = _item(parent, self.key)
+        return node if node is not None and self.text(node) is not None else None
+
+    def text(self, node: ConfigNode) -> str | None:
+        """The leaf's XML text from its item ("" for an empty leaf), None when absent."""
+        if self.kind == "empty":
+            return "" if self.keyword is None or node.has(self.keyword) else None
+        if self.kind == "bool":
+            assert self.keyword is not None
+            return "false" if node.has(self.keyword) else "true"
+        assert self.arg is not None
+        value = node.args.get(self.arg)
+        return None if value is None else str(value)
+
+    def read(self, parent: ConfigNode | None) -> str | None:
+        """The leaf's XML text ("" for an empty leaf), None when absent."""
+        node = _item(parent, self.key)
+        return None if node is None else self.text(node)
+
+    def cli_line(self, text: str) -> str:
+        """The CLI line that sets the leaf to ``text`` (checked)."""
+        if self.kind == "empty":
+            if text:
+                raise bad_value(self.name, "an empty leaf takes no value")
+            return self.line
+        if self.kind == "bool":
+            if text not in ("true", "false"):
+                raise bad_value(self.name, f"{text!r} is not a boolean")
+            if text == "true":
+                return self.line
+            assert self.false_line is not None
+            return self.false_line
+        return self.line.replace("{}", _checked(self.name, text, self.pattern))
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    children: tuple[Schema, ...]
+
+
+@dataclass(frozen=True)
+class ListNode:
+    """A keyed list whose entries are CLI blocks: an entry is a line of the command ``syntax``
+    whose argument ``arg`` is the key (read from the parse), written as ``line`` (``{}`` is the
+    key). With ``syntax`` None the one entry lives at the parent's CLI level, where ``only``
+    is the one key value the CLI has (the ``default`` VRF of ``domain name``)."""
+
+    name: str
+    key: str
+    children: tuple[Schema, ...]
+    syntax: str | None = None
+    arg: str | None = None
+    line: str | None = None
+    only: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.syntax is None and self.only is None:
+            raise ValueError(f"list {self.name}: a list at its parent's level needs its one key")
+        if self.syntax is not None and (self.arg is None or self.line is None):
+            raise ValueError(f"list {self.name}: a block list needs its argument and line")
+
+    @property
+    def blocks(self) -> bool:
+        """Whether each entry is a CLI block of its own."""
+        return self.syntax is not None
+
+    def entries(self, parent: ConfigNode | None) -> Iterator[tuple[str, ConfigNode | None]]:
+        if self.syntax is None:
+            assert self.only is not None
+            yield self.only, parent
+            return
+        if parent is None:
+            return
+        assert self.arg is not None
+        for node in parent.sorted_children():
+            if node.syntax == self.syntax and self.arg in node.args:
+                yield str(node.args[self.arg]), node
+
+    def entry(self, parent: ConfigNode | None, key: str) -> ConfigNode | None:
+        """The block of the entry ``key`` under ``parent`` (None when there is none)."""
+        return next((node for k, node in self.entries(parent) if k == key), None)
+
+    def entry_line(self, key: str) -> str:
+        """The CLI block line of the entry ``key`` (checked)."""
+        assert self.line is not None
+        return self.line.replace("{}", _checked(self.key, key, r".+"))
+
+
+Schema = Leaf | Container | ListNode
+
+
+def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | None) -> None:
+    """Append the XML of ``schema``'s data under ``node`` to ``parent_el`` (nothing when there
+    is none: containers and entries without data are left out)."""
+    if isinstance(schema, Leaf):
+        text = schema.read(node)
+        if text is not None:
+            el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
+            if text:
+                el.text = text
+        return
+    if isinstance(schema, Container):
+        el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
+        for c in schema.children:
+            read_into(c, ns, el, node)
+        if not len(el):
+            parent_el.remove(el)
+        return
+    for key, entry in schema.entries(node):
+        el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
+        for c in schema.children:
+            read_into(c, ns, el, entry)
+        if not schema.blocks and len(el) == 1:
+            parent_el.remove(el)
+
+
+def exists(schema: Schema, ns: str, node: ConfigNode | None) -> bool:
+    """Whether ``schema`` has data under ``node``."""
+    holder = etree.Element("x")
+    read_into(schema, ns, holder, node)
+    return len(holder) > 0
