@@ -2,8 +2,9 @@
 
 Wrong passwords and unknown public keys, connections beyond ``ssh server rate-limit`` and
 ``ssh server session-limit``, connections when SSH is not enabled in the server's VRF, idle
-shells closed by ``line default`` ``exec-timeout``, commands a user's tasks do not allow, and
-``clear ssh``. Each check is made twice where it can: what the client saw, and what the router
+shells closed by ``line default`` ``exec-timeout`` and ``session-timeout`` (timers on the
+router's scheduler: in real time, and at once when ``router.advance`` passes them), commands
+a user's tasks do not allow, and ``clear ssh``. Each check is made twice where it can: what the client saw, and what the router
 holds (running configuration, ``show ssh``).
 """
 
@@ -209,6 +210,73 @@ def test_exec_timeout_zero_zero_never_closes(router: Router, server: SshServer) 
             proc = await conn.create_process(term_type="vt100")
             await read_until(proc, PROMPT)
             await asyncio.sleep(1.5)
+            proc.stdin.write("show clock\r")
+            await read_until(proc, PROMPT)
+
+    asyncio.run(scenario())
+
+
+def _idle_timers(router: Router) -> list[str]:
+    return [t.name for t in router.scheduler.pending() if "idle timeout" in t.name]
+
+
+def test_advancing_the_clock_closes_a_shell_idle_for_exec_timeout(
+    router: Router, server: SshServer
+) -> None:
+    """The default exec-timeout (10 minutes) is a timer on the router's scheduler:
+    ``router.advance`` closes an idle shell at once, without waiting in real time."""
+
+    async def scenario() -> None:
+        async with connect(server) as conn:
+            proc = await conn.create_process(term_type="vt100")
+            await read_until(proc, PROMPT)
+            assert len(_idle_timers(router)) == 1  # one timer for the one waiting shell
+            router.advance(minutes=9, seconds=59)
+            proc.stdin.write("show clock\r")  # still open; the input restarts the count
+            await read_until(proc, PROMPT)
+            router.advance(minutes=9, seconds=59)
+            assert server.sessions()
+            assert len(_idle_timers(router)) == 1  # the first wait's timer was cancelled
+            router.advance(seconds=1)
+            await asyncio.wait_for(proc.wait_closed(), 10)
+
+    asyncio.run(scenario())
+    for _ in range(100):
+        if not server.sessions():
+            break
+        time.sleep(0.05)
+    assert server.sessions() == []
+    assert _idle_timers(router) == []
+
+
+def test_session_timeout_counts_from_the_last_input(router: Router, server: SshServer) -> None:
+    router.configure(["line default", "exec-timeout 0 0", "session-timeout 5"])
+
+    async def scenario() -> None:
+        async with connect(server) as conn:
+            proc = await conn.create_process(term_type="vt100")
+            await read_until(proc, PROMPT)
+            router.advance(minutes=4)
+            proc.stdin.write("show clock\r")
+            await read_until(proc, PROMPT)
+            router.advance(minutes=4)  # 4 minutes since the last input: still open
+            proc.stdin.write("show clock\r")
+            await read_until(proc, PROMPT)
+            router.advance(minutes=5)
+            await asyncio.wait_for(proc.wait_closed(), 10)
+
+    asyncio.run(scenario())
+
+
+def test_no_timeout_registers_no_timer(router: Router, server: SshServer) -> None:
+    router.configure(["line default", "exec-timeout 0 0"])
+
+    async def scenario() -> None:
+        async with connect(server) as conn:
+            proc = await conn.create_process(term_type="vt100")
+            await read_until(proc, PROMPT)
+            assert _idle_timers(router) == []
+            router.advance(days=2)
             proc.stdin.write("show clock\r")
             await read_until(proc, PROMPT)
 

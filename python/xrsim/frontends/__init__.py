@@ -1,2 +1,2 @@
 """Front doors: the ``xrsim`` command (``main``), the console (``console``), the SSH server
-(``ssh``) and its NETCONF subsystem (``netconf_bridge``)."""
+(``ssh``, a package split by concern, with its NETCONF subsystem ``ssh.netconf``)."""

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 import xrsim.netconf.models as models_pkg
-from xrsim.frontends.netconf_bridge import open_netconf
+from xrsim.frontends.ssh.netconf import open_netconf
 from xrsim.netconf import MODELS, ConfigModel, OperModel, build_registry
 from xrsim.netconf.framing import Framer
 from xrsim.router import Router

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from xrsim.errors import NetconfError, XrsimError
-from xrsim.frontends.netconf_bridge import CliEditor, open_netconf
+from xrsim.frontends.ssh.netconf import CliEditor, open_netconf
 from xrsim.netconf import MODELS, ModelRegistry, NetconfSession, OperModel
 from xrsim.netconf.framing import Framer
 from xrsim.netconf.models import shellutil_cfg

@@ -14,10 +14,13 @@ When the session starts, the channel takes its row in the router's session table
 server (``SshServer.open_session``: the router-wide id and, for a shell or exec request, a vty
 line and a CLI session on it) and gives the table its closer (``clear ssh``, ``kill-session``,
 callable from any thread). The runner reads input with ``read`` (None at the client's end of
-input), writes with ``write``, runs CLI work in the process's worker pool with ``call`` (never on
-the event loop, so a key generation stalls no other session; one line at a time, in order) and
-ends with ``exit``. A CLI session is closed by its runner once the running line is done, never
-while a worker thread is inside it.
+input; with ``idle_after``, also None, with ``timed_out`` set, when that much of the router's
+clock passes first: the wait is a timer registered with the router's scheduler, so
+``router.advance`` runs it at once and in real time it fires by itself), writes with
+``write``, runs CLI work in the process's worker pool with ``call`` (never on the event loop,
+so a key generation stalls no other session; one line at a time, in order) and ends with
+``exit``. A CLI session is closed by its runner once the running line is done, never while a
+worker thread is inside it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
@@ -46,6 +50,13 @@ __all__ = ["SessionChannel"]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class _Idle:
+    """Queued by the idle timer of the ``read`` numbered ``wait`` (later reads ignore it)."""
+
+    wait: int
+
+
 class SessionChannel(asyncssh.SSHServerSession[str]):
     """One session channel: a shell, an exec request or the NETCONF subsystem."""
 
@@ -62,8 +73,11 @@ class SessionChannel(asyncssh.SSHServerSession[str]):
         self.info: SshSessionInfo | None = None
         self.user = "admin"
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._input: asyncio.Queue[str | None] = asyncio.Queue()
+        self._input: asyncio.Queue[str | _Idle | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._waits = 0
+        #: Whether the last ``read`` ended because its ``idle_after`` passed.
+        self.timed_out = False
 
     @property
     def kind(self) -> str:
@@ -146,10 +160,37 @@ class SessionChannel(asyncssh.SSHServerSession[str]):
         if loop is not None and chan is not None and not loop.is_closed():
             loop.call_soon_threadsafe(chan.close)
 
-    async def read(self, timeout: float | None = None) -> str | None:
-        """The next chunk of input; None once the client ended its input or left;
-        ``TimeoutError`` after ``timeout`` seconds without input."""
-        return await asyncio.wait_for(self._input.get(), timeout)
+    async def read(self, idle_after: float | None = None) -> str | None:
+        """The next chunk of input; None once the client ended its input or left.
+        ``idle_after``: seconds of the router's clock to wait at most (a timer registered
+        with the router's scheduler), then None with ``timed_out`` set."""
+        self.timed_out = False
+        self._waits += 1
+        wait = self._waits
+        timer = None
+        if idle_after is not None:
+            name = f"ssh session {self.info.id if self.info else '?'}: idle timeout"
+            timer = self.server.router.scheduler.call_later(
+                idle_after, functools.partial(self._idle, wait), name=name
+            )
+        try:
+            while True:
+                item = await self._input.get()
+                if not isinstance(item, _Idle):
+                    return item
+                if item.wait == wait:
+                    self.timed_out = True
+                    return None
+                # the mark of an earlier wait's timer that fired as input came: stale
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _idle(self, wait: int) -> None:
+        """The idle timer of wait ``wait`` fired (a scheduler callback, on any thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._input.put_nowait, _Idle(wait))
 
     def write(self, text: str) -> None:
         if text and self.chan is not None and not self.chan.is_closing():

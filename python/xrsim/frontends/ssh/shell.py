@@ -7,16 +7,19 @@ output, then the next prompt; ``exit`` in exec mode closes the session and the c
 
 Idle sessions are closed as ``line default`` configures (``SshPolicy``): ``exec-timeout`` (10
 minutes unless configured; ``0 0`` never) is the time a session may wait at its prompt,
-``session-timeout`` (off unless configured) the time since its last input.
+``session-timeout`` (off unless configured) the time since its last input. Both count on the
+router's clock (its monotonic time): each wait for input registers one timer with the router's
+scheduler (``SessionChannel.read``), so ``router.advance(minutes=10)`` closes a shell idle at
+its prompt at once, and in real time the timer fires by itself.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from xrsim.cli.commands.ssh import SshPolicy
+from xrsim.errors import StateError
 from xrsim.frontends.ssh.line import LineDiscipline
 
 if TYPE_CHECKING:
@@ -41,20 +44,22 @@ def idle_limit(policy: SshPolicy, since_input: float) -> float | None:
 async def run_shell(channel: SessionChannel) -> None:
     cli = channel.cli
     assert cli is not None
+    clock = channel.server.router.clock
     discipline = LineDiscipline(cli)
     channel.write(cli.prompt)
-    last_input = time.monotonic()
+    last_input = clock.elapsed()
     try:
         while not cli.closed:
-            limit = idle_limit(channel.server.policy(), time.monotonic() - last_input)
+            since = (clock.elapsed() - last_input).total_seconds()
             try:
-                data = await channel.read(limit)
-            except TimeoutError:
-                _log.info("vty session %s idle: closed", channel.info and channel.info.id)
+                data = await channel.read(idle_after=idle_limit(channel.server.policy(), since))
+            except StateError:  # the router shut down (its scheduler is closed)
                 break
-            last_input = time.monotonic()
+            if channel.timed_out:
+                _log.info("vty session %s idle: closed", channel.info and channel.info.id)
             if data is None:
                 break
+            last_input = clock.elapsed()
             for ch in data:
                 request = discipline.feed(ch)
                 if request is not None:

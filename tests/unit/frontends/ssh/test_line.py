@@ -27,11 +27,12 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliSession]
     monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
     reg = build_registry()
 
-    @reg.command("exec", "ask-demo")
     def demo(ctx: Ctx) -> Interaction:
         pw = yield Prompt("Password: ", hidden=True)
         size = (yield Prompt("How many bits in the modulus [2048]: ")).strip() or "2048"
         ctx.line(f"got {pw} and {size}")
+
+    reg.command("exec", "ask-demo", demo)
 
     with Router.boot(state_dir=tmp_path / "r1", hostname="r1", release_version="6.6.3") as r:
         s = CliSession(r, reg, line="vty0")
