@@ -4,7 +4,7 @@ connect and ``show version`` while all are up. N = 100 and 1,000, each booted in
 (``Router.boot_many``: host keys generated in parallel by the Rust core) and, side by side,
 one ``Router.boot`` after the other.
 
-Measured (``xrsim.bench.runner.measure_scale``, the same code ``xrsim bench --only scale-1000``
+Measured (``xrsim.bench.runner.ScaleRun``, the same code ``xrsim bench --only scale-1000``
 runs): the time until every router listens (pytest-benchmark's figure), the boot's share of
 it, resident memory (``VmRSS``), threads, and the sample's connect + ``show version`` latency.
 The figures go to the terminal summary and to each benchmark's ``extra_info``. Issue 9's target
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from xrsim.bench import ScaleResult, ScaleWorkload, measure_scale, scale_workloads
+from xrsim.bench import ScaleResult, ScaleRun, ScaleWorkload, scale_workloads
 
 CASES = [(w, batch) for w in scale_workloads() for batch in (True, False)]
 
@@ -43,20 +43,17 @@ def _note(r: ScaleResult) -> str:
     ids=[f"{w.id}-{'batch' if b else 'one-by-one'}" for w, b in CASES],
 )
 def test_scale(benchmark: Any, bench_notes: list[str], scale: ScaleWorkload, batch: bool) -> None:
-    results: list[ScaleResult] = []
-
-    def run() -> float:
-        r = measure_scale(scale, batch=batch)
-        results.append(r)
-        return r.total_s
-
     benchmark.group = "scale"
     benchmark.name = f"{scale.id} [{'batch' if batch else 'one by one'}]"
-    benchmark.pedantic(run, rounds=1, iterations=1, warmup_rounds=0)
-    (r,) = results
+    with ScaleRun(scale, batch=batch) as run:
+        # Timed: the boot and every SSH server listening (the reference key rate, the sample
+        # and the shutdown are not).
+        benchmark.pedantic(run.start, rounds=1, iterations=1, warmup_rounds=0)
+        run.sample()
+        r = run.result()
     benchmark.extra_info.update(r.to_json())
     bench_notes.append(_note(r))
-    # Every sampled router answered netmiko with its show version (measure_scale checks the
+    # Every sampled router answered netmiko with its show version (sample() checks the
     # banner of each); every router was new, so each generated its host key.
     assert len(r.sample_s) == scale.sample
     assert r.new_routers == scale.routers

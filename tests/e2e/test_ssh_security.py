@@ -4,8 +4,8 @@ Wrong passwords and unknown public keys, connections beyond ``ssh server rate-li
 ``ssh server session-limit``, connections when SSH is not enabled in the server's VRF, idle
 shells closed by ``line default`` ``exec-timeout`` and ``session-timeout`` (timers on the
 router's scheduler: in real time, and at once when ``router.advance`` passes them), commands
-a user's tasks do not allow, and ``clear ssh``. Each check is made twice where it can: what the client saw, and what the router
-holds (running configuration, ``show ssh``).
+a user's tasks do not allow, and ``clear ssh``. Each check is made twice where it can: what the
+client saw, and what the router holds (running configuration, ``show ssh``).
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ OpenSSL CLI for the per-core limit of an algorithm, :class:`Report` collects the
 contender per workload and renders the ratio table (rich) or JSON. ``xrsim bench`` drives all of
 it; ``benches/conftest.py`` feeds pytest-benchmark's medians into the same :class:`Report`.
 
-:func:`measure_scale` runs a :class:`ScaleWorkload`: it boots N routers in this process, starts
-an ``SshServer`` for each, and gives a :class:`ScaleResult` (time to boot, time until every
-router listens, resident memory from ``/proc/self/status`` ``VmRSS``, threads, and netmiko
-connect + ``show version`` on a sample while all are up); :func:`scale_table` renders results.
+:func:`measure_scale` runs a :class:`ScaleWorkload` (:class:`ScaleRun`, step by step): it
+boots N routers in this process, starts an ``SshServer`` for each, and gives a
+:class:`ScaleResult` (time to boot, time until every router listens, resident memory from
+``/proc/self/status`` ``VmRSS``, threads, and netmiko connect + ``show version`` on a sample
+while all are up); :func:`scale_table` renders results.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "Measurement",
     "Report",
     "ScaleResult",
+    "ScaleRun",
     "measure",
     "measure_interleaved",
     "measure_scale",
@@ -374,6 +376,145 @@ def _sample(count: int, size: int) -> list[int]:
     return sorted({round(i * (count - 1) / (size - 1)) for i in range(size)})
 
 
+class ScaleRun:
+    """One run of a :class:`ScaleWorkload`, step by step (``benches/test_scale.py`` times
+    ``start`` alone; :func:`measure_scale` does all of it)::
+
+        with ScaleRun(workload) as run:   # a state directory, the reference key rate
+            run.start()                   # boot every router and start its SSH server
+            run.sample()                  # netmiko + show version on the sample
+            result = run.result()
+        # every server stopped, every router shut down, the temporary state removed
+
+    ``state_root``: where the routers' state goes (a temporary directory when None).
+    ``batch``: ``Router.boot_many`` (else one ``Router.boot`` after the other)."""
+
+    def __init__(
+        self,
+        workload: ScaleWorkload,
+        *,
+        state_root: str | Path | None = None,
+        batch: bool = True,
+        on_step: Callable[[str], None] | None = None,
+    ) -> None:
+        self.workload = workload
+        self.batch = batch
+        self._state_root = Path(state_root) if state_root is not None else None
+        self._step = on_step or (lambda _text: None)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._routers: list[Any] = []
+        self._servers: list[Any] = []
+        self._names = [f"r{i}" for i in range(1, workload.routers + 1)]
+        self._new = 0
+        self._reference = 0.0
+        self._rss_before = self._rss_after = 0
+        self._threads = 0
+        self._boot_s = self._listen_s = 0.0
+        self._sample_s: tuple[float, ...] = ()
+
+    def __enter__(self) -> ScaleRun:
+        from xrsim.crypto import generate_keys
+
+        _open_files_for(self.workload.routers)
+        self._tmp = tempfile.TemporaryDirectory(prefix="xrsim-scale-")
+        root = self._root
+        self._new = sum(1 for n in self._names if not (root / n).exists())
+        k0 = time.perf_counter()
+        generate_keys(REFERENCE_KEYS, "rsa", bits=2048)
+        self._reference = REFERENCE_KEYS / (time.perf_counter() - k0)
+        return self
+
+    @property
+    def _root(self) -> Path:
+        if self._state_root is not None:
+            return self._state_root
+        assert self._tmp is not None, "a ScaleRun is used in a with block"
+        return Path(self._tmp.name)
+
+    def start(self) -> float:
+        """Boot every router and start its SSH server; the seconds until all listen."""
+        from xrsim.frontends.ssh import SshServer
+        from xrsim.router import Router
+
+        root, n = self._root, self.workload.routers
+        self._rss_before = resident_bytes()
+        t0 = time.perf_counter()
+        if self.batch:
+            self._routers = Router.boot_many(n, state_root=root)
+        else:
+            for name in self._names:
+                self._routers.append(Router.boot(state_dir=root / name, hostname=name))
+        t1 = time.perf_counter()
+        self._step(f"{self.workload.id}: {len(self._routers)} routers booted")
+        self._servers = SshServer.start_many([SshServer(r) for r in self._routers])
+        t2 = time.perf_counter()
+        self._rss_after = resident_bytes()
+        self._threads = threading.active_count()
+        self._boot_s, self._listen_s = t1 - t0, t2 - t1
+        self._step(f"{self.workload.id}: {len(self._servers)} SSH servers listening")
+        return t2 - t0
+
+    def sample(self) -> tuple[float, ...]:
+        """netmiko connect + ``show version`` + disconnect on the sample, in seconds each;
+        ``RuntimeError`` when a router does not answer with its version banner."""
+        from netmiko import ConnectHandler
+
+        from xrsim.frontends.ssh import DEFAULT_USERS
+
+        user, password = next(iter(DEFAULT_USERS.items()))  # the lab login of a new router
+        times: list[float] = []
+        for i in _sample(len(self._servers), self.workload.sample):
+            s0 = time.perf_counter()
+            conn = ConnectHandler(
+                device_type="cisco_xr",
+                host="127.0.0.1",
+                port=self._servers[i].port,
+                username=user,
+                password=password,
+                timeout=30,
+                conn_timeout=30,
+            )
+            try:
+                out = str(conn.send_command("show version"))
+            finally:
+                conn.disconnect()
+            if VERSION_BANNER not in out:
+                raise RuntimeError(f"router r{i + 1} did not answer show version: {out!r}")
+            times.append(time.perf_counter() - s0)
+        self._sample_s = tuple(times)
+        self._step(f"{self.workload.id}: {len(times)} netmiko sessions answered")
+        return self._sample_s
+
+    def result(self) -> ScaleResult:
+        return ScaleResult(
+            self.workload,
+            boot_s=self._boot_s,
+            listen_s=self._listen_s,
+            rss_before=self._rss_before,
+            rss_after=self._rss_after,
+            threads=self._threads,
+            sample_s=self._sample_s,
+            new_routers=self._new,
+            reference_keys_per_s=self._reference,
+            batch=self.batch,
+        )
+
+    def close(self) -> None:
+        """Stop every server, shut every router down, remove the temporary state."""
+        servers, self._servers = self._servers, []
+        routers, self._routers = self._routers, []
+        for server in servers:
+            server.stop()
+        for r in routers:
+            r.shutdown()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def measure_scale(
     workload: ScaleWorkload,
     *,
@@ -384,77 +525,12 @@ def measure_scale(
     """Boot ``workload.routers`` routers in this process (``Router.boot_many``; with
     ``batch=False`` one ``Router.boot`` after the other, as before it existed), start an
     ``SshServer`` for each, then connect netmiko to a sample of them and run ``show
-    version``. State goes to ``state_root`` (a temporary directory, removed after, when
-    None). Everything is stopped and shut down before it returns."""
-    from netmiko import ConnectHandler
-
-    from xrsim.crypto import generate_keys
-    from xrsim.frontends.ssh import DEFAULT_USERS, SshServer
-    from xrsim.router import Router
-
-    user, password = next(iter(DEFAULT_USERS.items()))  # the lab login of a new router
-
-    _open_files_for(workload.routers)
-    with tempfile.TemporaryDirectory(prefix="xrsim-scale-") as tmp:
-        root = Path(state_root) if state_root is not None else Path(tmp)
-        step = on_step or (lambda _text: None)
-        k0 = time.perf_counter()
-        generate_keys(REFERENCE_KEYS, "rsa", bits=2048)
-        reference = REFERENCE_KEYS / (time.perf_counter() - k0)
-        names = [f"r{i}" for i in range(1, workload.routers + 1)]
-        new = sum(1 for n in names if not (root / n).exists())
-        rss_before = resident_bytes()
-        t0 = time.perf_counter()
-        if batch:
-            routers = Router.boot_many(workload.routers, state_root=root)
-        else:
-            routers = [Router.boot(state_dir=root / n, hostname=n) for n in names]
-        t1 = time.perf_counter()
-        step(f"{workload.id}: {len(routers)} routers booted")
-        servers: list[SshServer] = []
-        try:
-            servers = SshServer.start_many([SshServer(r) for r in routers])
-            t2 = time.perf_counter()
-            rss_after = resident_bytes()
-            threads = threading.active_count()
-            step(f"{workload.id}: {len(servers)} SSH servers listening")
-            times: list[float] = []
-            for i in _sample(len(servers), workload.sample):
-                s0 = time.perf_counter()
-                conn = ConnectHandler(
-                    device_type="cisco_xr",
-                    host="127.0.0.1",
-                    port=servers[i].port,
-                    username=user,
-                    password=password,
-                    timeout=30,
-                    conn_timeout=30,
-                )
-                try:
-                    out = str(conn.send_command("show version"))
-                finally:
-                    conn.disconnect()
-                if VERSION_BANNER not in out:
-                    raise RuntimeError(f"router r{i + 1} did not answer show version: {out!r}")
-                times.append(time.perf_counter() - s0)
-            step(f"{workload.id}: {len(times)} netmiko sessions answered")
-        finally:
-            for server in servers:
-                server.stop()
-            for r in routers:
-                r.shutdown()
-    return ScaleResult(
-        workload,
-        boot_s=t1 - t0,
-        listen_s=t2 - t1,
-        rss_before=rss_before,
-        rss_after=rss_after,
-        threads=threads,
-        sample_s=tuple(times),
-        new_routers=new,
-        reference_keys_per_s=reference,
-        batch=batch,
-    )
+    version`` (:class:`ScaleRun`). State goes to ``state_root`` (a temporary directory,
+    removed after, when None). Everything is stopped and shut down before it returns."""
+    with ScaleRun(workload, state_root=state_root, batch=batch, on_step=on_step) as run:
+        run.start()
+        run.sample()
+        return run.result()
 
 
 def scale_table(results: list[ScaleResult]) -> Table:
