@@ -160,10 +160,11 @@ class SessionChannel(asyncssh.SSHServerSession[str]):
         if loop is not None and chan is not None and not loop.is_closed():
             loop.call_soon_threadsafe(chan.close)
 
-    async def read(self, idle_after: float | None = None) -> str | None:
+    async def read(self, idle_after: float | None = None, then_write: str = "") -> str | None:
         """The next chunk of input; None once the client ended its input or left.
         ``idle_after``: seconds of the router's clock to wait at most (a timer registered
-        with the router's scheduler), then None with ``timed_out`` set."""
+        with the router's scheduler), then None with ``timed_out`` set. ``then_write`` is
+        written once the timer is registered (the prompt the client answers)."""
         self.timed_out = False
         self._waits += 1
         wait = self._waits
@@ -173,6 +174,7 @@ class SessionChannel(asyncssh.SSHServerSession[str]):
             timer = self.server.router.scheduler.call_later(
                 idle_after, functools.partial(self._idle, wait), name=name
             )
+        self.write(then_write)
         try:
             while True:
                 item = await self._input.get()

@@ -46,15 +46,20 @@ async def run_shell(channel: SessionChannel) -> None:
     assert cli is not None
     clock = channel.server.router.clock
     discipline = LineDiscipline(cli)
-    channel.write(cli.prompt)
+    pending = cli.prompt
     last_input = clock.elapsed()
     try:
         while not cli.closed:
             since = (clock.elapsed() - last_input).total_seconds()
             try:
-                data = await channel.read(idle_after=idle_limit(channel.server.policy(), since))
+                # The idle timer is armed before the prompt goes out: a client that has seen
+                # the prompt finds the wait already counting.
+                data = await channel.read(
+                    idle_after=idle_limit(channel.server.policy(), since), then_write=pending
+                )
             except StateError:  # the router shut down (its scheduler is closed)
                 break
+            pending = ""  # written by read
             if channel.timed_out:
                 _log.info("vty session %s idle: closed", channel.info and channel.info.id)
             if data is None:
@@ -68,7 +73,8 @@ async def run_shell(channel: SessionChannel) -> None:
                     discipline.answer(request, out, closed=cli.closed)
                 if cli.closed:
                     break
-            channel.write(discipline.output())  # the echo of this chunk, in one packet
+            pending = discipline.output()  # the echo of this chunk, in one packet
+        channel.write(pending)
     finally:
         cli.close()
     channel.exit(0)
