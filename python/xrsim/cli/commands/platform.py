@@ -44,11 +44,13 @@ def _show_version(ctx: Ctx) -> None:
 
 
 def _show_platform(ctx: Ctx) -> None:
+    # Rows are padded to the last column as IOS XR pads them: a node without a config state
+    # (an NPU) still ends in the spaces of the State column, which fixed-column parsers
+    # (ntc-templates' whitespace after the state) need.
     ctx.line(f"{'Node':<18}{'Type':<27}{'State':<18}Config state")
     ctx.line("-" * 80)
     for node in ctx.device.chassis.nodes:
-        row = f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}"
-        ctx.line(row.rstrip())
+        ctx.line(f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}")
 
 
 def _show_inventory(ctx: Ctx) -> None:
