@@ -17,9 +17,11 @@ from xrsim.cli.commands import (
     crypto_keys,
     filesystem,
     interfaces,
+    logging,
     netconf,
     platform,
     ssh,
+    system,
 )
 from xrsim.cli.registry import Registry
 
@@ -44,6 +46,8 @@ FAMILIES: tuple[Family, ...] = (
     crypto_ca,
     ssh,
     netconf,
+    logging,
+    system,
 )
 
 
