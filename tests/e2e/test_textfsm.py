@@ -29,6 +29,7 @@ from xrsim import platforms
 from xrsim.cli.commands import default_registry
 from xrsim.cli.parser import ParseError, parse
 from xrsim.frontends.ssh import SshServer
+from xrsim.net.interfaces import Interface, interfaces, ports
 from xrsim.router import Router
 
 USER, PASSWORD = "admin", "admin"
@@ -182,19 +183,89 @@ def _running_hostname(env: Env, recs: list[dict[str, Any]]) -> None:
 
 def _running_interfaces(env: Env, recs: list[dict[str, Any]]) -> None:
     running = env.router.datastore.running
-    names = [k.split(None, 1)[1] for k in running.root.children if k.startswith("interface ")]
+    names = [  # in the order show running-config prints them
+        n.key.split(None, 1)[1]
+        for n in running.root.sorted_children()
+        if n.key.startswith("interface ")
+    ]
     assert [r["INTERFACE"] for r in recs] == names
     for r in recs:
         node = running.get([f"interface {r['INTERFACE']}"])
         assert node is not None
-        lines = list(node.children)
+        lines = [c.line for c in node.children.values()]
         desc = [ln.split(None, 1)[1] for ln in lines if ln.startswith("description ")]
         assert r["DESCRIPTION"] == (desc[0] if desc else "")
         vrf = [ln.split()[1] for ln in lines if ln.startswith("vrf ")]
         assert r["VRF"] == (vrf[0] if vrf else "")
 
 
+def _interfaces_now(env: Env) -> list[Interface]:
+    return interfaces(env.router.chassis, env.router.datastore.running_copy())
+
+
+def _interface_brief(env: Env, recs: list[dict[str, Any]]) -> None:
+    want = [
+        {
+            "INTERFACE": i.short,
+            "INTF_STATE": i.state,
+            "LINEP_STATE": i.line_state,
+            "ENCAP_TYPE": "Null" if i.name == "Null0" else "ARPA",
+            "MTU": str(i.mtu),
+            "INT_BW": str(i.bandwidth),
+        }
+        for i in _interfaces_now(env)
+    ]
+    assert recs == want
+
+
+def _show_interfaces(env: Env, recs: list[dict[str, Any]]) -> None:
+    ifs = {i.name: i for i in _interfaces_now(env)}
+    assert [r["INTERFACE"] for r in recs] == list(ifs)
+    for r in recs:
+        i = ifs[r["INTERFACE"]]
+        assert r["ADMIN_STATE"] == ("administratively down" if i.shutdown else "up")
+        assert r["DESCRIPTION"] == i.description
+        # IOS XR says "Internet address is Unknown" of a port without IPv4; Null0 has no line
+        unnumbered = "" if i.name == "Null0" else "Unknown"
+        assert r["IP_ADDRESS"] == (str(i.ipv4) if i.ipv4 else unnumbered)
+        assert r["MTU"] == str(i.mtu)
+        if i.mac is not None:
+            assert r["MAC_ADDRESS"] == r["BIA"] == i.mac
+    assert any(i.ipv4 is not None for i in ifs.values())  # the fixture's configured port
+
+
+def _ip_brief_rows(env: Env, *, numbered_only: bool) -> list[dict[str, str]]:
+    rows = []
+    for i in _interfaces_now(env):
+        if i.name == "Null0" or (numbered_only and i.ipv4 is None):
+            continue
+        rows.append(
+            {
+                "INTERFACE": i.name,
+                "IP_ADDRESS": str(i.ipv4.ip) if i.ipv4 else "unassigned",
+                "STATUS": "Shutdown" if i.shutdown else "Up",
+                "PROTO": "Down" if i.shutdown else "Up",
+                "VRF": i.vrf,
+            }
+        )
+    return rows
+
+
+def _ip_interface_brief(env: Env, recs: list[dict[str, Any]]) -> None:
+    assert recs == _ip_brief_rows(env, numbered_only=False)
+
+
+def _ipv4_vrf_all_brief(env: Env, recs: list[dict[str, Any]]) -> None:
+    # the template takes only rows with an address
+    assert recs == _ip_brief_rows(env, numbered_only=True)
+    assert [r["VRF"] for r in recs] == ["blue"]
+
+
 CHECKS: dict[str, Check] = {
+    "cisco_xr_show_interface_brief.textfsm": _interface_brief,
+    "cisco_xr_show_interfaces.textfsm": _show_interfaces,
+    "cisco_xr_show_ip_interface_brief.textfsm": _ip_interface_brief,
+    "cisco_xr_show_ipv4_vrf_all_interface_brief.textfsm": _ipv4_vrf_all_brief,
     "cisco_xr_show_running-config_interface.textfsm": _running_interfaces,
     "cisco_xr_show_version.textfsm": _version,
     "cisco_xr_admin_show_platform.textfsm": _platform,
@@ -216,6 +287,16 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     pid = str(request.param)
     router = Router.boot(pid, tmp_path_factory.mktemp(pid), hostname="router")
     router.configure(["domain name lab.example"], label="first")
+    uplink = next(p.name for p in ports(router.chassis) if not p.name.startswith("MgmtEth"))
+    router.configure(
+        [
+            f"interface {uplink}",
+            "description uplink to the core",
+            "ipv4 address 192.0.2.1 255.255.255.0",
+            "vrf blue",
+            "no shutdown",
+        ]
+    )
     fs = router.chassis.fs()
     fs.write_atomic("harddisk:/notes.txt", b"textfsm conformance\n")
     server = SshServer(router, users={USER: PASSWORD}).start()

@@ -26,6 +26,7 @@ Layer 2: imports nothing of the CLI (the ``Schema`` protocol is how the registry
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -41,7 +42,20 @@ __all__ = [
     "Parsed",
     "PathItem",
     "Schema",
+    "natural_key",
 ]
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(key: str) -> tuple[tuple[int, int | str], ...]:
+    """How instances of one command sort: digit runs as numbers, so ``interface
+    HundredGigE0/0/0/2`` comes before ``.../10`` and ``username u9`` before ``u10``."""
+    return tuple(
+        (1, int(part)) if part.isdigit() else (0, part) for part in _DIGITS.split(key) if part
+    )
+
 
 #: The mode top-level configuration lines are parsed in.
 TOP_MODE = "config"
@@ -172,7 +186,7 @@ class ConfigNode(_Derived):
     def sorted_children(self) -> list[ConfigNode]:
         # Schema order, then instances of one command by key, as IOS XR sorts them; lines
         # no command parses last.
-        return sorted(self.children.values(), key=lambda n: (n.order, n.key))
+        return sorted(self.children.values(), key=lambda n: (n.order, natural_key(n.key)))
 
     def to_data(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "line": self.line}
@@ -338,7 +352,7 @@ class ConfigTree:
                 n = new.children.get(k) if new else None
                 either = n if n is not None else o
                 nodes.append((either.order if either is not None else UNKNOWN_ORDER, k, o, n))
-            nodes.sort(key=lambda t: (t[0], t[1]))
+            nodes.sort(key=lambda t: (t[0], natural_key(t[1])))
             for _, _, o, n in nodes:
                 pad = " " * depth
                 if o is None and n is not None:
