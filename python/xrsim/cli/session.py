@@ -76,7 +76,7 @@ class Utility:
         if self.name == "head":
             return "".join(lines[: self.count])
         if self.name == "tail":
-            return "".join(lines[len(lines) - self.count :] if self.count else [])
+            return "".join(lines[max(0, len(lines) - self.count) :] if self.count else [])
         if self.name == "wc":
             return self._wc(lines)
         return self._egrep(lines)
