@@ -303,7 +303,10 @@ def test_copy_running_config_then_load_it_back(router: Router, s: CliSession) ->
 def test_load_keeps_refused_lines_for_show_configuration_failed_load(
     router: Router, s: CliSession
 ) -> None:
-    data = "hostname loaded\nhostnaime typo\nline default\n exec-timeout 3\n bogus sub\n!\nend\nhostname after-end\n"
+    data = (
+        "hostname loaded\nhostnaime typo\nline default\n exec-timeout 3\n bogus sub\n!\n"
+        "end\nhostname after-end\n"
+    )
     router.chassis.fs().write_atomic("harddisk:/part.cfg", data.encode())
     out = body(run(s, "configure", "load harddisk:/part.cfg"))
     assert out == ["Loading.", messages.LOAD_ERRORS, "", messages.loaded(len(data))]
@@ -317,11 +320,13 @@ def test_load_and_copy_errors_are_ios_xr_messages(router: Router, s: CliSession)
     out = body(run(s, "configure", "load harddisk:/missing.cfg"))
     assert out == ["% Couldn't open file harddisk:/missing.cfg: No such file or directory"]
     out = body(s.handle_line("load /misc/config/xrsim/state.db"))
-    assert len(out) == 1 and out[0].startswith("% Couldn't open file /misc/config/xrsim/state.db")
+    assert len(out) == 1
+    assert out[0].startswith("% Couldn't open file /misc/config/xrsim/state.db")
     assert not s.candidate or not s.candidate.has_changes()
     s.handle_line("abort")
     out = router.cli("copy running-config /misc/config/xrsim/x.cfg", answers=lambda p: "")
-    assert "%Error opening" in out and "Traceback" not in out
+    assert "%Error opening" in out
+    assert "Traceback" not in out
 
 
 # -- concurrent commits ----------------------------------------------------------------------
@@ -394,9 +399,11 @@ def test_username_attributes_on_one_line(router: Router, s: CliSession) -> None:
     assert shown[2].startswith(" secret 10 $6$")
     assert "Pa55-word" not in router.cli("show running-config")
     bob = router.datastore.running.get(["username bob", "secret"])
-    assert bob is not None and verify_secret("Pa55-word", bob.line.split()[-1])
+    assert bob is not None
+    assert verify_secret("Pa55-word", bob.line.split()[-1])
     carol = router.datastore.running.get(["username carol", "secret"])
-    assert carol is not None and verify_secret("Other-9", carol.line.split()[-1])
+    assert carol is not None
+    assert verify_secret("Other-9", carol.line.split()[-1])
 
 
 def test_show_running_config_of_nothing(router: Router) -> None:

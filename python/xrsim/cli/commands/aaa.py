@@ -45,8 +45,8 @@ def _secret(ctx: Ctx) -> str | None:
 #: ``username NAME ATTRIBUTE`` on one line, as IOS XR takes it: the user item with that one
 #: attribute below it, shown as the submode block by ``show running-config``.
 USERNAME_GROUP = "username <name:WORD> group <group:NAME>"
-USERNAME_SECRET = "username <name:WORD> secret <secret:LINE>"
-USERNAME_PASSWORD = "username <name:WORD> password <secret:LINE>"
+USERNAME_SECRET = "username <name:WORD> secret <secret:LINE>"  # noqa: S105 - a syntax
+USERNAME_PASSWORD = "username <name:WORD> password <secret:LINE>"  # noqa: S105 - a syntax
 
 
 def _username_line(ctx: Ctx) -> None:
