@@ -7,7 +7,10 @@ an answer, its question (``How many bits in the modulus [2048]: ``; ``hidden`` s
 echo the answer). The session keeps the mode, the submode path, the candidate configuration,
 ``terminal length``/``width`` and the pending interactive command (a generator that yields
 ``Prompt`` s). Errors are printed as IOS XR prints them, with the ``^`` under the bad token;
-nothing a user types raises out of ``handle_line``.
+nothing a user types raises out of ``handle_line``. A line starting with ``!`` is a comment in
+every configuration mode. ``Pipe`` is one output modifier after ``|`` (``include``, ...,
+``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``); ``FailedConfig``
+what ``show configuration failed [load]`` shows of the session's last failed commit or load.
 """
 
 from __future__ import annotations

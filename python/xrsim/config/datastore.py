@@ -23,6 +23,12 @@ rollback still goes back to before the first unconfirmed commit, as RFC 6241 has
 ``on_confirm(None, None)`` when nothing is pending any more (a confirming commit, a rollback).
 The owner (the router) registers ``rollback_unconfirmed(commit_id)`` with its scheduler.
 
+Concurrent sessions: a candidate remembers the commit ID the next commit would get when it
+started or last committed (``base``); ``commit(..., concurrent_ok=False)`` refuses with
+``ConcurrentCommits`` when others committed since, so the CLI can ask as IOS XR does.
+``tree_after(n)`` rebuilds the configuration before the last n commits (``show configuration
+commit changes``, ``rollback changes``).
+
 Thread safety: one lock serialises commits and rollbacks.
 """
 

@@ -19,7 +19,9 @@ command parses any more (``UNKNOWN``: no syntax) is kept as it was and sorts aft
 sibling.
 
 ``ConfigTree`` holds the root and applies ``Change`` s (set or delete), renders the tree as
-IOS XR prints it, diffs two trees, and converts to and from plain data for persistence.
+IOS XR prints it, diffs two trees (IOS XR's ``+``/``-``/``<-``/``+>`` gutter), and converts to
+and from plain data for persistence; ``change_lines`` renders a list of changes as ``show
+configuration`` prints them.
 
 Layer 2: imports nothing of the CLI (the ``Schema`` protocol is how the registry reaches it).
 """

@@ -1,8 +1,12 @@
-"""Configuration sessions: ``commit`` (label, comment, confirmed, replace), ``abort``, ``end``,
-``exit``, ``root``, ``show configuration``, ``show commit changes diff``; the running
-configuration (``show running-config``), the commit database (``show configuration commit
-list``) and ``rollback configuration``; and the first configuration items, ``hostname`` and
-``domain name``, which make the prompt and the FQDN."""
+"""Configuration sessions: ``commit`` (label, comment, confirmed, replace, show-error, and the
+question IOS XR asks when other sessions committed meanwhile), ``abort``, ``end``, ``exit``,
+``root``, ``show configuration [changes] [diff]``, ``show commit changes diff``, ``show
+configuration failed [load]``, ``load FILE``; the running configuration (``show
+running-config``, ``copy running-config FILE``), the commit database (``show configuration
+commit list [detail]``, ``commit changes``, ``rollback changes``) and ``rollback
+configuration``; and the first configuration items, ``hostname`` and ``domain name``, which
+make the prompt and the FQDN. What a failed commit or load refused is kept on the session
+(``CliSession.failed_commit`` / ``failed_load``, ``FailedConfig``)."""
 
 from __future__ import annotations
 
