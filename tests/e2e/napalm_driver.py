@@ -31,7 +31,7 @@ MERGE = "hostname napalm-merged\ndomain name napalm.example\n"
 
 
 def _checkpoint(_d: Any) -> None:
-    sys.stdin.readline()
+    """A pause: the step is printed, then the driver waits for a line on standard input."""
 
 
 def _scenarios(args: argparse.Namespace) -> dict[str, list[tuple[str, Op]]]:
@@ -125,6 +125,10 @@ def main() -> int:
     steps = [("open", lambda d: d.open()), *_scenarios(args)[args.scenario]]
     steps.append(("close", lambda d: d.close()))
     for name, op in steps:
+        if op is _checkpoint:
+            _emit({"step": name})
+            sys.stdin.readline()
+            continue
         try:
             result = op(driver)
         except EXPECTED as e:
