@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tool_venv import ROOT, Driver, tool_python
 
+from tool_venv import ROOT, Driver, tool_python
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
