@@ -97,11 +97,9 @@ def _replaced(running: str) -> str:
     out (a replace must remove it)."""
     out = []
     for line in running.splitlines():
-        if line.startswith("hostname "):
-            line = "hostname napalm-replaced"
         if line.startswith("domain name "):
             continue
-        out.append(line)
+        out.append("hostname napalm-replaced" if line.startswith("hostname ") else line)
     return "\n".join(out) + "\n"
 
 
