@@ -3,7 +3,8 @@
 - ``CliEditor``: the ``ConfigEditor`` of a NETCONF session. It drives a real ``CliSession``
   (``router.session(user=..., line="netconf", client="netconf")``) held in configuration mode,
   so NETCONF edits go through the CLI parser, its checks and its task authorization, into that
-  CLI session's candidate, and CLI and NETCONF share one datastore. Lines come nested by
+  CLI session's candidate, and CLI and NETCONF share one datastore. ``show(command)`` runs a
+  show command there (the CLI text model's reads, the CLI diff action). Lines come nested by
   submode (one space per level; ``no ...`` deletes); a refused line is reported with the text
   IOS XR printed (the session turns it into an ``<rpc-error>``).
 - ``open_netconf(router, user=, session_id=)``: a new ``NetconfSession``, listed in the
@@ -57,6 +58,20 @@ class CliEditor:
 
     def grants(self) -> Grants:
         return self._cli.user_tasks()
+
+    def show(self, command: str) -> str:
+        """What the CLI session prints for ``command`` (run in config mode, without the
+        timestamp line), as the session's user sees it (the CLI's task checks apply)."""
+        with self._lock:
+            cli = self._cli
+            if cli.closed or cli.mode == "exec":
+                return ""
+            stamp, cli.exec_timestamp = cli.exec_timestamp, False
+            try:
+                return cli.handle_line(command)
+            finally:
+                cli.exec_timestamp = stamp
+                cli.to_config_root()
 
     def apply(self, lines: Sequence[str]) -> EditRefusal | None:
         """Enter ``lines``; stop at the first one the CLI refuses (anything printed for a
