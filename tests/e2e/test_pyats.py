@@ -36,6 +36,7 @@ import pytest
 
 from xrsim.cli.parser import ParseError, parse, tokenize
 from xrsim.frontends.ssh import SshServer
+from xrsim.net import interfaces as ifs
 from xrsim.router import Router
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(300)]
@@ -49,6 +50,8 @@ USER, PASSWORD = "admin", "admin"
 HOSTNAME = "router"
 #: A file on harddisk: that ``dir`` must list.
 DIR_FILE, DIR_CONTENT = "pyats-check.txt", b"written by test_pyats\n" * 7
+#: What the management port is given before pyATS connects (the interface parsers' checks).
+MGMT_DESCRIPTION, MGMT_ADDRESS = "pyats mgmt", ("192.0.2.10", "255.255.255.0", 24)
 
 Step = dict[str, Any]
 
@@ -222,6 +225,13 @@ def session(
     server = SshServer(router, users={USER: PASSWORD}).start()
     try:
         router.chassis.fs().write_atomic(f"harddisk:{DIR_FILE}", DIR_CONTENT)
+        router.configure(
+            [
+                f"interface {management_port(router)}",
+                f"description {MGMT_DESCRIPTION}",
+                f"ipv4 address {MGMT_ADDRESS[0]} {MGMT_ADDRESS[1]}",
+            ]
+        )
         commands = [c for c in genie_commands if implemented(router, c)]
         testbed = _testbed(where / "testbed.yaml", case, server.port)
         steps = _run_driver(python, testbed, "session", *commands, timeout=280)
@@ -229,6 +239,23 @@ def session(
     finally:
         server.stop()
         router.shutdown()
+
+
+def management_port(router: Router) -> str:
+    """The active RP's management port (``MgmtEth0/RP0/CPU0/0``)."""
+    active = router.chassis.active_rp.name
+    return next(p.name for p in ifs.ports(router.chassis) if p.name == f"MgmtEth{active}/0")
+
+
+def genie_name(key: str) -> str | None:
+    """An interface name as a Genie parser keys it, in IOS XR's spelling: Genie expands the
+    short names it knows, some to IOS's long names (``Te0/1/0/5`` to ``TenGigabitEthernet``),
+    and leaves the others short (``FH0/0/0/0``)."""
+    return ifs.canonical_name(key.replace("TenGigabitEthernet", "TenGigE"))
+
+
+def interface_state(router: Router) -> dict[str, ifs.Interface]:
+    return {i.name: i for i in ifs.interfaces(router.chassis, router.datastore.running_copy())}
 
 
 def running(router: Router) -> str:
@@ -366,7 +393,66 @@ def check_dir(router: Router, parsed: dict[str, Any]) -> None:
     assert 0 < free <= total
 
 
+def check_show_interfaces(router: Router, parsed: dict[str, Any]) -> None:
+    state = interface_state(router)
+    assert set(parsed) == set(state)
+    for name, interface in state.items():
+        entry = parsed[name]
+        assert entry.get("description", "") == interface.description, name
+        assert entry["enabled"] is (not interface.shutdown), name
+        assert entry["mtu"] == interface.mtu, name
+        assert entry["bandwidth"] == interface.bandwidth, name
+    mgmt = parsed[management_port(router)]
+    assert list(mgmt["ipv4"]) == [f"{MGMT_ADDRESS[0]}/{MGMT_ADDRESS[2]}"]
+    assert mgmt["oper_status"] == "up"
+
+
+def check_show_interfaces_description(router: Router, parsed: dict[str, Any]) -> None:
+    state = interface_state(router)
+    by_name = {genie_name(key): entry for key, entry in parsed["interfaces"].items()}
+    assert set(by_name) == set(state)
+    for name, entry in by_name.items():
+        assert entry["description"] == state[name].description, name
+        assert entry["status"] == state[name].state, name
+    assert by_name[management_port(router)]["description"] == MGMT_DESCRIPTION
+
+
+def check_show_interfaces_brief(router: Router, parsed: dict[str, Any]) -> None:
+    state = interface_state(router)
+    # Genie files the rows under ``port``, or ``ethernet`` for a name it expanded to one with
+    # ``Eth`` in it (``TenGigabitEthernet``), ``loopback``...: every group counts.
+    by_name = {
+        genie_name(key): entry
+        for group in parsed["interface"].values()
+        for key, entry in group.items()
+    }
+    assert set(by_name) == set(state)
+    for name, entry in by_name.items():
+        assert entry["status"] == state[name].state, name
+        assert entry["mtu"] == str(state[name].mtu), name
+    assert by_name[management_port(router)]["status"] == "up"
+
+
+def check_show_ipv4_interface_brief(router: Router, parsed: dict[str, Any]) -> None:
+    state = interface_state(router)
+    rows = parsed["interface"]
+    assert set(rows) <= set(state)
+    assert {n for n, i in state.items() if i.type.name != "Null"} <= set(rows)
+    for name, row in rows.items():
+        interface = state[name]
+        address = "unassigned" if interface.ipv4 is None else str(interface.ipv4.ip)
+        assert row["ip_address"] == address, name
+        assert row["interface_status"] == ("Shutdown" if interface.shutdown else "Up"), name
+        assert row["vrf_name"] == interface.vrf, name
+    assert rows[management_port(router)]["ip_address"] == MGMT_ADDRESS[0]
+
+
 CHECKS: dict[str, Callable[[Router, dict[str, Any]], None]] = {
+    "show interfaces": check_show_interfaces,
+    "show interfaces description": check_show_interfaces_description,
+    "show interface brief": check_show_interfaces_brief,
+    "show ipv4 interface brief": check_show_ipv4_interface_brief,
+    "show ip interface brief": check_show_ipv4_interface_brief,
     "show version": check_show_version,
     "show platform": check_show_platform,
     "show inventory": check_show_inventory,

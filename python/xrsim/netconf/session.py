@@ -51,7 +51,7 @@ from lxml import etree
 from xrsim.aaa import Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import ConfigTree
-from xrsim.errors import FramingError, NetconfError
+from xrsim.errors import FramingError, NetconfError, StorageError
 from xrsim.netconf.edit import nested_lines
 from xrsim.netconf.filter import subtree_filter
 from xrsim.netconf.framing import Framer
@@ -504,6 +504,12 @@ class NetconfSession:
         except CommitError as e:
             raise _error(
                 "operation-failed", str(e).lstrip("% "), error_type="application"
+            ) from None
+        except StorageError as e:  # nothing changed: the candidate keeps its changes
+            raise _error(
+                "operation-failed",
+                f"the configuration could not be saved: {e.reason}",
+                error_type="application",
             ) from None
 
     def _discard(self, op: Element, reply: Element) -> None:

@@ -75,4 +75,4 @@ def test_hello_advertises_one_capability_per_listed_module(router: Router) -> No
     model_caps = [c for c in caps if c and "?module=" in c]
     expected = sorted({f"{m.namespace}?module={m.module}&revision={m.revision}" for m in MODELS})
     assert model_caps == expected
-    assert len(expected) == len({m.module for m in MODELS}) == 5
+    assert len(expected) == len({m.module for m in MODELS}) == 7

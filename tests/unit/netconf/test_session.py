@@ -417,6 +417,42 @@ def test_confirmed_commit_rolls_back(router: Router, open_client: Callable[..., 
     assert e["error-tag"] == "invalid-value"
 
 
+def test_commit_that_cannot_be_saved_is_an_rpc_error_and_changes_nothing(
+    router: Router, open_client: Callable[..., Client]
+) -> None:
+    """A full store (SQLite refuses to grow the database, as on a full disk): the commit is
+    an ``operation-failed`` rpc-error in words; nothing changed, and the same commit goes
+    through once there is room."""
+    db = router.chassis.store._db
+    assert db is not None
+    c = open_client()
+    many = "".join(
+        f"<trustpoint><name>tp{i}</name><attribute><subject-name>CN=r1-{i},O=Lab</subject-name></attribute>"
+        f"<rsa-key-pair>k{i}</rsa-key-pair></trustpoint>"
+        for i in range(300)
+    )
+    c.ok(
+        edit(
+            f'<crypto-ca xmlns="{CEPKI}"><certificate-authority><trustpoints>{many}'
+            "</trustpoints></certificate-authority></crypto-ca>"
+        )
+    )
+    shown = router.cli("show running-config").splitlines()[1:]  # after the timestamp line
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")
+    try:
+        e = error(c.rpc("<commit/>"))
+    finally:
+        db.execute("PRAGMA max_page_count = 1073741823")
+    assert e["error-tag"] == "operation-failed"
+    assert e["error-message"] == (
+        "the configuration could not be saved: no space left on the device"
+    )
+    assert router.cli("show running-config").splitlines()[1:] == shown
+    c.ok("<commit/>")
+    assert "crypto ca trustpoint tp299" in router.cli("show running-config")
+
+
 # -- locks, sessions --
 
 

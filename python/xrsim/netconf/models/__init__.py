@@ -22,6 +22,8 @@ from xrsim.netconf.models import (
     crypto_cepki_cfg,
     invmgr_oper,
     ip_domain_cfg,
+    ipv4_io_oper,
+    pfi_im_cmd_oper,
     shellutil_cfg,
     xrsim_crypto_oper,
 )
@@ -35,6 +37,8 @@ MODELS: tuple[Model, ...] = (
     ip_domain_cfg.IP_DOMAIN,
     crypto_cepki_cfg.CRYPTO_CA,
     invmgr_oper.INVENTORY,
+    pfi_im_cmd_oper.INTERFACES,
+    ipv4_io_oper.IPV4_NETWORK,
     xrsim_crypto_oper.CRYPTO_KEYS,
     xrsim_crypto_oper.TRUSTPOINTS,
 )
