@@ -170,6 +170,8 @@ class Session:
     server: SshServer
     steps: dict[str, Step]
     parsed_commands: list[str]
+    #: The router's commits before pyATS connected.
+    commits_before: int
 
     def step(self, name: str) -> Step:
         assert name in self.steps, f"no step {name!r}: {sorted(self.steps)}"
@@ -234,8 +236,9 @@ def session(
         )
         commands = [c for c in genie_commands if implemented(router, c)]
         testbed = _testbed(where / "testbed.yaml", case, server.port)
+        before = len(router.datastore.commits)
         steps = _run_driver(python, testbed, "session", *commands, timeout=280)
-        yield Session(case, router, server, steps, commands)
+        yield Session(case, router, server, steps, commands, before)
     finally:
         server.stop()
         router.shutdown()
@@ -275,8 +278,9 @@ def test_connect_with_defaults(session: Session) -> None:
     assert "logging console disable" in config
     assert "exec-timeout 0 0" in config
     assert "absolute-timeout 0" in config
-    users = {c.user for c in session.router.datastore.commits}
-    assert users == {USER}, users
+    init = session.router.datastore.commits[session.commits_before]
+    assert (init.user, init.client) == (USER, "CLI")
+    assert init.line.startswith("vty")
 
 
 def test_execute_show_version(session: Session) -> None:
@@ -292,8 +296,10 @@ def test_configure_commits(session: Session) -> None:
     assert "% " not in output, output
     assert "domain name x.example" in running(session.router)
     assert session.router.domain_name() == "x.example"
-    last = session.router.datastore.commits[-1]
-    assert last.user == USER
+    # Two commits: Unicon's init configuration at connect, then this one.
+    commits = session.router.datastore.commits
+    assert len(commits) == session.commits_before + 2
+    assert (commits[-1].user, commits[-1].client) == (USER, "CLI")
 
 
 def test_disconnect(session: Session) -> None:
