@@ -4,10 +4,11 @@
 #   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
 #                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
 #   make test    everything CI runs: Debian packages (as root), build, the tool venvs
-#                (.venv-scrapli, .venv-napalm), cargo test, lint, pytest
+#                (.venv-scrapli, .venv-napalm, .venv-pyats), cargo test, lint, pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
-#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current, napalm)
+#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current,
+#                napalm, pyats)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -24,6 +25,9 @@ SCRAPLI_STAMP := $(SCRAPLI_VENV)/.deps-installed
 # pins ncclient 0.7.0 and nornir-scrapli the classic scrapli 2026.2, neither of them .venv's.
 NAPALM_VENV := $(CURDIR)/.venv-napalm
 NAPALM_STAMP := $(NAPALM_VENV)/.deps-installed
+# pyATS, Unicon and Genie in a venv of their own (tests/e2e/test_pyats.py).
+PYATS_VENV := $(CURDIR)/.venv-pyats
+PYATS_STAMP := $(PYATS_VENV)/.deps-installed
 DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
@@ -31,7 +35,7 @@ REQUIRE_PEERS := $(if $(CI),1,0)
 PY_DIRS := python tests benches
 
 .PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
-	napalm-venv
+	napalm-venv pyats-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +60,14 @@ $(NAPALM_STAMP): requirements/napalm.lock | $(BIN)/python
 	touch $@
 
 napalm-venv: $(NAPALM_STAMP)
+
+$(PYATS_STAMP): requirements/pyats.lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(PYATS_VENV)
+	echo '*' > $(PYATS_VENV)/.gitignore
+	$(PYATS_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/pyats.lock
+	touch $@
+
+pyats-venv: $(PYATS_STAMP)
 
 # Debian packages the tests use; installed only when missing, and only as root.
 debs:
@@ -92,7 +104,7 @@ lint: $(DEPS_STAMP)
 pytest:
 	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
 
-test: debs build scrapli-venv napalm-venv cargo-test lint pytest
+test: debs build scrapli-venv napalm-venv pyats-venv cargo-test lint pytest
 
 bench: dev
 	$(BIN)/pytest benches --benchmark-sort=name \
@@ -109,6 +121,8 @@ lock: | $(BIN)/python
 	  --strip-extras -o scrapli-current.lock scrapli-current.in
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o napalm.lock napalm.in
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o pyats.lock pyats.in
 
 clean:
-	rm -rf $(VENV) $(SCRAPLI_VENV) $(NAPALM_VENV) target .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCRAPLI_VENV) $(NAPALM_VENV) $(PYATS_VENV) target .mypy_cache .ruff_cache

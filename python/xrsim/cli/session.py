@@ -253,6 +253,12 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
             out.append(Pipe(kind, arg, _parse_utility(text[offset:], col + offset)))
             continue
         if kind in ("include", "exclude", "begin"):
+            # IOS XR takes the expression in double quotes too (``| include "a b"``): the
+            # quotes delimit it and are not part of it; an unclosed quote is refused.
+            if arg.startswith('"'):
+                if len(arg) < 2 or not arg.endswith('"'):
+                    raise ParseError("invalid", col + toks[1].start, text)
+                arg = arg[1:-1]
             try:
                 re.compile(arg)
             except re.error:
@@ -262,7 +268,16 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
 
 
 def _split_pipes(line: str) -> tuple[str, list[tuple[str, int]]]:
-    parts = line.split("|")
+    """The command before the first ``|`` and each pipe segment with its column; a ``|``
+    inside double quotes is part of an expression (``| include "a|b"``), not a pipe."""
+    parts, start, quoted = [], 0, False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "|" and not quoted:
+            parts.append(line[start:i])
+            start = i + 1
+    parts.append(line[start:])
     head = parts[0]
     segments = []
     col = len(head) + 1

@@ -97,6 +97,30 @@ def test_pipes(s: CliSession, router: Router) -> None:
     assert INVALID in out
 
 
+def test_pipe_expression_in_double_quotes(s: CliSession) -> None:
+    """IOS XR takes a pipe's expression in double quotes (Unicon's spitfire plugin sends
+    ``show ztp log | i "SUCCESSFULLY"``): the quotes are not part of it, a ``|`` inside them
+    is part of the expression, and an unclosed quote is refused at the ``^``."""
+    run(s, "configure", "domain name example.com", "hostname quoted", "commit", "end")
+    assert body(s.handle_line('show running-config | include "domain"')) == [
+        "domain name example.com"
+    ]
+    assert body(s.handle_line('show running-config | include "name example"')) == [
+        "domain name example.com"
+    ]
+    assert body(s.handle_line('show running-config | include "^domain|^hostname"')) == [
+        "hostname quoted",
+        "domain name example.com",
+    ]
+    assert body(s.handle_line('show running-config | include "domain|hostname" | ex "host"')) == [
+        "domain name example.com"
+    ]
+    assert "domain name" not in s.handle_line('show running-config | exclude "domain"')
+    out = s.handle_line('show running-config | include "domain')
+    assert INVALID in out
+    assert out.splitlines()[0].index("^") == len(s.prompt) + len("show running-config | include ")
+
+
 def test_seed_hostname_domain_end_dialogue(s: CliSession) -> None:
     run(s, "configure", "hostname myhost", "domain name mydomain.com")
     out = s.handle_line("end")
