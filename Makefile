@@ -3,11 +3,11 @@
 #   make dev     virtual environment + pinned Python dependencies + the Rust extension (release)
 #   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
 #                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
-#   make test    everything CI runs: Debian packages (as root), build, the current scrapli's venv
-#                (.venv-scrapli), cargo test, lint, pytest
+#   make test    everything CI runs: Debian packages (as root), build, the tool venvs (the current
+#                scrapli's .venv-scrapli, Ansible's .venv-ansible), cargo test, lint, pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
-#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current)
+#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current, ansible)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,13 +20,16 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # The current scrapli (libscrapli) in a venv of its own: scrapli-cfg in .venv needs the classic one.
 SCRAPLI_VENV := $(CURDIR)/.venv-scrapli
 SCRAPLI_STAMP := $(SCRAPLI_VENV)/.deps-installed
+# Ansible (cisco.iosxr, ansible.netcommon, libssh and paramiko) in a venv of its own.
+ANSIBLE_VENV := $(CURDIR)/.venv-ansible
+ANSIBLE_STAMP := $(ANSIBLE_VENV)/.deps-installed
 DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
 REQUIRE_PEERS := $(if $(CI),1,0)
 PY_DIRS := python tests benches
 
-.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv
+.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv ansible-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +46,14 @@ $(SCRAPLI_STAMP): requirements/scrapli-current.lock | $(BIN)/python
 	touch $@
 
 scrapli-venv: $(SCRAPLI_STAMP)
+
+$(ANSIBLE_STAMP): requirements/ansible.lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(ANSIBLE_VENV)
+	echo '*' > $(ANSIBLE_VENV)/.gitignore
+	$(ANSIBLE_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/ansible.lock
+	touch $@
+
+ansible-venv: $(ANSIBLE_STAMP)
 
 # Debian packages the tests use; installed only when missing, and only as root.
 debs:
@@ -79,7 +90,7 @@ lint: $(DEPS_STAMP)
 pytest:
 	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
 
-test: debs build scrapli-venv cargo-test lint pytest
+test: debs build scrapli-venv ansible-venv cargo-test lint pytest
 
 bench: dev
 	$(BIN)/pytest benches --benchmark-sort=name \
@@ -94,6 +105,8 @@ lock: | $(BIN)/python
 	  --strip-extras -o dev.lock dev.in
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o scrapli-current.lock scrapli-current.in
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o ansible.lock ansible.in
 
 clean:
-	rm -rf $(VENV) $(SCRAPLI_VENV) target .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCRAPLI_VENV) $(ANSIBLE_VENV) target .mypy_cache .ruff_cache
