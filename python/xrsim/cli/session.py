@@ -25,6 +25,7 @@ from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
+from xrsim.cli.utility import Utility, parse_utility
 from xrsim.clock import xr_timestamp
 from xrsim.config.tree import PathItem
 from xrsim.errors import XrsimError
@@ -54,13 +55,16 @@ def error_text(err: ParseError, column_offset: int) -> str:
 
 @dataclass(frozen=True)
 class Pipe:
-    """An output modifier after ``|``: include, exclude, begin, file, count."""
+    """An output modifier after ``|``: include, exclude, begin, file, count, utility."""
 
     kind: str
     arg: str
+    utility: Utility | None = None
 
     def apply(self, text: str, session: CliSession) -> str:
         lines = text.splitlines(keepends=True)
+        if self.utility is not None:
+            return self.utility.apply(text)
         if self.kind == "file":
             return self._to_file(text, session)
         if self.kind == "count":
@@ -86,7 +90,7 @@ class Pipe:
         return ""
 
 
-_PIPES = ("include", "exclude", "begin", "file", "count")
+_PIPES = ("include", "exclude", "begin", "file", "count", "utility")
 
 
 def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
@@ -102,6 +106,10 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
             raise ParseError("invalid", col + toks[0].start, text)
         kind = kinds[0]
         arg = text[toks[1].start :].strip() if len(toks) > 1 else ""
+        if kind == "utility":
+            rest = toks[1].start if len(toks) > 1 else len(text)
+            out.append(Pipe(kind, arg, parse_utility(text[rest:], col + rest)))
+            continue
         if kind != "count" and not arg:
             raise ParseError("incomplete", col + len(text), text)
         if kind in ("include", "exclude", "begin"):
@@ -114,7 +122,9 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
 
 
 def _split_pipes(line: str) -> tuple[str, list[tuple[str, int]]]:
-    parts = line.split("|")
+    """The command before the first ``|`` and each pipe segment with its column; a ``|``
+    inside double quotes (``| utility egrep "a|b"``) belongs to its segment."""
+    parts = re.split(r'\|(?=(?:[^"]*"[^"]*")*[^"]*$)', line)
     head = parts[0]
     segments = []
     col = len(head) + 1
