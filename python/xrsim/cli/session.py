@@ -62,11 +62,14 @@ class Pipe:
     utility: Utility | None = None
 
     def apply(self, text: str, session: CliSession) -> str:
-        lines = text.splitlines(keepends=True)
         if self.utility is not None:
             return self.utility.apply(text)
         if self.kind == "file":
             return self._to_file(text, session)
+        return self._filter(text)
+
+    def _filter(self, text: str) -> str:
+        lines = text.splitlines(keepends=True)
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
         rx = re.compile(self.arg)
