@@ -35,7 +35,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -87,7 +87,8 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class DirEntry:
-    """One entry as ``dir`` lists it; ``mode`` is the permission bits (``0o644``)."""
+    """One entry as ``dir`` lists it; ``mode`` is the permission bits (``0o644``); ``inode``
+    and ``links`` are the file's inode number and link count; ``target`` a symlink's target."""
 
     name: str
     size: int
@@ -95,6 +96,9 @@ class DirEntry:
     is_dir: bool
     mode: int
     is_symlink: bool = False
+    inode: int = 0
+    links: int = 1
+    target: str | None = None
 
     @classmethod
     def from_stat(cls, name: str, st: os.stat_result) -> DirEntry:
@@ -105,6 +109,8 @@ class DirEntry:
             is_dir=stat.S_ISDIR(st.st_mode),
             mode=stat.S_IMODE(st.st_mode),
             is_symlink=stat.S_ISLNK(st.st_mode),
+            inode=st.st_ino,
+            links=st.st_nlink,
         )
 
 
@@ -359,7 +365,11 @@ class NodeFilesystem:
             if not real.is_dir():
                 return [DirEntry.from_stat(located.parts[-1], real.stat())]
             with os.scandir(real) as it:
-                entries = [DirEntry.from_stat(e.name, e.stat(follow_symlinks=False)) for e in it]
+                entries = [
+                    replace(entry, target=os.readlink(e.path)) if entry.is_symlink else entry
+                    for e in it
+                    for entry in (DirEntry.from_stat(e.name, e.stat(follow_symlinks=False)),)
+                ]
         except OSError as exc:
             raise _os_error(exc, target) from None
         return sorted(entries, key=lambda e: e.name)

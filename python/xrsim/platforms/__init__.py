@@ -23,6 +23,8 @@ File format (every key required unless marked)::
               description = "..."   pid = (optional, default card_type)
               vid = (optional, default the platform's)
               chassis_serial = (optional, default false: the board carries the chassis serial)
+    memory_mb = 32768               # optional: the RP's memory in MiB (default 16384)
+    packages = ["ncs5500-mpls-2.1.0.0"]   # optional: packages beside the base image
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ __all__ = [
 ]
 
 DEFAULT_PID = "NCS-55A1-24H"
+#: An RP's memory when a profile does not give it (MiB).
+DEFAULT_MEMORY_MB = 16384
 
 NodeKindName: TypeAlias = Literal["rp", "lc", "npu", "fan", "power"]
 NODE_KINDS: tuple[NodeKindName, ...] = ("rp", "lc", "npu", "fan", "power")
@@ -66,6 +70,7 @@ _MAX_RPS = 2
 _NODE_NAME = re.compile(r"\d+(/[A-Z0-9]+){1,2}")
 _PID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
 _VID = re.compile(r"V\d{2}")
+_PACKAGE = re.compile(r"[a-z0-9][a-z0-9-]*-\d+(\.\d+)*")
 _FACTORY = re.compile(r"[A-Z]{3}")
 _UNIT_CHARS = string.digits + string.ascii_uppercase
 _SERIAL_WEEKS = 52
@@ -81,6 +86,8 @@ _PLATFORM_KEYS = frozenset(
         "prompt_rp",
         "serial",
         "node",
+        "memory_mb",
+        "packages",
     }
 )
 _NODE_KEYS = frozenset({"name", "kind", "card_type", "description", "pid", "vid", "chassis_serial"})
@@ -159,6 +166,11 @@ class Platform:
     prompt_rp: str
     nodes: tuple[NodeSpec, ...]
     source: str
+    #: The route processor's memory in MiB (``show memory summary``).
+    memory_mb: int = DEFAULT_MEMORY_MB
+    #: The optional packages installed beside the base image, as named without the release
+    #: suffix (``ncs5500-mpls-2.1.0.0``; ``show install active``).
+    packages: tuple[str, ...] = ()
 
     @property
     def rps(self) -> tuple[NodeSpec, ...]:
@@ -299,7 +311,23 @@ def parse(data: Mapping[str, object], source: str) -> Platform:
         prompt_rp=prompt_rp,
         nodes=nodes,
         source=source,
+        memory_mb=_memory(source, data.get("memory_mb", DEFAULT_MEMORY_MB)),
+        packages=_packages(source, data.get("packages", [])),
     )
+
+
+def _memory(source: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1024 <= value <= 1 << 20:
+        raise _fail(source, "memory_mb must be an integer of MiB from 1024 to 1048576")
+    return value
+
+
+def _packages(source: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and _PACKAGE.fullmatch(p) for p in value
+    ):
+        raise _fail(source, "packages must be a list of package names (name-version)")
+    return tuple(value)
 
 
 def load_file(path: str | Path) -> Platform:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,10 @@ from xrsim.cli.session import CliSession
 from xrsim.router import Router
 
 TS = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$")
-DIR_LINE = re.compile(r"^\s+(\d+) ([-d][-rwx]{9})\s+1\s+(\d+) (\w{3} [ \d]\d \d\d:\d\d) (\S+)$")
+#: inode, mode with the SELinux mark, links, size, time (or year), name.
+DIR_LINE = re.compile(
+    r"^\s*(\d+) ([-dl][-rwx]{9})\. +(\d+) +(\d+) (\w{3} [ \d]\d (?:\d\d:\d\d| \d{4})) (.+)$"
+)
 
 
 @pytest.fixture
@@ -49,16 +53,21 @@ def body(text: str) -> list[str]:
 
 def listing(text: str) -> dict[str, tuple[str, int]]:
     """``dir`` output as name -> (permissions, size); checks the frame around the entries."""
+    return {name: (mode, size) for name, (_, mode, _, size) in dir_rows(text).items()}
+
+
+def dir_rows(text: str) -> dict[str, tuple[int, str, int, int]]:
+    """``dir`` output as name -> (inode, permissions, links, size), in IOS XR's layout."""
     lines = body(text)
     assert lines[0] == ""
     assert lines[1].startswith("Directory of ")
+    assert lines[-2] == ""
     assert re.fullmatch(r"\d+ kbytes total \(\d+ kbytes free\)", lines[-1]), lines[-1]
     out = {}
-    for number, ln in enumerate(lines[3:-2], 1):
+    for ln in lines[2:-2]:
         m = DIR_LINE.match(ln)
         assert m is not None, ln
-        assert int(m.group(1)) == number
-        out[m.group(5)] = (m.group(2), int(m.group(3)))
+        out[m.group(6)] = (int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4)))
     return out
 
 
@@ -95,6 +104,13 @@ def test_dir_lists_a_file_written_with_a_pipe(s: CliSession, router: Router) -> 
     assert size > 0
     entries = listing(s.handle_line("dir harddisk:"))
     assert entries["x.txt"] == ("-rw-r--r--", size)
+    st = (disk(router) / "x.txt").stat()
+    assert dir_rows(s.handle_line("dir harddisk:"))["x.txt"] == (
+        st.st_ino,
+        "-rw-r--r--",
+        st.st_nlink,
+        size,
+    )
     assert listing(s.handle_line("dir")) == entries  # harddisk: is the default
     assert body(s.handle_line("dir harddisk:"))[1] == "Directory of harddisk:"
     one = listing(s.handle_line("dir harddisk:x.txt"))
@@ -356,3 +372,25 @@ def test_cli_cannot_clobber_the_routers_own_state(
         assert again.hostname() == "keep"
     finally:
         again.shutdown()
+
+
+def test_dir_shows_the_year_of_an_old_file_and_the_target_of_a_symlink(
+    s: CliSession, router: Router
+) -> None:
+    """As ``ls -l`` (which IOS XR's ``dir`` is): a file changed more than half a year before
+    the router's clock shows its year instead of its time; a symlink shows ``-> target``."""
+    write(s, "x.txt")
+    root = disk(router)
+    old = root / "old.cfg"
+    old.write_text("hostname old\n")
+    when = router.clock.now().timestamp() - 400 * 86400
+    os.utime(old, (when, when))
+    (root / "config").symlink_to("/misc/config")
+    lines = body(s.handle_line("dir harddisk:"))
+    (old_line,) = [ln for ln in lines if ln.endswith(" old.cfg")]
+    year = datetime.fromtimestamp(when, UTC).year
+    assert re.search(rf" \w{{3}} [ \d]\d  {year} old\.cfg$", old_line), old_line
+    (link,) = [ln for ln in lines if "config ->" in ln]
+    assert link.endswith(" config -> /misc/config")
+    assert DIR_LINE.match(link) is not None
+    assert DIR_LINE.match(link).group(2).startswith("l")  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -339,7 +339,43 @@ def test_switchover_refused_on_a_single_rp(boot: Boot, pid: str) -> None:
     assert r.prompt_base() == "RP/0/RP0/CPU0:router"
     red = body(r.cli("show redundancy"))
     assert "Node 0/RP0/CPU0 is in ACTIVE role" in red
-    assert "Node Redundancy Partner is not present" in red
+    assert "Node 0/RP0/CPU0 has no valid partner" in red
+    assert not [ln for ln in red if ln.startswith(("Partner node", "Standby node"))]
+    summary = body(r.cli("show redundancy summary"))
+    assert summary[0].split() == ["Active", "Node", "Standby", "Node"]
+    assert summary[2].split() == ["0/RP0/CPU0", "N/A"]
+    assert len(summary) == 3
+
+
+def test_show_redundancy_reload_and_boot_info_follow_the_chassis(boot: Boot) -> None:
+    """The reload and boot lines carry the chassis' boot times and causes, in the simulated
+    clock, with IOS XR's comma-separated spans; the switch-over count and the summary row
+    follow a switchover."""
+    r = boot("ASR-9006")
+    r.advance(timedelta(days=9, hours=3, minutes=5))
+    red = body(r.cli("show redundancy"))
+    assert "Standby node in 0/RSP1/CPU0 is NSR-ready" in red
+    info = red[red.index("Reload and boot info") + 2 :]
+    assert (
+        info[0]
+        == "A9K-RSP880-SE reloaded Fri Mar  1 12:00:00 2024: 1 week, 2 days, 3 hours, 5 minutes ago"
+    )
+    assert (
+        info[1]
+        == "Active node booted Fri Mar  1 12:00:00 2024: 1 week, 2 days, 3 hours, 5 minutes ago"
+    )
+    assert "There have been 0 switch-overs since reload" in info
+    s = r.session()
+    run(s, "redundancy switchover")
+    s.handle_line("")
+    r.advance(timedelta(minutes=2))
+    red = body(r.cli("show redundancy"))
+    assert "Last switch-over Sun Mar 10 15:05:00 2024: 2 minutes ago" in red
+    assert "Standby node boot Sun Mar 10 15:05:00 2024: 2 minutes ago" in red
+    assert "There have been 1 switch-overs since reload" in red
+    assert 'Standby node reload "Cause: Redundancy switchover"' in red
+    summary = body(r.cli("show redundancy summary"))
+    assert summary[2].split() == ["0/RSP1/CPU0", "0/RSP0/CPU0", "(Node", "Ready,", "NSR:", "Ready)"]
 
 
 def state_files(rp_dir: Path) -> dict[str, bytes]:

@@ -16,9 +16,11 @@ from xrsim.cli.commands import (
     crypto_ca,
     crypto_keys,
     filesystem,
+    logging,
     netconf,
     platform,
     ssh,
+    system,
 )
 from xrsim.cli.registry import Registry
 
@@ -42,6 +44,8 @@ FAMILIES: tuple[Family, ...] = (
     crypto_ca,
     ssh,
     netconf,
+    logging,
+    system,
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import stat
 import time
+from datetime import datetime, timedelta
 
 from xrsim.chassis.filesystem import NodeFilesystem
 from xrsim.cli.context import Ctx, Interaction, Prompt
@@ -29,7 +30,22 @@ def _error(ctx: Ctx, verb: str, path: str, e: XrsimError) -> None:
     ctx.line(f"%Error {verb} {path} ({reason})")
 
 
+#: ``dir`` shows the time of day for files changed within this long, the year for older
+#: ones (as ``ls -l``, which IOS XR's ``dir`` is).
+RECENT = timedelta(days=182)
+
+
+def _when(mtime: datetime, now: datetime) -> str:
+    day = f"{mtime:%b} {mtime.day:>2}"
+    if abs(now - mtime) <= RECENT:
+        return f"{day} {mtime:%H:%M}"
+    return f"{day}  {mtime.year}"
+
+
 def _dir(ctx: Ctx) -> None:
+    """IOS XR's ``dir``: inode, mode with the SELinux context mark (``.``), links, size,
+    modification time and name, columns as wide as their widest value; then the device's
+    size and free space."""
     path = str(ctx.args.get("path", "harddisk:"))
     try:
         fs = _fs(ctx)
@@ -40,14 +56,28 @@ def _dir(ctx: Ctx) -> None:
     except XrsimError as e:
         _error(ctx, "opening", path, e)
         return
+    now = ctx.device.clock.now()
+    rows = []
+    for entry in entries:
+        kind = stat.S_IFLNK if entry.is_symlink else stat.S_IFDIR if entry.is_dir else stat.S_IFREG
+        name = f"{entry.name} -> {entry.target}" if entry.target is not None else entry.name
+        rows.append(
+            (
+                str(entry.inode),
+                stat.filemode(kind | entry.mode) + ".",
+                str(entry.links),
+                str(entry.size),
+                _when(entry.mtime, now),
+                name,
+            )
+        )
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(4)]
     ctx.line("")
     ctx.line(f"Directory of {shown}")
-    ctx.line("")
-    for i, entry in enumerate(sorted(entries, key=lambda x: x.name), 1):
-        kind = stat.S_IFDIR if entry.is_dir else stat.S_IFREG
-        perm = stat.filemode(kind | entry.mode)
-        when = entry.mtime.strftime("%b %d %H:%M")
-        ctx.line(f"{i:>10} {perm} {1:>2} {entry.size:>12} {when} {entry.name}")
+    for inode, mode, links, size, when, name in rows:
+        ctx.line(
+            f"{inode:>{widths[0]}} {mode} {links:>{widths[2]}} {size:>{widths[3]}} {when} {name}"
+        )
     ctx.line("")
     ctx.line(f"{total // 1024} kbytes total ({free // 1024} kbytes free)")
 

@@ -1,8 +1,12 @@
 """The chassis: ``show version``, ``show platform``, ``show inventory``, ``show license udi``,
 ``reload [location NODE|all]``, ``redundancy switchover``, ``show redundancy`` and
-``show reboot history [location NODE]``."""
+``show reboot history [location NODE]``, ``show install active [summary]`` (a first form: the
+platform profile's release and packages)."""
 
 from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
 
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import Registry
@@ -44,11 +48,13 @@ def _show_version(ctx: Ctx) -> None:
 
 
 def _show_platform(ctx: Ctx) -> None:
+    # Rows are padded to the last column as IOS XR pads them: a node without a config state
+    # (an NPU) still ends in the spaces of the State column, which fixed-column parsers
+    # (ntc-templates' whitespace after the state) need.
     ctx.line(f"{'Node':<18}{'Type':<27}{'State':<18}Config state")
     ctx.line("-" * 80)
     for node in ctx.device.chassis.nodes:
-        row = f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}"
-        ctx.line(row.rstrip())
+        ctx.line(f"{node.name:<18}{node.type_label:<27}{node.state:<18}{node.config_state}")
 
 
 def _show_inventory(ctx: Ctx) -> None:
@@ -114,19 +120,104 @@ def _switchover(ctx: Ctx) -> Interaction:
     ctx.line("Initiating switch-over.")
 
 
+def _ago(td: timedelta) -> str:
+    """A time span as ``show redundancy`` prints it: ``1 week, 2 days, 1 hour, 46 minutes``."""
+    return ", ".join(re.findall(r"\d+ \w+", xr_uptime(td)))
+
+
+def _stamp(when: datetime) -> str:
+    return f"{when:%a %b} {when.day:>2} {when:%H:%M:%S %Y}"
+
+
 def _show_redundancy(ctx: Ctx) -> None:
+    """IOS XR's ``show redundancy``: roles, the standby's readiness (NSR: nothing to
+    synchronise, so a present standby is NSR-ready), and the reload and boot information
+    from the chassis' boot times, reboot and switchover history."""
     ch = ctx.device.chassis
-    active = ch.active_rp
+    active, standby = ch.active_rp, ch.standby_rp
+    now = ch.clock.now()
     ctx.line(f"Redundancy information for node {active.name}:")
     ctx.line("=" * 42)
     ctx.line(f"Node {active.name} is in ACTIVE role")
-    if ch.standby_rp is None:
-        ctx.line("Node Redundancy Partner is not present")
+    if standby is None:
+        ctx.line(f"Node {active.name} has no valid partner")
     else:
-        ctx.line(f"Partner node ({ch.standby_rp.name}) is in STANDBY role")
-        ctx.line(f"Standby node in {ch.standby_rp.name} is ready")
+        ctx.line(f"Partner node ({standby.name}) is in STANDBY role")
+        ctx.line(f"Standby node in {standby.name} is ready")
+        ctx.line(f"Standby node in {standby.name} is NSR-ready")
     ctx.line("")
-    ctx.line(f"Reload and boot info for {active.name}: uptime {xr_uptime(ch.uptime())}")
+    ctx.line("Reload and boot info")
+    ctx.line("-" * 22)
+    reloaded = ch.booted_at
+    ctx.line(f"{active.card_type} reloaded {_stamp(reloaded)}: {_ago(now - reloaded)} ago")
+    booted = ch.node_booted_at(active.name)
+    ctx.line(f"Active node booted {_stamp(booted)}: {_ago(now - booted)} ago")
+    switchovers = [s for s in ch.switchover_history() if s.time >= reloaded]
+    if switchovers:
+        last = switchovers[-1].time
+        ctx.line(f"Last switch-over {_stamp(last)}: {_ago(now - last)} ago")
+    if standby is not None:
+        up = ch.node_booted_at(standby.name)
+        ctx.line(f"Standby node boot {_stamp(up)}: {_ago(now - up)} ago")
+        ctx.line(f"Standby node last went ready {_stamp(up)}: {_ago(now - up)} ago")
+        ctx.line(f"Standby node last went NSR-ready {_stamp(up)}: {_ago(now - up)} ago")
+    ctx.line(f"There have been {len(switchovers)} switch-overs since reload")
+    ctx.line("")
+    active_reboots = ch.reboot_history(active.name)
+    if active_reboots:
+        ctx.line(f'Active node reload "Cause: {active_reboots[-1].reason}"')
+    if standby is not None:
+        standby_reboots = ch.reboot_history(standby.name)
+        if standby_reboots:
+            ctx.line(f'Standby node reload "Cause: {standby_reboots[-1].reason}"')
+
+
+def _show_redundancy_summary(ctx: Ctx) -> None:
+    """``show redundancy summary``: the active RP and its standby (``N/A`` when none)."""
+    ch = ctx.device.chassis
+    active, standby = ch.active_rp, ch.standby_rp
+    ctx.line(f"    {'Active Node':<15}Standby Node")
+    ctx.line(f"    {'-' * 11:<15}{'-' * 12}")
+    if standby is None:
+        ctx.line(f"    {active.name:>11}{'N/A':>16}")
+    else:
+        ctx.line(f"    {active.name:>11}{standby.name:>16} (Node Ready, NSR: Ready)")
+
+
+def _active_packages(ctx: Ctx) -> list[str]:
+    """The active packages of the platform profile's release: the base image, then the
+    profile's optional packages with the release suffix (``-r731``)."""
+    ch = ctx.device.chassis
+    rel = str(ch.release)
+    suffix = "-r" + rel.replace(".", "")
+    base = f"{ch.platform.family}-xr-{rel} version={rel} [Boot image]"
+    return [base, *(f"{p}{suffix}" for p in ch.platform.packages)]
+
+
+def _show_install_active_summary(ctx: Ctx) -> None:
+    packages = _active_packages(ctx)
+    ctx.line(f"Label : {ctx.device.chassis.release}")
+    ctx.line("")
+    ctx.line(f"    Active Packages: {len(packages)}")
+    for p in packages:
+        ctx.line(f"        {p}")
+    ctx.line("")
+
+
+def _show_install_active(ctx: Ctx) -> None:
+    """Per node that runs IOS XR: its boot partition and active packages."""
+    packages = _active_packages(ctx)
+    ctx.line(f"Label : {ctx.device.chassis.release}")
+    ctx.line("")
+    for node in ctx.device.chassis.nodes:
+        if not node.runs_xr:
+            continue
+        ctx.line(f"Node {node.name} [{'RP' if node.is_rp else 'LC'}]")
+        ctx.line("  Boot Partition: xr_lv0")
+        ctx.line(f"  Active Packages: {len(packages)}")
+        for p in packages:
+            ctx.line(f"        {p}")
+        ctx.line("")
 
 
 def _show_reboot_history(ctx: Ctx) -> None:
@@ -154,12 +245,16 @@ def register(reg: Registry) -> None:
             "location": "Specify a node",
             "all": "All nodes",
             "redundancy": "Show redundancy information",
+            "summary": "Show a summary",
             "switchover": "Switch over to the standby route processor",
             "reboot": "Show reboot information",
             "history": "Reboot history",
+            "install": "Show installation information",
+            "active": "Show active packages",
         }
     )
     read_sys = (("read", "sysmgr"), ("read", "system"))
+    read_pkg = (("read", "pkg-mgmt"),)
 
     reg.command("exec", "show version", _show_version, tasks=(("read", "basic-services"),))
     reg.command("exec", "show platform", _show_platform, tasks=read_sys)
@@ -171,6 +266,9 @@ def register(reg: Registry) -> None:
     )
     reg.command("exec", "redundancy switchover", _switchover, tasks=(("execute", "root-lr"),))
     reg.command("exec", "show redundancy", _show_redundancy, tasks=read_sys)
+    reg.command("exec", "show redundancy summary", _show_redundancy_summary, tasks=read_sys)
+    reg.command("exec", "show install active", _show_install_active, tasks=read_pkg)
+    reg.command("exec", "show install active summary", _show_install_active_summary, tasks=read_pkg)
     reg.command(
         "exec", "show reboot history [ location <node:WORD> ]", _show_reboot_history, tasks=read_sys
     )
