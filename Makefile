@@ -3,11 +3,12 @@
 #   make dev     virtual environment + pinned Python dependencies + the Rust extension (release)
 #   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
 #                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
-#   make test    everything CI runs: Debian packages (as root), build, the tool venvs (the current
-#                scrapli's .venv-scrapli, Ansible's .venv-ansible), cargo test, lint, pytest
+#   make test    everything CI runs: Debian packages (as root), build, the tool venvs
+#                (.venv-scrapli, .venv-napalm, .venv-ansible), cargo test, lint, pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
-#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current, ansible)
+#   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current, napalm,
+#                ansible)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,6 +21,10 @@ DEPS_STAMP := $(VENV)/.deps-installed
 # The current scrapli (libscrapli) in a venv of its own: scrapli-cfg in .venv needs the classic one.
 SCRAPLI_VENV := $(CURDIR)/.venv-scrapli
 SCRAPLI_STAMP := $(SCRAPLI_VENV)/.deps-installed
+# NAPALM and Nornir (nornir-napalm, nornir-netmiko, nornir-scrapli) in a venv of their own: napalm
+# pins ncclient 0.7.0 and nornir-scrapli the classic scrapli 2026.2, neither of them .venv's.
+NAPALM_VENV := $(CURDIR)/.venv-napalm
+NAPALM_STAMP := $(NAPALM_VENV)/.deps-installed
 # Ansible (cisco.iosxr, ansible.netcommon, libssh and paramiko) in a venv of its own.
 ANSIBLE_VENV := $(CURDIR)/.venv-ansible
 ANSIBLE_STAMP := $(ANSIBLE_VENV)/.deps-installed
@@ -29,7 +34,8 @@ CARGO_FLAGS := --release --locked
 REQUIRE_PEERS := $(if $(CI),1,0)
 PY_DIRS := python tests benches
 
-.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv ansible-venv
+.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
+	napalm-venv ansible-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +52,14 @@ $(SCRAPLI_STAMP): requirements/scrapli-current.lock | $(BIN)/python
 	touch $@
 
 scrapli-venv: $(SCRAPLI_STAMP)
+
+$(NAPALM_STAMP): requirements/napalm.lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(NAPALM_VENV)
+	echo '*' > $(NAPALM_VENV)/.gitignore
+	$(NAPALM_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/napalm.lock
+	touch $@
+
+napalm-venv: $(NAPALM_STAMP)
 
 $(ANSIBLE_STAMP): requirements/ansible.lock | $(BIN)/python
 	$(BIN)/python -m venv --clear $(ANSIBLE_VENV)
@@ -90,7 +104,7 @@ lint: $(DEPS_STAMP)
 pytest:
 	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
 
-test: debs build scrapli-venv ansible-venv cargo-test lint pytest
+test: debs build scrapli-venv napalm-venv ansible-venv cargo-test lint pytest
 
 bench: dev
 	$(BIN)/pytest benches --benchmark-sort=name \
@@ -106,7 +120,9 @@ lock: | $(BIN)/python
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o scrapli-current.lock scrapli-current.in
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o napalm.lock napalm.in
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o ansible.lock ansible.in
 
 clean:
-	rm -rf $(VENV) $(SCRAPLI_VENV) $(ANSIBLE_VENV) target .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCRAPLI_VENV) $(NAPALM_VENV) $(ANSIBLE_VENV) target .mypy_cache .ruff_cache

@@ -23,7 +23,7 @@ __all__ = ["DeviceState"]
 
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, key store, certificates and the
-    table of its SSH and NETCONF sessions."""
+    table of its SSH and NETCONF sessions, and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -42,3 +42,7 @@ class DeviceState(Protocol):
 
     @property
     def session_table(self) -> SessionTable: ...
+
+    def hostname(self) -> str:
+        """The configured ``hostname`` (IOS XR's default when none is)."""
+        ...

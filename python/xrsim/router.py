@@ -42,6 +42,7 @@ from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
 from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
+from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore
@@ -281,6 +282,7 @@ class Router:
             factory.append(f"hostname {name}")
         if fresh:
             factory.extend(FACTORY_LINES)
+            factory.extend(interface_factory_lines(self._chassis))
         if factory:
             ds.set_initial(router._changes_of(factory))
 

@@ -125,6 +125,31 @@ def read_paste(ctx: Ctx, what: str) -> Generator[Prompt, str, str | None]:
     return "\n".join(lines)
 
 
+def _line_words(item: Item, ctx: Ctx) -> list[str] | None:
+    """The canonical words of the item's line, without ``no``: ``item.canonical``'s, else the
+    words as typed; None when the line was refused (the error printed)."""
+    words = ctx.match.words[1:] if ctx.match.command.negate else ctx.match.words
+    return words if item.canonical is None else item.canonical(ctx)
+
+
+def _delete(item: Item, ctx: Ctx, words: list[str]) -> None:
+    """The ``no`` form: remove the item ``words`` (canonical, without ``no``) make."""
+    session = ctx.session
+    candidate = session.candidate
+    assert candidate is not None
+    positive = ctx.match.command.positive
+    assert positive is not None
+    item_key = positive.item_key(words)
+    path = (*session.config_path, PathItem(item_key, item_key))
+    if item.key is not None:
+        # Items sharing a key (enrollment url / enrollment terminal): "no X" removes the
+        # item only when it is X.
+        node = candidate.merged().get([p.key for p in path])
+        if node is None or node.syntax != (item.stores_as or positive.syntax):
+            return
+    candidate.delete(path)
+
+
 def config_handler(item: Item) -> Callable[[Ctx], Interaction | None]:
     """The handler of a configuration item (``xrsim.cli.registry.Item``) and of its ``no``
     form: edit the session's candidate (and enter the item's submode). The new node keeps the
@@ -137,20 +162,11 @@ def config_handler(item: Item) -> Callable[[Ctx], Interaction | None]:
         if candidate is None:  # pragma: no cover - config modes always have one
             raise RuntimeError("configuration command outside a configuration session")
         cmd = ctx.match.command
-        words = ctx.match.words
+        words = _line_words(item, ctx)
+        if words is None:
+            return
         if cmd.negate:
-            positive = cmd.positive
-            assert positive is not None
-            body = words[1:]
-            item_key = positive.item_key(body)
-            path = (*session.config_path, PathItem(item_key, item_key))
-            if item.key is not None:
-                # Items sharing a key (enrollment url / enrollment terminal): "no X" removes
-                # the item only when it is X.
-                node = candidate.merged().get([p.key for p in path])
-                if node is None or node.syntax != (item.stores_as or positive.syntax):
-                    return
-            candidate.delete(path)
+            _delete(item, ctx, words)
             return
         if item.check is not None:
             err = item.check(ctx)
@@ -161,6 +177,9 @@ def config_handler(item: Item) -> Callable[[Ctx], Interaction | None]:
         text = " ".join(words)
         item_key = cmd.item_key(words)
         parsed = ctx.match.parsed(item_key)
+        if words != ctx.match.words:  # spelled out by item.canonical
+            parsed = session.registry.resolve(cmd.mode, text)
+            item_key = parsed.key or item_key
         if item.spell is not None:
             spelled = item.spell(ctx)
             if spelled is None:

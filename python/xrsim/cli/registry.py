@@ -91,6 +91,12 @@ TYPES: dict[str, str] = {
     "DOMAIN": r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})",
     "NAME": r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
     "IPV4": r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)",
+    # An interface name, its type perhaps abbreviated (``Hu0/0/0/0``, ``Loopback0``), a type
+    # alone (``mgmtEth`` of ``mgmtEth 0/RP0/CPU0/0``) and a location (xrsim.net.interfaces).
+    "IFNAME": r"[A-Za-z][A-Za-z-]*\d+(?:/[A-Za-z]*\d+)*",
+    "IFTYPE": r"[A-Za-z][A-Za-z-]*",
+    "IFID": r"\d+(?:/[A-Za-z]*\d+)*",
+    "IPV4PREFIX": r"\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}",
 }
 
 
@@ -131,6 +137,9 @@ class Item:
     opens. ``check`` may refuse the line: it prints the error (``ctx.invalid_at``) and returns
     a non-empty string. ``spell`` gives the line as stored and shown when it is not the words
     as typed (canonical spelling, a hashed secret), or None after printing why it is refused.
+    ``canonical`` gives the canonical words of the line (without ``no``) for the line and for
+    its ``no`` form alike, or None after printing why it is refused: an abbreviated interface
+    name spelled out, so ``no interface Hu0/0/0/0`` finds ``interface HundredGigE0/0/0/0``.
     ``stores_as``: the syntax of the item whose line ``spell`` produces, when it is another
     one (``password`` is stored as a ``secret`` line). ``no_syntax`` defaults to ``no``, the
     key words, and the rest of the syntax made optional."""
@@ -142,6 +151,7 @@ class Item:
     spell: Callable[[Ctx], str | None] | None = None
     stores_as: str | None = None
     no_syntax: str | None = None
+    canonical: Callable[[Ctx], list[str] | None] | None = None
 
 
 @dataclass

@@ -6,8 +6,8 @@
 - ``schema``: the declarative model schema (``Leaf``, ``Container``, ``ListNode``) mapped onto
   CLI lines, and its reader.
 - ``edit``: the edit engine, an ``<edit-config>`` subtree turned into ``CliEdit`` s.
-- ``registry``: ``ConfigModel``, ``OperModel`` and the ``ModelRegistry`` keyed by (namespace,
-  top element).
+- ``registry``: ``ConfigModel``, ``CliTextModel``, ``OperModel``, ``ActionModel`` and the
+  ``ModelRegistry`` keyed by (namespace, top element or action name).
 - ``models``: one module per YANG module and ``MODELS``, the one list of what is served
   (``build_registry``).
 - ``session``: ``NetconfSession``, the protocol engine of one session.
@@ -22,7 +22,15 @@ from __future__ import annotations
 from xrsim.netconf.edit import CliEdit
 from xrsim.netconf.framing import Framer
 from xrsim.netconf.models import MODELS, build_registry
-from xrsim.netconf.registry import ConfigModel, Device, Model, ModelRegistry, OperModel
+from xrsim.netconf.registry import (
+    ActionModel,
+    CliTextModel,
+    ConfigModel,
+    Device,
+    Model,
+    ModelRegistry,
+    OperModel,
+)
 from xrsim.netconf.schema import Container, Leaf, ListNode
 from xrsim.netconf.session import (
     BASE_1_0,
@@ -37,7 +45,9 @@ __all__ = [
     "BASE_1_0",
     "BASE_1_1",
     "MODELS",
+    "ActionModel",
     "CliEdit",
+    "CliTextModel",
     "ConfigEditor",
     "ConfigModel",
     "Container",

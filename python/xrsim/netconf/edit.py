@@ -76,7 +76,9 @@ class SchemaEdit:
         return str(value)
 
     def spec_of(self, schema: Container | ListNode, el: Element) -> Schema:
-        if namespace(el) != self.ns:
+        if namespace(el) != self.ns and not any(
+            isinstance(c, Container) and c.ns == namespace(el) for c in schema.children
+        ):
             raise NetconfError(
                 "unknown-namespace",
                 f"{namespace(el)!r} is not the namespace of {schema.name}",
@@ -84,7 +86,8 @@ class SchemaEdit:
                 info=(("bad-element", local(el)), ("bad-namespace", namespace(el) or "")),
             )
         for c in schema.children:
-            if c.name == local(el):
+            ns = c.ns if isinstance(c, Container) and c.ns else self.ns
+            if c.name == local(el) and ns == namespace(el):
                 return c
         raise NetconfError(
             "unknown-element",
@@ -118,6 +121,13 @@ class SchemaEdit:
         block: tuple[str, ...],
         inherited: str,
     ) -> None:
+        if isinstance(schema, Container) and schema.ns and schema.ns != self.ns:
+            outer, self.ns = self.ns, schema.ns  # an augment: its subtree is in its namespace
+            try:
+                self.edit(schema, el, node, block, inherited)
+            finally:
+                self.ns = outer
+            return
         op = self.op(el, inherited)
         if isinstance(schema, Leaf):
             self.leaf(schema, el, node, block, op)

@@ -124,8 +124,12 @@ class Leaf:
 
 @dataclass(frozen=True)
 class Container:
+    """A container; ``ns`` is its namespace when another module augments it in (the
+    ``usernames`` of ``Cisco-IOS-XR-aaa-locald-cfg`` in ``aaa``), else its parent's."""
+
     name: str
     children: tuple[Schema, ...]
+    ns: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | No
                 el.text = text
         return
     if isinstance(schema, Container):
+        ns = schema.ns or ns
         el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
         for c in schema.children:
             read_into(c, ns, el, node)

@@ -52,11 +52,11 @@ from xrsim.aaa import Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import ConfigTree
 from xrsim.errors import FramingError, NetconfError
-from xrsim.netconf.edit import nested_lines
+from xrsim.netconf.edit import OP_ATTR, nested_lines
 from xrsim.netconf.filter import subtree_filter
 from xrsim.netconf.framing import Framer
 from xrsim.netconf.models import build_registry
-from xrsim.netconf.registry import Device, ModelRegistry
+from xrsim.netconf.registry import ActionModel, CliTextModel, Device, ModelRegistry
 from xrsim.netconf.xmlutil import (
     BASE_NS,
     Element,
@@ -80,6 +80,13 @@ __all__ = [
 
 BASE_1_0 = "urn:ietf:params:netconf:base:1.0"
 BASE_1_1 = "urn:ietf:params:netconf:base:1.1"
+#: The namespace of base:1.1 (RFC 6241's YANG module); IOS XR takes operations and their
+#: parameters in it as in base:1.0's (NAPALM sends ``<get xmlns="...:base:1.1">``).
+BASE_1_1_NS = "urn:ietf:params:xml:ns:netconf:base:1.1"
+#: Where an operation and its parameters may be: either base namespace, and for parameters
+#: also none (ncclient sends a ``<config>`` string unqualified).
+OPERATION_NAMESPACES = (BASE_NS, BASE_1_1_NS)
+PARAMETER_NAMESPACES = (BASE_NS, BASE_1_1_NS, None)
 _CAP = "urn:ietf:params:netconf:capability:"
 PROTOCOL_CAPABILITIES = (
     BASE_1_0,
@@ -127,6 +134,11 @@ class ConfigEditor(Protocol):
         """The session user's task grants."""
         ...
 
+    def show(self, command: str) -> str:
+        """What the CLI session prints for ``command`` (a ``show`` command of config mode),
+        without the timestamp line."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -166,6 +178,7 @@ class NetconfSession:
             "get": self._get,
             "get-config": self._get_config,
             "edit-config": self._edit_config,
+            "copy-config": self._copy_config,
             "commit": self._commit,
             "discard-changes": self._discard,
             "validate": self._validate,
@@ -284,7 +297,10 @@ class NetconfSession:
                     info=(("bad-element", "rpc"),),
                 )
             op = ops[0]
-            handler = self._ops.get(local(op)) if namespace(op) == BASE_NS else None
+            handler = self._ops.get(local(op)) if namespace(op) in OPERATION_NAMESPACES else None
+            action = self.registry.action(op) if handler is None else None
+            if action is not None:
+                handler = self._action(action)
             if handler is None:
                 raise _error(
                     "operation-not-supported",
@@ -330,8 +346,12 @@ class NetconfSession:
     def _grants(self) -> Grants:
         return self.editor.grants()
 
+    def show(self, command: str) -> str:
+        """What the session's CLI prints for ``command`` (``ActionContext``)."""
+        return self.editor.show(command)
+
     def _datastore_name(self, op: Element, which: str, allowed: tuple[str, ...]) -> str:
-        holder = child(op, which)
+        holder = _param(op, which)
         if holder is None or not children(holder):
             raise _error(
                 "missing-element",
@@ -376,19 +396,34 @@ class NetconfSession:
             )
 
     def _data(
-        self, reply: Element, filter_el: Element | None, tree: ConfigTree, *, oper: bool
+        self,
+        reply: Element,
+        filter_el: Element | None,
+        tree: ConfigTree,
+        *,
+        oper: bool,
+        source: str = "running",
     ) -> None:
-        """``<data>``: the configuration models' data in ``tree`` and, with ``oper``, the
-        operational providers' (models the user may not read left out), cut by the filter.
-        Only models a filter can select are built."""
+        """``<data>``: the configuration models' data in ``tree`` (of ``source``) and, with
+        ``oper``, the operational providers' (models the user may not read left out), cut by
+        the filter. Only models a filter can select are built; the CLI text model only when a
+        filter names it."""
         wanted = _filter_tops(filter_el)
         grants = self._grants()
         data = etree.SubElement(reply, f"{{{BASE_NS}}}data")
         for (ns, top), model in self.registry.config.items():
-            if _wanted(wanted, ns, top) and authorize(grants, model.read_tasks):
-                el = model.read(tree)
-                if el is not None:
-                    graft(data, el)
+            if not (_wanted(wanted, ns, top) and authorize(grants, model.read_tasks)):
+                continue
+            if isinstance(model, CliTextModel):
+                if wanted is not None:
+                    command = (
+                        model.running_command if source == "running" else model.candidate_command
+                    )
+                    graft(data, model.render(self.editor.show(command)))
+                continue
+            el = model.read(tree)
+            if el is not None:
+                graft(data, el)
         if oper:
             for (ns, top), provider in self.registry.oper.items():
                 if _wanted(wanted, ns, top) and authorize(grants, provider.read_tasks):
@@ -411,11 +446,11 @@ class NetconfSession:
             tree = self.device.datastore.running_copy()
         else:
             tree = self.editor.candidate.merged()
-        self._data(reply, _filter(op), tree, oper=False)
+        self._data(reply, _filter(op), tree, oper=False, source=source)
 
     def _edit_config(self, op: Element, reply: Element) -> None:
-        target = child(op, "target")
-        if target is not None and child(target, "running") is not None:
+        target = _param(op, "target")
+        if target is not None and _param(target, "running") is not None:
             raise _error(
                 "operation-not-supported",
                 "the running configuration is not writable: edit the candidate and commit",
@@ -427,9 +462,9 @@ class NetconfSession:
         default_op = _option(op, "default-operation", ("merge", "replace", "none"))
         error_option = _option(op, "error-option", ("stop-on-error", "rollback-on-error"))
         test_option = _option(op, "test-option", ("test-then-set", "set", "test-only"))
-        config = child(op, "config")
+        config = _param(op, "config")
         if config is None:
-            url = child(op, "url")
+            url = _param(op, "url")
             raise _error(
                 "operation-not-supported" if url is not None else "missing-element",
                 "edit-config needs a config (url is not supported)",
@@ -458,10 +493,16 @@ class NetconfSession:
                     f"{self.user} may not change {model.module}",
                     info=(("bad-element", local(top)),),
                 )
-            edits = model.edit(top, self.editor.candidate.merged(), default_op)
-            if not edits:
+            if isinstance(model, CliTextModel):
+                lines = model.lines(top)
+                if str(top.get(OP_ATTR, default_op)) == "replace":
+                    lines = [*self._remove_all_lines(), *lines]
+            else:
+                edits = model.edit(top, self.editor.candidate.merged(), default_op)
+                lines = nested_lines(edits)
+            if not lines:
                 continue
-            refusal = self.editor.apply(nested_lines(edits))
+            refusal = self.editor.apply(lines)
             if refusal is not None:
                 raise _error(
                     "access-denied" if refusal.denied else "invalid-value",
@@ -469,19 +510,72 @@ class NetconfSession:
                     info=(("bad-element", local(top)),),
                 )
 
+    def _remove_all_lines(self) -> list[str]:
+        """The CLI lines that empty the candidate (``no`` of every top-level item): what a
+        replace types before the new configuration, so the candidate becomes exactly that."""
+        self.editor.candidate.clear()
+        return [
+            f"no {node.line}"
+            for node in self.device.datastore.running_copy().root.sorted_children()
+        ]
+
+    def _copy_config(self, op: Element, reply: Element) -> None:
+        """``copy-config`` onto the candidate: from ``running`` (the candidate's changes go),
+        or from an inline ``<config>``, which replaces the whole configuration (RFC 6241
+        section 7.3): every top-level item is removed, then the new content is set, all
+        typed into the session's CLI; nothing changes when a line is refused."""
+        self._datastore_name(op, "target", ("candidate",))
+        self._not_in_use("candidate")
+        source = _param(op, "source")
+        config = _param(source, "config") if source is not None else None
+        if config is None:
+            self._datastore_name(op, "source", ("running",))
+            self.editor.candidate.clear()
+            return
+        candidate = self.editor.candidate
+        saved = list(candidate.changes)
+        try:
+            removal = self._remove_all_lines()
+            refusal = self.editor.apply(removal)
+            if refusal is not None:
+                raise _error(
+                    "access-denied" if refusal.denied else "operation-failed",
+                    f"{refusal.line.strip()}: {refusal.text.strip()}",
+                    info=(("bad-element", "config"),),
+                )
+            self._apply_config(config, "merge")
+        except NetconfError:
+            candidate.changes[:] = saved
+            raise
+
+    def _action(self, action: ActionModel) -> Callable[[Element, Element], None]:
+        """The handler of a YANG action: the user needs its grants (else access-denied)."""
+
+        def run(op: Element, reply: Element) -> None:
+            if not authorize(self._grants(), action.tasks):
+                raise _error(
+                    "access-denied",
+                    f"{self.user} may not run {action.name}",
+                    info=(("bad-element", action.name),),
+                )
+            for el in action.run(self, op):
+                graft(reply, el)
+
+        return run
+
     def _commit(self, op: Element, reply: Element) -> None:
         self._not_in_use("candidate")
         self._not_in_use("running")
         confirmed: int | None = None
-        if child(op, "persist") is not None or child(op, "persist-id") is not None:
+        if _param(op, "persist") is not None or _param(op, "persist-id") is not None:
             raise _error(
                 "operation-not-supported",
                 "persist is not supported (confirmed-commit:1.0)",
                 error_type="protocol",
                 info=(("bad-element", "persist"),),
             )
-        if child(op, "confirmed") is not None:
-            timeout_el = child(op, "confirm-timeout")
+        if _param(op, "confirmed") is not None:
+            timeout_el = _param(op, "confirm-timeout")
             text = _text(timeout_el) if timeout_el is not None else str(DEFAULT_CONFIRM_TIMEOUT)
             if not text.isdigit() or not 0 < int(text) < 2**32:
                 raise _error(
@@ -510,8 +604,8 @@ class NetconfSession:
         self.editor.candidate.clear()
 
     def _validate(self, op: Element, reply: Element) -> None:
-        source = child(op, "source")
-        config = child(source, "config") if source is not None else None
+        source = _param(op, "source")
+        config = _param(source, "config") if source is not None else None
         if config is None:
             self._datastore_name(op, "source", ("candidate", "running"))
             return  # every line of a candidate was checked by the CLI parser when typed
@@ -573,7 +667,7 @@ class NetconfSession:
         self.close()
 
     def _kill_session(self, op: Element, reply: Element) -> None:
-        el = child(op, "session-id")
+        el = _param(op, "session-id")
         if el is None:
             raise _error(
                 "missing-element",
@@ -605,11 +699,23 @@ class NetconfSession:
 
 
 def _xml(el: Element) -> str:
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(etree.tostring(el, encoding="unicode"))
+    """A message as IOS XR writes it: the declaration names no encoding (lxml refuses to parse
+    a ``str`` that declares one, and NAPALM parses ncclient's reply text as a ``str``)."""
+    return '<?xml version="1.0"?>\n' + str(etree.tostring(el, encoding="unicode"))
+
+
+def _param(op: Element | None, name: str) -> Element | None:
+    """The parameter ``name`` of an operation, in either base namespace or none."""
+    if op is None:
+        return None
+    for c in children(op):
+        if local(c) == name and namespace(c) in PARAMETER_NAMESPACES:
+            return c
+    return None
 
 
 def _option(op: Element, name: str, allowed: tuple[str, ...]) -> str:
-    el = child(op, name)
+    el = _param(op, name)
     if el is None:
         return allowed[0]
     value = _text(el)
@@ -624,7 +730,7 @@ def _option(op: Element, name: str, allowed: tuple[str, ...]) -> str:
 
 
 def _filter(op: Element) -> Element | None:
-    f = child(op, "filter")
+    f = _param(op, "filter")
     if f is None:
         return None
     kind = f.get("type", "subtree")

@@ -25,6 +25,13 @@ File format (every key required unless marked)::
               chassis_serial = (optional, default false: the board carries the chassis serial)
     memory_mb = 32768               # optional: the RP's memory in MiB (default 16384)
     packages = ["ncs5500-mpls-2.1.0.0"]   # optional: packages beside the base image
+    [[port]]  node = "0/RP0/CPU0"   type = "MgmtEth"   prefix = "0/RP0/CPU0"   count = 1
+              first = (optional, default 0: the first port number)
+              # (optional tables) the node's ports: MgmtEth0/RP0/CPU0/0; a line card's
+              # HundredGigE0/0/0/0-23 is prefix "0/0/0", count 24
+
+- ``PortSpec``: a run of ports of one type on one node (``HundredGigE0/0/0/0`` to
+  ``HundredGigE0/0/0/23``); ``PORT_TYPES`` the physical interface types with their bandwidth.
 """
 
 from __future__ import annotations
@@ -46,9 +53,11 @@ from xrsim.release import Release
 __all__ = [
     "DEFAULT_PID",
     "NODE_KINDS",
+    "PORT_TYPES",
     "NodeKindName",
     "NodeSpec",
     "Platform",
+    "PortSpec",
     "SerialFormat",
     "catalog",
     "load",
@@ -88,8 +97,24 @@ _PLATFORM_KEYS = frozenset(
         "node",
         "memory_mb",
         "packages",
+        "port",
     }
 )
+_PORT_KEYS = frozenset({"node", "type", "prefix", "first", "count"})
+_PORT_PREFIX = re.compile(r"\d+/[A-Z0-9]+/[A-Z0-9]+")
+_MAX_PORTS = 1024
+
+#: The physical interface types a platform's ports may have, with their bandwidth in kbit/s
+#: (what ``show interfaces`` prints as ``BW``).
+PORT_TYPES: dict[str, int] = {
+    "MgmtEth": 1_000_000,
+    "GigabitEthernet": 1_000_000,
+    "TenGigE": 10_000_000,
+    "TwentyFiveGigE": 25_000_000,
+    "FortyGigE": 40_000_000,
+    "HundredGigE": 100_000_000,
+    "FourHundredGigE": 400_000_000,
+}
 _NODE_KEYS = frozenset({"name", "kind", "card_type", "description", "pid", "vid", "chassis_serial"})
 _SERIAL_KEYS = frozenset({"factories", "years"})
 
@@ -153,6 +178,27 @@ class NodeSpec:
 
 
 @dataclass(frozen=True)
+class PortSpec:
+    """A run of ``count`` ports of one ``type`` on one node (an RP or a line card), numbered
+    from ``first`` below ``prefix``: ``HundredGigE0/0/0/0`` .. ``HundredGigE0/0/0/23``."""
+
+    node: str
+    type: str
+    prefix: str
+    first: int
+    count: int
+
+    @property
+    def bandwidth(self) -> int:
+        """Each port's bandwidth in kbit/s."""
+        return PORT_TYPES[self.type]
+
+    def names(self) -> list[str]:
+        """The ports' full interface names, in order."""
+        return [f"{self.type}{self.prefix}/{n}" for n in range(self.first, self.first + self.count)]
+
+
+@dataclass(frozen=True)
 class Platform:
     """A platform profile: what a chassis of this PID is made of."""
 
@@ -171,6 +217,8 @@ class Platform:
     #: The optional packages installed beside the base image, as named without the release
     #: suffix (``ncs5500-mpls-2.1.0.0``; ``show install active``).
     packages: tuple[str, ...] = ()
+    #: The node ports, in the catalog's order (management ports, then line-card ports).
+    ports: tuple[PortSpec, ...] = ()
 
     @property
     def rps(self) -> tuple[NodeSpec, ...]:
@@ -272,6 +320,47 @@ def _node_spec(source: str, index: int, table: object, platform_vid: str) -> Nod
     )
 
 
+def _port_spec(source: str, index: int, table: object, nodes: Mapping[str, NodeSpec]) -> PortSpec:
+    if not isinstance(table, dict):
+        raise _fail(source, f"port #{index + 1} is not a table")
+    where = f"port #{index + 1}: "
+    _check_keys(source, where, table, _PORT_KEYS)
+    node = _text(source, where, table, "node")
+    if node not in nodes or nodes[node].kind not in ("rp", "lc"):
+        raise _fail(source, f"{where}node {node!r} is not a route processor or line card")
+    kind = _text(source, where, table, "type")
+    if kind not in PORT_TYPES:
+        raise _fail(source, f"{where}unknown type {kind!r} (types: {', '.join(PORT_TYPES)})")
+    prefix = _text(source, where, table, "prefix", pattern=_PORT_PREFIX)
+    numbers = []
+    for key, default in (("first", 0), ("count", None)):
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_PORTS:
+            raise _fail(source, f"{where}{key!r} must be a number 0-{_MAX_PORTS}, got {value!r}")
+        numbers.append(value)
+    if numbers[1] < 1:
+        raise _fail(source, f"{where}'count' must be at least 1")
+    return PortSpec(node=node, type=kind, prefix=prefix, first=numbers[0], count=numbers[1])
+
+
+def _ports(source: str, raw: object, nodes: tuple[NodeSpec, ...]) -> tuple[PortSpec, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(source, "'port' must be [[port]] tables")
+    by_name = {n.name: n for n in nodes}
+    ports = tuple(_port_spec(source, i, t, by_name) for i, t in enumerate(raw))
+    seen: set[str] = set()
+    for port in ports:
+        for name in port.names():
+            # One interface per location whatever its type (Hu0/0/0/1 and Te0/0/0/1 clash).
+            location = name[len(port.type) :]
+            if location in seen:
+                raise _fail(source, f"two ports at {location}")
+            seen.add(location)
+    return ports
+
+
 def parse(data: Mapping[str, object], source: str) -> Platform:
     """A ``Platform`` from a parsed TOML document; ``source`` names it in error messages."""
     _check_keys(source, "", data, _PLATFORM_KEYS)
@@ -313,6 +402,7 @@ def parse(data: Mapping[str, object], source: str) -> Platform:
         source=source,
         memory_mb=_memory(source, data.get("memory_mb", DEFAULT_MEMORY_MB)),
         packages=_packages(source, data.get("packages", [])),
+        ports=_ports(source, data.get("port"), nodes),
     )
 
 

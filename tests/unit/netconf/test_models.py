@@ -14,7 +14,15 @@ from lxml import etree
 
 import xrsim.netconf.models as models_pkg
 from xrsim.frontends.ssh.netconf import open_netconf
-from xrsim.netconf import MODELS, ConfigModel, OperModel, build_registry
+from xrsim.netconf import (
+    MODELS,
+    ActionModel,
+    CliTextModel,
+    ConfigModel,
+    Model,
+    OperModel,
+    build_registry,
+)
 from xrsim.netconf.framing import Framer
 from xrsim.router import Router
 
@@ -34,10 +42,11 @@ def _file_name(yang_module: str) -> str:
 
 
 def test_every_model_object_is_listed_once() -> None:
-    found: list[ConfigModel | OperModel] = []
+    found: list[Model] = []
+    kinds = ConfigModel | CliTextModel | OperModel | ActionModel
     for name in _model_modules():
         mod = importlib.import_module(f"xrsim.netconf.models.{name}")
-        objs = [v for v in vars(mod).values() if isinstance(v, ConfigModel | OperModel)]
+        objs = [v for v in vars(mod).values() if isinstance(v, kinds)]
         assert objs, f"{name} defines no model"
         for obj in objs:
             assert _file_name(obj.module) == name, (obj.module, name)
@@ -61,8 +70,11 @@ def test_model_modules_import_no_other_model() -> None:
 def test_build_registry_is_new_each_time() -> None:
     a, b = build_registry(), build_registry()
     assert a is not b
-    assert list(a.config.values()) == [m for m in MODELS if isinstance(m, ConfigModel)]
+    assert list(a.config.values()) == [
+        m for m in MODELS if isinstance(m, ConfigModel | CliTextModel)
+    ]
     assert list(a.oper.values()) == [m for m in MODELS if isinstance(m, OperModel)]
+    assert list(a.actions.values()) == [m for m in MODELS if isinstance(m, ActionModel)]
 
 
 def test_hello_advertises_one_capability_per_listed_module(router: Router) -> None:
@@ -73,6 +85,13 @@ def test_hello_advertises_one_capability_per_listed_module(router: Router) -> No
         session.close()
     caps = [c.text for c in hello.iterfind(f".//{{{NC}}}capability")]
     model_caps = [c for c in caps if c and "?module=" in c]
-    expected = sorted({f"{m.namespace}?module={m.module}&revision={m.revision}" for m in MODELS})
-    assert model_caps == expected
-    assert len(expected) == len({m.module for m in MODELS}) == 5
+    expected = {f"{m.namespace}?module={m.module}&revision={m.revision}" for m in MODELS}
+    augments = {
+        f"{ns}?module={mod}&revision={rev}"
+        for m in MODELS
+        if isinstance(m, ConfigModel)
+        for mod, ns, rev in m.augments
+    }
+    assert model_caps == sorted(expected | augments)
+    assert len(expected) == len({m.module for m in MODELS}) == 12
+    assert len(augments) == 1

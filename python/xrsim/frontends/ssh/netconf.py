@@ -58,6 +58,20 @@ class CliEditor:
     def grants(self) -> Grants:
         return self._cli.user_tasks()
 
+    def show(self, command: str) -> str:
+        """What the CLI session prints for ``command`` (run in config mode, without the
+        timestamp line), as the session's user sees it (the CLI's task checks apply)."""
+        with self._lock:
+            cli = self._cli
+            if cli.closed or cli.mode == "exec":
+                return ""
+            stamp, cli.exec_timestamp = cli.exec_timestamp, False
+            try:
+                return cli.handle_line(command)
+            finally:
+                cli.exec_timestamp = stamp
+                cli.to_config_root()
+
     def apply(self, lines: Sequence[str]) -> EditRefusal | None:
         """Enter ``lines``; stop at the first one the CLI refuses (anything printed for a
         configuration line is a refusal). The session is back at the top of config mode

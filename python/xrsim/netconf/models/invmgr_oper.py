@@ -2,7 +2,9 @@
 
 ``INVENTORY``: ``inventory/entities/entity[name]/attributes/inv-basic-bag/{name, description,
 model-name, hardware-revision, serial-number}``, one entity per ``show inventory`` item (its
-NAME, DESCR, PID, VID, SN, from the chassis). Tasks: read ``sysmgr`` or read ``system``, as
+NAME, DESCR, PID, VID, SN, from the chassis); the chassis entity (``Rack 0``) also has
+``software-revision``, the IOS XR release (NAPALM's ``get_facts`` reads its model, serial
+number and release there). Tasks: read ``sysmgr`` or read ``system``, as
 ``show inventory``.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from xrsim.chassis.chassis import CHASSIS_NAME
 from xrsim.netconf.registry import Device, OperModel
 from xrsim.netconf.xmlutil import Element
 
@@ -35,6 +38,8 @@ def _inventory(device: Device) -> Element | None:
             ("serial-number", row.sn),
         ):
             etree.SubElement(bag, f"{{{ns}}}{name}").text = value
+        if row.name == CHASSIS_NAME:
+            etree.SubElement(bag, f"{{{ns}}}software-revision").text = str(device.chassis.release)
     return top
 
 
