@@ -15,9 +15,11 @@ from xrsim.cli.commands import (
     configuration,
     crypto_ca,
     crypto_keys,
+    discovery,
     filesystem,
-    logging,
     interfaces,
+    ipv6,
+    logging,
     netconf,
     platform,
     ssh,
@@ -48,6 +50,8 @@ FAMILIES: tuple[Family, ...] = (
     netconf,
     logging,
     system,
+    ipv6,
+    discovery,
 )
 
 
