@@ -81,7 +81,8 @@ CRASH_STATUS = 86
 
 COMMIT_FAILED = (
     "% Failed to commit one or more configuration items during a pseudo-atomic operation. "
-    "All changes made have been reverted."
+    "All changes made have been reverted. Please issue 'show configuration failed "
+    "[inheritance]' from this session to view the errors"
 )
 TIMESTAMP = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$")
 KEY_TYPES = ("rsa", "dsa", "ecdsa", "ed25519")

@@ -18,23 +18,38 @@ from xrsim.config.datastore import (
 )
 
 __all__ = [
+    "BUILDING",
     "CERTS_NOT_CLEARED",
     "CERT_NOT_SAVED",
     "COMMIT_FAILED",
+    "CONCURRENT_COMMITS",
+    "CONCURRENT_QUESTION",
     "CONFIG_NOT_SAVED",
+    "COPY_OK",
     "EXCLUSIVE_REFUSED",
+    "FAILED_SEMANTIC",
+    "FAILED_SYNTAX",
     "INCOMPLETE",
     "INVALID",
     "KEYS_NOT_REMOVED",
     "KEY_NOT_SAVED",
+    "LOADING",
+    "LOAD_ERRORS",
     "NOTHING_TO_COMMIT",
     "NOT_AUTHORIZED",
+    "NO_SUCH_ITEMS",
+    "OVERWRITE_QUESTION",
     "PLEASE_ANSWER_YES_NO",
     "PLEASE_ANSWER_YES_NO_CANCEL",
     "UNCOMMITTED",
     "ambiguous",
+    "cannot_open",
     "commit_error",
+    "commits_unavailable",
+    "destination_question",
     "internal_error",
+    "lines_built",
+    "loaded",
     "nothing_after",
     "rolled_back",
 ]
@@ -43,7 +58,8 @@ __all__ = [
 
 COMMIT_FAILED = (
     "% Failed to commit one or more configuration items during a pseudo-atomic operation. "
-    "All changes made have been reverted."
+    "All changes made have been reverted. Please issue 'show configuration failed "
+    "[inheritance]' from this session to view the errors"
 )
 CONFIG_NOT_SAVED = "% The configuration could not be saved: {reason}."
 KEY_NOT_SAVED = "% Key operation failed: the keys could not be saved: {reason}."
@@ -90,6 +106,77 @@ COMMIT_REPLACE_WARNING = (
     "operation can be service affecting."
 )
 COMMIT_REPLACE_QUESTION = "Do you wish to proceed? [no]: "
+#: Other sessions committed since this one started (or last committed): the warning, printed
+#: as IOS XR wraps it, and the question (netmiko's ``commit()`` reads both).
+CONCURRENT_COMMITS = (
+    "",
+    "One or more commits have occurred from other",
+    "configuration sessions since this session started",
+    "or since the last commit was made from this session.",
+    "You can use the 'show configuration commit changes'",
+    "command to browse the changes.",
+)
+CONCURRENT_QUESTION = "Do you wish to proceed with this commit anyway? [no]: "
+
+#: ``show configuration failed``: the header of what a failed commit refused (IOS XR ends
+#: its first three lines with a space).
+FAILED_SEMANTIC = (
+    "!! SEMANTIC ERRORS: This configuration was rejected by ",
+    "!! the system due to semantic errors. The individual ",
+    "!! errors with each failed configuration command can be ",
+    "!! found below.",
+    "",
+    "",
+)
+#: ``show configuration failed load``: the header of the lines ``load`` refused.
+FAILED_SYNTAX = (
+    "!! SYNTAX/AUTHORIZATION ERRORS: This configuration failed due to",
+    "!! one or more of the following reasons:",
+    "!!  - the entered commands do not exist,",
+    "!!  - the entered commands have errors in their syntax,",
+    "!!  - the software packages containing the commands are not active,",
+    "!!  - the current user is not a member of a task-group that has",
+    "!!    permissions to use the commands.",
+    "",
+)
+
+# -- show running-config, load, copy running-config -------------------------------------------
+
+#: ``show running-config SECTION`` that matches nothing.
+NO_SUCH_ITEMS = "% No such configuration item(s)"
+LOADING = "Loading."
+LOAD_ERRORS = (
+    "Syntax/Authorization errors in one or more commands. Please use "
+    "'show configuration failed load [detail]' to view errors."
+)
+OVERWRITE_QUESTION = "The destination file already exists. Do you want to overwrite? [no]: "
+BUILDING = "Building configuration."
+COPY_OK = "[OK]"
+
+
+def loaded(size: int) -> str:
+    """What ``load`` prints after parsing a file of ``size`` bytes (IOS XR rounds the time up
+    to a second)."""
+    return f"{size} bytes parsed in 1 sec ({size})bytes/sec"
+
+
+def cannot_open(path: str, reason: str) -> str:
+    """``load`` of a file that cannot be read."""
+    return f"% Couldn't open file {path}: {reason}"
+
+
+def destination_question(default: str) -> str:
+    """``copy running-config FILE``: the destination, ``default`` its path on the device."""
+    return f"Destination file name (control-c to abort): [{default}]?"
+
+
+def lines_built(count: int) -> str:
+    return f"{count} lines built in 1 second"
+
+
+def commits_unavailable(count: int, available: int) -> str:
+    """``show configuration commit changes last N`` beyond the commit database."""
+    return f"% Only {available} commits exist in the commit database: {count} were asked for."
 
 
 def commit_error(err: CommitError) -> str:

@@ -7,7 +7,10 @@ an answer, its question (``How many bits in the modulus [2048]: ``; ``hidden`` s
 echo the answer). The session keeps the mode, the submode path, the candidate configuration,
 ``terminal length``/``width`` and the pending interactive command (a generator that yields
 ``Prompt`` s). Errors are printed as IOS XR prints them, with the ``^`` under the bad token;
-nothing a user types raises out of ``handle_line``.
+nothing a user types raises out of ``handle_line``. A line starting with ``!`` is a comment in
+every configuration mode. ``Pipe`` is one output modifier after ``|`` (``include``, ...,
+``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``); ``FailedConfig``
+what ``show configuration failed [load]`` shows of the session's last failed commit or load.
 """
 
 from __future__ import annotations
@@ -34,7 +37,15 @@ if TYPE_CHECKING:
     from xrsim.cli.registry import Command, Registry, TokenNode
     from xrsim.config.datastore import Candidate
 
-__all__ = ["INVALID", "NOT_AUTHORIZED", "CliSession", "Pipe", "error_text"]
+__all__ = [
+    "INVALID",
+    "NOT_AUTHORIZED",
+    "CliSession",
+    "FailedConfig",
+    "Pipe",
+    "Utility",
+    "error_text",
+]
 
 #: Kept here for the front doors that import them (the texts live in ``xrsim.cli.messages``).
 INVALID = messages.INVALID
@@ -51,6 +62,132 @@ def error_text(err: ParseError, column_offset: int) -> str:
     if err.kind == "ambiguous":
         return messages.ambiguous(err.line) + "\n"
     return " " * (column_offset + err.pos) + "^\n" + messages.INVALID + "\n"
+
+
+@dataclass(frozen=True)
+class Utility:
+    """``| utility NAME ...``: IOS XR's Unix-style filters. ``name`` is ``head``, ``tail``,
+    ``egrep`` or ``wc``; ``flags`` the options given (spelled as their long names: ``count``,
+    ``ignore-case``, ``lines``...), ``count`` the line count of head and tail, ``pattern``
+    egrep's expression."""
+
+    name: str
+    flags: frozenset[str] = frozenset()
+    count: int = 10
+    pattern: str = ""
+
+    def apply(self, lines: list[str]) -> str:
+        if self.name == "head":
+            return "".join(lines[: self.count])
+        if self.name == "tail":
+            return "".join(lines[max(0, len(lines) - self.count) :] if self.count else [])
+        if self.name == "wc":
+            return self._wc(lines)
+        return self._egrep(lines)
+
+    def _egrep(self, lines: list[str]) -> str:
+        body = self.pattern
+        if "line-exact" in self.flags:
+            body = f"^(?:{body})$"
+        elif "word-exact" in self.flags:
+            body = rf"\b(?:{body})\b"
+        rx = re.compile(body, re.IGNORECASE if "ignore-case" in self.flags else 0)
+        invert = "invert-match" in self.flags
+        picked = [
+            (n, ln) for n, ln in enumerate(lines, 1) if bool(rx.search(ln.rstrip("\n"))) != invert
+        ]
+        if "count" in self.flags:
+            return f"{len(picked)}\n"
+        if "line-number" in self.flags:
+            return "".join(f"{n}:{ln}" for n, ln in picked)
+        return "".join(ln for _, ln in picked)
+
+    def _wc(self, lines: list[str]) -> str:
+        text = "".join(lines)
+        counts = {
+            "lines": text.count("\n"),
+            "words": len(text.split()),
+            "bytes": len(text.encode()),
+        }
+        chosen = [k for k in counts if k in self.flags] or list(counts)
+        if len(chosen) == 1:
+            return f"{counts[chosen[0]]}\n"
+        return " ".join(f"{counts[k]:>7}" for k in chosen) + "\n"
+
+
+#: The options of each utility: short and long spelling to the long name, and whether a
+#: number follows.
+_UTILITY_OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
+    "head": {"-n": ("count", True), "count": ("count", True)},
+    "tail": {"-n": ("count", True), "count": ("count", True)},
+    "egrep": {
+        "-i": ("ignore-case", False),
+        "ignore-case": ("ignore-case", False),
+        "-v": ("invert-match", False),
+        "invert-match": ("invert-match", False),
+        "-c": ("count", False),
+        "count": ("count", False),
+        "-n": ("line-number", False),
+        "line-number": ("line-number", False),
+        "-w": ("word-exact", False),
+        "word-exact": ("word-exact", False),
+        "-x": ("line-exact", False),
+        "line-exact": ("line-exact", False),
+    },
+    "wc": {
+        "-l": ("lines", False),
+        "lines": ("lines", False),
+        "-w": ("words", False),
+        "words": ("words", False),
+        "-c": ("bytes", False),
+        "bytes": ("bytes", False),
+    },
+}
+
+
+def _parse_utility(text: str, col: int) -> Utility:
+    """``utility NAME [options] [PATTERN]`` (``text`` without ``utility``; ``col`` its column)."""
+    toks = tokenize(text)
+    if not toks:
+        raise ParseError("incomplete", col + len(text), text)
+    word = toks[0].text.lower()
+    names = [n for n in _UTILITY_OPTIONS if n.startswith(word)]
+    if len(names) != 1:
+        raise ParseError("invalid", col + toks[0].start, text)
+    name = names[0]
+    options = _UTILITY_OPTIONS[name]
+    flags: set[str] = set()
+    count = 10
+    i = 1
+    while i < len(toks):
+        tok = toks[i]
+        option = options.get(tok.text.lower())
+        if option is None:
+            long = [o for o in options if not o.startswith("-") and o.startswith(tok.text.lower())]
+            option = options[long[0]] if len(long) == 1 else None
+        if option is None:
+            break
+        flag, numeric = option
+        flags.add(flag)
+        i += 1
+        if numeric:
+            if i == len(toks):
+                raise ParseError("incomplete", col + len(text), text)
+            if not toks[i].text.isdigit():
+                raise ParseError("invalid", col + toks[i].start, text)
+            count = int(toks[i].text)
+            i += 1
+    pattern = text[toks[i].start :].strip() if i < len(toks) else ""
+    if name == "egrep":
+        if not pattern:
+            raise ParseError("incomplete", col + len(text), text)
+        try:
+            re.compile(pattern)
+        except re.error:
+            raise ParseError("invalid", col + toks[i].start, text) from None
+    elif pattern:
+        raise ParseError("invalid", col + toks[i].start, text)
+    return Utility(name, frozenset(flags), count, pattern)
 
 
 @dataclass(frozen=True)
@@ -72,6 +209,12 @@ class Pipe:
         lines = text.splitlines(keepends=True)
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
+        if self.utility is not None:
+            return self.utility.apply(lines)
+        return self._filter(lines)
+
+    def _filter(self, lines: list[str]) -> str:
+        """include, exclude and begin."""
         rx = re.compile(self.arg)
         if self.kind == "include":
             return "".join(ln for ln in lines if rx.search(ln))
@@ -115,6 +258,10 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
             continue
         if kind != "count" and not arg:
             raise ParseError("incomplete", col + len(text), text)
+        if kind == "utility":
+            offset = toks[1].start
+            out.append(Pipe(kind, arg, _parse_utility(text[offset:], col + offset)))
+            continue
         if kind in ("include", "exclude", "begin"):
             try:
                 re.compile(arg)
@@ -135,6 +282,16 @@ def _split_pipes(line: str) -> tuple[str, list[tuple[str, int]]]:
         segments.append((part, col))
         col += len(part) + 1
     return head, segments
+
+
+@dataclass(frozen=True)
+class FailedConfig:
+    """What the session's last failed commit (``semantic``) or its last ``load`` (``syntax``)
+    refused: the configuration lines as ``show configuration failed`` prints them below its
+    header (with the ``!!%`` reason after each refused item)."""
+
+    kind: str
+    lines: tuple[str, ...]
 
 
 @dataclass
@@ -185,6 +342,12 @@ class CliSession:
         #: ``Router.configure`` tells a failed commit by type rather than by its text.
         self.last_error: XrsimError | None = None
         self._grants: tuple[int, Grants] | None = None
+        #: ``show configuration failed``: what the last failed commit of this session refused.
+        self.failed_commit: FailedConfig | None = None
+        #: ``show configuration failed load``: the lines the last ``load`` refused.
+        self.failed_load: FailedConfig | None = None
+        #: A ``load`` is reading a file (a ``load`` inside it is refused).
+        self.loading = False
 
     # -- prompt -----------------------------------------------------------------------------
 
@@ -295,8 +458,8 @@ class CliSession:
         if self._pending is not None:
             return self._resume(line)
         self.partial_input = ""
-        if not line.strip():
-            return ""
+        if not line.strip() or (self.mode != "exec" and line.lstrip().startswith("!")):
+            return ""  # nothing, or a comment (in every configuration mode)
         column = len(self.prompt)
         self.command_prompt_len = column
         if line.rstrip().endswith("?"):

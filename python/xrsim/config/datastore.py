@@ -23,6 +23,12 @@ rollback still goes back to before the first unconfirmed commit, as RFC 6241 has
 ``on_confirm(None, None)`` when nothing is pending any more (a confirming commit, a rollback).
 The owner (the router) registers ``rollback_unconfirmed(commit_id)`` with its scheduler.
 
+Concurrent sessions: a candidate remembers the commit ID the next commit would get when it
+started or last committed (``base``); ``commit(..., concurrent_ok=False)`` refuses with
+``ConcurrentCommits`` when others committed since, so the CLI can ask as IOS XR does.
+``tree_after(n)`` rebuilds the configuration before the last n commits (``show configuration
+commit changes``, ``rollback changes``).
+
 Thread safety: one lock serialises commits and rollbacks.
 """
 
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from xrsim.config.tree import Change, ConfigTree, PathItem, Schema
+from xrsim.config.tree import Change, ConfigTree, PathItem, Schema, change_lines
 from xrsim.errors import StateError, StorageError, XrsimError
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "CommitError",
     "CommitNotFound",
     "CommitRecord",
+    "ConcurrentCommits",
     "ConfigurationLocked",
     "Datastore",
     "LabelInUse",
@@ -94,6 +101,15 @@ class CommitNotFound(CommitError):
     def __init__(self, ident: str) -> None:
         super().__init__(f"commit ID '{ident}' was not found in the rollback database")
         self.ident = ident
+
+
+class ConcurrentCommits(CommitError):
+    """Other sessions committed since this session's configuration started or since its last
+    commit (IOS XR asks whether to commit anyway; ``commit(..., concurrent_ok=True)`` does)."""
+
+    def __init__(self, others: int) -> None:
+        super().__init__(f"{others} commits were made by other sessions since this one started")
+        self.others = others
 
 
 class Storage(Protocol):
@@ -163,6 +179,9 @@ class Candidate:
     datastore: Datastore
     session_id: int
     changes: list[Change] = field(default_factory=list)
+    #: The commit ID the next commit gets, as it was when this session's configuration
+    #: started or it last committed: a commit finds from it whether others committed since.
+    base: int = 0
 
     def set(self, path: Sequence[PathItem]) -> None:
         self.changes.append(Change("set", tuple(path)))
@@ -188,21 +207,10 @@ class Candidate:
         tree.apply_all([c for c in self.changes if c.op == "set"])
         return tree
 
-    def change_lines(self) -> list[str]:
-        """``show configuration``: the session's changes as configuration lines."""
-        out: list[str] = []
-        shown: list[tuple[str, ...]] = []
-        for c in self.changes:
-            for depth, item in enumerate(c.path):
-                keys = tuple(p.key for p in c.path[: depth + 1])
-                last = depth == len(c.path) - 1
-                if not last and keys in shown:
-                    continue
-                text = item.line if (c.op == "set" or not last) else f"no {item.line}"
-                out.append(" " * depth + text)
-                if c.op == "set" or not last:
-                    shown.append(keys)
-        return out
+    def change_lines(self, notes: dict[int, str] | None = None) -> list[str]:
+        """``show configuration``: the session's changes as configuration lines (``notes``:
+        a line after the change of that index, see ``xrsim.config.tree.change_lines``)."""
+        return change_lines(self.changes, notes)
 
 
 class Datastore:
@@ -282,7 +290,8 @@ class Datastore:
             return self.running.copy()
 
     def candidate(self, session_id: int) -> Candidate:
-        return Candidate(self, session_id)
+        with self._lock:
+            return Candidate(self, session_id, base=self.next_id)
 
     def lock_exclusive(self, session_id: int) -> bool:
         with self._lock:
@@ -318,16 +327,22 @@ class Datastore:
         comment: str | None = None,
         confirmed: int | None = None,
         replace: bool = False,
+        concurrent_ok: bool = True,
     ) -> CommitRecord | None:
         """Commit the candidate; ``None`` when there was nothing to change (a pending
         ``commit confirmed`` is then confirmed). Raises ``CommitError`` with the IOS XR
         message when the commit is refused, ``StorageError`` when it cannot be saved (then
-        nothing changed: the candidate keeps its changes)."""
+        nothing changed: the candidate keeps its changes). ``concurrent_ok=False``: refuse
+        with ``ConcurrentCommits`` (nothing changed) when other commits were made since the
+        candidate's ``base`` and it has changes (the CLI then asks, as IOS XR does)."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
                 raise ConfigurationLocked("commit")
             if label is not None and any(c.label == label for c in self.commits):
                 raise LabelInUse(label)
+            others = self.next_id - candidate.base
+            if not concurrent_ok and others > 0 and (candidate.changes or replace):
+                raise ConcurrentCommits(others)
             if replace:
                 target = candidate.session_tree()
             else:
@@ -335,6 +350,7 @@ class Datastore:
                 target.apply_all(candidate.changes)
             if target == self.running:
                 candidate.clear()
+                candidate.base = self.next_id
                 if self.pending_confirm is not None:
                     # a plain commit confirms; another commit confirmed restarts the timeout
                     first = self.pending_confirm[0] if confirmed is not None else None
@@ -344,6 +360,7 @@ class Datastore:
                 target, user=user, line=line, client=client, label=label, comment=comment
             )
             candidate.clear()
+            candidate.base = self.next_id
             if confirmed is not None:
                 first = self.pending_confirm[0] if self.pending_confirm else record.commit_id
                 self._set_pending(first, confirmed)
@@ -410,6 +427,18 @@ class Datastore:
             if self.pending_confirm is not None:
                 self._set_pending(None, None)
             return record
+
+    def tree_after(self, count: int) -> ConfigTree:
+        """The running configuration as it was before the last ``count`` commits (0: as it
+        is): what ``rollback configuration last count`` goes back to. ``RollbackUnavailable``
+        for more commits than the database holds."""
+        with self._lock:
+            if count < 0 or count > len(self.commits):
+                raise RollbackUnavailable(count, len(self.commits))
+            tree = self.running.copy()
+            for record in reversed(self.commits[len(self.commits) - count :]):
+                tree.apply_all(record.undo)
+            return tree
 
     def commits_after(self, commit_id: int) -> int:
         """How many commits came after ``commit_id`` (for ``rollback configuration to ID``);

@@ -19,7 +19,9 @@ command parses any more (``UNKNOWN``: no syntax) is kept as it was and sorts aft
 sibling.
 
 ``ConfigTree`` holds the root and applies ``Change`` s (set or delete), renders the tree as
-IOS XR prints it, diffs two trees, and converts to and from plain data for persistence.
+IOS XR prints it, diffs two trees (IOS XR's ``+``/``-``/``<-``/``+>`` gutter), and converts to
+and from plain data for persistence; ``change_lines`` renders a list of changes as ``show
+configuration`` prints them.
 
 Layer 2: imports nothing of the CLI (the ``Schema`` protocol is how the registry reaches it).
 """
@@ -41,6 +43,7 @@ __all__ = [
     "Parsed",
     "PathItem",
     "Schema",
+    "change_lines",
 ]
 
 #: The mode top-level configuration lines are parsed in.
@@ -195,6 +198,44 @@ class ConfigNode(_Derived):
         return node
 
 
+def change_lines(changes: Sequence[Change], notes: Mapping[int, str] | None = None) -> list[str]:
+    """Changes as IOS XR prints them (``show configuration``, ``show configuration commit
+    changes``): each item under its parents, one space per level, ``no`` before a deleted
+    item, a ``!`` closing each block that had lines below it; a parent is printed once for
+    the changes that follow one another below it. ``notes``: a line printed after the change
+    of that index (``!!% ...`` in ``show configuration failed``)."""
+    out: list[str] = []
+    #: The open levels: key, and whether lines were printed below it.
+    stack: list[list[Any]] = []
+
+    def close_to(level: int) -> None:
+        while len(stack) > level:
+            _, below = stack.pop()
+            if below:
+                out.append(" " * len(stack) + "!")
+
+    for index, change in enumerate(changes):
+        keys = [p.key for p in change.path]
+        common = 0
+        while common < min(len(stack), len(keys) - 1) and stack[common][0] == keys[common]:
+            common += 1
+        close_to(common)
+        for depth, item in enumerate(change.path):
+            if depth < common:
+                continue
+            last = depth == len(change.path) - 1
+            if stack:
+                stack[-1][1] = True
+            deleted = last and change.op == "delete"
+            out.append(" " * depth + (f"no {item.line}" if deleted else item.line))
+            if not deleted:
+                stack.append([item.key, False])
+        if notes is not None and index in notes:
+            out.append(notes[index])
+    close_to(0)
+    return out
+
+
 class ConfigTree:
     """A whole configuration (running, or a session's target)."""
 
@@ -322,8 +363,10 @@ class ConfigTree:
         return deletes + sets
 
     def diff_lines(self, target: ConfigTree) -> list[str]:
-        """``show commit changes diff``: the target's lines marked ``+`` (new), ``-`` (gone),
-        unmarked where only a child changed."""
+        """``show commit changes diff``: the lines of both trees in IOS XR's three-column
+        gutter: ``+  `` a new line, ``-  `` a line gone, ``<- `` and ``+> `` the old and the
+        new version of a changed line, blank for a parent shown because a child changed; the
+        ``!`` closing a block is never marked."""
         out: list[str] = []
 
         def walk(old: ConfigNode | None, new: ConfigNode | None, depth: int) -> bool:
@@ -342,33 +385,33 @@ class ConfigTree:
             for _, _, o, n in nodes:
                 pad = " " * depth
                 if o is None and n is not None:
-                    out.append(f"+ {pad}{n.line}")
-                    _all(n, depth + 1, "+")
+                    _all(n, depth, "+  ")
                     changed = True
                 elif n is None and o is not None:
-                    out.append(f"- {pad}{o.line}")
-                    _all(o, depth + 1, "-")
+                    _all(o, depth, "-  ")
                     changed = True
                 elif o is not None and n is not None:
-                    if o.line != n.line:
-                        out.append(f"- {pad}{o.line}")
-                        out.append(f"+ {pad}{n.line}")
-                        changed = True
                     mark = len(out)
-                    out.append(f"  {pad}{n.line}")
-                    if walk(o, n, depth + 1):
-                        out.append(f"  {pad}!")
+                    if o.line != n.line:
+                        out.append(f"<- {pad}{o.line}")
+                        out.append(f"+> {pad}{n.line}")
+                    else:
+                        out.append(f"   {pad}{n.line}")
+                    below = walk(o, n, depth + 1)
+                    if below:
+                        out.append(f"   {pad}!")
+                    if below or o.line != n.line:
                         changed = True
                     else:
-                        del out[mark]
+                        del out[mark:]
             return changed
 
-        def _all(node: ConfigNode, depth: int, sign: str) -> None:
+        def _all(node: ConfigNode, depth: int, gutter: str) -> None:
+            out.append(f"{gutter}{' ' * depth}{node.line}")
             for child in node.sorted_children():
-                out.append(f"{sign} {' ' * depth}{child.line}")
-                _all(child, depth + 1, sign)
+                _all(child, depth + 1, gutter)
             if node.children:
-                out.append(f"{sign} {' ' * (depth - 1)}!")
+                out.append(f"   {' ' * depth}!")
 
         walk(self.root, target.root, 0)
         return out

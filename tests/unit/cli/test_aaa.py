@@ -15,6 +15,7 @@ import pytest
 
 from xrsim.aaa import PERMISSIONS, TASK_IDS, verify_secret
 from xrsim.cli import default_registry
+from xrsim.cli.messages import NO_SUCH_ITEMS
 from xrsim.cli.session import NOT_AUTHORIZED, CliSession
 from xrsim.errors import CommandError
 from xrsim.router import Router
@@ -56,6 +57,7 @@ DELIBERATELY_OPEN = {
 CONFIG_GLOBALS_OPEN = {
     "commit [ label <label:WORD> ] [ confirmed [ <seconds:30-65535> ] ] [ comment <comment:LINE> ]",
     "commit replace",
+    "commit show-error",
     "abort",
     "end",
     "exit",
@@ -492,5 +494,5 @@ def test_running_config_shows_only_what_the_user_may_read(router: Router) -> Non
     assert "hostname router" in shown
     assert not any(ln.startswith(("username", "usergroup", "taskgroup", " secret")) for ln in shown)
     assert not any(ln.startswith("ssh server") for ln in shown)
-    assert body(s.handle_line("show running-config username")) == []
+    assert body(s.handle_line("show running-config username")) == [NO_SUCH_ITEMS]
     s.close()

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID, ObjectIdentifier, SignatureAlgorithmOID
 
 from support import Dialogue
+from xrsim.cli.messages import NO_SUCH_ITEMS
 from xrsim.cli.session import INVALID, CliSession
 from xrsim.clock import SimClock
 from xrsim.crypto import PrivateKey, generate_key
@@ -895,7 +896,9 @@ def test_seed_key_algorithm_change_procedure(
     old_ca, _ = enrolled_trust_insights(router)
     assert isinstance(old_ca.public_key(), rsa.RSAPublicKey)
     router.configure([f"no crypto ca trustpoint {TI_NAME}"])
-    assert body(router.cli(f"show running-config crypto ca trustpoint {TI_NAME}")) == []
+    assert body(router.cli(f"show running-config crypto ca trustpoint {TI_NAME}")) == [
+        NO_SUCH_ITEMS
+    ]
     router.cli(f"clear crypto ca certificates {TI_NAME}")
     assert pem_files(router) == []
     for command in generate:
@@ -1016,7 +1019,7 @@ def test_trustpoint_gated_by_release(boot: Boot, release: str, exists: bool) -> 
     assert s.prompt == prompt
     assert "No configuration changes to commit" in s.handle_line("commit")
     s.handle_line("end")
-    assert body(r.cli("show running-config crypto ca trustpoint x")) == []
+    assert body(r.cli("show running-config crypto ca trustpoint x")) == [NO_SUCH_ITEMS]
     exec_prompt = s.prompt
     out = s.handle_line("crypto ca authenticate x")
     assert out.splitlines() == [" " * len(exec_prompt) + "^", INVALID]

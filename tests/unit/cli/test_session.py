@@ -145,11 +145,11 @@ def test_show_configuration_and_diff(s: CliSession) -> None:
     run(s, "configure", "hostname new", "line default", "exec-timeout 0 0")
     conf = body(s.handle_line("show configuration"))
     assert conf[0] == "Building configuration..."
-    assert conf[2:] == ["hostname new", "line default", " exec-timeout 0 0", "end"]
+    assert conf[2:] == ["hostname new", "line default", " exec-timeout 0 0", "!", "end"]
     diff = body(s.handle_line("show commit changes diff"))
-    assert "- hostname router" in diff
-    assert "+ hostname new" in diff
-    assert "+ line default" in diff
+    assert "<- hostname router" in diff
+    assert "+> hostname new" in diff
+    assert "+  line default" in diff
 
 
 def test_submode_falls_back_to_parent_mode(s: CliSession) -> None:

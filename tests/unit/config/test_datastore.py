@@ -293,7 +293,7 @@ def test_show_configuration_lines() -> None:
     c.set((tp,))
     c.set((tp, PathItem("rsakeypair", "rsakeypair k")))
     c.delete(host("a"))
-    assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "no hostname a"]
+    assert c.change_lines() == ["crypto ca trustpoint t", " rsakeypair k", "!", "no hostname a"]
 
 
 def test_generation_counts_changes_of_the_running_configuration() -> None:

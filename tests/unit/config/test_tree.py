@@ -44,7 +44,8 @@ def test_diff_marks_added_and_removed() -> None:
     b = a.copy()
     b.apply(Change("set", (item("hostname", "hostname r2"),)))
     b.apply(Change("set", (item("x", "x", 1), item("y", "y", 2))))
-    assert a.diff_lines(b) == ["- hostname r1", "+ hostname r2", "+ x", "+  y", "+ !"]
+    # IOS XR's gutter: ``<-``/``+>`` a changed line, ``+`` a new one, the ``!`` unmarked.
+    assert a.diff_lines(b) == ["<- hostname r1", "+> hostname r2", "+  x", "+   y", "   !"]
 
 
 def test_data_round_trip() -> None:

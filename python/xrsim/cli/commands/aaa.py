@@ -1,6 +1,6 @@
 """AAA: ``taskgroup`` (``task read|write|execute|debug ID``, ``inherit taskgroup``),
-``usergroup`` (``taskgroup``, ``inherit usergroup``), ``username`` (``group``, ``secret``),
-and ``show user [tasks|group]``.
+``usergroup`` (``taskgroup``, ``inherit usergroup``), ``username`` (``group``, ``secret``,
+in its submode or on one line: ``username NAME group G``), and ``show user [tasks|group]``.
 
 A secret is stored as IOS XR type 10 (``secret 10 $6$...``, SHA-512-crypt): the clear text a
 user types is hashed before it reaches the candidate, so it is never in the configuration,
@@ -25,6 +25,7 @@ from xrsim.aaa.tasks import (
 )
 from xrsim.cli.context import Ctx
 from xrsim.cli.registry import Item, Registry
+from xrsim.config.tree import PathItem
 
 __all__ = ["AAA_WRITE", "register"]
 
@@ -39,6 +40,36 @@ def _secret(ctx: Ctx) -> str | None:
     except SecretError as e:
         ctx.line(f"% Invalid secret: {e}")
         return None
+
+
+#: ``username NAME ATTRIBUTE`` on one line, as IOS XR takes it: the user item with that one
+#: attribute below it, shown as the submode block by ``show running-config``.
+USERNAME_GROUP = "username <name:WORD> group <group:NAME>"
+USERNAME_SECRET = "username <name:WORD> secret <secret:LINE>"  # noqa: S105 - a syntax
+USERNAME_PASSWORD = "username <name:WORD> password <secret:LINE>"  # noqa: S105 - a syntax
+
+
+def _username_line(ctx: Ctx) -> None:
+    """``username NAME group G`` / ``secret S`` / ``password P``: the same candidate change
+    as ``username NAME`` then the attribute in its submode (a secret is hashed first), and
+    the session stays in the mode it was in."""
+    session = ctx.session
+    assert session.candidate is not None
+    reg = session.registry
+    user_line = f"username {ctx.args['name']}"
+    user = reg.resolve("config", user_line)
+    if ctx.has("group"):
+        attribute: str | None = f"group {ctx.args['group']}"
+    else:
+        attribute = _secret(ctx)
+    if attribute is None:
+        return
+    child = reg.resolve("config-un", attribute)
+    path = (
+        PathItem(user.key or user_line, user_line, user),
+        PathItem(child.key or attribute, attribute, child),
+    )
+    session.candidate.set(path)
 
 
 def _show_user(ctx: Ctx) -> None:
@@ -100,6 +131,9 @@ def register(reg: Registry) -> None:
         tasks=w,
         item=Item(key_words=1, key="secret", spell=_secret, stores_as=SECRET),
     )
+
+    for syntax in (USERNAME_GROUP, USERNAME_SECRET, USERNAME_PASSWORD):
+        reg.command("config", syntax, _username_line, tasks=w)
 
     # -- show user (every user may ask about itself) ----------------------------------------
     reg.command("exec", "show user", _show_user)
