@@ -118,8 +118,9 @@ class Driver:
             record = json.loads(line)
             self.steps[record["step"]] = record
             if "error" in record:
-                pytest.fail(f"the tool raised at {record['step']!r}: {record['error']}"
-                            f"{self.context()}")
+                pytest.fail(
+                    f"the tool raised at {record['step']!r}: {record['error']}{self.context()}"
+                )
         return self.steps
 
     def go_on(self) -> None:

@@ -244,7 +244,9 @@ TRANSPORTS = pytest.mark.parametrize("ssh_type", ["paramiko", "libssh"])
 
 def ok(result: Result) -> Result:
     """``result`` after checking the task did not fail."""
-    assert not result.get("failed") and not result.get("unreachable"), json.dumps(result)[:3000]
+    context = json.dumps(result)[:3000]
+    assert not result.get("failed"), context
+    assert not result.get("unreachable"), context
     return result
 
 
@@ -381,7 +383,8 @@ def test_iosxr_facts_min_and_all(router: Router, ansible: Ansible, ssh_type: str
     assert mgmt["ipv4"] == {"address": "192.0.2.10", "masklen": 24}
     assert mgmt["operstatus"] == "up"
     assert mgmt["lineprotocol"] == "up"
-    assert mgmt["mtu"] and mgmt["bandwidth"]
+    assert mgmt["mtu"]
+    assert mgmt["bandwidth"]
     assert mgmt["ipv6"] == []
     assert facts["ansible_net_all_ipv4_addresses"] == ["192.0.2.10"]
     assert facts["ansible_net_all_ipv6_addresses"] == []

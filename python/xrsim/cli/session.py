@@ -28,7 +28,6 @@ from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
-from xrsim.cli.utility import Utility, parse_utility
 from xrsim.clock import xr_timestamp
 from xrsim.config.tree import PathItem
 from xrsim.errors import XrsimError
@@ -199,14 +198,9 @@ class Pipe:
     utility: Utility | None = None
 
     def apply(self, text: str, session: CliSession) -> str:
-        if self.utility is not None:
-            return self.utility.apply(text)
+        lines = text.splitlines(keepends=True)
         if self.kind == "file":
             return self._to_file(text, session)
-        return self._filter(text)
-
-    def _filter(self, text: str) -> str:
-        lines = text.splitlines(keepends=True)
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
         if self.utility is not None:
@@ -252,10 +246,6 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
             raise ParseError("invalid", col + toks[0].start, text)
         kind = kinds[0]
         arg = text[toks[1].start :].strip() if len(toks) > 1 else ""
-        if kind == "utility":
-            rest = toks[1].start if len(toks) > 1 else len(text)
-            out.append(Pipe(kind, arg, parse_utility(text[rest:], col + rest)))
-            continue
         if kind != "count" and not arg:
             raise ParseError("incomplete", col + len(text), text)
         if kind == "utility":
