@@ -157,7 +157,7 @@ def register(reg: Registry) -> None:
             "memory": "Memory statistics",
         }
     )
-    reg.command("exec", "show users", _show_users)
+    reg.command("exec", "show users", _show_users, tasks=(("read", "tty-access"),))
     reg.command("exec", "show configuration lock", _show_configuration_lock, tasks=CONFIG_READ)
     reg.command("exec", "show ztp log", _show_ztp_log, tasks=READ_SYS)
     reg.command("exec", "show processes cpu", _show_processes_cpu, tasks=READ_SYS)
