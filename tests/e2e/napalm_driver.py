@@ -31,7 +31,7 @@ MERGE = "hostname napalm-merged\ndomain name napalm.example\n"
 
 
 def _checkpoint(_d: Any) -> None:
-    sys.stdin.readline()
+    """A pause: the step is printed, then the driver waits for a line on standard input."""
 
 
 def _scenarios(args: argparse.Namespace) -> dict[str, list[tuple[str, Op]]]:
@@ -97,11 +97,9 @@ def _replaced(running: str) -> str:
     out (a replace must remove it)."""
     out = []
     for line in running.splitlines():
-        if line.startswith("hostname "):
-            line = "hostname napalm-replaced"
         if line.startswith("domain name "):
             continue
-        out.append(line)
+        out.append("hostname napalm-replaced" if line.startswith("hostname ") else line)
     return "\n".join(out) + "\n"
 
 
@@ -125,6 +123,10 @@ def main() -> int:
     steps = [("open", lambda d: d.open()), *_scenarios(args)[args.scenario]]
     steps.append(("close", lambda d: d.close()))
     for name, op in steps:
+        if op is _checkpoint:
+            _emit({"step": name})
+            sys.stdin.readline()
+            continue
         try:
             result = op(driver)
         except EXPECTED as e:

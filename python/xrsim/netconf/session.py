@@ -29,6 +29,16 @@ Who does what:
   held by another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
   prescribes for a non-NETCONF holder), is ``lock-denied``. A commit refused for a lock
   (``ConfigurationLocked``) is ``in-use``, any other refused commit ``operation-failed``.
+- ``copy-config`` onto the candidate replaces the whole configuration (the CLI lines ``no``
+  of every top-level item, then the new content); YANG actions (``ActionModel``, an RPC in a
+  model's namespace: the rollback actions, ``get-cli-config-diff``) run with the session as
+  their ``ActionContext`` once the user's grants allow them. The CLI text model
+  (``CliTextModel``, ``Cisco-IOS-XR-cli-cfg``) is read through ``ConfigEditor.show`` and
+  written as typed lines, with ``replace`` as ``copy-config``.
+- Namespaces: operations in base:1.0's or base:1.1's namespace, their parameters in either or
+  none, as IOS XR accepts them; every message declares ``<?xml version="1.0"?>`` without an
+  encoding, as IOS XR's do (lxml refuses a ``str`` that declares one: NAPALM parses reply
+  text so).
 - ``close()`` also takes the session out of ``device.session_table`` (whoever opened it, the
   SSH front door through ``xrsim.frontends.ssh.netconf.open_netconf``, listed it there).
 

@@ -129,8 +129,9 @@ def test_seed_configuration_is_accepted_as_written(router: Router) -> None:
         "username dossier-user",
         " group dossier-group",
         "!",
-        "ssh server v2",  # the factory configuration follows (the ssh family comes later)
-        "ssh server vrf default",
+        # the factory configuration follows (the interfaces family comes next)
+        "interface HundredGigE0/0/0/0",
+        " shutdown",
     ]
 
 

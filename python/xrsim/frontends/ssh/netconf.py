@@ -3,7 +3,8 @@
 - ``CliEditor``: the ``ConfigEditor`` of a NETCONF session. It drives a real ``CliSession``
   (``router.session(user=..., line="netconf", client="netconf")``) held in configuration mode,
   so NETCONF edits go through the CLI parser, its checks and its task authorization, into that
-  CLI session's candidate, and CLI and NETCONF share one datastore. Lines come nested by
+  CLI session's candidate, and CLI and NETCONF share one datastore. ``show(command)`` runs a
+  show command there (the CLI text model's reads, the CLI diff action). Lines come nested by
   submode (one space per level; ``no ...`` deletes); a refused line is reported with the text
   IOS XR printed (the session turns it into an ``<rpc-error>``).
 - ``open_netconf(router, user=, session_id=)``: a new ``NetconfSession``, listed in the
