@@ -13,8 +13,10 @@ records), not only against what Ansible reported.
 Over ``network_cli`` both SSH transports run (``ansible_network_cli_ssh_type`` paramiko and
 libssh): ``iosxr_command`` (``wait_for``), ``iosxr_facts`` (``min`` and ``all``),
 ``iosxr_config`` (``parents``/``lines``, idempotence, ``backup``), ``cli_command``,
-``cli_config``, ``iosxr_hostname``, ``iosxr_user``. Over ``ansible.netcommon.netconf``:
-``netconf_get``, ``netconf_config``, ``netconf_rpc``, with the examples of their documentation.
+``cli_config``, ``iosxr_hostname``, ``iosxr_user``, ``iosxr_logging_global`` (console
+logging, what xrsim has of logging). Over ``ansible.netcommon.netconf``: ``netconf_get``,
+``netconf_config``, ``netconf_rpc``, with the examples of their documentation (the operation
+named by its namespace, see ``test_netconf_get_config_rpc``).
 
 Nothing is written outside the test's directory: ``HOME``, ``ANSIBLE_HOME``, the local temp
 and persistent-connection directories are in it. Host key checking is Ansible's default (on):
@@ -486,6 +488,30 @@ def test_iosxr_hostname_and_user(router: Router, ansible: Ansible, ssh_type: str
     assert "Bob-secret-1" not in config
     assert not ok(results["user again"])["changed"]
     assert len(router.datastore.commits) == commits + 2
+
+
+@TRANSPORTS
+def test_iosxr_logging_global(router: Router, ansible: Ansible, ssh_type: str) -> None:
+    """The console logging xrsim has (``logging console LEVEL | disable``)."""
+    commits = len(router.datastore.commits)
+    console = {
+        "cisco.iosxr.iosxr_logging_global": {"config": {"console": {"severity": "critical"}}}
+    }
+    results = ansible.run(
+        [
+            {"name": "merged", **console},
+            {"name": "merged again", **console},
+            {"name": "gathered", "cisco.iosxr.iosxr_logging_global": {"state": "gathered"}},
+        ],
+        ansible_network_cli_ssh_type=ssh_type,
+    )
+    merged = ok(results["merged"])
+    assert merged["changed"]
+    assert merged["commands"] == ["logging console critical"]
+    assert "logging console critical" in running(router)
+    assert not ok(results["merged again"])["changed"]
+    assert ok(results["gathered"])["gathered"] == {"console": {"severity": "critical"}}
+    assert len(router.datastore.commits) == commits + 1
 
 
 # -- netconf ---------------------------------------------------------------------------------
