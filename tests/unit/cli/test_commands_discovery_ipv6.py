@@ -67,12 +67,11 @@ def test_show_ipv6_interface_brief(router: Router) -> None:
     ("command", "answer"),
     [
         ("show lldp", "% LLDP is not enabled"),
-        ("show lldp neighbors", "% LLDP is not enabled"),
-        ("show lldp neighbors detail", "% LLDP is not enabled"),
+        ("show lldp traffic", "% LLDP is not enabled"),
         ("show lldp entry r2", "% LLDP is not enabled"),
         ("show cdp", "% CDP is not enabled"),
-        ("show cdp neighbors detail", "% CDP is not enabled"),
-        ("sh cdp nei", "% CDP is not enabled"),
+        ("show cdp interface Hu0/0/0/0", "% CDP is not enabled"),
+        ("sh cdp traf", "% CDP is not enabled"),
     ],
 )
 def test_lldp_and_cdp_are_not_enabled(router: Router, command: str, answer: str) -> None:
