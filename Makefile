@@ -4,11 +4,12 @@
 #   make run     build, then boot the default router (NCS-55A1-24H) with its console attached;
 #                state in ./.xrsim survives restarts (XRSIM_PLATFORM=ASR-9006 for another chassis)
 #   make test    everything CI runs: Debian packages (as root), build, the tool venvs
-#                (.venv-scrapli, .venv-napalm, .venv-pyats), cargo test, lint, pytest
+#                (.venv-scrapli, .venv-napalm, .venv-pyats, .venv-ansible), cargo test, lint,
+#                pytest
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
 #   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current,
-#                napalm, pyats)
+#                napalm, pyats, ansible)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -28,6 +29,9 @@ NAPALM_STAMP := $(NAPALM_VENV)/.deps-installed
 # pyATS, Unicon and Genie in a venv of their own (tests/e2e/test_pyats.py).
 PYATS_VENV := $(CURDIR)/.venv-pyats
 PYATS_STAMP := $(PYATS_VENV)/.deps-installed
+# Ansible (cisco.iosxr, ansible.netcommon, libssh and paramiko) in a venv of its own.
+ANSIBLE_VENV := $(CURDIR)/.venv-ansible
+ANSIBLE_STAMP := $(ANSIBLE_VENV)/.deps-installed
 DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
@@ -35,7 +39,7 @@ REQUIRE_PEERS := $(if $(CI),1,0)
 PY_DIRS := python tests benches
 
 .PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
-	napalm-venv pyats-venv
+	napalm-venv pyats-venv ansible-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +72,14 @@ $(PYATS_STAMP): requirements/pyats.lock | $(BIN)/python
 	touch $@
 
 pyats-venv: $(PYATS_STAMP)
+
+$(ANSIBLE_STAMP): requirements/ansible.lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(ANSIBLE_VENV)
+	echo '*' > $(ANSIBLE_VENV)/.gitignore
+	$(ANSIBLE_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/ansible.lock
+	touch $@
+
+ansible-venv: $(ANSIBLE_STAMP)
 
 # Debian packages the tests use; installed only when missing, and only as root.
 debs:
@@ -104,7 +116,7 @@ lint: $(DEPS_STAMP)
 pytest:
 	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
 
-test: debs build scrapli-venv napalm-venv pyats-venv cargo-test lint pytest
+test: debs build scrapli-venv napalm-venv pyats-venv ansible-venv cargo-test lint pytest
 
 bench: dev
 	$(BIN)/pytest benches --benchmark-sort=name \
@@ -123,6 +135,9 @@ lock: | $(BIN)/python
 	  --strip-extras -o napalm.lock napalm.in
 	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
 	  --strip-extras -o pyats.lock pyats.in
+	cd requirements && $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --strip-extras -o ansible.lock ansible.in
 
 clean:
-	rm -rf $(VENV) $(SCRAPLI_VENV) $(NAPALM_VENV) $(PYATS_VENV) target .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCRAPLI_VENV) $(NAPALM_VENV) $(PYATS_VENV) $(ANSIBLE_VENV) target \
+	  .mypy_cache .ruff_cache

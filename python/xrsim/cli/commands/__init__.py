@@ -15,8 +15,10 @@ from xrsim.cli.commands import (
     configuration,
     crypto_ca,
     crypto_keys,
+    discovery,
     filesystem,
     interfaces,
+    ipv6,
     logging,
     netconf,
     platform,
@@ -48,6 +50,8 @@ FAMILIES: tuple[Family, ...] = (
     netconf,
     logging,
     system,
+    ipv6,
+    discovery,
 )
 
 

@@ -166,7 +166,9 @@ def register(reg: Registry) -> None:
             "file": "Display the contents of a file",
         }
     )
-    reg.command("exec", "dir [ <path:WORD> ] [ location <node:WORD> ]", _dir, tasks=_FS_READ)
+    reg.command(
+        "exec", "dir [ /all ] [ <path:WORD> ] [ location <node:WORD> ]", _dir, tasks=_FS_READ
+    )
     reg.command("exec", "copy <source:WORD> <destination:WORD>", _copy, tasks=_FS_EXEC)
     reg.command("exec", "delete <path:WORD> [ location <node:WORD> ]", _delete, tasks=_FS_EXEC)
     reg.command("exec", "mkdir <path:WORD> [ location <node:WORD> ]", _mkdir, tasks=_FS_EXEC)
