@@ -119,11 +119,34 @@ def _disconnect(device: Any) -> dict[str, Any]:
     return {"connected": device.is_connected()}
 
 
+def netmiko_genie(port: str, username: str, password: str, commands: list[str]) -> int:
+    """netmiko ``cisco_xr`` with its defaults, ``send_command(..., use_genie=True)`` of each
+    command: one JSON line each (netmiko returns the raw text when Genie cannot parse it)."""
+    from netmiko import ConnectHandler
+
+    conn = ConnectHandler(
+        device_type="cisco_xr", host="127.0.0.1", port=int(port), username=username,
+        password=password,
+    )  # fmt: skip
+    try:
+        for command in commands:
+            attempt(
+                f"genie:{command}",
+                lambda c=command: {"parsed": conn.send_command(c, use_genie=True)},
+            )
+    finally:
+        conn.disconnect()
+    return 0
+
+
 def main() -> int:
     testbed_file, scenario, *rest = sys.argv[1:]
     if scenario == "parsers":
         parsers()
         return 0
+    if scenario == "netmiko":
+        port, username, password, *commands = rest
+        return netmiko_genie(port, username, password, commands)
     return session(testbed_file, rest)
 
 

@@ -257,6 +257,8 @@ def register(reg: Registry) -> None:
     for syntax in (
         "show ipv4 interface brief",
         "show ipv4 vrf { all | <vrf:NAME> } interface brief",
+        # IOS XR takes ``ip`` for ``ipv4`` here (``show ip int br``), also beside ``ipv6``
+        "show ip interface brief",
     ):
         reg.command("exec", syntax, _show_ipv4_brief, tasks=READ)
     running = f"show running-config interface [ {_NAME_ARGS} ]"
