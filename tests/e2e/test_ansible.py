@@ -584,15 +584,12 @@ def test_netconf_get_config_rpc(router: Router, ansible: Ansible) -> None:
             },
             # netconf_rpc returns its reply as bytes, which Ansible 2.19's JSON callback
             # cannot write (the whole report is lost): each rpc task is no_log and a debug
-            # task shows its reply as text. Each names the operation's namespace, as the
-            # docs' unlock example does: their lock, discard-changes and get examples send
-            # the operation in no namespace, which the router refuses
-            # (operation-not-supported).
+            # task shows its reply as text. As the docs show them: lock, discard-changes and
+            # get with no namespace, unlock naming the base namespace.
             *_rpc_tasks(
                 "lock",
                 {
                     "rpc": "lock",
-                    "xmlns": BASE_NS,
                     "content": {"target": {"candidate": None}},
                 },
             ),
@@ -604,12 +601,11 @@ def test_netconf_get_config_rpc(router: Router, ansible: Ansible) -> None:
                     "content": "{'target': {'candidate': None}}",
                 },
             ),
-            *_rpc_tasks("discard", {"rpc": "discard-changes", "xmlns": BASE_NS}),
+            *_rpc_tasks("discard", {"rpc": "discard-changes"}),
             *_rpc_tasks(
                 "rpc get json",
                 {
                     "rpc": "get",
-                    "xmlns": BASE_NS,
                     "content": f'<filter><host-names xmlns="{HOST_NS}"/></filter>',
                     "display": "json",
                 },

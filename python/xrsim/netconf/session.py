@@ -95,7 +95,9 @@ BASE_1_1 = "urn:ietf:params:netconf:base:1.1"
 BASE_1_1_NS = "urn:ietf:params:xml:ns:netconf:base:1.1"
 #: Where an operation and its parameters may be: either base namespace, and for parameters
 #: also none (ncclient sends a ``<config>`` string unqualified).
-OPERATION_NAMESPACES = (BASE_NS, BASE_1_1_NS)
+#: Where a base operation may be: either base namespace, or none (Ansible's netconf_rpc, as its
+#: docs show it, sends ``<lock>`` or ``<get>`` with no namespace of its own).
+OPERATION_NAMESPACES = (BASE_NS, BASE_1_1_NS, None)
 PARAMETER_NAMESPACES = (BASE_NS, BASE_1_1_NS, None)
 _CAP = "urn:ietf:params:netconf:capability:"
 PROTOCOL_CAPABILITIES = (

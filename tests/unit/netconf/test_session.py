@@ -177,6 +177,24 @@ def test_reply_copies_rpc_attributes(open_client: Callable[..., Client]) -> None
     assert reply.get("{urn:ex}user") == "me"
 
 
+def test_base_operations_in_no_namespace(
+    router: Router, open_client: Callable[..., Client]
+) -> None:
+    """``<lock>``, ``<get>``, ``<discard-changes>``, ``<unlock>`` with no namespace of their own
+    are the base operations (Ansible's netconf_rpc sends them so)."""
+    c = open_client()
+    c.ok('<lock xmlns=""><target><candidate/></target></lock>')
+    got = c.ok(
+        '<get xmlns=""><filter><host-names xmlns="http://cisco.com/ns/yang/'
+        'Cisco-IOS-XR-shellutil-cfg"/></filter></get>'
+    )
+    assert got.findtext("nc:data/h:host-names/h:host-name", namespaces=NS) == "r1"
+    c.ok('<discard-changes xmlns=""/>')
+    c.ok('<unlock xmlns=""><target><candidate/></target></unlock>')
+    e = error(c.rpc('<frobnicate xmlns=""/>'))
+    assert e["error-tag"] == "operation-not-supported"
+
+
 def test_rpc_errors(open_client: Callable[..., Client]) -> None:
     c = open_client()
     e = error(c.send(f'<rpc xmlns="{NC}"><get/></rpc>'))
