@@ -28,7 +28,19 @@ Hierarchy::
     +-- StateError                                    persisted state that cannot be read or used
     |   +-- StorageError                              a change not saved (and not kept in memory)
     +-- NetconfError                                  an RPC refused: becomes an <rpc-error> reply
-        +-- FramingError                              malformed NETCONF framing: the session ends
+    |   +-- FramingError                              malformed NETCONF framing: the session ends
+    +-- NetworkError                                  the router's network side failed (``reason``)
+    |   +-- VrfError                                  unknown VRF, namespace missing, no privilege
+    |   +-- TransportError                            a peer that did not answer as it must
+    |       +-- TransportTimeout                      no answer in time (connect, HTTP, TFTP)
+    |       +-- HttpStatusError                       an HTTP answer other than 200 (``status``)
+    |       +-- TftpError                             a TFTP error packet (``code``), a bad transfer
+    +-- ScepError                                     an enrollment that did not go through
+        +-- ScepProtocolError                         a reply that breaks RFC 8894 (garbage, signer,
+        |                                             nonce, transactionID, a certificate not ours)
+        +-- ScepFailure                               CertRep FAILURE (``fail_info`` in words)
+        +-- ScepPolicyError                           the CA refused by the router's own rules
+                                                      (a CA key over 2048 bits)
 """
 
 from __future__ import annotations
@@ -43,12 +55,14 @@ __all__ = [
     "FileAccessError",
     "FilesystemError",
     "FramingError",
+    "HttpStatusError",
     "InvalidInput",
     "InvalidKey",
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
     "NetconfError",
+    "NetworkError",
     "PathEscapes",
     "PathExists",
     "PathIsDirectory",
@@ -56,11 +70,19 @@ __all__ = [
     "PathNotFound",
     "PathProtected",
     "RedundancyError",
+    "ScepError",
+    "ScepFailure",
+    "ScepPolicyError",
+    "ScepProtocolError",
     "StateError",
     "StorageError",
+    "TftpError",
+    "TransportError",
+    "TransportTimeout",
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
+    "VrfError",
     "XrsimError",
 ]
 
@@ -220,3 +242,70 @@ class FramingError(NetconfError):
 
     def __init__(self, message: str) -> None:
         super().__init__("malformed-message", message, error_type="rpc")
+
+
+class NetworkError(XrsimError):
+    """The router's network side failed. ``reason`` says why in words, for the CLI to print
+    after ``%`` (``"connection refused by 198.18.0.2 port 80"``), with no errno text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class VrfError(NetworkError):
+    """A VRF that cannot be used: not configured or not bound to a network namespace, a
+    namespace that does not exist, or no privilege (CAP_SYS_ADMIN, CAP_NET_ADMIN) to enter it."""
+
+
+class TransportError(NetworkError):
+    """A peer that could not be reached or did not answer as its protocol says."""
+
+
+class TransportTimeout(TransportError):
+    """No answer in time (TCP connect, HTTP reply, TFTP block)."""
+
+
+class HttpStatusError(TransportError):
+    """An HTTP reply whose status is not 200; ``status`` is its code."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class TftpError(TransportError):
+    """A TFTP transfer that failed: an error packet from the server (``code``, RFC 1350:
+    1 file not found, 2 access violation...) or a broken transfer (``code`` None)."""
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class ScepError(XrsimError):
+    """A SCEP exchange (RFC 8894) that did not give what was asked; ``reason`` in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ScepProtocolError(ScepError):
+    """A reply that breaks the protocol: not PKCS#7, truncated, signed by a certificate other
+    than the CA's or RA's, a nonce or transactionID that is not ours, a certificate for a key
+    that is not ours, a message type we did not ask for."""
+
+
+class ScepFailure(ScepError):
+    """The CA answered CertRep FAILURE; ``fail_info`` is the failInfo in words
+    (``"bad request"``, ``"bad message check"``, ``"bad time"``, ``"bad certificate id"``,
+    ``"bad algorithm"``) or None when the CA gave none."""
+
+    def __init__(self, reason: str, fail_info: str | None = None) -> None:
+        super().__init__(reason)
+        self.fail_info = fail_info
+
+
+class ScepPolicyError(ScepError):
+    """A CA the router refuses by its own rules (IOS XR: a CA key over 2048 bits)."""
