@@ -408,6 +408,7 @@ class Exchange:
     query: str
     operation: str | None = None
     http_status: int = 200
+    #: The fault in force for this request (``faults`` by operation or messageType).
     fault: Fault | None = None
     # PKIOperation only ---------------------------------------------------------------------
     message_type: str | None = None
@@ -498,7 +499,7 @@ class ScepResponder:
         self.failure = failure
         self.reply_cipher = reply_cipher
         self.reply_digest = reply_digest
-        self.faults: dict[str, Fault] = {k: Fault(v) for k, v in (faults or {}).items()}
+        self.faults: dict[str, Fault | str] = {k: Fault(v) for k, v in (faults or {}).items()}
         self.path = path
         self.log: list[Exchange] = []
         self.errors: list[str] = []
@@ -609,6 +610,11 @@ class ScepResponder:
 
     # Serving -------------------------------------------------------------------------------
 
+    def _fault(self, operation: str | None) -> Fault | None:
+        with self._lock:
+            value = self.faults.get(operation or "")
+        return Fault(value) if value is not None else None
+
     def _serve(self, method: str, target: str, body: bytes) -> _Reply | Fault:
         parts = urllib.parse.urlsplit(target)
         ex = Exchange(method=method, path=parts.path, query=parts.query)
@@ -632,13 +638,15 @@ class ScepResponder:
         params = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
         operation = params.get("operation", [None])[0]
         ex.operation = operation
-        fault = self.faults.get(operation or "")
+        fault = self._fault(operation)
         if fault in _NO_REPLY_FAULTS:
             return fault
         reply = self._operation(ex, operation, params, body)
         if isinstance(reply, Fault) or reply.status != 200:
             return reply
-        fault = fault or self.faults.get(ex.message_type or "")
+        fault = fault or self._fault(ex.message_type)
+        if fault in (Fault.GARBAGE, Fault.TRUNCATED):
+            ex.fault = fault
         if fault is Fault.GARBAGE:
             reply.body = b"\xffnot a SCEP message\x00" + secrets.token_bytes(32)
         elif fault is Fault.TRUNCATED:
@@ -691,10 +699,11 @@ class ScepResponder:
         ex.sender_nonce = request.sender_nonce
         ex.digest = request.digest
         ex.signer = request.signer
-        fault = self.faults.get(ex.message_type)
+        fault = self._fault(ex.message_type)
         if fault in _NO_REPLY_FAULTS:
             return fault
-        fault = fault or self.faults.get("PKIOperation")
+        fault = fault or self._fault("PKIOperation")
+        ex.fault = fault
         content: bytes | None = None
         status = "SUCCESS"
         fail_info: str | None = None
