@@ -6,8 +6,8 @@ Classes and who does what:
 
 - ``ScepResponder``: the context manager tests hold. It owns a ``TestCa`` (the keys and
   certificates), an HTTP server (``http.server.ThreadingHTTPServer`` in a daemon thread,
-  bound to 127.0.0.1 on a free port, loopback only) and the per-test settings below, which a
-  test may change between steps (they are read on every request, under a lock).
+  bound to 127.0.0.1 on a free port, loopback only, unless told a namespace) and the per-test
+  settings below, which a test may change between steps (they are read on every request).
 - ``TestCa``: the CA key (2048 bits, or ``ca_key_bits``), its self-signed certificate, in RA
   mode two RA certificates (one with keyEncipherment that requests are encrypted to, one with
   digitalSignature that signs the replies), issuing from a CSR and a real CRL (pyca).
@@ -56,6 +56,11 @@ Settings (keyword arguments of ``ScepResponder``, also attributes to change mid-
   ``Fault`` for each.
 - ``path``: the HTTP path served (default ``/cgi-bin/pkiclient.exe``); any other path is
   answered HTTP 404.
+- ``host``, ``port``, ``netns`` (constructor only): where it listens, by default 127.0.0.1 on
+  a free port in this process's network namespace. A VRF test passes the name of a namespace
+  it made (lab rules: never a listener on the host's other addresses) and an address there;
+  the listening socket is made inside it (``xrsim.net.netns.socket_in``) and served from
+  this process.
 
 State a test reads: ``log`` (every ``Exchange``), ``pki_log()`` (the PKIOperations),
 ``issued`` (certificates issued, in order), ``pending_ids()``, ``errors`` (requests the
@@ -87,6 +92,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import AttributeOID, NameOID
 
 from xrsim.errors import ScepProtocolError
+from xrsim.net.netns import socket_in
 from xrsim.scep import message
 
 __all__ = [
@@ -487,6 +493,9 @@ class ScepResponder:
         reply_digest: str = "sha256",
         faults: Mapping[str, Fault | str] | None = None,
         path: str = SCEP_PATH,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        netns: str | None = None,
     ) -> None:
         if failure is not None and failure not in FAIL_INFOS:
             raise ValueError(f"unknown failInfo {failure!r}")
@@ -501,6 +510,9 @@ class ScepResponder:
         self.reply_digest = reply_digest
         self.faults: dict[str, Fault | str] = {k: Fault(v) for k, v in (faults or {}).items()}
         self.path = path
+        self.host = host
+        self.netns = netns
+        self._port = port
         self.log: list[Exchange] = []
         self.errors: list[str] = []
         self.issued: list[x509.Certificate] = []
@@ -518,8 +530,24 @@ class ScepResponder:
         class Handler(_Handler):
             owner = responder
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = http.server.ThreadingHTTPServer(
+            (self.host, self._port), Handler, bind_and_activate=False
+        )
         server.daemon_threads = True
+        # The listener is made inside ``netns`` (None: this process's namespace) and bound by
+        # hand: HTTPServer.server_bind would resolve the address's name (getfqdn).
+        server.socket.close()
+        sock = socket_in(self.netns, socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._port))
+            server.socket = sock
+            server.server_address = sock.getsockname()
+            server.server_name, server.server_port = self.host, server.server_address[1]
+            server.server_activate()
+        except BaseException:
+            sock.close()
+            raise
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -556,8 +584,8 @@ class ScepResponder:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` with no path (the client then uses ``SCEP_PATH``)."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://HOST:PORT`` with no path (the client then uses ``SCEP_PATH``)."""
+        return f"http://{self.host}:{self.port}"
 
     @property
     def url(self) -> str:
