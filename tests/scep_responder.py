@@ -23,12 +23,18 @@ Use::
 
     from scep_responder import Fault, ScepResponder
 
-    with ScepResponder(ra=True, pending=True) as ca:       # starts the server
-        client = ScepClient(HttpTransport(ca.url))          # ca.url ends in the SCEP path
-        ...                                                 # PKCSReq answered PENDING
-        ca.approve(transaction_id)                          # the operator approves
-        ...                                                 # the next CertPoll gets SUCCESS
+    with ScepResponder(ra=True, pending=True, challenge="cisco123") as ca:  # serving now
+        client = ScepClient(HttpTransport(ca.url))   # ca.url: http://127.0.0.1:PORT/cgi-bin/...
+        cas = client.ca_certificates()
+        first = client.enroll(csr, key, cas)         # PKCSReq, answered PENDING
+        ca.approve(first.pending.transaction_id)     # the operator approves (None: all)
+        done = client.poll(first.pending, key, cas)  # CertPoll, answered SUCCESS
         assert [e.message_type for e in ca.pki_log()] == ["PKCSReq", "CertPoll"]
+        assert done.certificate == ca.issued[0]
+        ca.faults["CertPoll"] = Fault.WRONG_RECIPIENT_NONCE   # from now on
+
+A router under test takes ``ca.url`` (or ``ca.base_url``, with no path) as its
+``enrollment url`` and ``ca.ca.pem()`` is the CA certificate to check against.
 
 Settings (keyword arguments of ``ScepResponder``, also attributes to change mid-test):
 
@@ -43,9 +49,10 @@ Settings (keyword arguments of ``ScepResponder``, also attributes to change mid-
 - ``challenge``: the challengePassword a PKCSReq must carry (None: any or none);
   a wrong one is answered FAILURE badRequest.
 - ``pending``: PKCSReq (and RenewalReq) is answered PENDING; the request waits until
-  ``approve(transaction_id)`` (or ``reject(transaction_id, fail_info)``), or until
-  ``approve_after_polls`` CertPolls of it have been answered PENDING. A CertPoll of an
-  unknown transactionID is answered FAILURE badCertId.
+  ``approve(transaction_id)`` (or ``reject(transaction_id, fail_info)``), after which its
+  next CertPoll gets SUCCESS (or FAILURE); ``approve_on_poll=N`` answers its Nth CertPoll
+  SUCCESS by itself. A CertPoll of an unknown transactionID is answered FAILURE badCertId;
+  one repeated after SUCCESS gets the same certificate again.
 - ``failure``: a failInfo name (``"badAlg"``, ``"badMessageCheck"``, ``"badRequest"``,
   ``"badTime"``, ``"badCertId"``): every PKCSReq/RenewalReq/CertPoll/GetCRL is answered FAILURE
   with it.
@@ -54,6 +61,8 @@ Settings (keyword arguments of ``ScepResponder``, also attributes to change mid-
 - ``faults``: operation name (``"GetCACaps"``, ``"GetCACert"``, ``"PKIOperation"``, or a
   messageType such as ``"PKCSReq"``, ``"CertPoll"``, ``"GetCRL"``) to a ``Fault``; see
   ``Fault`` for each.
+- ``ber``: replies (CertRep at each of its three layers, the RA chain of GetCACert) in BER as
+  the Debian CA writes them: indefinite lengths, constructed octet strings.
 - ``path``: the HTTP path served (default ``/cgi-bin/pkiclient.exe``); any other path is
   answered HTTP 404.
 - ``host``, ``port``, ``netns`` (constructor only): where it listens, by default 127.0.0.1 on
@@ -64,7 +73,9 @@ Settings (keyword arguments of ``ScepResponder``, also attributes to change mid-
 
 State a test reads: ``log`` (every ``Exchange``), ``pki_log()`` (the PKIOperations),
 ``issued`` (certificates issued, in order), ``pending_ids()``, ``errors`` (requests the
-responder could not read, with why: a client bug shows there), ``ca`` (the ``TestCa``:
+responder could not read or decrypt, and its own failures, with why: a client bug shows
+there; a test of a good path asserts it empty), ``refusals`` (why each FAILURE was answered),
+``ca`` (the ``TestCa``:
 ``ca.certificate``, ``ca.ra_signer``, ``ca.ra_encrypter``), ``url``, ``base_url``.
 ``revoke(serial)`` puts a certificate on the CRL.
 """
@@ -90,6 +101,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import AttributeOID, NameOID
+from pyasn1.codec.ber import encoder as ber_encoder
+from pyasn1.codec.der import decoder as der_decoder
+from pyasn1.type import namedtype, tag, univ
+from pyasn1_modules import rfc5652
 
 from xrsim.errors import ScepProtocolError
 from xrsim.net.netns import socket_in
@@ -438,6 +453,8 @@ class Exchange:
     reply_cipher: str | None = None
     reply_signer: x509.Certificate | None = None
     issued: x509.Certificate | None = None
+    #: The HTTP body answered (after any fault).
+    reply: bytes = b""
 
 
 @dataclass
@@ -452,11 +469,13 @@ class _Pending:
 
 
 class _Refused(Exception):
-    """A CertRep FAILURE to send, with its failInfo name."""
+    """A CertRep FAILURE to send, with its failInfo name; ``bug``: what a correct client never
+    sends (also logged in ``errors``)."""
 
-    def __init__(self, fail_info: str, why: str) -> None:
+    def __init__(self, fail_info: str, why: str, *, bug: bool = False) -> None:
         super().__init__(why)
         self.fail_info = fail_info
+        self.bug = bug
 
 
 class _Unreadable(Exception):
@@ -493,6 +512,7 @@ class ScepResponder:
         reply_digest: str = "sha256",
         faults: Mapping[str, Fault | str] | None = None,
         path: str = SCEP_PATH,
+        ber: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         netns: str | None = None,
@@ -510,11 +530,13 @@ class ScepResponder:
         self.reply_digest = reply_digest
         self.faults: dict[str, Fault | str] = {k: Fault(v) for k, v in (faults or {}).items()}
         self.path = path
+        self.ber = ber
         self.host = host
         self.netns = netns
         self._port = port
         self.log: list[Exchange] = []
         self.errors: list[str] = []
+        self.refusals: list[str] = []
         self.issued: list[x509.Certificate] = []
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.RLock()
@@ -658,6 +680,7 @@ class ScepResponder:
             else:
                 return reply  # CLOSE, HANG: the handler does it
         ex.http_status = reply.status
+        ex.reply = reply.body
         return reply
 
     def _answer(self, ex: Exchange, parts: urllib.parse.SplitResult, body: bytes) -> _Reply | Fault:
@@ -711,7 +734,10 @@ class ScepResponder:
 
     def _ca_cert(self) -> _Reply:
         if self.ca.ra:
-            return _Reply(200, "application/x-x509-ca-ra-cert", _cms_certs_only(self.ca.chain))
+            bundle = _cms_certs_only(self.ca.chain)
+            return _Reply(
+                200, "application/x-x509-ca-ra-cert", _ber(bundle) if self.ber else bundle
+            )
         return _Reply(
             200,
             "application/x-x509-ca-cert",
@@ -737,18 +763,24 @@ class ScepResponder:
         fail_info: str | None = None
         try:
             if not request.signature_ok:
-                raise _Refused("badMessageCheck", "the request's signature does not verify")
+                raise _Refused(
+                    "badMessageCheck", "the request's signature does not verify", bug=True
+                )
             recipient, recipient_key = self.ca.recipient
             try:
                 plain, ex.cipher = _cms_decrypt(request.content, recipient, recipient_key)
             except _Unreadable as e:
-                raise _Refused("badMessageCheck", f"the request does not decrypt: {e}") from None
+                raise _Refused(
+                    "badMessageCheck", f"the request does not decrypt: {e}", bug=True
+                ) from None
             with self._lock:
                 content, status = self._dispatch(ex, request, plain, fault)
         except _Refused as e:
             status, fail_info = "FAILURE", e.fail_info
             with self._lock:
-                self.errors.append(f"{ex.message_type} refused ({e.fail_info}): {e}")
+                self.refusals.append(f"{ex.message_type} refused ({e.fail_info}): {e}")
+                if e.bug:
+                    self.errors.append(f"{ex.message_type}: {e}")
         ex.pki_status, ex.fail_info = status, fail_info
         return _Reply(
             200,
@@ -800,7 +832,7 @@ class ScepResponder:
         self._refuse_if_set()
         entry = self._pending.get(request.transaction_id)
         if entry is None:
-            raise _Refused("badCertId", "CertPoll of a transactionID never seen pending")
+            raise _Refused("badCertId", "CertPoll of a transactionID never seen pending", bug=True)
         if entry.certificate is not None:  # polled again after SUCCESS: the same one
             ex.issued = entry.certificate
             return _cms_certs_only([entry.certificate]), "SUCCESS"
@@ -838,19 +870,23 @@ class ScepResponder:
         self, kind: str | None, csr: x509.CertificateSigningRequest, signer: x509.Certificate
     ) -> None:
         if not csr.is_signature_valid:
-            raise _Refused("badMessageCheck", "the CSR's signature does not verify")
+            raise _Refused("badMessageCheck", "the CSR's signature does not verify", bug=True)
         if kind == "RenewalReq":
             if "Renewal" not in self.capabilities:
-                raise _Refused("badRequest", "RenewalReq while Renewal is not advertised")
+                raise _Refused("badRequest", "RenewalReq while Renewal is not advertised", bug=True)
             if not self.ca.issued_by_me(signer):
-                raise _Refused("badMessageCheck", "RenewalReq not signed by a certificate of ours")
+                raise _Refused(
+                    "badMessageCheck", "RenewalReq not signed by a certificate of ours", bug=True
+                )
             return
         self_signed = signer.issuer == signer.subject and _public_der(
             signer.public_key()
         ) == _public_der(csr.public_key())
         if not (self_signed or self.ca.issued_by_me(signer)):
             raise _Refused(
-                "badMessageCheck", "PKCSReq signer neither self-signed with the CSR key nor ours"
+                "badMessageCheck",
+                "PKCSReq signer neither self-signed with the CSR key nor ours",
+                bug=True,
             )
         if self.challenge is not None and _challenge(csr) != self.challenge:
             raise _Refused("badRequest", "wrong or missing challengePassword")
@@ -903,6 +939,7 @@ class ScepResponder:
             fail_info=fail_info,
             transaction_id=transaction_id,
             recipient_nonce=recipient_nonce,
+            ber=self.ber,
         )
 
 
@@ -1025,14 +1062,14 @@ def _cms_issuer_and_subject(plain: bytes) -> tuple[x509.Name, x509.Name]:
         parsed = message.parse_issuer_and_subject(plain)
         return parsed.issuer_name, parsed.subject_name
     except ScepProtocolError as e:
-        raise _Refused("badRequest", f"CertPoll content: {e.reason}") from None
+        raise _Refused("badRequest", f"CertPoll content: {e.reason}", bug=True) from None
 
 
 def _cms_issuer_and_serial(plain: bytes) -> tuple[x509.Name, int]:
     try:
         return message.parse_issuer_and_serial(plain)
     except ScepProtocolError as e:
-        raise _Refused("badRequest", f"IssuerAndSerialNumber: {e.reason}") from None
+        raise _Refused("badRequest", f"IssuerAndSerialNumber: {e.reason}", bug=True) from None
 
 
 def _cms_cert_rep(
@@ -1048,9 +1085,14 @@ def _cms_cert_rep(
     fail_info: str | None,
     transaction_id: str,
     recipient_nonce: bytes,
+    ber: bool,
 ) -> bytes:
-    """A CertRep: on SUCCESS the certs-only ``content`` enveloped to the request's signer."""
-    envelope = message.envelope(content, recipient, cipher) if content is not None else None
+    """A CertRep: on SUCCESS the certs-only ``content`` enveloped to the request's signer.
+    ``ber``: each of the three layers re-encoded in BER (``_ber``)."""
+    envelope = None
+    if content is not None:
+        envelope = message.envelope(_ber(content) if ber else content, recipient, cipher)
+        envelope = _ber(envelope) if ber else envelope
     attributes = message.PkiAttributes(
         message_type=message.MessageType(message_type),
         transaction_id=transaction_id,
@@ -1059,9 +1101,47 @@ def _cms_cert_rep(
         pki_status=message.PkiStatus[status],
         fail_info=message.FailInfo(FAIL_INFOS[fail_info]) if fail_info is not None else None,
     )
-    return message.build_signed(
+    signed = message.build_signed(
         envelope, attributes, signer, signer_key, digest=digest, certificates=[signer]
     )
+    return _ber(signed) if ber else signed
+
+
+class _AnySet(univ.SetOf):
+    componentType = univ.Any()
+
+
+def _context(number: int) -> tag.Tag:
+    return tag.Tag(tag.tagClassContext, tag.tagFormatConstructed, number)
+
+
+class _SignedDataRawCerts(univ.Sequence):
+    """SignedData with its certificates and CRLs kept as they are (DER), for ``_ber``."""
+
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("version", univ.Integer()),
+        namedtype.NamedType("digestAlgorithms", rfc5652.DigestAlgorithmIdentifiers()),
+        namedtype.NamedType("encapContentInfo", rfc5652.EncapsulatedContentInfo()),
+        namedtype.OptionalNamedType("certificates", _AnySet().subtype(implicitTag=_context(0))),
+        namedtype.OptionalNamedType("crls", _AnySet().subtype(implicitTag=_context(1))),
+        namedtype.NamedType("signerInfos", rfc5652.SignerInfos()),
+    )
+
+
+def _ber(der: bytes) -> bytes:
+    """A DER ContentInfo (SignedData or EnvelopedData) re-encoded in BER as the Debian CA
+    writes it: indefinite lengths and octet strings in constructed chunks (eContent,
+    encryptedContent), certificates left in DER. pyasn1, not by hand."""
+    info, _ = der_decoder.decode(der, asn1Spec=rfc5652.ContentInfo())
+    spec = {
+        rfc5652.id_signedData: _SignedDataRawCerts,
+        rfc5652.id_envelopedData: rfc5652.EnvelopedData,
+    }[info["contentType"]]
+    inner, _ = der_decoder.decode(bytes(info["content"]), asn1Spec=spec())
+    info["content"] = info["content"].clone(
+        ber_encoder.encode(inner, defMode=False, maxChunkSize=512)
+    )
+    return bytes(ber_encoder.encode(info, defMode=False))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1073,7 +1153,9 @@ def _load_csr(plain: bytes) -> x509.CertificateSigningRequest:
     try:
         return x509.load_der_x509_csr(plain)
     except ValueError:
-        raise _Refused("badRequest", "the enveloped content is not a PKCS#10 request") from None
+        raise _Refused(
+            "badRequest", "the enveloped content is not a PKCS#10 request", bug=True
+        ) from None
 
 
 def _challenge(csr: x509.CertificateSigningRequest) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -42,17 +43,19 @@ Start = Callable[..., ScepResponder]
 
 @pytest.fixture
 def scep_ca() -> Iterator[Start]:
-    """``scep_ca(**settings)`` starts a ``ScepResponder``; every one is closed afterwards."""
+    """``scep_ca(**settings)`` starts a ``ScepResponder``; every one is closed afterwards, and
+    none may have met a request it could not read (``errors``: the client's bugs)."""
     started: list[ScepResponder] = []
 
-    def start(**settings: object) -> ScepResponder:
-        responder = ScepResponder(**settings).start()  # type: ignore[arg-type]
+    def start(**settings: Any) -> ScepResponder:
+        responder = ScepResponder(**settings).start()
         started.append(responder)
         return responder
 
     yield start
     for responder in started:
         responder.close()
+    assert [e for r in started for e in r.errors] == []
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +86,12 @@ def spki(public_key: object) -> bytes:
 
 
 def enroll(
-    responder: ScepResponder, key: rsa.RSAPrivateKey, **options: object
+    responder: ScepResponder, key: rsa.RSAPrivateKey, **options: Any
 ) -> tuple[ScepClient, CaCertificates, x509.Certificate]:
     """A full first enrollment (GetCACaps, GetCACert, PKCSReq SUCCESS)."""
     client = client_for(responder.url)
     cas = client.ca_certificates()
-    outcome = client.enroll(csr_for(key), key, cas, **options)  # type: ignore[arg-type]
+    outcome = client.enroll(csr_for(key), key, cas, **options)
     assert outcome.status == "SUCCESS"
     assert outcome.certificate is not None
     return client, cas, outcome.certificate
@@ -223,6 +226,7 @@ def test_pkcsreq_failure_each_fail_info(
     [ex] = ca.pki_log()
     assert (ex.pki_status, ex.fail_info) == ("FAILURE", fail_info)
     assert ca.issued == []
+    assert len(ca.refusals) == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,6 +446,28 @@ def test_reply_cipher_and_digest(
     [ex] = ca.pki_log()
     assert ex.reply_cipher == cipher
     assert ex.issued == cert
+
+
+@pytest.mark.parametrize("ra", [False, True], ids=["ca", "ra"])
+def test_replies_in_ber(scep_ca: Start, key: rsa.RSAPrivateKey, ra: bool) -> None:
+    """BER replies (indefinite lengths, constructed octet strings, as the Debian CA writes
+    them) for GetCACert, PENDING, CertPoll SUCCESS and GetCRL."""
+    ca = scep_ca(ra=ra, pending=True, approve_on_poll=1, ber=True, reply_cipher="des")
+    client = client_for(ca.url)
+    cas = client.ca_certificates()
+    assert cas.ca == ca.ca.certificate
+    first = client.enroll(csr_for(key), key, cas)
+    assert first.pending is not None
+    done = client.poll(first.pending, key, cas)
+    assert done.certificate == ca.issued[0]
+    assert done.certificate is not None
+    client.crl(cas, done.certificate, key)
+    replies = [e.reply for e in ca.log if e.operation == "PKIOperation"]
+    if ra:
+        replies.append(ca.log[0].reply)
+    assert len(replies) == 3 + ra
+    assert all(r.startswith(b"\x30\x80") for r in replies)  # SEQUENCE, indefinite length
+    assert ca.errors == []
 
 
 def test_ca_without_get_ca_caps_gets_the_rfc_defaults(
