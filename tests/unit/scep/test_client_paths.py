@@ -303,22 +303,50 @@ def test_pending_rejected_by_the_operator(scep_ca: Start, key: rsa.RSAPrivateKey
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("new_key", [True, False], ids=["new-key", "same-key"])
 def test_renewal_req_signed_by_the_existing_certificate(
-    scep_ca: Start, key: rsa.RSAPrivateKey
+    scep_ca: Start, key: rsa.RSAPrivateKey, new_key: bool
 ) -> None:
     ca = scep_ca(ra=True)
     client, cas, old = enroll(ca, key)
-    new_key = rsa_key(2048, "client-renewed")
+    request_key = rsa_key(2048, "client-renewed") if new_key else key
     outcome = client.enroll(
-        csr_for(new_key, challenge=None), new_key, cas, signer=old, signer_key=key, renewal=True
+        csr_for(request_key, challenge=None),
+        request_key,
+        cas,
+        signer=old,
+        signer_key=key if new_key else None,
+        renewal=True,
     )
     assert outcome.status == "SUCCESS"
     assert outcome.certificate is not None
-    assert spki(outcome.certificate.public_key()) == spki(new_key.public_key())
+    assert outcome.certificate != old
+    assert spki(outcome.certificate.public_key()) == spki(request_key.public_key())
     renewal = ca.pki_log()[-1]
     assert renewal.message_type == "RenewalReq"
     assert renewal.signer == old
-    assert ca.errors == []
+
+
+def test_pending_renewal_polled_with_the_old_certificate(
+    scep_ca: Start, key: rsa.RSAPrivateKey
+) -> None:
+    ca = scep_ca()
+    client, cas, old = enroll(ca, key)
+    ca.pending = True
+    new_key = rsa_key(2048, "client-renewed")
+    first = client.enroll(
+        csr_for(new_key, challenge=None), new_key, cas, signer=old, signer_key=key, renewal=True
+    )
+    assert first.pending is not None
+    ca.approve(first.pending.transaction_id)
+    done = client.poll(first.pending, new_key, cas, signer_key=key)
+    assert done.certificate is not None
+    assert spki(done.certificate.public_key()) == spki(new_key.public_key())
+    log = ca.pki_log()
+    assert [e.message_type for e in log] == ["PKCSReq", "RenewalReq", "CertPoll"]
+    assert log[1].signer == old
+    assert log[2].signer == old
+    assert log[1].transaction_id == log[2].transaction_id
 
 
 def test_renewal_without_the_capability_is_a_first_request(
