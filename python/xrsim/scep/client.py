@@ -53,6 +53,7 @@ __all__ = [
     "Reply",
     "ScepClient",
     "Transport",
+    "self_signed",
     "transaction_id_for",
 ]
 

@@ -1,10 +1,12 @@
 """SCEP messages (RFC 8894): the CMS pieces, for the client and for a CA or RA alike (layer 4:
 imports ``xrsim.errors``).
 
-Every structure is built and parsed with pyasn1 and pyasn1-modules (``rfc5652``, ``rfc5280``,
-``rfc2986``); every primitive (RSA PKCS#1 v1.5, SHA, AES, TripleDES, single DES) is
+Every structure is built and parsed with pyasn1 and pyasn1-modules (``rfc5652``, ``rfc5280``);
+every primitive (RSA PKCS#1 v1.5, SHA, AES, TripleDES, single DES) is
 pyca/cryptography's. Input is decoded as BER (indefinite lengths, constructed strings: the
-Debian ``scep`` CA writes its replies so); output is DER.
+Debian ``scep`` CA writes its replies so); output is DER. pyasn1's ``Any`` drops the
+end-of-contents octets of indefinite-length values held in it, so every ContentInfo is decoded
+through a spec naming its content's type rather than through an ``Any``.
 
 - ``PkiAttributes``: the SCEP signed attributes of a pkiMessage (messageType, transactionID,
   senderNonce, recipientNonce, pkiStatus, failInfo, failInfoText), with ``MessageType``,
@@ -18,7 +20,9 @@ Debian ``scep`` CA writes its replies so); output is DER.
   checks the message digest and the signature.
 - ``envelope(content, recipient, cipher)`` -> DER ContentInfo of an EnvelopedData for the RSA key
   of ``recipient``, content encrypted with ``cipher`` ("aes256", "aes128", "des3", "des");
-  ``open_envelope(data, key, recipient=None)`` -> the content.
+  ``open_envelope(data, key, recipient=None)`` -> the content; ``envelope_cipher(data)`` names
+  the cipher an envelope uses. Single DES is pyca's ``decrepit`` TripleDES with the 8-byte key
+  three times (K1 = K2 = K3 is DES; the 24-byte form raises no deprecation warning).
 - ``build_degenerate(certificates, crls)`` / ``parse_degenerate(data)``: certs-only PKCS#7 (the
   GetCACert RA chain, the issued certificate in CertRep, the CRL of GetCRL).
 - ``issuer_and_serial(cert)`` / ``parse_issuer_and_serial(data)`` (GetCert, GetCRL content) and
