@@ -164,7 +164,7 @@ def test_capabilities(ca: Ca) -> None:
     assert caps.post
     assert caps.renewal
     assert caps.digest == "sha256"
-    assert caps.cipher == "aes256"
+    assert caps.cipher == "aes128"  # RFC 8894 3.5.2: AES is AES128-CBC
 
 
 def test_ca_certificate(ca: Ca) -> None:
@@ -198,7 +198,8 @@ def test_enroll_over_post(ca: Ca, rsa_keys: list[rsa.RSAPrivateKey], tmp_path: P
         pytest.param(["SHA-1"], id="get-des-sha1"),
         pytest.param(["DES3", "SHA-256"], id="get-des3-sha256"),
         pytest.param(["POSTPKIOperation", "AES128", "SHA-256"], id="post-aes128"),
-        pytest.param(["POSTPKIOperation", "AES", "SHA-1"], id="post-aes256-sha1"),
+        pytest.param(["POSTPKIOperation", "AES", "SHA-1"], id="post-aes-sha1"),
+        pytest.param(["POSTPKIOperation", "AES-256", "SHA-1"], id="post-aes256-sha1"),
     ],
 )
 def test_enroll_each_method_and_cipher(

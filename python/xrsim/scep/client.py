@@ -73,9 +73,10 @@ class Capabilities:
 
     ``post``: POSTPKIOperation or SCEPStandard. ``renewal``: Renewal. ``digest``: "sha256"
     when SHA-256 or SCEPStandard is listed, else "sha1" (also the RFC's assumption for a CA
-    that lists neither). ``cipher``: "aes256" for AES-256 (``AES256``/``AES-256``) or the
-    RFC's ``AES`` (and SCEPStandard, which includes it), "aes128" for an explicit
-    ``AES128``/``AES-128`` alone, "des3" for DES3, else "des"."""
+    that lists neither). ``cipher``: "aes256" when a CA names AES-256 (``AES256``/``AES-256``,
+    outside the RFC's keywords), "aes128" for the RFC's ``AES`` ("CA supports the AES128-CBC
+    encryption algorithm") and for SCEPStandard, which implies ``AES``, and for
+    ``AES128``/``AES-128``; "des3" for DES3, else "des"."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self.names: frozenset[str] = frozenset(n.strip() for n in names if n.strip())
@@ -106,9 +107,9 @@ class Capabilities:
 
     @property
     def cipher(self) -> str:
-        if self.has("AES256") or self.has("AES-256") or self.has("AES") or self.has("SCEPStandard"):
+        if self.has("AES256") or self.has("AES-256"):
             return "aes256"
-        if self.has("AES128") or self.has("AES-128"):
+        if any(self.has(n) for n in ("AES", "SCEPStandard", "AES128", "AES-128")):
             return "aes128"
         if self.has("DES3"):
             return "des3"

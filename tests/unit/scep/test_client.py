@@ -380,7 +380,7 @@ def test_capabilities_of_the_debian_ca() -> None:
     assert caps.post
     assert caps.renewal
     assert caps.digest == "sha256"
-    assert caps.cipher == "aes256"
+    assert caps.cipher == "aes128"  # RFC 8894 3.5.2: AES is AES128-CBC
 
 
 @pytest.mark.parametrize(
@@ -392,7 +392,8 @@ def test_capabilities_of_the_debian_ca() -> None:
         (["sha-256", "des3", "postpkioperation"], True, False, "sha256", "des3"),
         (["AES128"], False, False, "sha1", "aes128"),
         (["AES-256", "AES128"], False, False, "sha1", "aes256"),
-        (["SCEPStandard"], True, False, "sha256", "aes256"),
+        (["SCEPStandard"], True, False, "sha256", "aes128"),
+        (["AES"], False, False, "sha1", "aes128"),
         (["Renewal", "GetNextCACert"], False, True, "sha1", "des"),
     ],
 )
@@ -478,13 +479,14 @@ def test_ca_chain_without_ra(keys: Keys) -> None:
 
 
 def test_enroll_like_the_debian_ca(lab: LabCa, keys: Keys) -> None:
-    """POST, AES-256 and SHA-256 asked; DES-CBC/SHA-1 reply with the issued certificate first."""
+    """POST, AES-128 (its AES) and SHA-256 asked; DES-CBC/SHA-1 reply with the issued
+    certificate first."""
     outcome = enroll(lab, keys.client_key)
     assert_issued(outcome, keys, keys.client_key)
     [seen] = lab.seen
     assert seen.method == "POST"
     assert seen.message_type is m.MessageType.PKCS_REQ
-    assert seen.cipher == "aes256"
+    assert seen.cipher == "aes128"
     assert seen.digest == "sha256"
     assert seen.transaction_id == transaction_id_for(keys.client_key.public_key())
     # Signed with a transient self-signed certificate for our key and subject.
@@ -500,7 +502,8 @@ def test_enroll_like_the_debian_ca(lab: LabCa, keys: Keys) -> None:
 @pytest.mark.parametrize(
     ("caps", "method", "cipher", "digest"),
     [
-        (["POSTPKIOperation", "AES", "SHA-256"], "POST", "aes256", "sha256"),
+        (["POSTPKIOperation", "AES", "SHA-256"], "POST", "aes128", "sha256"),
+        (["POSTPKIOperation", "AES256", "AES", "SHA-256"], "POST", "aes256", "sha256"),
         (["POSTPKIOperation", "AES128", "SHA-1"], "POST", "aes128", "sha1"),
         (["DES3", "SHA-256"], "GET", "des3", "sha256"),
         ([], "GET", "des", "sha1"),

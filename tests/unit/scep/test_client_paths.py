@@ -120,9 +120,9 @@ def exactly(exc_type: type[BaseException], info: pytest.ExceptionInfo[BaseExcept
     [
         (
             ["POSTPKIOperation", "Renewal", "SHA-256", "SHA-1", "AES", "DES3"],
-            (True, True, "sha256", "aes256"),
+            (True, True, "sha256", "aes128"),
         ),
-        (["SCEPStandard"], (True, False, "sha256", "aes256")),
+        (["SCEPStandard"], (True, False, "sha256", "aes128")),
         (["AES128", "SHA-1"], (False, False, "sha1", "aes128")),
         (["DES3", "Renewal"], (False, True, "sha1", "des3")),
         ([], (False, False, "sha1", "des")),
@@ -447,7 +447,8 @@ def test_digest_choice(
 @pytest.mark.parametrize(
     ("caps", "cipher"),
     [
-        (["POSTPKIOperation", "AES", "DES3"], "aes256"),
+        (["POSTPKIOperation", "AES", "DES3"], "aes128"),
+        (["POSTPKIOperation", "AES-256", "AES", "DES3"], "aes256"),
         (["POSTPKIOperation", "AES128", "DES3"], "aes128"),
         (["POSTPKIOperation", "DES3"], "des3"),
         (["POSTPKIOperation"], "des"),
