@@ -41,11 +41,19 @@ from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
-from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
+from xrsim.errors import (
+    CommandError,
+    InvalidInput,
+    StateError,
+    StorageError,
+    UnansweredPrompt,
+    VrfError,
+)
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.pki import DEFAULT_LABEL, KeyStore
+from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.keystore import StoredKey
-from xrsim.pki.trustpoint import CertStore
+from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
@@ -101,6 +109,15 @@ class Router:
         )
         self._keys = KeyStore(chassis.store, chassis.clock)
         self._certs = CertStore(chassis.store)
+        self._enrollment = Enrollment(
+            certs=self._certs,
+            keys=self._keys,
+            scheduler=self._scheduler,
+            clock=chassis.clock,
+            trustpoint=self._trustpoint,
+            netns_of=self._netns_of,
+            fqdn=self.fqdn,
+        )
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -259,6 +276,7 @@ class Router:
         try:
             router = cls(chassis, registry=registry, owned_dir=owned)
             router._first_boot(hostname)
+            router._enrollment.resume()  # the polls of pending enrollment requests
         except BaseException:
             if router is not None:
                 router._scheduler.close()
@@ -335,6 +353,20 @@ class Router:
     def certs(self) -> CertStore:
         """Trustpoint certificates (``crypto ca``)."""
         return self._certs
+
+    @property
+    def enrollment(self) -> Enrollment:
+        """Enrollment with remote CAs (SCEP, TFTP) and the polls of pending requests."""
+        return self._enrollment
+
+    def _netns_of(self, vrf: str | None) -> str | None:
+        if vrf in (None, "default"):
+            return None
+        raise VrfError(f"VRF {vrf} is not bound to a network namespace")
+
+    def _trustpoint(self, name: str) -> Trustpoint | None:
+        node = self._datastore.running.get([f"crypto ca trustpoint {name}"])
+        return None if node is None else Trustpoint.from_config(name, node)
 
     @property
     def session_table(self) -> SessionTable:
