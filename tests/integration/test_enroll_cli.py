@@ -33,7 +33,7 @@ from support import Dialogue
 from xrsim.clock import SimClock
 from xrsim.crypto import generate_key
 from xrsim.errors import NetworkError
-from xrsim.net import http
+from xrsim.net import http, tftp
 from xrsim.router import Router
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(180)]
@@ -57,10 +57,17 @@ def netns(require_tool: Callable[[str], str]) -> Iterator[Callable[[], str]]:
     made: list[str] = []
 
     def make() -> str:
-        name = f"{PREFIX}-{next(_names)}"
+        n = next(_names)
+        name = f"{PREFIX}-{n}"
         run("ip", "netns", "add", name)
         made.append(name)
         run("ip", "-n", name, "link", "set", "lo", "up")
+        # One lab address besides loopback (a veth pair inside, no route out): in.tftpd's
+        # getaddrinfo(AI_ADDRCONFIG) finds no IPv4 address for 127.0.0.1 without one.
+        a, b = f"ce{os.getpid() % 100000}a{n}", f"ce{os.getpid() % 100000}b{n}"
+        run("ip", "-n", name, "link", "add", a, "type", "veth", "peer", "name", b)
+        run("ip", "-n", name, "addr", "add", f"198.18.250.{n % 250 + 1}/32", "dev", a)
+        run("ip", "-n", name, "link", "set", a, "up")
         return name
 
     yield make
@@ -180,10 +187,14 @@ def snapshot(router: Router) -> dict[str, list[tuple[Any, ...]]]:
     return {t: r for t, r in rows.items() if t not in ("chassis", "reboots", "switchovers")}
 
 
-def openssl_verify(ca: Path, cert: x509.Certificate, tmp_path: Path) -> None:
+def openssl_verify(
+    ca: Path, cert: x509.Certificate, tmp_path: Path, at: dt.datetime | None = None
+) -> None:
+    """``openssl verify`` of ``cert`` against ``ca`` (at ``at``, default now)."""
     leaf = tmp_path / f"leaf-{cert.serial_number}.pem"
     leaf.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    out = run("openssl", "verify", "-CAfile", str(ca), str(leaf))
+    when = () if at is None else ("-attime", str(int(at.timestamp())))
+    out = run("openssl", "verify", *when, "-CAfile", str(ca), str(leaf))
     assert out.stdout.strip().endswith(": OK"), out
 
 
@@ -425,10 +436,16 @@ def tftp_server(
     ns = netns()
     with process(
         "ip", "netns", "exec", ns, server, "--foreground", "--listen",
-        "--address", "127.0.0.1:69", "--secure", "--create", "-u", "root",
-        "--permissive", str(directory),
+        "--address", "127.0.0.1:69", "--secure", "--create", "-u", "root", str(directory),
         log=tmp_path / "tftpd.log",
-    ):  # fmt: skip
+    ) as proc:  # fmt: skip
+        for _ in range(100):
+            assert proc.poll() is None, f"in.tftpd exited ({proc.returncode})"
+            try:
+                tftp.get("127.0.0.1", 69, "lab-ca.ca", netns=ns, timeout=0.2, retries=1)
+                break
+            except NetworkError:
+                continue
         yield ns, Operator(directory, key, ca)
 
 
@@ -459,7 +476,7 @@ def test_tftp_authenticate_enroll_and_poll(
     assert router.certs.pending("lab-ca") == []
     ca_file = tmp_path / "tftp-ca.pem"
     ca_file.write_bytes(operator.ca.public_bytes(serialization.Encoding.PEM))
-    openssl_verify(ca_file, cert, tmp_path)
+    openssl_verify(ca_file, cert, tmp_path, at=START)
 
 
 def test_tftp_pending_request_survives_a_restart(
