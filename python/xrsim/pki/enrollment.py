@@ -407,93 +407,108 @@ class Enrollment:
         )
 
     def _poll(self, name: str, usage: str, txid: str) -> None:
-        """One poll of a pending request (a scheduler callback)."""
+        """One poll of a pending request (a scheduler callback): the certificate stored, the
+        request ended (logged), or the next poll armed."""
         with self._lock:
             row = self._current(name, usage, txid)
             if row is None:  # answered, cleared or replaced meanwhile
                 return
-            why = self._poll_once(row)
-            if why is None:
-                return
             try:
-                self._certs.drop_pending(name, usage)
-            except StorageError as e:
-                _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", name, e.reason)
+                cert = self._poll_once(row)
+            except _Ended as e:
+                self._end(row, e.why)
                 return
-            _log.warning(
-                "%%PKI-3-ENROLL_FAIL: Certificate enrollment for trustpoint %s (%s usage) %s",
-                name,
-                usage,
-                why,
-            )
+            if cert is not None:
+                self._complete(row, cert)
+            elif row.polls_left <= 1:
+                self._end(
+                    row,
+                    f"timed out: no certificate after {row.polls} polls, one every "
+                    f"{row.period} minute(s)",
+                )
+            else:
+                self._again(row)
 
-    def _poll_once(self, row: PendingRow) -> str | None:
-        """Poll; None when the request was answered or polled again later, else why it ends."""
+    def _poll_once(self, row: PendingRow) -> x509.Certificate | None:
+        """Ask the CA (SCEP CertPoll) or the TFTP server (the ``.crt`` file) once: the
+        certificate, None when there is none yet (or no answer: the poll counts), ``_Ended``
+        when the request cannot succeed."""
         name, usage = row.trustpoint, row.usage
         tp = self._trustpoint(name)
         ca = self._certs.ca(name)
-        if tp is None or ca is None or tp.enrollment != "url" or tp.self_enrollment:
-            return "was cancelled: the trustpoint or its CA certificate is gone"
+        if tp is None or ca is None or not tp.enrollment == "url" or tp.self_enrollment:
+            raise _Ended("was cancelled: the trustpoint or its CA certificate is gone")
         key = self._key(row)
         if key is None:
-            return f"was cancelled: key pair {row.key_label} changed"
+            raise _Ended(f"was cancelled: key pair {row.key_label} changed")
         cert: x509.Certificate | None = None
         try:
             loc = self.location(tp)
             if row.method == "scep":
                 pending = Pending.from_dict(json.loads(row.state))
-                outcome = self._client(loc).poll(
-                    pending, _rsa(key), self._ca_certificates(name, ca)
-                )
+                client = self._client(loc)
+                outcome = client.poll(pending, _rsa(key), self._ca_certificates(name, ca))
                 cert = outcome.certificate if outcome.status == "SUCCESS" else None
             else:
                 filename = str(json.loads(row.state)["certificate"])
                 try:
                     cert = _load_any_certificate(self._tftp_get(loc, filename), filename)
                 except TftpError as e:
-                    if e.code != 1:  # not "file not found": the server failed
+                    if e.code != 1:  # the server failed (1: no file yet, the operator's turn)
                         raise
-            if cert is not None:
-                self._check_issued(name, ca, key, cert)
         except ScepFailure as e:
-            return f"was rejected by the CA: {e.reason}"
-        except (ScepProtocolError, ScepPolicyError, InvalidInput) as e:
-            if cert is not None:  # a certificate, but not ours
-                return f"failed: {_reason(e)}"
+            raise _Ended(f"was rejected by the CA: {e.reason}") from None
+        except (NetworkError, ScepError, InvalidInput) as e:
             _log.warning("%%PKI-4-POLL: trustpoint %s (%s usage): %s", name, usage, _reason(e))
-        except (NetworkError, ScepError) as e:
-            _log.warning("%%PKI-4-POLL: trustpoint %s (%s usage): %s", name, usage, _reason(e))
+            return None
         if cert is not None:
             try:
-                with self._certs.transaction():
-                    self._certs.drop_pending(name, usage)
-                    self._certs.set_router(name, _usage(usage), cert)
-            except StorageError as e:
-                _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", name, e.reason)
-                return None  # kept; a later boot polls again
-            _log.info(
-                "%%PKI-6-CERTRET: Certificate received from Certificate Authority "
-                "(trustpoint %s, %s usage)",
-                name,
-                usage,
-            )
-            return None
-        left = row.polls_left - 1
-        if left <= 0:
-            return (
-                f"timed out: no certificate after {row.polls} polls, one every "
-                f"{row.period} minute(s)"
-            )
+                self._check_issued(name, ca, key, cert)
+            except ScepProtocolError as e:
+                raise _Ended(f"failed: {e.reason}") from None
+        return cert
+
+    def _complete(self, row: PendingRow, cert: x509.Certificate) -> None:
+        try:
+            with self._certs.transaction():
+                self._certs.drop_pending(row.trustpoint, row.usage)
+                self._certs.set_router(row.trustpoint, _usage(row.usage), cert)
+        except StorageError as e:  # kept: the next boot polls again
+            _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", row.trustpoint, e.reason)
+            return
+        _log.info(
+            "%%PKI-6-CERTRET: Certificate received from Certificate Authority "
+            "(trustpoint %s, %s usage)",
+            row.trustpoint,
+            row.usage,
+        )
+
+    def _end(self, row: PendingRow, why: str) -> None:
+        try:
+            self._certs.drop_pending(row.trustpoint, row.usage)
+        except StorageError as e:
+            _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", row.trustpoint, e.reason)
+            return
+        _log.warning(
+            "%%PKI-3-ENROLL_FAIL: Certificate enrollment for trustpoint %s (%s usage) %s",
+            row.trustpoint,
+            row.usage,
+            why,
+        )
+
+    def _again(self, row: PendingRow) -> None:
         now = self._clock.now().replace(microsecond=0)
         nxt = dataclasses.replace(
-            row, polls_left=left, next_poll=(now + timedelta(minutes=row.period)).isoformat()
+            row,
+            polls_left=row.polls_left - 1,
+            next_poll=(now + timedelta(minutes=row.period)).isoformat(),
         )
         try:
             self._certs.set_pending(nxt)
-        except StorageError as e:
-            _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", name, e.reason)
+        except StorageError as e:  # the stored row stays as it was; memory follows it
+            _log.error("%%PKI-3-ENROLL: trustpoint %s: %s", row.trustpoint, e.reason)
+            nxt = row
         self._arm(nxt, timedelta(minutes=row.period))
-        return None
 
     def _key(self, row: PendingRow) -> PrivateKey | None:
         for entry in self._keys.entries():
@@ -505,6 +520,14 @@ class Enrollment:
                 key = self._keys.load(entry)
                 return key if key_id(key) == row.key_id else None
         return None
+
+
+class _Ended(Exception):
+    """A pending request that cannot succeed any more; ``why`` ends the log line."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 def _usage(usage: str) -> Usage:
