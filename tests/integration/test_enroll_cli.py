@@ -141,13 +141,24 @@ def scep_ca(
 
 
 @pytest.fixture
-def boot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Router]]:
-    """``boot(vrfs=..., name="r1")``: a router on a frozen clock, state in ``tmp_path/name``."""
+def real_time() -> None:
+    """Routers start at the real time: scepserver issues certificates valid from now on."""
+
+
+@pytest.fixture
+def boot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Router]]:
+    """``boot(vrfs=..., name="r1")``: a router on a frozen clock (at ``START``, or at the real
+    time for tests that use ``real_time``), state in ``tmp_path/name``."""
     monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
     routers: list[Router] = []
+    at = START
+    if "real_time" in request.fixturenames:
+        at = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     def start(name: str = "r1", **kwargs: Any) -> Router:
-        kwargs.setdefault("clock", SimClock(START, frozen=True))
+        kwargs.setdefault("clock", SimClock(at, frozen=True))
         r = Router.boot(None, tmp_path / name, hostname="edge1", **kwargs)
         routers.append(r)
         return r
@@ -221,6 +232,7 @@ def lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_authenticate_and_enroll_inside_the_vrf(
     boot: Callable[..., Router], scep_ca: ScepCa, tmp_path: Path
 ) -> None:
@@ -266,6 +278,7 @@ def test_scep_authenticate_and_enroll_inside_the_vrf(
     assert CHALLENGE.encode() not in raw
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_authenticate_refused_stores_nothing(
     boot: Callable[..., Router], scep_ca: ScepCa
 ) -> None:
@@ -277,6 +290,7 @@ def test_scep_authenticate_refused_stores_nothing(
     assert snapshot(router) == before
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_usage_keys_get_one_certificate_each(
     boot: Callable[..., Router], scep_ca: ScepCa, tmp_path: Path
 ) -> None:
@@ -298,6 +312,7 @@ def test_scep_usage_keys_get_one_certificate_each(
     assert certs["signing"].public_key() != certs["encryption"].public_key()
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_reenroll_with_a_valid_certificate_renews(
     boot: Callable[..., Router], scep_ca: ScepCa, tmp_path: Path
 ) -> None:
@@ -308,14 +323,15 @@ def test_scep_reenroll_with_a_valid_certificate_renews(
     router.cli("crypto ca enroll lab-ca", answers=enroll_dialogue())
     first = router.certs.router("lab-ca")["general"]
     # scepserver advertises Renewal: the second request is a RenewalReq signed with the
-    # first certificate (no challenge needed by the CA; a wrong one proves it is not used).
-    out = router.cli("crypto ca enroll lab-ca", answers=enroll_dialogue("not-the-challenge"))
+    # first certificate (scepserver checks the challenge of renewals too).
+    out = router.cli("crypto ca enroll lab-ca", answers=enroll_dialogue())
     assert "% Certificate received from Certificate Authority" in lines(out), out
     second = router.certs.router("lab-ca")["general"]
     assert second.serial_number != first.serial_number
     openssl_verify(scep_ca.ca_pem, second, tmp_path)
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_wrong_challenge_is_refused_and_changes_nothing(
     boot: Callable[..., Router], scep_ca: ScepCa
 ) -> None:
@@ -326,7 +342,8 @@ def test_scep_wrong_challenge_is_refused_and_changes_nothing(
     before = snapshot(router)
     out = router.cli("crypto ca enroll lab-ca", answers=enroll_dialogue("wrong"))
     failed = [ln for ln in lines(out) if ln.startswith("% Certificate enrollment failed")]
-    assert failed and "rejected" in failed[0], out
+    assert len(failed) == 1, out
+    assert "refused the request (bad request)" in failed[0], out
     assert snapshot(router) == before
     assert router.scheduler.pending() == []
 
@@ -334,6 +351,7 @@ def test_scep_wrong_challenge_is_refused_and_changes_nothing(
 @pytest.mark.parametrize(
     ("path", "words"), [("/nothing-here", "HTTP 404"), ("", "HTTP 404")]
 )
+@pytest.mark.usefixtures("real_time")
 def test_scep_url_the_ca_does_not_serve_fails_clearly(
     boot: Callable[..., Router], scep_ca: ScepCa, path: str, words: str
 ) -> None:
@@ -348,6 +366,7 @@ def test_scep_url_the_ca_does_not_serve_fails_clearly(
     assert snapshot(router) == before
 
 
+@pytest.mark.usefixtures("real_time")
 def test_scep_ca_down_and_other_vrf_fail_clearly(
     boot: Callable[..., Router], scep_ca: ScepCa, netns: Callable[[], str]
 ) -> None:

@@ -54,11 +54,11 @@ from xrsim.chassis.store import PendingRow
 from xrsim.clock import SimClock
 from xrsim.crypto import PrivateKey, to_cryptography
 from xrsim.errors import (
+    HttpStatusError,
     InvalidInput,
     NetworkError,
     ScepError,
     ScepFailure,
-    ScepPolicyError,
     ScepProtocolError,
     StateError,
     StorageError,
@@ -68,8 +68,7 @@ from xrsim.net import tftp
 from xrsim.pki.keystore import KeyStore
 from xrsim.pki.trustpoint import CertStore, Trustpoint, Usage
 from xrsim.pki.x509 import load_certificate, show_name
-from xrsim.scep import CaCertificates, Pending, ScepClient
-from xrsim.scep.http import HttpTransport
+from xrsim.scep import CaCertificates, Capabilities, HttpTransport, Pending, ScepClient
 from xrsim.scheduler import Scheduler
 
 __all__ = [
@@ -252,7 +251,7 @@ class Enrollment:
             bundle = CaBundle(cert, {})
         else:
             client = self._client(loc)
-            client.capabilities()
+            _capabilities(client)
             got = client.ca_certificates()
             ra: dict[str, x509.Certificate] = {}
             if got.ra_signer is not None:
@@ -271,7 +270,9 @@ class Enrollment:
 
     def _ca_certificates(self, name: str, ca: x509.Certificate) -> CaCertificates:
         ra = self._certs.ra(name)
-        return CaCertificates.of(ca, ra.get("ra-signer"), ra.get("ra-encrypter"))
+        signer, encrypter = ra.get("ra-signer"), ra.get("ra-encrypter")
+        chain = tuple(c for c in (signer, encrypter) if c is not None) + (ca,)
+        return CaCertificates(ca, signer, encrypter, chain)
 
     # -- enroll -----------------------------------------------------------------------------
 
@@ -287,7 +288,7 @@ class Enrollment:
         rows: list[PendingRow] = []
         if loc.method == "scep":
             client = self._client(loc)
-            caps = client.capabilities()
+            caps = _capabilities(client)
             chain = self._ca_certificates(tp.name, ca)
             current = self._certs.router(tp.name)
             for req in requests:
@@ -296,7 +297,7 @@ class Enrollment:
                 renew = (
                     caps.renewal
                     and old is not None
-                    and old.not_valid_after_utc > now
+                    and old.not_valid_before_utc <= now < old.not_valid_after_utc
                     and _spki(old) == req.key.public_key().to_der()
                 )
                 outcome = client.enroll(
@@ -520,6 +521,15 @@ class Enrollment:
                 key = self._keys.load(entry)
                 return key if key_id(key) == row.key_id else None
         return None
+
+
+def _capabilities(client: ScepClient) -> Capabilities:
+    """GetCACaps; a CA that does not answer it (an HTTP error) offers nothing (RFC 8894
+    3.5.1), and GetCACert or PKIOperation then say whether it is there at all."""
+    try:
+        return client.capabilities()
+    except HttpStatusError:
+        return Capabilities()
 
 
 class _Ended(Exception):

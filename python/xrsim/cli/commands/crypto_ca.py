@@ -32,7 +32,6 @@ from xrsim.errors import (
     InvalidInput,
     NetworkError,
     ScepError,
-    ScepFailure,
     StateError,
     StorageError,
 )
@@ -132,8 +131,14 @@ def _remote(tp: Trustpoint) -> bool:
 
 
 def _reason(e: NetworkError | ScepError | InvalidInput | StateError) -> str:
-    reason = getattr(e, "reason", None) or str(e)
-    return reason[0].upper() + reason[1:] if reason else reason
+    """The error's reason in words, without a closing full stop."""
+    return str(getattr(e, "reason", None) or e).rstrip(".")
+
+
+def _sentence(e: NetworkError | ScepError | InvalidInput | StateError) -> str:
+    """The reason as a ``%`` line of its own: capitalized, with its full stop."""
+    reason = _reason(e)
+    return f"% {reason[:1].upper()}{reason[1:]}."
 
 
 CA_CERT_FAIL = "% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0"
@@ -299,7 +304,7 @@ def _authenticate_remote(ctx: Ctx, tp: Trustpoint) -> Interaction:
         bundle = enrollment.fetch_ca(tp)
     except (NetworkError, ScepError, InvalidInput) as e:
         ctx.line(CA_CERT_FAIL)
-        ctx.line(f"% {_reason(e)}.")
+        ctx.line(_sentence(e))
         return
     if not _acceptable_ca(ctx, bundle):
         return
@@ -368,7 +373,7 @@ def _enroll_remote(
     try:
         loc = enrollment.location(tp)
     except InvalidInput as e:
-        ctx.line(f"% {_reason(e)}.")
+        ctx.line(_sentence(e))
         return
     if loc.method == "scep" and kind != "rsa":
         ctx.line(f"% SCEP enrollment needs an RSA key pair; trustpoint {tp.name} uses {kind} {label}.")
@@ -404,9 +409,6 @@ def _enroll_remote(
         results = enrollment.submit(tp, requests)
     except StorageError as e:
         _not_saved(ctx, CERT_NOT_SAVED, e)
-        return
-    except ScepFailure as e:
-        ctx.line(f"% Certificate enrollment failed: the CA rejected the request ({_reason(e)}).")
         return
     except (NetworkError, ScepError, InvalidInput, StateError) as e:
         ctx.line(f"% Certificate enrollment failed: {_reason(e)}.")
