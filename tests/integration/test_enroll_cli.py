@@ -243,10 +243,14 @@ def test_scep_authenticate_and_enroll_inside_the_vrf(
     out = router.cli("crypto ca authenticate lab-ca", answers={"accept": "yes"})
     ca = scep_ca.ca()
     got = lines(out)
-    assert "Serial Number  : " + ":".join(
-        f"{b:02X}" for b in ca.serial_number.to_bytes((ca.serial_number.bit_length() + 7) // 8)
-    ) in got, out
-    fingerprint = ca.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - as IOS XR shows
+    assert (
+        "Serial Number  : "
+        + ":".join(
+            f"{b:02X}" for b in ca.serial_number.to_bytes((ca.serial_number.bit_length() + 7) // 8)
+        )
+        in got
+    ), out
+    fingerprint = ca.fingerprint(hashes.SHA1()).hex().upper()  # as IOS XR shows it
     assert f"\t{fingerprint}" in got, out
     assert "Do you accept this certificate? [yes/no]: yes" in got, out
     assert router.certs.ca("lab-ca") == ca
@@ -348,9 +352,7 @@ def test_scep_wrong_challenge_is_refused_and_changes_nothing(
     assert router.scheduler.pending() == []
 
 
-@pytest.mark.parametrize(
-    ("path", "words"), [("/nothing-here", "HTTP 404"), ("", "HTTP 404")]
-)
+@pytest.mark.parametrize(("path", "words"), [("/nothing-here", "HTTP 404"), ("", "HTTP 404")])
 @pytest.mark.usefixtures("real_time")
 def test_scep_url_the_ca_does_not_serve_fails_clearly(
     boot: Callable[..., Router], scep_ca: ScepCa, path: str, words: str
@@ -362,7 +364,8 @@ def test_scep_url_the_ca_does_not_serve_fails_clearly(
     out = router.cli("crypto ca authenticate lab-ca", answers={"accept": "yes"})
     got = lines(out)
     assert got[-2].startswith("% Error in receiving Certificate Authority certificate"), out
-    assert got[-1].startswith("% ") and words in got[-1], out
+    assert got[-1].startswith("% "), out
+    assert words in got[-1], out
     assert snapshot(router) == before
 
 
@@ -392,7 +395,8 @@ def test_unbound_vrf_fails_clearly(boot: Callable[..., Router]) -> None:
     trustpoint(router, "lab-ca", "http://127.0.0.1:8080/scep")
     before = snapshot(router)
     out = router.cli("crypto ca authenticate lab-ca", answers={"accept": "yes"})
-    assert lines(out)[-1].startswith("% ") and "mgmt" in lines(out)[-1], out
+    assert lines(out)[-1].startswith("% "), out
+    assert "mgmt" in lines(out)[-1], out
     assert snapshot(router) == before
 
 
@@ -591,7 +595,8 @@ def test_tftp_server_down_and_large_ca_key_fail_clearly(
     out = router.cli("crypto ca authenticate lab-ca", answers={"accept": "yes"})
     got = lines(out)
     assert got[-2].startswith("% Error in receiving Certificate Authority certificate"), out
-    assert got[-1].startswith("% ") and "answer" in got[-1], out
+    assert got[-1].startswith("% "), out
+    assert "answer" in got[-1], out
     assert snapshot(router) == before
 
     router.vrfs.bind("mgmt", ns)

@@ -34,6 +34,7 @@ request keeps its transaction, subject and fingerprint, never the request itself
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -271,7 +272,7 @@ class Enrollment:
     def _ca_certificates(self, name: str, ca: x509.Certificate) -> CaCertificates:
         ra = self._certs.ra(name)
         signer, encrypter = ra.get("ra-signer"), ra.get("ra-encrypter")
-        chain = tuple(c for c in (signer, encrypter) if c is not None) + (ca,)
+        chain = (*(c for c in (signer, encrypter) if c is not None), ca)
         return CaCertificates(ca, signer, encrypter, chain)
 
     # -- enroll -----------------------------------------------------------------------------
@@ -312,7 +313,7 @@ class Enrollment:
                     assert outcome.pending is not None
                     state = json.dumps(outcome.pending.to_dict(), sort_keys=True)
                     txid = outcome.pending.transaction_id
-                    rows.append(self._row(tp, req, "scep", txid, state, fp, now))
+                    rows.append(self._row(tp, req, ("scep", txid, state), fp, now))
                     results.append(Result(req.usage, fp, None))
         else:
             fqdn = self._fqdn()
@@ -322,7 +323,7 @@ class Enrollment:
                 self._tftp_put(loc, loc.tftp_file(stem, "req"), pem)
                 fp = request_fingerprint(req.csr)
                 state = json.dumps({"certificate": loc.tftp_file(stem, "crt")})
-                rows.append(self._row(tp, req, "tftp", fp.replace(" ", ""), state, fp, now))
+                rows.append(self._row(tp, req, ("tftp", fp.replace(" ", ""), state), fp, now))
                 results.append(Result(req.usage, fp, None))
         with self._lock:
             with self._certs.transaction():
@@ -340,12 +341,13 @@ class Enrollment:
         self,
         tp: Trustpoint,
         req: Request,
-        method: str,
-        txid: str,
-        state: str,
+        transaction: tuple[str, str, str],
         fingerprint: str,
         now: datetime,
     ) -> PendingRow:
+        """The stored record of a pending request; ``transaction`` is (method, transaction
+        ID, the method's own state as JSON)."""
+        method, txid, state = transaction
         return PendingRow(
             trustpoint=tp.name,
             usage=req.usage,
@@ -388,22 +390,17 @@ class Enrollment:
 
     def _arm(self, row: PendingRow, delay: timedelta) -> None:
         key = (row.trustpoint, row.usage, row.transaction_id)
-        try:
+        # Shut down meanwhile (StateError): the request stays stored for the next boot.
+        with contextlib.suppress(StateError):
             self._scheduler.call_later(
                 delay,
                 lambda: self._poll(*key),
                 name=f"crypto ca enroll {row.trustpoint} ({row.usage}): poll",
             )
-        except StateError:  # shut down meanwhile: the request stays stored for the next boot
-            pass
 
     def _current(self, name: str, usage: str, txid: str) -> PendingRow | None:
         return next(
-            (
-                r
-                for r in self._certs.pending(name)
-                if r.usage == usage and r.transaction_id == txid
-            ),
+            (r for r in self._certs.pending(name) if r.usage == usage and r.transaction_id == txid),
             None,
         )
 

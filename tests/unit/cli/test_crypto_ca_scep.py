@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from scep_responder import Fault, ScepResponder
 
+from scep_responder import Fault, ScepResponder
 from support import Dialogue
 from xrsim.clock import SimClock
 from xrsim.crypto import PrivateKey, generate_key
@@ -173,9 +173,7 @@ def test_retry_count_used_up_ends_the_request(
     assert "Pending" not in router.cli("show crypto ca certificates")
 
 
-def test_pending_request_is_polled_after_a_restart(
-    boot: Boot, responder: ScepResponder
-) -> None:
+def test_pending_request_is_polled_after_a_restart(boot: Boot, responder: ScepResponder) -> None:
     responder.pending = True
     router = boot()
     configure(router, responder.base_url, "enrollment retry period 3")
@@ -370,7 +368,8 @@ def test_authenticate_faults(
     assert got[-2] == (
         "% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0"
     ), out
-    assert got[-1].startswith("% ") and got[-1].endswith("."), out
+    assert got[-1].startswith("% "), out
+    assert got[-1].endswith("."), out
     assert words in got[-1], out
     assert "Traceback" not in out
     assert snapshot(router) == before
@@ -419,9 +418,7 @@ def test_hanging_ca_times_out(boot: Boot, responder: ScepResponder) -> None:
 
 
 @pytest.mark.parametrize("fail_info", ["badAlg", "badMessageCheck", "badRequest", "badTime"])
-def test_ca_failure_is_told_in_words(
-    boot: Boot, responder: ScepResponder, fail_info: str
-) -> None:
+def test_ca_failure_is_told_in_words(boot: Boot, responder: ScepResponder, fail_info: str) -> None:
     router = boot()
     configure(router, responder.base_url)
     authenticate(router)

@@ -141,7 +141,9 @@ def _sentence(e: NetworkError | ScepError | InvalidInput | StateError) -> str:
     return f"% {reason[:1].upper()}{reason[1:]}."
 
 
-CA_CERT_FAIL = "% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0"
+CA_CERT_FAIL = (
+    "% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0"
+)
 
 
 #: Digests IOS XR offers that pyca/cryptography no longer signs certificates with.
@@ -376,7 +378,9 @@ def _enroll_remote(
         ctx.line(_sentence(e))
         return
     if loc.method == "scep" and kind != "rsa":
-        ctx.line(f"% SCEP enrollment needs an RSA key pair; trustpoint {tp.name} uses {kind} {label}.")
+        ctx.line(
+            f"% SCEP enrollment needs an RSA key pair; trustpoint {tp.name} uses {kind} {label}."
+        )
         return
     if ctx.device.certs.pending(tp.name):
         ctx.line(f"% A certificate request of trustpoint {tp.name} is pending with the CA.")
@@ -394,7 +398,9 @@ def _enroll_remote(
             Request(
                 usage,
                 key,
-                csr(key, subject, digest=tp.digest, usages=tp.key_usage, challenge=password or None),
+                csr(
+                    key, subject, digest=tp.digest, usages=tp.key_usage, challenge=password or None
+                ),
                 kind,
                 label,
             )
@@ -575,7 +581,9 @@ def _show(ctx: Ctx) -> None:
             if detail:
                 _detail(ctx, ca)
         for role, ra in certs.ra(name).items():
-            ctx.line("RA Signature Certificate" if role == "ra-signer" else "RA KeyEncipher Certificate")
+            ctx.line(
+                "RA Signature Certificate" if role == "ra-signer" else "RA KeyEncipher Certificate"
+            )
             _describe(ctx, ra, indent="  ")
             if detail:
                 _detail(ctx, ra)
@@ -584,7 +592,7 @@ def _show(ctx: Ctx) -> None:
             ctx.line(f"  Key usage      : {USAGE_LABELS[row.usage]}")
             ctx.line("  Status         : Pending")
             ctx.line("  Subject:")
-            ctx.line(f"\t{row.subject}")
+            ctx.line(f"  \t{row.subject}")
             ctx.line(f"  Request Fingerprint: {row.fingerprint}")
             ctx.line(f"Associated Trustpoint: {name}")
         for usage, cert in routers.items():
