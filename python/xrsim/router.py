@@ -1,8 +1,10 @@
 """``Router``: one simulated IOS XR router, the object tests and labs hold (layer 6).
 
 A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history, the clock) with
-its ``Datastore`` (running configuration, commits), its ``KeyStore``, its ``Scheduler`` (timed
-work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts), the CLI
+its ``Datastore`` (running configuration, commits), its ``KeyStore``, ``CertStore`` and
+``Enrollment`` (SCEP and TFTP enrollment, ``xrsim.pki.enrollment``), its ``Scheduler`` (timed
+work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts, the polls
+of pending enrollment requests, re-armed at boot), the CLI
 registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its
 front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``). It opens ``CliSession`` s for the front doors (console, SSH) and offers the
