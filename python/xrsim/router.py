@@ -7,14 +7,17 @@ work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeo
 of pending enrollment requests, re-armed at boot), the CLI
 registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its
 front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
-``kill-session``). It opens ``CliSession`` s for the front doors (console, SSH) and offers the
-Python API:
+``kill-session``) and its VRF table (``Vrfs``: VRFs bound to network namespaces, interfaces
+bound to links, which puts every configuration change into effect on the links before it is
+saved). It opens ``CliSession`` s for the front doors (console, SSH) and offers the Python
+API:
 
     router = Router.boot(platform="NCS-55A1-24H", state_dir=tmp, hostname="r1")
     router.cli("show version")                      # the text IOS XR prints
     router.configure(["domain name example.com"])   # configure, commit, end
     router.cli("crypto key generate rsa k", answers={"modulus": "2048"})
     router.advance(days=60)                          # run what falls due on the way
+    Router.boot(vrfs={"mgmt": "ns-mgmt"}, links={"MgmtEth0/RP0/CPU0/0": "veth-r"})
     router.shutdown()
 
     routers = Router.boot_many(1000, state_root=tmp)   # r1 ... r1000, host keys in parallel

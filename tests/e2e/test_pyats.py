@@ -52,6 +52,8 @@ HOSTNAME = "router"
 DIR_FILE, DIR_CONTENT = "pyats-check.txt", b"written by test_pyats\n" * 7
 #: What the management port is given before pyATS connects (the interface parsers' checks).
 MGMT_DESCRIPTION, MGMT_ADDRESS = "pyats mgmt", ("192.0.2.10", "255.255.255.0", 24)
+#: A VRF of the fixture's configuration, with a loopback in it (``show vrf all detail``).
+LAB_VRF, LAB_VRF_DESCRIPTION, LAB_VRF_PORT = "lab", "pyats lab VRF", "Loopback7"
 
 Step = dict[str, Any]
 
@@ -236,9 +238,14 @@ def session(
         router.chassis.fs().write_atomic(f"harddisk:{DIR_FILE}", DIR_CONTENT)
         router.configure(
             [
+                f"vrf {LAB_VRF}",
+                f"description {LAB_VRF_DESCRIPTION}",
+                "address-family ipv4 unicast",
                 f"interface {management_port(router)}",
                 f"description {MGMT_DESCRIPTION}",
                 f"ipv4 address {MGMT_ADDRESS[0]} {MGMT_ADDRESS[1]}",
+                f"interface {LAB_VRF_PORT}",
+                f"vrf {LAB_VRF}",
             ]
         )
         commands = [c for c in genie_commands if implemented(router, c)]
@@ -463,7 +470,19 @@ def check_show_ipv4_interface_brief(router: Router, parsed: dict[str, Any]) -> N
     assert rows[management_port(router)]["ip_address"] == MGMT_ADDRESS[0]
 
 
+def check_show_vrf_all_detail(router: Router, parsed: dict[str, Any]) -> None:
+    assert set(parsed) == {LAB_VRF}
+    entry = parsed[LAB_VRF]
+    assert entry["vrf_mode"] == "regular"
+    assert "route_distinguisher" not in entry  # Genie leaves out IOS XR's "RD not set"
+    assert entry["description"] == LAB_VRF_DESCRIPTION
+    members = [i.name for i in interface_state(router).values() if i.vrf == LAB_VRF]
+    assert entry["interfaces"] == members == [LAB_VRF_PORT]
+    assert set(entry["address_family"]) == {"ipv4 unicast"}
+
+
 CHECKS: dict[str, Callable[[Router, dict[str, Any]], None]] = {
+    "show vrf all detail": check_show_vrf_all_detail,
     "show interfaces": check_show_interfaces,
     "show interfaces description": check_show_interfaces_description,
     "show interface brief": check_show_interfaces_brief,

@@ -30,6 +30,7 @@ from xrsim.cli.commands import default_registry
 from xrsim.cli.parser import ParseError, parse
 from xrsim.frontends.ssh import SshServer
 from xrsim.net.interfaces import Interface, interfaces, ports
+from xrsim.net.vrf import configured_vrfs
 from xrsim.router import Router
 
 USER, PASSWORD = "admin", "admin"
@@ -261,7 +262,31 @@ def _ipv4_vrf_all_brief(env: Env, recs: list[dict[str, Any]]) -> None:
     assert [r["VRF"] for r in recs] == ["blue"]
 
 
+def _vrf_detail(env: Env, recs: list[dict[str, Any]]) -> None:
+    running = env.router.datastore.running_copy()
+    want = []
+    for vrf in sorted(configured_vrfs(running)):
+        block = running.get([f"vrf {vrf}"])
+        assert block is not None
+        desc = [c.line.split(None, 1)[1] for c in block.children.values() if c.key == "description"]
+        want.append(
+            {
+                "VRF": vrf,
+                "RD": "not set",
+                "RT_IMPORT": [],
+                "RT_EXPORT": [],
+                "VPN_ID": "not set",
+                "MODE": "Regular",
+                "DESCRIPTION": desc[0] if desc else "not set",
+                "INTERFACES": [i.name for i in _interfaces_now(env) if i.vrf == vrf],
+            }
+        )
+    assert recs == want
+    assert [r["INTERFACES"] for r in recs] != [[]]  # the fixture's uplink is in VRF blue
+
+
 CHECKS: dict[str, Check] = {
+    "cisco_xr_show_vrf_all_detail.textfsm": _vrf_detail,
     "cisco_xr_show_interface_brief.textfsm": _interface_brief,
     "cisco_xr_show_interfaces.textfsm": _show_interfaces,
     "cisco_xr_show_ip_interface_brief.textfsm": _ip_interface_brief,
@@ -287,6 +312,7 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     pid = str(request.param)
     router = Router.boot(pid, tmp_path_factory.mktemp(pid), hostname="router")
     router.configure(["domain name lab.example"], label="first")
+    router.configure(["vrf blue", "description lab VRF", "address-family ipv4 unicast"])
     uplink = next(p.name for p in ports(router.chassis) if not p.name.startswith("MgmtEth"))
     router.configure(
         [

@@ -21,6 +21,8 @@ store. The default VRF is the process's own namespace unless ``default`` is boun
   (``VrfError``: no privilege, a link that is not there, a VRF not bound) undoes what it did and
   raises, and the commit is refused with nothing changed.
 - ``Vrfs.withdraw()``: remove every address the router set (``router.shutdown``).
+- ``Vrfs.watch(fn)``: ``fn()`` after every change of bindings or applied configuration (the
+  SSH server keeps its listeners inside VRF namespaces in step with ``ssh server vrf``).
 
 The table keeps the running configuration it last applied (for ``netns_of`` and to realise
 again when a binding changes). Its lock is taken inside the datastore's (commits), never the
@@ -73,6 +75,31 @@ class Vrfs:
         self._tree = ConfigTree()
         #: What has been realised on each bound interface's link.
         self._applied: dict[str, LinkState] = {}
+        self._watchers: list[Callable[[], None]] = []
+
+    # -- watchers ---------------------------------------------------------------------------
+
+    def watch(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` after each change of the bindings or of the configuration applied
+        (also an undone one); returns the function that stops it. ``fn`` runs inside the
+        datastore's lock: it must only hand the news on (an SSH server schedules its listeners'
+        update on its loop)."""
+        with self._lock:
+            self._watchers.append(fn)
+
+        def stop() -> None:
+            with self._lock:
+                if fn in self._watchers:
+                    self._watchers.remove(fn)
+
+        return stop
+
+    def _changed(self) -> None:
+        for fn in list(self._watchers):
+            try:
+                fn()
+            except Exception:  # a watcher's failure is its own
+                _log.exception("VRF table watcher")
 
     # -- bindings ---------------------------------------------------------------------------
 
@@ -91,6 +118,7 @@ class Vrfs:
             except BaseException:
                 self._netns = before
                 raise
+            self._changed()
 
     def unbind(self, vrf: str) -> None:
         """Forget ``vrf``'s namespace (addresses set there are withdrawn first)."""
@@ -102,6 +130,7 @@ class Vrfs:
                     links.change(state, None)
                     del self._applied[name]
             del self._netns[vrf]
+            self._changed()
 
     def bind_interface(self, interface: str, link: str) -> None:
         """Bind the router's ``interface`` (as typed: ``Mg0/RP0/CPU0/0`` is spelled out) to
@@ -123,6 +152,7 @@ class Vrfs:
             except BaseException:
                 self._links = before
                 raise
+            self._changed()
 
     def unbind_interface(self, interface: str) -> None:
         """Withdraw what was realised on ``interface``'s link and forget the binding."""
@@ -197,14 +227,13 @@ class Vrfs:
         before = dict(self._applied)
         try:
             for name in sorted(set(before) | set(desired)):
-                old, new = self._applied.get(name), desired.get(name)
+                # while it changes, the link's state is unknown: a failure restores it whole
+                old, new = self._applied.pop(name, None), desired.get(name)
                 try:
                     links.change(old, new)
                 except VrfError as e:
                     raise VrfError(f"interface {name}: {e.reason}") from None
-                if new is None:
-                    self._applied.pop(name, None)
-                else:
+                if new is not None:
                     self._applied[name] = new
         except BaseException:
             self._restore(before)
@@ -227,11 +256,13 @@ class Vrfs:
             previous_tree, previous = self._tree, dict(self._applied)
             self._realise(target)
             self._tree = target
+            self._changed()
 
         def undo() -> None:
             with self._lock:
                 self._restore(previous)
                 self._tree = previous_tree
+                self._changed()
 
         return undo
 

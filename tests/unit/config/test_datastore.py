@@ -3,16 +3,22 @@ exclusive lock and persistence."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from xrsim.chassis.store import StateStore
-from xrsim.config.datastore import COMMIT_HISTORY, FIRST_COMMIT_ID, CommitError, Datastore
-from xrsim.config.tree import Change, Parsed, PathItem
-from xrsim.errors import StorageError
+from xrsim.config.datastore import (
+    COMMIT_HISTORY,
+    FIRST_COMMIT_ID,
+    ApplyFailed,
+    CommitError,
+    Datastore,
+)
+from xrsim.config.tree import Change, ConfigTree, Parsed, PathItem
+from xrsim.errors import StorageError, VrfError
 
 
 class Clock:
@@ -307,3 +313,55 @@ def test_generation_counts_changes_of_the_running_configuration() -> None:
     assert ds.generation == 2
     ds.rollback(1, user="u", line="l")
     assert ds.generation == 3
+
+
+class Effect:
+    """An ``on_apply`` hook that keeps the configuration in effect, as the VRF table keeps the
+    addresses on its links; it refuses a ``hostname`` of ``refuse``."""
+
+    def __init__(self) -> None:
+        self.in_effect: list[str] = []
+
+    def __call__(self, target: ConfigTree) -> Callable[[], None]:
+        lines = target.lines()
+        if "hostname refuse" in lines:
+            raise VrfError("VRF blue is not bound to a network namespace")
+        before, self.in_effect = self.in_effect, lines
+
+        def undo() -> None:
+            self.in_effect = before
+
+        return undo
+
+
+def test_a_change_the_hook_refuses_changes_nothing(store: StateStore) -> None:
+    effect = Effect()
+    ds = Datastore(now=Clock().now, storage=store, on_apply=effect)
+    commit(ds, host("a"))
+    assert effect.in_effect == ["hostname a"]
+    running, commits, generation = ds.running.copy(), list(ds.commits), ds.generation
+    c = ds.candidate(1)
+    c.set(host("refuse"))
+    with pytest.raises(ApplyFailed) as err:
+        ds.commit(c, user="admin", line="con0")
+    assert isinstance(err.value, CommitError)
+    assert err.value.reason == "VRF blue is not bound to a network namespace"
+    assert (ds.running, ds.commits, ds.generation) == (running, commits, generation)
+    assert c.has_changes()
+    assert effect.in_effect == ["hostname a"]
+    assert Datastore(now=Clock().now, storage=store).running == running
+
+
+def test_a_change_that_cannot_be_saved_is_taken_out_of_effect(store: StateStore) -> None:
+    effect = Effect()
+    ds = Datastore(now=Clock().now, storage=store, on_apply=effect)
+    commit(ds, host("a"))
+    fill_up(store)
+    with pytest.raises(StorageError):
+        commit(ds, big(1), host("b"))
+    assert effect.in_effect == ["hostname a"]
+    make_room(store)
+    commit(ds, host("b"))
+    assert effect.in_effect == ["hostname b"]
+    ds.rollback(1, user="admin", line="con0")
+    assert effect.in_effect == ["hostname a"]

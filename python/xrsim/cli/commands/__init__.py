@@ -24,6 +24,7 @@ from xrsim.cli.commands import (
     platform,
     ssh,
     system,
+    vrf,
 )
 from xrsim.cli.registry import Registry
 
@@ -41,6 +42,7 @@ FAMILIES: tuple[Family, ...] = (
     basic,
     configuration,
     aaa,
+    vrf,
     interfaces,
     platform,
     filesystem,

@@ -1,7 +1,6 @@
 """Interfaces: ``interface NAME`` (``config-if``: ``description``, ``ipv4 address``,
-``shutdown``, ``vrf``, ``mtu``), the top-level ``vrf NAME`` (``config-vrf``), ``show
-interfaces [NAME] [brief | description]``, ``show ipv4 [vrf all | vrf NAME] interface brief``
-and ``show running-config interface [NAME]``.
+``shutdown``, ``vrf``, ``mtu``), ``show interfaces [NAME] [brief | description]``, ``show
+ipv4 [vrf all | vrf NAME] interface brief`` and ``show running-config interface [NAME]``.
 
 An interface name is taken as IOS XR takes it: its type abbreviated and in any case, joined to
 its location or apart (``interface Hu0/0/0/0``, ``interface mgmtEth 0/RP0/CPU0/0``), and
@@ -9,7 +8,10 @@ stored spelled out (``interface HundredGigE0/0/0/0``); a name that is not one of
 interfaces is refused at the ``^`` marker (``xrsim.net.interfaces.exists``). ``ipv4 address
 A.B.C.D/LEN`` is stored as IOS XR shows it, ``ipv4 address A.B.C.D M.M.M.M``. The state shown
 is ``xrsim.net.interfaces.interfaces`` of the running configuration. Tasks: ``interface``
-(read for the shows, write for the configuration); the top-level ``vrf`` is ``ip-services``.
+(read for the shows, write for the configuration). The top-level ``vrf NAME`` an interface's
+``vrf`` names is the ``vrf`` family's (``cli/commands/vrf.py``). An interface bound to a link
+(``router.vrfs.bind_interface``) has its ``ipv4 address`` set on that link, inside its VRF's
+network namespace, when the configuration is committed (``xrsim.net.vrf``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ __all__ = ["register"]
 
 READ = (("read", "interface"),)
 WRITE = (("write", "interface"),)
-VRF_WRITE = (("write", "ip-services"),)
 
 _NAME_ARGS = "{ <name:IFNAME> | <type:IFTYPE> <id:IFID> }"
 
@@ -231,7 +232,6 @@ def register(reg: Registry) -> None:
         }
     )
     reg.add_mode("config-if", "config", "config-if")
-    reg.add_mode("config-vrf", "config", "config-vrf")
     canonical = Item(submode="config-if", canonical=_interface_words)
     reg.command("config", ifs.INTERFACE, tasks=WRITE, item=canonical)
     reg.command("config", ifs.INTERFACE_SPLIT, tasks=WRITE, item=canonical)
@@ -249,8 +249,6 @@ def register(reg: Registry) -> None:
     reg.command("config-if", ifs.SHUTDOWN, tasks=WRITE, item=Item())
     reg.command("config-if", ifs.VRF, tasks=WRITE, item=Item(key_words=1))
     reg.command("config-if", ifs.MTU, tasks=WRITE, item=Item(key_words=1))
-    reg.command("config", ifs.VRF_DEFINITION, tasks=VRF_WRITE, item=Item(submode="config-vrf"))
-    reg.command("config-vrf", ifs.DESCRIPTION, tasks=VRF_WRITE, item=Item(key_words=1))
 
     show = f"show interfaces [ {_NAME_ARGS} ] [ {{ brief | description }} ]"
     reg.command("exec", show, _show_interfaces, tasks=READ)

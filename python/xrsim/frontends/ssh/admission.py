@@ -3,7 +3,8 @@
 The running configuration rules it (``xrsim.cli.commands.ssh.SshPolicy``, read again only after
 the running configuration changed, by the datastore's generation counter):
 
-- VRF: the SSH port is served in the server's VRF only when ``ssh server v2`` / ``ssh server
+- VRF: the SSH port is served in a VRF (the server's, or that of the namespace listener the
+  connection came in on) only when ``ssh server v2`` / ``ssh server
   vrf VRF`` say so (a new router's factory configuration has both); the NETCONF port only with
   ``ssh server netconf vrf VRF``.
 - ``ssh server rate-limit``: connections admitted in the last 60 seconds of the router's
@@ -12,7 +13,7 @@ the running configuration changed, by the datastore's generation counter):
 
 A refused connection is disconnected with ``SSH_DISCONNECT_TOO_MANY_CONNECTIONS`` before
 authentication (``xrsim.frontends.ssh.connection``). An admitted one counts against the limits
-until ``release``. One ``Admission`` per ``SshServer``: both of its listeners count together.
+until ``release``. One ``Admission`` per ``SshServer``: all of its listeners count together.
 """
 
 from __future__ import annotations
@@ -57,13 +58,17 @@ class Admission:
             self._policy = cached
         return cached[1]
 
-    def admit(self, conn: asyncssh.SSHServerConnection, listener: Listener) -> str | None:
-        """Admit ``conn`` (it then counts against the limits), or say why not."""
+    def admit(
+        self, conn: asyncssh.SSHServerConnection, listener: Listener, vrf: str | None = None
+    ) -> str | None:
+        """Admit ``conn``, which came in through ``vrf`` (None: the server's), or say why
+        not; an admitted connection counts against the limits."""
         policy = self.policy()
-        if listener == "ssh" and not policy.serves(self.vrf):
-            return f"SSH server not enabled in VRF {self.vrf}"
-        if listener == "netconf" and not policy.serves_netconf(self.vrf):
-            return f"SSH NETCONF server not enabled in VRF {self.vrf}"
+        vrf = self.vrf if vrf is None else vrf
+        if listener == "ssh" and not policy.serves(vrf):
+            return f"SSH server not enabled in VRF {vrf}"
+        if listener == "netconf" and not policy.serves_netconf(vrf):
+            return f"SSH NETCONF server not enabled in VRF {vrf}"
         now = self.router.clock.monotonic()
         with self._lock:
             while self._accepted and now - self._accepted[0] >= RATE_WINDOW:

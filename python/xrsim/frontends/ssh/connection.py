@@ -1,10 +1,10 @@
 """``Connection``: one SSH connection to a router, as asyncssh's ``SSHServer`` (layer 6).
 
 It asks its ``SshServer`` at each step (the policy hooks live on the server, as in asyncssh):
-admission when the connection is made (a refusal disconnects it before authentication), then
-password or public-key authentication, then one ``SessionChannel``
-(``xrsim.frontends.ssh.channel``) per session the client opens. It remembers the peer address
-and how the user authenticated (``show ssh``).
+admission when the connection is made, as the VRF of the listener it came in on (a refusal
+disconnects it before authentication), then password or public-key authentication, then one
+``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens. It
+remembers the peer address and how the user authenticated (``show ssh``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ _log = logging.getLogger("xrsim.ssh")
 class Connection(asyncssh.SSHServer):
     """One SSH connection: admission, authentication, then its session channels."""
 
-    def __init__(self, server: SshServer, listener: Listener) -> None:
+    def __init__(self, server: SshServer, listener: Listener, vrf: str | None = None) -> None:
         self.server = server
         self.listener: Listener = listener
+        #: The VRF the connection came in through (None: the server's).
+        self.vrf = vrf
         self._conn: asyncssh.SSHServerConnection | None = None
         #: The client's address.
         self.peer = "unknown"
@@ -43,7 +45,7 @@ class Connection(asyncssh.SSHServer):
         peer = conn.get_extra_info("peername")
         if peer:
             self.peer = str(peer[0])
-        refusal = self.server.admission.admit(conn, self.listener)
+        refusal = self.server.admission.admit(conn, self.listener, self.vrf)
         if refusal is not None:
             _log.warning("SSH connection from %s refused: %s", self.peer, refusal)
             asyncio.get_running_loop().call_soon(

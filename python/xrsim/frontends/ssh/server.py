@@ -13,6 +13,16 @@ pool: ``xrsim.runtime.shared()``. ``start`` binds the listeners on that loop; ``
 this server's listeners and connections only (the loop, the pool and every other server go
 on). No thread is started per server.
 
+VRFs: the listeners above are in the process's namespace and serve the server's ``vrf``. Every
+other VRF that ``ssh server vrf NAME`` (``ssh server netconf vrf NAME`` for the NETCONF port)
+enables and that the router's VRF table binds to a network namespace (``router.vrfs``) gets
+its own listener inside that namespace, on all its addresses and on the same port, made with
+``xrsim.net.netns.socket_in`` and handed to asyncssh; connections there are admitted as that
+VRF's. The listeners follow the configuration and the bindings: the VRF table tells the
+server when either changed (``Vrfs.watch``), and the server opens and closes them on its loop
+(``vrf_listeners()`` lists them). A VRF that is enabled but not bound, or whose namespace
+cannot be listened in, is logged and left out.
+
 The server holds the policy hooks its connections ask (``xrsim.frontends.ssh.connection``):
 ``admission`` (``Admission``: VRF, rate-limit, session-limit), ``check_password`` and
 ``check_public_key`` (``xrsim.frontends.ssh.auth``). Its sessions live in the router's session
@@ -26,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -34,11 +45,12 @@ import asyncssh
 
 from xrsim.cli import CliSession
 from xrsim.cli.commands.ssh import SshPolicy
-from xrsim.errors import XrsimError
+from xrsim.errors import NetworkError, XrsimError
 from xrsim.frontends.ssh import auth
 from xrsim.frontends.ssh.admission import Admission, Listener
 from xrsim.frontends.ssh.auth import DEFAULT_USERS
 from xrsim.frontends.ssh.connection import Connection
+from xrsim.net.netns import socket_in
 from xrsim.router import Router
 from xrsim.runtime import Runtime, shared
 from xrsim.sessions import SshSessionInfo
@@ -73,6 +85,12 @@ class SshServer:
         self.admission = Admission(router, vrf)
         self._runtime: Runtime | None = None
         self._acceptors: list[asyncssh.SSHAcceptor] = []
+        #: (listener, VRF) -> (namespace, acceptor) of the listeners inside VRF namespaces.
+        self._vrf_acceptors: dict[tuple[Listener, str], tuple[str, asyncssh.SSHAcceptor]] = {}
+        self._host_key: asyncssh.SSHKey | None = None
+        self._unwatch: Callable[[], None] | None = None
+        self._sync_lock: asyncio.Lock | None = None
+        self._syncs: set[asyncio.Future[None]] = set()
         self._sessions: dict[SshSessionInfo, CliSession | None] = {}
         self._lock = threading.Lock()
         self._started = False
@@ -172,6 +190,116 @@ class SshServer:
         except BaseException:
             await self._close_acceptors()
             raise
+        self._host_key = host_key
+        loop = asyncio.get_running_loop()
+
+        def changed() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nothing to update
+                loop.call_soon_threadsafe(self._schedule_vrf_sync)
+
+        self._unwatch = self.router.vrfs.watch(changed)
+        await self._sync_vrf_listeners()
+
+    # -- listeners inside VRF namespaces ----------------------------------------------------
+
+    def _wanted_vrf_listeners(self) -> dict[tuple[Listener, str], str]:
+        """(listener, VRF) -> namespace, for the VRFs enabled and bound to a namespace. The
+        configuration is read afresh: the news may come while its commit is still being made
+        (reading it waits for that commit to end)."""
+        policy = SshPolicy.from_tree(self.router.datastore.running_copy())
+        enabled: list[tuple[Listener, str]] = [("ssh", v) for v in sorted(policy.vrfs)]
+        if self.netconf_port is not None:
+            enabled += [("netconf", v) for v in sorted(policy.netconf_vrfs)]
+        wanted: dict[tuple[Listener, str], str] = {}
+        for listener, vrf in enabled:
+            try:
+                netns = self.router.vrfs.netns_of(vrf)
+            except NetworkError as e:
+                _log.info("SSH %s in VRF %s not served: %s", listener, vrf, e.reason)
+                continue
+            if netns is not None:
+                wanted[(listener, vrf)] = netns
+        return wanted
+
+    def _schedule_vrf_sync(self) -> None:
+        if self._host_key is not None:
+            task = asyncio.ensure_future(self._sync_vrf_listeners())
+            self._syncs.add(task)
+            task.add_done_callback(self._syncs.discard)
+
+    async def _sync_vrf_listeners(self) -> None:
+        """Open and close the listeners inside VRF namespaces to match the configuration
+        (one sync at a time)."""
+        if self._sync_lock is None:
+            self._sync_lock = asyncio.Lock()
+        async with self._sync_lock:
+            await self._sync_vrf_listeners_now()
+
+    async def _sync_vrf_listeners_now(self) -> None:
+        host_key = self._host_key
+        if host_key is None:
+            return
+        wanted = self._wanted_vrf_listeners()
+        for key, (netns, acceptor) in list(self._vrf_acceptors.items()):
+            if wanted.get(key) != netns:
+                del self._vrf_acceptors[key]
+                acceptor.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(acceptor.wait_closed(), 2)
+        for key, netns in wanted.items():
+            if key in self._vrf_acceptors:
+                continue
+            listener, vrf = key
+            port = self.port if listener == "ssh" else self.netconf_port
+            assert port is not None
+            try:
+                acceptor = await self._listen_in(host_key, listener, vrf, netns, port)
+            except (NetworkError, OSError) as e:
+                reason = e.reason if isinstance(e, NetworkError) else e.strerror or str(e)
+                _log.warning(
+                    "SSH %s cannot listen in VRF %s (%s): %s", listener, vrf, netns, reason
+                )
+                continue
+            if self._host_key is None:  # stopped meanwhile
+                acceptor.close()
+                continue
+            self._vrf_acceptors[key] = (netns, acceptor)
+
+    async def _listen_in(
+        self, host_key: asyncssh.SSHKey, listener: Listener, vrf: str, netns: str, port: int
+    ) -> asyncssh.SSHAcceptor:
+        sock = socket_in(netns, socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("0.0.0.0", port))  # noqa: S104 (every address of the VRF)
+            return await asyncssh.create_server(
+                lambda: Connection(self, listener, vrf),
+                sock=sock,
+                server_host_keys=[host_key],
+                line_editor=False,
+                encoding="utf-8",
+                keepalive_interval=0,
+            )
+        except BaseException:
+            sock.close()
+            raise
+
+    def vrf_listeners(self) -> dict[tuple[str, str], tuple[str, int]]:
+        """(listener, VRF) -> (namespace, port) of the listeners open inside VRF namespaces."""
+        rt = self._runtime
+        if rt is None:
+            return {}
+
+        async def read() -> dict[tuple[str, str], tuple[str, int]]:
+            await asyncio.sleep(0)  # the syncs already asked for have started
+            if self._syncs:
+                await asyncio.wait(list(self._syncs))
+            return {
+                key: (netns, int(a.sockets[0].getsockname()[1]))
+                for key, (netns, a) in self._vrf_acceptors.items()
+            }
+
+        return rt.run(read(), _LOOP_TIMEOUT)
 
     def start(self) -> SshServer:
         """Start serving on the shared loop; ``port`` (and ``netconf_port``) are then the
@@ -211,7 +339,13 @@ class SshServer:
         return list(servers)
 
     async def _close_acceptors(self) -> None:
+        self._host_key = None
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         acceptors, self._acceptors = self._acceptors, []
+        acceptors += [a for _, a in self._vrf_acceptors.values()]
+        self._vrf_acceptors = {}
         for a in acceptors:
             a.close()
         for a in acceptors:
@@ -219,7 +353,7 @@ class SshServer:
                 await asyncio.wait_for(a.wait_closed(), 2)
 
     async def _shutdown(self) -> None:
-        for a in self._acceptors:
+        for a in [*self._acceptors, *(a for _, a in self._vrf_acceptors.values())]:
             a.close()  # no new connections while the open ones close
         conns = self.admission.open_connections()
         for conn in conns:
