@@ -36,7 +36,7 @@ DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
 REQUIRE_PEERS := $(if $(CI),1,0)
-PY_DIRS := python tests benches
+PY_DIRS := python tests benches simulator
 
 .PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
 	napalm-venv pyats-venv ansible-venv
