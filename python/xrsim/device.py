@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from xrsim.chassis import Chassis
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
+    from xrsim.net.vrf import Vrfs
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
     from xrsim.sessions import SessionTable
@@ -22,8 +23,8 @@ __all__ = ["DeviceState"]
 
 
 class DeviceState(Protocol):
-    """A router's chassis, configuration datastore, clock, key store, certificates and the
-    table of its SSH and NETCONF sessions, and its hostname."""
+    """A router's chassis, configuration datastore, clock, key store, certificates, the
+    table of its SSH and NETCONF sessions, its VRF table, and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -42,6 +43,11 @@ class DeviceState(Protocol):
 
     @property
     def session_table(self) -> SessionTable: ...
+
+    @property
+    def vrfs(self) -> Vrfs:
+        """VRFs bound to network namespaces (``netns_of``) and interfaces bound to links."""
+        ...
 
     def hostname(self) -> str:
         """The configured ``hostname`` (IOS XR's default when none is)."""

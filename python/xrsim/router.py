@@ -43,6 +43,7 @@ from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
 from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
+from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore
@@ -92,13 +93,18 @@ class Router:
         self.registry = registry or default_registry()
         self._scheduler = Scheduler(chassis.clock, name=f"scheduler of {chassis.serial}")
         self._confirm_timer: Timer | None = None
+        self._vrfs = Vrfs(chassis)
         # The registry is the datastore's schema: stored lines are parsed again at load.
+        # Every change of the running configuration is put into effect by the VRF table first
+        # (interfaces bound to links); nothing is bound yet, so loading only seeds it.
         self._datastore = Datastore(
             now=chassis.clock.now,
             storage=chassis.store,
             on_confirm=self._schedule_confirm_rollback,
             schema=self.registry,
+            on_apply=self._vrfs.apply,
         )
+        self._vrfs.apply(self._datastore.running)
         self._keys = KeyStore(chassis.store, chassis.clock)
         self._certs = CertStore(chassis.store)
         self._api: CliSession | None = None
@@ -119,6 +125,8 @@ class Router:
         serial: str | None = None,
         clock: SimClock | None = None,
         registry: Registry | None = None,
+        vrfs: Mapping[str, str] | None = None,
+        links: Mapping[str, str] | None = None,
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
@@ -128,7 +136,15 @@ class Router:
 
         The router holds ``state_dir`` until ``shutdown``: a second boot on it, from this
         process or another, raises ``StateError`` naming the holder. A directory written by an
-        older xrsim is migrated to the current format first."""
+        older xrsim is migrated to the current format first.
+
+        ``vrfs`` binds VRF names to existing network namespaces (``{"mgmt": "ns-mgmt"}``;
+        ``default`` too, else the default VRF is the process's namespace) and ``links`` the
+        router's interfaces to links in them (``{"MgmtEth0/RP0/CPU0/0": "veth-r"}``, the
+        router's end of a veth pair): the running configuration's addresses of those
+        interfaces are set on the links (``router.vrfs``, ``xrsim.net.vrf``). Bindings are host
+        wiring, not stored. A binding that cannot be realised raises ``VrfError`` (or
+        ``InvalidInput`` for an interface the router lacks) and the router is shut down."""
         router = cls._open(
             platform,
             state_dir,
@@ -141,6 +157,10 @@ class Router:
         try:
             if router.needs_host_key():
                 router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=HOST_KEY_BITS))
+            for vrf, netns in (vrfs or {}).items():
+                router.vrfs.bind(vrf, netns)
+            for interface, link in (links or {}).items():
+                router.vrfs.bind_interface(interface, link)
         except BaseException:
             router.shutdown()  # the directory is let go: a later boot gets the same answer
             raise
@@ -337,6 +357,12 @@ class Router:
         return self._certs
 
     @property
+    def vrfs(self) -> Vrfs:
+        """The VRF table: VRFs bound to network namespaces, interfaces bound to links
+        (``bind``, ``bind_interface``, ``netns_of``)."""
+        return self._vrfs
+
+    @property
     def session_table(self) -> SessionTable:
         """The router's SSH and NETCONF sessions (``show ssh``, ``clear ssh``, ``show
         netconf-yang clients``, ``kill-session``), written by its front doors."""
@@ -483,8 +509,9 @@ class Router:
     # -- shutdown ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Close the scheduler (nothing more runs), every session, and release the state
-        directory (closing the state store); a temporary state directory is removed.
+        """Close the scheduler (nothing more runs), every session, withdraw the addresses set
+        on bound links, and release the state directory (closing the state store); a
+        temporary state directory is removed.
         Idempotent."""
         self._scheduler.close()
         self._confirm_timer = None
@@ -492,6 +519,7 @@ class Router:
             for s in self._sessions:
                 s.close()
             self._sessions.clear()
+        self._vrfs.withdraw()
         self._chassis.close()
         if self._owned_dir is not None:
             self._owned_dir.cleanup()

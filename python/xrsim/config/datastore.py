@@ -29,6 +29,10 @@ started or last committed (``base``); ``commit(..., concurrent_ok=False)`` refus
 ``tree_after(n)`` rebuilds the configuration before the last n commits (``show configuration
 commit changes``, ``rollback changes``).
 
+Putting a change into effect: an ``on_apply`` hook (the router's VRF table, which sets the
+addresses of VRF interfaces on their links) is called before each change is saved; when it
+refuses (``ApplyFailed``) nothing changed, and when the save fails its undo is called.
+
 Thread safety: one lock serialises commits and rollbacks.
 """
 
@@ -41,11 +45,13 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from xrsim.config.tree import Change, ConfigTree, PathItem, Schema, change_lines
-from xrsim.errors import StateError, StorageError, XrsimError
+from xrsim.errors import NetworkError, StateError, StorageError, XrsimError
 
 __all__ = [
     "COMMIT_HISTORY",
     "FIRST_COMMIT_ID",
+    "ApplyFailed",
+    "ApplyHook",
     "Candidate",
     "CommitError",
     "CommitNotFound",
@@ -110,6 +116,22 @@ class ConcurrentCommits(CommitError):
     def __init__(self, others: int) -> None:
         super().__init__(f"{others} commits were made by other sessions since this one started")
         self.others = others
+
+
+class ApplyFailed(CommitError):
+    """The router could not put the new configuration into effect (``on_apply`` refused it:
+    an interface address on a veth without the CAP_NET_ADMIN privilege, a VRF not bound to a
+    network namespace); nothing changed. ``reason`` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+#: ``on_apply(target)``: put ``target`` into effect before it becomes the running
+#: configuration; returns the undo (called when the change cannot be saved); raises
+#: ``NetworkError`` to refuse it.
+ApplyHook = Callable[[ConfigTree], Callable[[], None]]
 
 
 class Storage(Protocol):
@@ -223,14 +245,20 @@ class Datastore:
         storage: Storage | None = None,
         on_confirm: Callable[[int | None, timedelta | None], None] | None = None,
         schema: Schema | None = None,
+        on_apply: ApplyHook | None = None,
     ) -> None:
         """``on_confirm(commit_id, timeout)`` is called, inside the datastore's lock, whenever
         the pending ``commit confirmed`` changes, whichever front door the commit came through:
         the owner schedules ``rollback_unconfirmed(commit_id)`` after ``timeout`` (replacing
         what it scheduled before), or cancels it on ``(None, None)``. It must not block.
         ``schema`` (the router's command registry) parses stored lines again at load: what is
-        stored is only keys and lines."""
+        stored is only keys and lines. ``on_apply(target)`` (``ApplyHook``) is called, inside
+        the lock, before every change of the running configuration is saved (commit, rollback,
+        factory configuration): the owner puts it into effect (VRF interfaces on their
+        links) and returns the undo, called if the save fails; a ``NetworkError`` it raises
+        refuses the change as ``ApplyFailed``."""
         self._now = now
+        self._on_apply = on_apply
         self._storage = storage
         self._schema = schema
         self._on_confirm = on_confirm
@@ -310,7 +338,12 @@ class Datastore:
         with self._lock:
             target = self.running.copy()
             target.apply_all(changes)
-            self._persist(target, self.next_id, self.last_change, None)
+            undo = self._put_into_effect(target)
+            try:
+                self._persist(target, self.next_id, self.last_change, None)
+            except BaseException:
+                undo()
+                raise
             self.running = target
             self.generation += 1
 
@@ -395,13 +428,27 @@ class Datastore:
         undo = tuple(target.changes_to(self.running))
         now = self._now()
         record = CommitRecord(self.next_id, user, line, client, now, changes, undo, label, comment)
-        self._persist(target, self.next_id + 1, (now, user), record)
+        undo_effect = self._put_into_effect(target)
+        try:
+            self._persist(target, self.next_id + 1, (now, user), record)
+        except BaseException:
+            undo_effect()
+            raise
         self.next_id += 1
         self.running = target
         self.generation += 1
         self.commits = [*self.commits, record][-COMMIT_HISTORY:]
         self.last_change = (now, user)
         return record
+
+    def _put_into_effect(self, target: ConfigTree) -> Callable[[], None]:
+        """``on_apply(target)``; its undo (a no-op without a hook)."""
+        if self._on_apply is None:
+            return _nothing
+        try:
+            return self._on_apply(target)
+        except NetworkError as e:
+            raise ApplyFailed(e.reason) from e
 
     # -- rollback ---------------------------------------------------------------------------
 
@@ -479,9 +526,13 @@ class Datastore:
                     client="Rollback",
                     comment=f"Rollback of unconfirmed commit {commit_id}",
                 )
-            except StorageError:
+            except (StorageError, ApplyFailed):
                 # Nothing changed: the rollback stays pending and is tried again shortly.
                 self._set_pending(commit_id, CONFIRM_RETRY_SECONDS)
                 raise
             self._set_pending(None, None)
             return record
+
+
+def _nothing() -> None:
+    """The undo of a change that had nothing to put into effect."""

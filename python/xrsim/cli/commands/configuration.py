@@ -17,7 +17,7 @@ from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import ANY_CONFIG, Item, Registry
 from xrsim.cli.session import FailedConfig
-from xrsim.config.datastore import CommitError, ConcurrentCommits, RollbackUnavailable
+from xrsim.config.datastore import ApplyFailed, CommitError, ConcurrentCommits, RollbackUnavailable
 from xrsim.config.tree import ConfigNode, ConfigTree, change_lines
 from xrsim.errors import PathNotFound, StorageError, XrsimError
 
@@ -81,7 +81,9 @@ def _commit(
             s.last_error = e
             return False
         except CommitError as e:
-            _failed(ctx, e, messages.commit_error(e), show_error)
+            # put into effect and refused (a VRF interface's link): IOS XR's pseudo-atomic line
+            generic = isinstance(e, ApplyFailed)
+            _failed(ctx, e, messages.commit_error(e), show_error, generic=generic)
             return False
         except StorageError as e:  # nothing changed: the candidate keeps its changes
             _failed(
