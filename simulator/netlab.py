@@ -55,7 +55,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pyroute2 import IPRoute  # type: ignore[import-untyped]
+from pyroute2 import IPRoute
 
 from xrsim.errors import NetworkError
 from xrsim.net import http
@@ -637,7 +637,7 @@ def _udp_bound(address: str, port: int) -> bool:
 
 
 def _tftp_read(address: str, port: int, filename: str) -> bytes:
-    import tftpy  # type: ignore[import-untyped]
+    import tftpy
 
     out = io.BytesIO()
     client = tftpy.TftpClient(address, port, flock=False)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from simulator.netlab import Lab, Link, ScepServer, TftpServer
 
 #: Where a test's artefacts are copied when set (CI keeps that directory).

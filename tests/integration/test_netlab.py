@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import tftpy
 from pyroute2 import IPRoute
-from simulator.netlab import Lab, NetlabError, sweep
 
 from netlab_fixtures import Attachment, Site
+from simulator.netlab import Lab, NetlabError, sweep
 from xrsim.net import http
 from xrsim.net.netns import exists, run_in
 
