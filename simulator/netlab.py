@@ -83,6 +83,8 @@ READY_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
 #: The user in.tftpd serves as (Debian's tftpd-hpa makes it); it owns the TFTP directory.
 _TFTP_USER = "tftp"
+#: The pcap link type of Ethernet.
+_DLT_EN10MB = 1
 _TOOLS = {"ip": "iproute2", "scepserver": "scep", "in.tftpd": "tftpd-hpa"}
 
 
@@ -247,25 +249,37 @@ class Capture:
 
     def __init__(self, netns: str, iface: str, pcap: Path, bpf: str | None = None) -> None:
         # Imported for their side effect: they register Ether, IP, TCP and UDP for dissection.
+        import scapy.layers.inet
+        import scapy.layers.l2  # noqa: F401
         from scapy.config import conf
         from scapy.sendrecv import AsyncSniffer
 
         self.netns, self.iface, self.pcap = netns, iface, pcap
-        self._socket = run_in(netns, lambda: conf.L2listen(iface=iface, filter=bpf))
-        self._sniffer = AsyncSniffer(opened_socket=self._socket, store=True)
-        self._sniffer.start()
         self.packets: list[Any] = []
+        self._stopped = False
+        self._socket = run_in(netns, lambda: conf.L2listen(iface=iface, filter=bpf))
+        started = threading.Event()
+        self._sniffer = AsyncSniffer(
+            opened_socket=self._socket, store=True, started_callback=started.set
+        )
+        self._sniffer.start()
+        if not started.wait(READY_TIMEOUT):
+            self._socket.close()
+            raise NetlabError(f"the capture on {iface} did not start")
 
     def stop(self) -> None:
-        """Stops the sniffer (once), keeps what it saw in ``packets`` and writes ``pcap``."""
+        """Stops the sniffer (once), keeps what it saw in ``packets`` and writes ``pcap``
+        (Ethernet link type)."""
         from scapy.utils import wrpcap
 
-        if self._sniffer.running:
-            self._sniffer.stop(join=True)
-            result = self._sniffer.results
-            self.packets = list(result) if result is not None else []
-            self._socket.close()
-            wrpcap(str(self.pcap), self.packets)
+        if self._stopped:
+            return
+        self._stopped = True
+        self._sniffer.stop(join=True)
+        result = self._sniffer.results
+        self.packets = list(result) if result is not None else []
+        self._socket.close()
+        wrpcap(str(self.pcap), self.packets, linktype=_DLT_EN10MB)
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ def _openssl_verify(lab: Lab, ca: Path, cert: x509.Certificate, path: Path) -> N
     assert done.stdout.strip() == f"{path}: OK"
 
 
+def _running(router: Router) -> str:
+    """``show running-config`` without its timestamp line."""
+    return router.cli("show running-config").split("\n", 1)[1]
+
+
 @dataclass
 class Wired:
     """A router whose VRF ``mgmt`` is a namespace joined to the CA and whose default VRF is a
@@ -225,7 +230,7 @@ def test_the_same_url_from_another_vrf_fails(
     # ... its default VRF, a namespace with no route, does not.
     assert router.vrfs.netns_of(None) == wired.default
     router.configure(["crypto ca trustpoint lab-default", f" enrollment url {to_ca.url}"])
-    before = router.cli("show running-config")
+    before = _running(router)
     out = router.cli("crypto ca authenticate lab-default", answers=_answers(scep_ca.scep.challenge))
     errors = [line for line in out.splitlines() if line.startswith("% ")]
     assert errors, out
@@ -233,7 +238,7 @@ def test_the_same_url_from_another_vrf_fails(
     assert "Traceback" not in out
     assert "Errno" not in out
     assert router.certs.ca("lab-default") is None
-    assert router.cli("show running-config") == before
+    assert _running(router) == before
 
 
 def _operator_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
