@@ -15,16 +15,19 @@ if TYPE_CHECKING:
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
     from xrsim.net.vrf import Vrfs
+    from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
+    from xrsim.scheduler import Scheduler
     from xrsim.sessions import SessionTable
 
 __all__ = ["DeviceState"]
 
 
 class DeviceState(Protocol):
-    """A router's chassis, configuration datastore, clock, key store, certificates, the
-    table of its SSH and NETCONF sessions, its VRF table, and its hostname."""
+    """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
+    and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
+    and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -36,10 +39,16 @@ class DeviceState(Protocol):
     def clock(self) -> SimClock: ...
 
     @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
     def keys(self) -> KeyStore: ...
 
     @property
     def certs(self) -> CertStore: ...
+
+    @property
+    def enrollment(self) -> Enrollment: ...
 
     @property
     def session_table(self) -> SessionTable: ...

@@ -1,8 +1,10 @@
 """``Router``: one simulated IOS XR router, the object tests and labs hold (layer 6).
 
 A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history, the clock) with
-its ``Datastore`` (running configuration, commits), its ``KeyStore``, its ``Scheduler`` (timed
-work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts), the CLI
+its ``Datastore`` (running configuration, commits), its ``KeyStore``, ``CertStore`` and
+``Enrollment`` (SCEP and TFTP enrollment, ``xrsim.pki.enrollment``), its ``Scheduler`` (timed
+work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts, the polls
+of pending enrollment requests, re-armed at boot), the CLI
 registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its
 front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``). It opens ``CliSession`` s for the front doors (console, SSH) and offers the
@@ -41,12 +43,19 @@ from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
 from xrsim.crypto import generate_key, generate_keys
-from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, UnansweredPrompt
+from xrsim.errors import (
+    CommandError,
+    InvalidInput,
+    StateError,
+    StorageError,
+    UnansweredPrompt,
+)
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
+from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.keystore import StoredKey
-from xrsim.pki.trustpoint import CertStore
+from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
@@ -107,6 +116,15 @@ class Router:
         self._vrfs.apply(self._datastore.running)
         self._keys = KeyStore(chassis.store, chassis.clock)
         self._certs = CertStore(chassis.store)
+        self._enrollment = Enrollment(
+            certs=self._certs,
+            keys=self._keys,
+            scheduler=self._scheduler,
+            clock=chassis.clock,
+            trustpoint=self._trustpoint,
+            netns_of=self._vrfs.netns_of,
+            fqdn=self.fqdn,
+        )
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -161,6 +179,7 @@ class Router:
                 router.vrfs.bind(vrf, netns)
             for interface, link in (links or {}).items():
                 router.vrfs.bind_interface(interface, link)
+            router.enrollment.resume()  # the polls of pending requests, once the VRFs are bound
         except BaseException:
             router.shutdown()  # the directory is let go: a later boot gets the same answer
             raise
@@ -239,6 +258,8 @@ class Router:
                     waiting = []
                 for f in stored:
                     f.result()
+                for router in routers:
+                    router.enrollment.resume()
             except BaseException:
                 for future in futures:
                     future.cancel()  # those not started; the running ones finish
@@ -355,6 +376,15 @@ class Router:
     def certs(self) -> CertStore:
         """Trustpoint certificates (``crypto ca``)."""
         return self._certs
+
+    @property
+    def enrollment(self) -> Enrollment:
+        """Enrollment with remote CAs (SCEP, TFTP) and the polls of pending requests."""
+        return self._enrollment
+
+    def _trustpoint(self, name: str) -> Trustpoint | None:
+        node = self._datastore.running.get([f"crypto ca trustpoint {name}"])
+        return None if node is None else Trustpoint.from_config(name, node)
 
     @property
     def vrfs(self) -> Vrfs:

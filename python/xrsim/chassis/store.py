@@ -3,10 +3,12 @@
 - ``StateStore``: one SQLite database in WAL mode (``STATE/state.db``, ``synchronous=FULL``)
   with a typed schema: the chassis record and its reboot and switchover history, the running
   configuration, the commit database, private keys, SSH authentication keys, trustpoint
-  certificates and the serials of the trustpoints' own CAs, and a ``meta`` table with the format
-  version. ``Chassis`` opens it and the ``Datastore``, ``KeyStore`` and ``CertStore`` write
-  through it. Every write method is one transaction; ``with store.transaction():`` groups
-  several (an enrollment's serial, CA and router certificates), nested groups are savepoints.
+  certificates (CA, RA and router), the enrollment requests a CA has not answered yet
+  (``pending_requests``, rows of ``PendingRow``), the serials of the trustpoints' own CAs, and
+  a ``meta`` table with the format version. ``Chassis`` opens it and the ``Datastore``,
+  ``KeyStore`` and ``CertStore`` write through it. Every write method is one transaction;
+  ``with store.transaction():`` groups several (an enrollment's serial, CA and router
+  certificates), nested groups are savepoints.
   Callers compute their new state, persist it, and change their memory only when the method
   returned: a failed write leaves them as they were.
 - ``StorageError`` (``xrsim.errors``) is what every failed write raises, with the reason in
@@ -20,7 +22,7 @@
   (``chassis.json`` and JSON/PEM files under every RP's ``misc/config/xrsim/``). Opening such a
   directory imports them in one transaction, then removes the old files (private keys included)
   and the directories. Each later format adds one ``Migration``; pending ones run in the same
-  opening transaction.
+  opening transaction. Format 3 admits RA certificates and adds ``pending_requests``.
 - Fault injection for crash tests: ``XRSIM_CRASH_AT=<point>[:<n>]`` in the environment (read
   once, at import) makes the process ``os._exit(86)`` the ``n``-th time (default 1) it reaches
   ``point``; ``FAULT_POINTS`` lists them. ``before-commit``: a transaction is written, not yet
@@ -46,7 +48,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from xrsim.errors import InvalidInput, StateError, StorageError
 
@@ -61,6 +63,7 @@ __all__ = [
     "AuthKeyRow",
     "KeyRow",
     "Migration",
+    "PendingRow",
     "StateStore",
     "crash_point",
 ]
@@ -71,8 +74,9 @@ __all__ = [
 
 DB_FILE = "state.db"
 LOCK_FILE = "state.lock"
-#: The format this code writes. 1: the files before the store; 2: the first store schema.
-FORMAT_VERSION = 2
+#: The format this code writes. 1: the files before the store; 2: the first store schema;
+#: 3: RA certificates beside the CA's, and pending enrollment requests (SCEP, TFTP).
+FORMAT_VERSION = 3
 
 FAULT_ENV = "XRSIM_CRASH_AT"
 FAULT_EXIT = 86
@@ -208,6 +212,36 @@ CREATE TABLE ca_serials (trustpoint TEXT PRIMARY KEY, next INTEGER NOT NULL);
 def _create(db: sqlite3.Connection) -> None:
     """The format 2 schema, inside the caller's transaction."""
     for statement in _SCHEMA_2.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_SCHEMA_3 = """
+CREATE TABLE certificates_3 (
+    trustpoint TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('ca', 'ra-signer', 'ra-encrypter',
+                                       'general', 'signing', 'encryption')),
+    pem BLOB NOT NULL, PRIMARY KEY (trustpoint, role));
+INSERT INTO certificates_3 SELECT trustpoint, role, pem FROM certificates;
+DROP TABLE certificates;
+ALTER TABLE certificates_3 RENAME TO certificates;
+CREATE TABLE pending_requests (
+    trustpoint TEXT NOT NULL,
+    usage TEXT NOT NULL CHECK (usage IN ('general', 'signing', 'encryption')),
+    method TEXT NOT NULL CHECK (method IN ('scep', 'tftp')),
+    transaction_id TEXT NOT NULL, key_type TEXT NOT NULL, key_label TEXT NOT NULL,
+    key_id TEXT NOT NULL, subject TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL, created TEXT NOT NULL, next_poll TEXT NOT NULL,
+    period INTEGER NOT NULL, polls INTEGER NOT NULL, polls_left INTEGER NOT NULL,
+    PRIMARY KEY (trustpoint, usage))
+"""
+
+
+def _to_3(db: sqlite3.Connection, directory: Path) -> None:
+    """Format 3: the certificates table admits RA certificates (``ra-signer``,
+    ``ra-encrypter``); ``pending_requests`` holds enrollments the CA has not answered yet."""
+    del directory
+    for statement in _SCHEMA_3.split(";"):
         if statement.strip():
             db.execute(statement)
 
@@ -356,6 +390,7 @@ class Migration:
 #: Every format step, oldest first. A new format appends one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "format 1 files (chassis.json, JSON/PEM per RP) into the store", _from_files),
+    Migration(3, "RA certificates and pending enrollment requests", _to_3),
 )
 
 
@@ -382,6 +417,37 @@ class KeyRow:
     created: str
     bits: int
     pem: bytes
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """One enrollment request the CA has not answered yet (table ``pending_requests``).
+    ``state`` is the method's own record (JSON text: SCEP's transaction for CertPoll, TFTP's
+    file name); ``key_id`` the SHA-1 of the key pair's public key (a regenerated key ends the
+    request); ``next_poll`` an ISO time; ``period`` minutes between polls, ``polls`` of them
+    at most, ``polls_left`` still to make. No request, no challenge password."""
+
+    trustpoint: str
+    usage: str
+    method: str
+    transaction_id: str
+    key_type: str
+    key_label: str
+    key_id: str
+    subject: str
+    fingerprint: str
+    state: str
+    created: str
+    next_poll: str
+    period: int
+    polls: int
+    polls_left: int
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "trustpoint", "usage", "method", "transaction_id", "key_type", "key_label", "key_id",
+        "subject", "fingerprint", "state", "created", "next_poll", "period", "polls",
+        "polls_left",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -912,15 +978,49 @@ class StateStore:
         self._write("INSERT OR REPLACE INTO certificates VALUES (?, ?, ?)", (trustpoint, role, pem))
 
     def clear_certificates(self, trustpoint: str) -> int:
-        """Remove the trustpoint's certificates (one transaction); how many went."""
-        return self._write("DELETE FROM certificates WHERE trustpoint = ?", (trustpoint,))
+        """Remove the trustpoint's certificates and pending requests (one transaction); how
+        many went."""
+        with self.transaction():
+            gone = self._write("DELETE FROM certificates WHERE trustpoint = ?", (trustpoint,))
+            return gone + self._write(
+                "DELETE FROM pending_requests WHERE trustpoint = ?", (trustpoint,)
+            )
 
     def certificate_trustpoints(self) -> list[str]:
-        """Trustpoints that hold a certificate, sorted."""
+        """Trustpoints that hold a certificate or a pending request, sorted."""
         return [
             r[0]
-            for r in self._read("SELECT DISTINCT trustpoint FROM certificates ORDER BY trustpoint")
+            for r in self._read(
+                "SELECT trustpoint FROM certificates UNION "
+                "SELECT trustpoint FROM pending_requests ORDER BY trustpoint"
+            )
         ]
+
+    # -- pending enrollment requests --------------------------------------------------------
+
+    def pending_requests(self, trustpoint: str | None = None) -> list[PendingRow]:
+        """Pending requests (of one trustpoint, or all), by trustpoint and usage."""
+        where, params = ("WHERE trustpoint = ?", (trustpoint,)) if trustpoint else ("", ())
+        rows = self._read(
+            f"SELECT {', '.join(PendingRow.COLUMNS)} FROM pending_requests {where} "  # noqa: S608
+            "ORDER BY trustpoint, usage",
+            params,
+        )
+        return [PendingRow(*r) for r in rows]
+
+    def put_pending(self, row: PendingRow) -> None:
+        """Add or replace the request of ``(row.trustpoint, row.usage)``."""
+        marks = ", ".join("?" * len(PendingRow.COLUMNS))
+        self._write(
+            f"INSERT OR REPLACE INTO pending_requests ({', '.join(PendingRow.COLUMNS)}) "  # noqa: S608
+            f"VALUES ({marks})",
+            [getattr(row, c) for c in PendingRow.COLUMNS],
+        )
+
+    def delete_pending(self, trustpoint: str, usage: str) -> int:
+        return self._write(
+            "DELETE FROM pending_requests WHERE trustpoint = ? AND usage = ?", (trustpoint, usage)
+        )
 
     def take_serial(self, trustpoint: str, first: int) -> int:
         """The next serial number of the trustpoint's own CA (``first`` if it has given none),

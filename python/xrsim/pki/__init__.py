@@ -1,6 +1,8 @@
 """Public key infrastructure (layer 3): the key store (``keystore``), trustpoint configuration
-and the certificate store (``trustpoint``), and certificates and CSRs in IOS XR's terms
-(``x509``). There is no trustpool and no expiry monitor."""
+and the certificate store with its pending requests (``trustpoint``), certificates and CSRs in
+IOS XR's terms (``x509``), and enrollment with remote CAs over SCEP and TFTP (``enrollment``,
+the one module here that builds on ``xrsim.scep`` and ``xrsim.net``). There is no trustpool
+and no expiry monitor."""
 
 from __future__ import annotations
 

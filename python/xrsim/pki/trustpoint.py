@@ -5,10 +5,14 @@
 defaults. ``TP`` holds the syntax of every line of the block, written once:
 ``xrsim.cli.commands.crypto_ca`` registers them, ``Trustpoint.from_config`` tells the lines
 apart by their parse (``node.syntax``) and takes their typed arguments (``node.args``).
-``CertStore`` keeps each trustpoint's CA certificate and router certificates (one,
-or a signing and an encryption one for usage keys) as PEM in the router's state store
-(``xrsim.chassis.store.StateStore``, table ``certificates``), and the serial numbers the
-trustpoint's own CA has given (``enrollment url self``, table ``ca_serials``). Each change is
+``CertStore`` keeps each trustpoint's CA certificate, the RA certificates a SCEP CA gave with it
+(``ra-signer``, ``ra-encrypter``), and router certificates (one, or a signing and an
+encryption one for usage keys) as PEM in the router's state store
+(``xrsim.chassis.store.StateStore``, table ``certificates``), the enrollment requests a CA has
+not answered yet (``PendingRow``, table ``pending_requests``: what ``show crypto ca
+certificates`` shows as ``Status : Pending`` and ``xrsim.pki.enrollment`` polls for), and the
+serial numbers the trustpoint's own CA has given (``enrollment url self``, table
+``ca_serials``). Each change is
 one store transaction; ``with certs.transaction():`` makes several one (an enrollment's
 serials and certificates), so a failure (``xrsim.errors.StorageError``) or a crash keeps none
 of them.
@@ -25,12 +29,15 @@ from typing import Literal, Protocol
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from xrsim.chassis.store import PendingRow
 from xrsim.config.tree import ConfigNode
 from xrsim.crypto import KeyType
 
 __all__ = [
     "DEFAULT_CA_LIFETIME_DAYS",
     "DEFAULT_LIFETIME_DAYS",
+    "DEFAULT_RETRY_COUNT",
+    "RA_ROLES",
     "TP",
     "CertStore",
     "Trustpoint",
@@ -39,6 +46,9 @@ __all__ = [
 
 DEFAULT_LIFETIME_DAYS = 365
 DEFAULT_CA_LIFETIME_DAYS = 1825
+#: ``enrollment retry count`` when not configured: IOS XR polls a pending request ten times
+#: (System Security Command Reference, ``enrollment retry count``: "the default value is 10").
+DEFAULT_RETRY_COUNT = 10
 
 Usage = Literal["general", "signing", "encryption"]
 
@@ -87,7 +97,7 @@ class Trustpoint:
     vrf: str | None = None
     query_url: str | None = None
     retry_period: int = 1
-    retry_count: int | None = None
+    retry_count: int = DEFAULT_RETRY_COUNT
     keypair: tuple[KeyType, str] | None = None
     ca_keypair: tuple[KeyType, str] | None = None
     subject: str | None = None
@@ -182,8 +192,17 @@ class _State(Protocol):
 
     def take_serial(self, trustpoint: str, first: int) -> int: ...
 
+    def pending_requests(self, trustpoint: str | None = None) -> list[PendingRow]: ...
+
+    def put_pending(self, row: PendingRow) -> None: ...
+
+    def delete_pending(self, trustpoint: str, usage: str) -> int: ...
+
 
 _USAGES: tuple[Usage, ...] = ("general", "signing", "encryption")
+#: The RA certificates a SCEP CA may give with its own: the one that signs its replies and the
+#: one requests are encrypted to (NDES gives both; one RA certificate may do both).
+RA_ROLES = ("ra-signer", "ra-encrypter")
 
 
 class CertStore:
@@ -205,6 +224,30 @@ class CertStore:
     def set_ca(self, name: str, cert: x509.Certificate) -> None:
         self._state.set_certificate(name, "ca", cert.public_bytes(serialization.Encoding.PEM))
 
+    def ra(self, name: str) -> dict[str, x509.Certificate]:
+        """The trustpoint's RA certificates by role (``RA_ROLES``), those it has."""
+        out: dict[str, x509.Certificate] = {}
+        for role in RA_ROLES:
+            raw = self._state.certificate(name, role)
+            if raw:
+                out[role] = x509.load_pem_x509_certificate(raw)
+        return out
+
+    def set_ra(self, name: str, role: str, cert: x509.Certificate) -> None:
+        if role not in RA_ROLES:
+            raise ValueError(f"not an RA role: {role}")
+        self._state.set_certificate(name, role, cert.public_bytes(serialization.Encoding.PEM))
+
+    def pending(self, name: str | None = None) -> list[PendingRow]:
+        """Requests the CA has not answered (of one trustpoint, or of all)."""
+        return self._state.pending_requests(name)
+
+    def set_pending(self, row: PendingRow) -> None:
+        self._state.put_pending(row)
+
+    def drop_pending(self, name: str, usage: str) -> bool:
+        return self._state.delete_pending(name, usage) > 0
+
     def router(self, name: str) -> dict[Usage, x509.Certificate]:
         out: dict[Usage, x509.Certificate] = {}
         for usage in _USAGES:
@@ -217,11 +260,12 @@ class CertStore:
         self._state.set_certificate(name, usage, cert.public_bytes(serialization.Encoding.PEM))
 
     def clear(self, name: str) -> bool:
-        """Remove the trustpoint's certificates (one transaction); whether there were any."""
+        """Remove the trustpoint's certificates and pending requests (one transaction);
+        whether there were any."""
         return self._state.clear_certificates(name) > 0
 
     def names(self) -> list[str]:
-        """Trustpoints that hold a certificate."""
+        """Trustpoints that hold a certificate or a pending request."""
         return self._state.certificate_trustpoints()
 
     def next_serial(self, name: str, seed: str) -> int:

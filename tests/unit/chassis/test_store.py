@@ -5,6 +5,7 @@ copy in the files, the one-holder lock, modes, and the fault points."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -22,7 +23,9 @@ from xrsim.chassis.store import (
     FORMAT_VERSION,
     AuthKeyRow,
     KeyRow,
+    PendingRow,
     StateStore,
+    _create,
 )
 from xrsim.errors import StateError, StorageError
 
@@ -276,3 +279,62 @@ def test_a_bad_fault_setting_is_refused_loudly(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert FAULT_ENV in done.stderr
     assert "before-commit" in done.stderr  # the message lists the points
+
+
+# --------------------------------------------------------------------------------------------
+# Format 3: RA certificates and pending enrollment requests
+# --------------------------------------------------------------------------------------------
+
+
+def pending(trustpoint: str = "tp", usage: str = "general", left: int = 10) -> PendingRow:
+    return PendingRow(
+        trustpoint, usage, "scep", "TX1", "rsa", "k", "ab" * 20, "CN=r1", "0A0B0C0D " * 4,
+        '{"transaction_id": "TX1"}', T, T, 1, 10, left,
+    )  # fmt: skip
+
+
+def test_format_2_store_migrates_to_3_keeping_its_certificates(tmp_path: Path) -> None:
+    directory = tmp_path / "s"
+    directory.mkdir()
+    db = sqlite3.connect(directory / DB_FILE)
+    with db:
+        _create(db)  # the format 2 schema, as the previous xrsim wrote it
+        db.execute("INSERT INTO meta VALUES ('format', '2')")
+        db.execute("INSERT INTO certificates VALUES ('tp', 'ca', ?)", (b"CA-PEM",))
+        db.execute("INSERT INTO certificates VALUES ('tp', 'general', ?)", (b"LEAF-PEM",))
+    db.close()
+    with StateStore.open(directory) as store:
+        assert store.opened_format == 2
+        assert store.snapshot()["meta"] == [("format", "3")]
+        assert store.certificate("tp", "ca") == b"CA-PEM"
+        assert store.certificate("tp", "general") == b"LEAF-PEM"
+        store.set_certificate("tp", "ra-signer", b"RA-PEM")  # admitted from format 3
+        assert store.certificate("tp", "ra-signer") == b"RA-PEM"
+        assert store.pending_requests() == []
+    with StateStore.open(directory) as again:
+        assert again.opened_format == FORMAT_VERSION == 3
+
+
+def test_pending_requests_are_kept_replaced_and_cleared(store: StateStore) -> None:
+    store.put_pending(pending())
+    store.put_pending(pending(usage="signing"))
+    store.put_pending(pending(left=3))  # the same (trustpoint, usage): replaced
+    again = reopen(store)
+    try:
+        assert again.pending_requests("tp") == [pending(left=3), pending(usage="signing")]
+        assert again.certificate_trustpoints() == ["tp"]  # a pending request is shown too
+        assert again.delete_pending("tp", "signing") == 1
+        again.set_certificate("tp", "ca", b"CA")
+        assert again.clear_certificates("tp") == 2  # the CA and the pending request
+        assert again.pending_requests() == []
+        assert again.certificate_trustpoints() == []
+    finally:
+        again.close()
+
+
+def test_a_bad_role_or_usage_is_refused(store: StateStore) -> None:
+    with pytest.raises(StorageError):
+        store.set_certificate("tp", "nonsense", b"X")
+    with pytest.raises(StorageError):
+        store.put_pending(pending(usage="nonsense"))
+    assert store.pending_requests() == []

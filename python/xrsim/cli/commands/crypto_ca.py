@@ -3,10 +3,15 @@ submode), ``crypto ca authenticate``, ``crypto ca enroll``, ``crypto ca import``
 ``show crypto ca certificates`` and ``clear crypto ca certificates``.
 
 Enrollment methods: ``enrollment url self`` (the trustpoint's own two-tier CA, the seed's Trust
-Insights ``system-trustpoint``) and ``enrollment terminal`` (cut and paste). SCEP over HTTP and
-TFTP enrollment (``enrollment url http://...``, ``tftp://...``) can be configured here but are
-not carried out: authenticate and enroll of such a trustpoint print IOS XR's error and store
-nothing.
+Insights ``system-trustpoint``), ``enrollment terminal`` (cut and paste), and the remote ones,
+``enrollment url http://...`` (SCEP) and ``enrollment url tftp://ADDR;VRF/NAME`` (manual
+enrollment over TFTP), carried out inside the trustpoint's VRF. This module holds their
+dialogues (the seed's: the CA certificate's serial, subject, issuer, validity and SHA-1
+fingerprint, ``Do you accept this certificate? [yes/no]:``; ``% Start certificate enrollment
+...``, the challenge password twice, never stored, the subject questions, the request's
+``Fingerprint:``); ``xrsim.pki.enrollment.Enrollment`` (``ctx.device.enrollment``) does the
+exchanges, stores what came back in one transaction and polls pending requests on the router's
+scheduler. A failure prints IOS XR's ``%`` line with the reason in words and changes nothing.
 """
 
 from __future__ import annotations
@@ -23,8 +28,15 @@ from xrsim.cli.messages import CERT_NOT_SAVED, CERTS_NOT_CLEARED
 from xrsim.cli.registry import Item, Registry
 from xrsim.clock import xr_time
 from xrsim.crypto import KeyType, PrivateKey, PublicKey, public_to_cryptography
-from xrsim.errors import InvalidInput, StorageError
+from xrsim.errors import (
+    InvalidInput,
+    NetworkError,
+    ScepError,
+    StateError,
+    StorageError,
+)
 from xrsim.pki import DEFAULT_LABEL
+from xrsim.pki.enrollment import CaBundle, Location, Request, Result
 from xrsim.pki.trustpoint import TP, Trustpoint, Usage, router_serial_id
 from xrsim.pki.x509 import (
     KEY_USAGES,
@@ -45,6 +57,7 @@ CRYPTO_EXEC = (("execute", "crypto"),)
 CRYPTO_READ = (("read", "crypto"),)
 CRYPTO_WRITE = (("write", "crypto"),)
 CA_KEY_LIMIT = "% The software does not support CA server public keys greater than 2048 bits."
+USAGE_LABELS = {"general": "General Purpose", "signing": "Signature", "encryption": "Encryption"}
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -105,16 +118,32 @@ def _public_bits(cert: x509.Certificate) -> tuple[str, int]:
     return pub.key_type, pub.bits
 
 
-def _not_remote(ctx: Ctx, tp: Trustpoint, what: str) -> bool:
-    """Enrollment methods this command carries out here; False after printing why not."""
+def _has_method(ctx: Ctx, tp: Trustpoint) -> bool:
+    """Whether the trustpoint has an enrollment method; False after printing that it has none."""
     if tp.enrollment is None:
         ctx.line(f"% Trustpoint {tp.name}: no enrollment method is configured.")
         return False
-    if tp.enrollment == "url" and not tp.self_enrollment:
-        ctx.line(f"% Error in receiving {what}: status = FAIL, cert length = 0")
-        ctx.line(f"% Enrollment from {tp.url} (SCEP/TFTP) is not available in this xrsim release.")
-        return False
     return True
+
+
+def _remote(tp: Trustpoint) -> bool:
+    return tp.enrollment == "url" and not tp.self_enrollment
+
+
+def _reason(e: NetworkError | ScepError | InvalidInput | StateError) -> str:
+    """The error's reason in words, without a closing full stop."""
+    return str(getattr(e, "reason", None) or e).rstrip(".")
+
+
+def _sentence(e: NetworkError | ScepError | InvalidInput | StateError) -> str:
+    """The reason as a ``%`` line of its own: capitalized, with its full stop."""
+    reason = _reason(e)
+    return f"% {reason[:1].upper()}{reason[1:]}."
+
+
+CA_CERT_FAIL = (
+    "% Error in receiving Certificate Authority certificate: status = FAIL, cert length = 0"
+)
 
 
 #: Digests IOS XR offers that pyca/cryptography no longer signs certificates with.
@@ -197,12 +226,15 @@ def _not_saved(ctx: Ctx, template: str, error: StorageError) -> None:
 def _authenticate(ctx: Ctx) -> Interaction:
     name = str(ctx.args["name"])
     tp = _trustpoint(ctx, name)
-    if tp is None or not _not_remote(ctx, tp, "Certificate Authority certificate"):
+    if tp is None or not _has_method(ctx, tp):
         return
     certs = ctx.device.certs
     if certs.ca(name) is not None:
         ctx.line(f"% CA certificate already exists for trustpoint {name}.")
         ctx.line(f"% Use 'clear crypto ca certificates {name}' to remove it first.")
+        return
+    if _remote(tp):
+        yield from _authenticate_remote(ctx, tp)
         return
     if tp.enrollment == "terminal":
         cert = yield from _paste_certificate(ctx, "CA certificate")
@@ -211,12 +243,7 @@ def _authenticate(ctx: Ctx) -> Interaction:
         kind, bits = _public_bits(cert)
         if _ca_key_too_large(ctx, bits, kind):
             return
-        try:
-            bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-            is_ca = bc.ca
-        except x509.ExtensionNotFound:
-            is_ca = cert.issuer == cert.subject
-        if not is_ca:
+        if not _is_ca(cert):
             ctx.line("% The certificate is not a CA certificate.")
             return
         _describe(ctx, cert)
@@ -272,10 +299,51 @@ def _authenticate(ctx: Ctx) -> Interaction:
     _describe(ctx, cert)
 
 
+def _authenticate_remote(ctx: Ctx, tp: Trustpoint) -> Interaction:
+    """SCEP (GetCACaps, GetCACert with its RA certificates) or TFTP (``NAME.ca``)."""
+    enrollment = ctx.device.enrollment
+    try:
+        bundle = enrollment.fetch_ca(tp)
+    except (NetworkError, ScepError, InvalidInput) as e:
+        ctx.line(CA_CERT_FAIL)
+        ctx.line(_sentence(e))
+        return
+    if not _acceptable_ca(ctx, bundle):
+        return
+    _describe(ctx, bundle.ca)
+    if not (yield from ask_yes_no(ctx, "Do you accept this certificate? [yes/no]: ")):
+        ctx.line("% Certificate not accepted.")
+        return
+    try:
+        enrollment.store_ca(tp.name, bundle)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+
+
+def _acceptable_ca(ctx: Ctx, bundle: CaBundle) -> bool:
+    """The CA's and RA's key sizes and the CA's basic constraints; False after saying why."""
+    for cert in (bundle.ca, *bundle.ra.values()):
+        kind, bits = _public_bits(cert)
+        if _ca_key_too_large(ctx, bits, kind):
+            return False
+    if not _is_ca(bundle.ca):
+        ctx.line(CA_CERT_FAIL)
+        ctx.line("% The certificate the CA sent is not a CA certificate.")
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return cert.issuer == cert.subject
+
+
 def _enroll(ctx: Ctx) -> Interaction:
     name = str(ctx.args["name"])
     tp = _trustpoint(ctx, name)
-    if tp is None or not _not_remote(ctx, tp, "certificate"):
+    if tp is None or not _has_method(ctx, tp):
         return
     certs = ctx.device.certs
     ca = certs.ca(name)
@@ -291,8 +359,86 @@ def _enroll(ctx: Ctx) -> Interaction:
         return
     if tp.self_enrollment:
         yield from _enroll_self(ctx, tp, ca, kind, label, keys)
+    elif _remote(tp):
+        yield from _enroll_remote(ctx, tp, kind, label, keys)
     else:
         yield from _enroll_terminal(ctx, tp, keys)
+
+
+def _enroll_remote(
+    ctx: Ctx, tp: Trustpoint, kind: str, label: str, keys: dict[Usage, PrivateKey]
+) -> Interaction:
+    """SCEP (PKCSReq, or RenewalReq while a valid certificate exists and the CA offers
+    Renewal) or TFTP (``FQDN.req``); the certificates issued at once are stored, pending
+    requests are polled later (``Status : Pending`` until then)."""
+    enrollment = ctx.device.enrollment
+    try:
+        loc = enrollment.location(tp)
+    except InvalidInput as e:
+        ctx.line(_sentence(e))
+        return
+    if loc.method == "scep" and kind != "rsa":
+        ctx.line(
+            f"% SCEP enrollment needs an RSA key pair; trustpoint {tp.name} uses {kind} {label}."
+        )
+        return
+    if ctx.device.certs.pending(tp.name):
+        ctx.line(f"% A certificate request of trustpoint {tp.name} is pending with the CA.")
+        ctx.line(f"% Use 'clear crypto ca certificates {tp.name}' to cancel it first.")
+        return
+    password = yield from _challenge(ctx)
+    if password is None:
+        ctx.line("% Enrollment cancelled.")
+        return
+    subject = yield from _router_subject(ctx, tp)
+    if subject is None:
+        return
+    try:
+        requests = [
+            Request(
+                usage,
+                key,
+                csr(
+                    key, subject, digest=tp.digest, usages=tp.key_usage, challenge=password or None
+                ),
+                kind,
+                label,
+            )
+            for usage, key in keys.items()
+        ]
+    except InvalidInput as e:
+        ctx.line(f"% {e}")
+        return
+    finally:
+        del password
+    try:
+        results = enrollment.submit(tp, requests)
+    except StorageError as e:
+        _not_saved(ctx, CERT_NOT_SAVED, e)
+        return
+    except (NetworkError, ScepError, InvalidInput, StateError) as e:
+        ctx.line(f"% Certificate enrollment failed: {_reason(e)}.")
+        return
+    _enrolled(ctx, tp, loc, results)
+
+
+def _enrolled(ctx: Ctx, tp: Trustpoint, loc: Location, results: list[Result]) -> None:
+    sent = "Certificate Authority" if loc.method == "scep" else f"TFTP server {loc.host}"
+    ctx.line(f"% Certificate request sent to {sent}")
+    for result in results:
+        if result.usage != "general":
+            ctx.line(f"{result.usage.capitalize()} usage certificate request:")
+        ctx.line(f"Fingerprint: {result.fingerprint}")
+    for result in results:
+        which = f" ({result.usage} usage)" if result.usage != "general" else ""
+        if result.certificate is not None:
+            ctx.line(f"% Certificate received from Certificate Authority{which}")
+        else:
+            ctx.line(
+                f"% Certificate request pending{which}: the router polls "
+                f"{'the CA' if loc.method == 'scep' else 'the TFTP server'} every "
+                f"{tp.retry_period} minute(s), {tp.retry_count} times at most."
+            )
 
 
 def _enroll_self(
@@ -423,7 +569,8 @@ def _show(ctx: Ctx) -> None:
     for name in names:
         ca = certs.ca(name)
         routers = certs.router(name)
-        if ca is None and not routers:
+        pending = certs.pending(name)
+        if ca is None and not routers and not pending:
             continue
         ctx.line("")
         ctx.line(f"Trustpoint       : {name}")
@@ -433,10 +580,24 @@ def _show(ctx: Ctx) -> None:
             _describe(ctx, ca, indent="  ")
             if detail:
                 _detail(ctx, ca)
+        for role, ra in certs.ra(name).items():
+            ctx.line(
+                "RA Signature Certificate" if role == "ra-signer" else "RA KeyEncipher Certificate"
+            )
+            _describe(ctx, ra, indent="  ")
+            if detail:
+                _detail(ctx, ra)
+        for row in pending:
+            ctx.line("Router certificate")
+            ctx.line(f"  Key usage      : {USAGE_LABELS[row.usage]}")
+            ctx.line("  Status         : Pending")
+            ctx.line("  Subject:")
+            ctx.line(f"  \t{row.subject}")
+            ctx.line(f"  Request Fingerprint: {row.fingerprint}")
+            ctx.line(f"Associated Trustpoint: {name}")
         for usage, cert in routers.items():
             ctx.line("Router certificate")
-            label = {"general": "General Purpose", "signing": "Signature",
-                     "encryption": "Encryption"}[usage]  # fmt: skip
+            label = USAGE_LABELS[usage]
             status = "Available" if cert.not_valid_after_utc > now else "Expired"
             ctx.line(f"  Key usage      : {label}")
             ctx.line(f"  Status         : {status}")
