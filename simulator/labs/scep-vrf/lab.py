@@ -155,13 +155,15 @@ class Operator:
 
 
 def _verify(lab: Lab, ca: Path, cert: x509.Certificate, name: str) -> str:
-    path = lab.workdir / f"{name}.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    done = lab.run(None, ["openssl", "verify", "-CAfile", str(ca), str(path)], check=False)
+    """``openssl verify -CAfile NAME-ca.pem NAME.pem`` in the lab's directory; its answer."""
+    (lab.workdir / f"{name}-ca.pem").write_bytes(ca.read_bytes())
+    (lab.workdir / f"{name}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    argv = ["openssl", "verify", "-CAfile", f"{name}-ca.pem", f"{name}.pem"]
+    done = lab.run(None, argv, check=False, cwd=lab.workdir)
     result = (done.stdout or done.stderr).strip()
-    if done.returncode != 0 or not result.endswith(": OK"):
+    if done.returncode != 0 or result != f"{name}.pem: OK":
         raise LabFailure(f"openssl verify refused the {name} certificate: {result}")
-    return result
+    return f"{' '.join(argv)}: {result.split(': ', 1)[1]}"
 
 
 def _step(cli: Console, command: str, answers: Callable[[str], str | None]) -> str:
