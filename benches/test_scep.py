@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulator.netlab import Lab, ScepServer, missing_tools
+from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
 
 GROUP = "scep enroll"
@@ -101,7 +102,7 @@ def _configure(router: Router, net: CaNet) -> None:
             f"crypto ca trustpoint {TRUSTPOINT}",
             " vrf mgmt",
             f" enrollment url {net.url}",
-            f" subject-name CN={router.hostname},O=lab",
+            f" subject-name CN={router.hostname()},O=lab",
         ]
     )
 
@@ -113,10 +114,25 @@ def _enroll(router: Router, challenge: str) -> str:
     return out
 
 
+def _spki_der(holder: Any) -> bytes:
+    """The SubjectPublicKeyInfo of a certificate's or a pyca key's public key."""
+    der: bytes = holder.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return der
+
+
+def _router_spki(router: Router) -> bytes:
+    """The SubjectPublicKeyInfo of the router's default RSA key (the trustpoints' key)."""
+    entry = next(e for e in router.keys.entries("rsa") if e.label == DEFAULT_LABEL)
+    der: bytes = router.keys.load(entry).public_key().to_der()
+    return der
+
+
 def _issued(router: Router) -> x509.Certificate:
     """The router's certificate of the trustpoint (general-purpose key)."""
     cert = router.certs.router(TRUSTPOINT).get("general")
-    assert cert is not None, f"{router.hostname} has no certificate:\n" + router.cli(
+    assert cert is not None, f"{router.hostname()} has no certificate:\n" + router.cli(
         "show crypto ca certificates"
     )
     return cert
@@ -176,7 +192,7 @@ def test_scepclient(benchmark: Any, ca_net: CaNet) -> None:
     benchmark.name = f"{GROUP} [scepclient]"
     benchmark.pedantic(once, rounds=20, warmup_rounds=1)
     certs = [x509.load_pem_x509_certificate(p.read_bytes()) for p in issued]
-    assert all(c.public_key().public_numbers() == key.public_key().public_numbers() for c in certs)
+    assert all(_spki_der(c) == _spki_der(key) for c in certs)
     _verify(ca_net, certs, work)
     _medians["scepclient"] = benchmark.stats.stats.median
 
@@ -202,8 +218,14 @@ def test_router(benchmark: Any, ca_net: CaNet) -> None:
         benchmark.name = f"{GROUP} [xrsim]"
         benchmark.pedantic(once, setup=clear, rounds=20, warmup_rounds=1)
         assert all("Certificate request sent to Certificate Authority" in o for o in outputs)
+        assert all(_spki_der(c) == _router_spki(router) for c in issued)
         _verify(ca_net, issued, work)
         _medians["xrsim"] = benchmark.stats.stats.median
+
+
+def _duplicates(certs: list[x509.Certificate]) -> int:
+    """How many certificates share their serial number with an earlier one."""
+    return len(certs) - len({c.serial_number for c in certs})
 
 
 @pytest.mark.timeout(600)
@@ -225,17 +247,72 @@ def test_50_routers_at_once(benchmark: Any, ca_net: CaNet, bench_notes: list[str
                 with ThreadPoolExecutor(max_workers=ROUTERS) as pool:
                     latencies.extend(pool.map(one, routers))
 
-            benchmark.group = "scep 50 routers"
-            benchmark.name = "50 routers authenticate + enroll at once"
+            benchmark.group = "scep 50 at once"
+            benchmark.name = f"{ROUTERS} routers authenticate + enroll at once [xrsim]"
             benchmark.pedantic(all_at_once, rounds=1, iterations=1)
             certs = [_issued(r) for r in routers]
-            assert len({c.serial_number for c in certs}) == ROUTERS
+            for r, c in zip(routers, certs, strict=True):
+                assert _spki_der(c) == _router_spki(r), r.hostname()
+            assert len({c.subject for c in certs}) == ROUTERS
             _verify(ca_net, certs, Path(root))
             bench_notes.append(
-                f"scep: {ROUTERS} routers enrolled at once in "
-                f"{benchmark.stats.stats.max:.2f} s, per router p50 "
-                f"{statistics.median(latencies) * 1e3:.0f} ms, max {max(latencies) * 1e3:.0f} ms"
+                f"scep: {ROUTERS} routers enrolled at once in {benchmark.stats.stats.max:.2f} s "
+                f"(all {ROUTERS} certificates verified), per router p50 "
+                f"{statistics.median(latencies) * 1e3:.0f} ms, max {max(latencies) * 1e3:.0f} ms; "
+                f"serial numbers the CA gave twice: {_duplicates(certs)}"
             )
         finally:
             for r in routers:
                 r.shutdown()
+
+
+@pytest.mark.timeout(300)
+def test_50_scepclients_at_once(benchmark: Any, ca_net: CaNet, bench_notes: list[str]) -> None:
+    """The control of the row above: 50 ``scepclient`` processes at once, each with its own
+    directory (it writes ``csr.pem`` beside its key) and a pre-generated key."""
+    work = ca_net.lab.workdir / "scepclients"
+    work.mkdir()
+    keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(ROUTERS)]
+    for i, key in enumerate(keys):
+        (work / str(i)).mkdir()
+        path = work / str(i) / "client.key"
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+        path.chmod(0o600)
+
+    def one(i: int) -> None:
+        ca_net.lab.run(
+            ca_net.clients,
+            [
+                "scepclient", "-server-url", ca_net.url,
+                "-private-key", str(work / str(i) / "client.key"),
+                "-certificate", str(work / str(i) / "client.pem"),
+                "-challenge", ca_net.server.challenge,
+                "-cn", f"many-{i}", "-organization", "lab",
+            ],
+            timeout=120,
+        )  # fmt: skip
+
+    def all_at_once() -> None:
+        with ThreadPoolExecutor(max_workers=ROUTERS) as pool:
+            list(pool.map(one, range(ROUTERS)))
+
+    benchmark.group = "scep 50 at once"
+    benchmark.name = f"{ROUTERS} enrollments at once [scepclient]"
+    benchmark.pedantic(all_at_once, rounds=1, iterations=1)
+    certs = [
+        x509.load_pem_x509_certificate((work / str(i) / "client.pem").read_bytes())
+        for i in range(ROUTERS)
+    ]
+    for key, c in zip(keys, certs, strict=True):
+        assert _spki_der(c) == _spki_der(key)
+    _verify(ca_net, certs, work)
+    bench_notes.append(
+        f"scep: {ROUTERS} scepclient enrollments at once in {benchmark.stats.stats.max:.2f} s; "
+        f"serial numbers the CA gave twice: {_duplicates(certs)}"
+    )
