@@ -49,12 +49,24 @@ for _path in (ROOT, ROOT / "python"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
 
-from simulator.netlab import Lab, NetlabError, missing_tools  # noqa: E402
-from xrsim.errors import XrsimError  # noqa: E402
-from xrsim.router import Router  # noqa: E402
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    # SIGTERM as Ctrl-C, from the start: the lab tears down on either.
+    signal.signal(signal.SIGTERM, _interrupt)
+
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from simulator.netlab import Lab, NetlabError, missing_tools
+    from xrsim.errors import XrsimError
+    from xrsim.router import Router
+except KeyboardInterrupt:  # nothing was made yet
+    sys.exit(130)
 
 HOSTNAME = "lab-router"
 DOMAIN = "lab.example"
@@ -79,6 +91,7 @@ class Console:
     def type(self, line: str, answers: Callable[[str], str | None] | None = None) -> str:
         s = self.session
         self.out.write(f"{s.prompt}{line}\n")
+        self.out.flush()
         text = s.handle_line(line)
         self.out.write(text)
         while s.waiting:
@@ -303,10 +316,6 @@ def _isolated(cli: Console, router: Router, answers: Callable[[str], str | None]
         raise LabFailure("the default VRF reached the CA: the VRFs are not isolated")
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.parse_args(argv)
@@ -320,13 +329,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with Lab("scep-vrf") as lab:
-            run(lab, out)
+        try:
+            with Lab("scep-vrf") as lab:
+                run(lab, out)
+        finally:
+            # Torn down: a signal from here on has nothing left to stop.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except KeyboardInterrupt:
         print("\nlab: interrupted; everything the lab made is removed", file=sys.stderr)
         return 130
     except (LabFailure, NetlabError, XrsimError) as e:
         print(f"lab: FAILED: {getattr(e, 'reason', e)}", file=sys.stderr)
+        print("lab: everything the lab made is removed", file=sys.stderr)
         return 1
     print("lab: torn down (namespaces, veths, processes, files)")
     return 0
