@@ -6,6 +6,8 @@
 #   make test    everything CI runs: Debian packages (as root), build, the tool venvs
 #                (.venv-scrapli, .venv-napalm, .venv-pyats, .venv-ansible), cargo test, lint,
 #                pytest
+#   make lab-scep  build, then the SCEP/TFTP enrollment lab (as root): namespaces, the Debian scep
+#                CA, tftpd-hpa, a router enrolling over both inside its VRF mgmt (docs/labs.md)
 #   make bench   the throughput benchmarks (pytest-benchmark) and their ratio table
 #   make lint    ruff, mypy, stubtest, cargo fmt, cargo clippy
 #   make lock    recompile requirements/*.lock from requirements/*.in (dev, scrapli-current,
@@ -36,9 +38,9 @@ DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
 REQUIRE_PEERS := $(if $(CI),1,0)
-PY_DIRS := python tests benches
+PY_DIRS := python tests benches simulator
 
-.PHONY: dev run test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
+.PHONY: dev run lab-scep test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
 	napalm-venv pyats-venv ansible-venv
 
 $(BIN)/python:
@@ -101,6 +103,9 @@ dev: debs build
 
 run: build
 	$(BIN)/xrsim console --state $(CURDIR)/.xrsim $(if $(XRSIM_PLATFORM),--platform $(XRSIM_PLATFORM))
+
+lab-scep: debs build
+	$(BIN)/python simulator/labs/scep-vrf/lab.py
 
 cargo-test:
 	cargo test $(CARGO_FLAGS) -p xrsim-core
