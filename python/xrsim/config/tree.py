@@ -322,13 +322,14 @@ class ConfigTree:
 
     def lines(self) -> list[str]:
         """The configuration as IOS XR prints it: children indented by one space per level,
-        a ``!`` closing every block that has children."""
+        a ``!`` closing every block that has children or opens a submode (an empty
+        ``address-family ipv4 unicast`` of a ``vrf`` is closed by `` !`` too)."""
         out: list[str] = []
 
         def walk(node: ConfigNode, depth: int) -> None:
             for child in node.sorted_children():
                 out.append(" " * depth + child.line)
-                if child.children:
+                if child.children or child.parsed.submode is not None:
                     walk(child, depth + 1)
                     out.append(" " * depth + "!")
 

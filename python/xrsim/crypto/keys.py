@@ -90,8 +90,13 @@ def load_public_key(data: bytes) -> PublicKey:
 
 
 def to_cryptography(key: PrivateKey) -> CryptographyPrivateKey:
-    """The same private key as a pyca/cryptography object (for X.509 and CSR building)."""
-    loaded = serialization.load_der_private_key(key.to_pkcs8_der(), password=None)
+    """The same private key as a pyca/cryptography object (for X.509, CSR and SCEP work).
+
+    pyca's RSA consistency check (about 50 ms for a 2048-bit key) is skipped: a ``PrivateKey``
+    was checked by the Rust core when it was generated or loaded (``check_consistent``)."""
+    loaded = serialization.load_der_private_key(
+        key.to_pkcs8_der(), password=None, unsafe_skip_rsa_key_validation=True
+    )
     if not isinstance(
         loaded,
         rsa.RSAPrivateKey

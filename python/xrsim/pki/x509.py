@@ -94,8 +94,12 @@ def parse_subject(text: str, extra: Iterable[x509.NameAttribute[str]] = ()) -> x
         return x509.Name(list(extra))
     try:
         parsed = x509.Name.from_rfc4514_string(text, _PARSE)
-    except ValueError as e:
-        raise InvalidInput(f"invalid subject name {text!r}: {e}") from None
+    except ValueError:
+        # pyca's own reason is not for users (or empty, for an unknown attribute type)
+        raise InvalidInput(
+            f"invalid subject name {text!r}: write it as attribute=value pairs separated by "
+            "commas (CN, O, OU, L, ST, C, ...), each value 1 to 64 characters, C two letters"
+        ) from None
     # RFC 4514 strings list the last RDN first; IOS XR's subject-name lists them in order.
     rdns = list(reversed(parsed.rdns))
     return x509.Name([*rdns, *(x509.RelativeDistinguishedName([a]) for a in extra)])

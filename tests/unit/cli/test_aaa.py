@@ -418,7 +418,7 @@ def test_secret_given_as_type_10_hash_is_kept_and_bad_ones_refused(router: Route
     with pytest.raises(CommandError):
         router.configure(["username bob", "secret 10 $6$bad"])
     router.configure(["username bob", "no secret"])
-    assert body(router.cli("show running-config username bob")) == ["username bob"]
+    assert body(router.cli("show running-config username bob")) == ["username bob", "!"]
 
 
 def test_internal_error_log_redacts_secrets(

@@ -120,8 +120,8 @@ def test_configure_an_interface_abbreviated_and_read_it_back(router: Router) -> 
     )
     run = router.cli("show running-config interface Hu0/0/0/1")
     assert (
-        "interface HundredGigE0/0/0/1\n description uplink to core\n"
-        " ipv4 address 10.0.0.1 255.255.255.0\n mtu 9000\n!" in run
+        "interface HundredGigE0/0/0/1\n description uplink to core\n mtu 9000\n"
+        " ipv4 address 10.0.0.1 255.255.255.0\n!" in run
     )
     rows = parse_output(
         "cisco_xr", "show ipv4 interface brief", router.cli("show ipv4 interface brief")

@@ -113,7 +113,8 @@ def test_vrf_configuration_and_show_vrf(router: Router) -> None:
     router.configure(["interface MgmtEth0/RP0/CPU0/0", "vrf mgmt"])
     running = router.cli("show running-config")
     assert "vrf RED\n" in running
-    assert "vrf mgmt\n description lab management\n address-family ipv4 unicast\n!" in running
+    # an empty submode block is closed too, as IOS XR prints it
+    assert "vrf mgmt\n description lab management\n address-family ipv4 unicast\n !\n!" in running
     lines = router.cli("show vrf all").splitlines()[1:]
     assert lines == [
         "VRF                  RD                  RT                         AFI   SAFI",

@@ -235,7 +235,11 @@ def register(reg: Registry) -> None:
     canonical = Item(submode="config-if", canonical=_interface_words)
     reg.command("config", ifs.INTERFACE, tasks=WRITE, item=canonical)
     reg.command("config", ifs.INTERFACE_SPLIT, tasks=WRITE, item=canonical)
+    # Registration order is the schema order ``show running-config`` prints in, IOS XR's:
+    # description, mtu, vrf (before the addresses it scopes), ipv4, shutdown.
     reg.command("config-if", ifs.DESCRIPTION, tasks=WRITE, item=Item(key_words=1))
+    reg.command("config-if", ifs.MTU, tasks=WRITE, item=Item(key_words=1))
+    reg.command("config-if", ifs.VRF, tasks=WRITE, item=Item(key_words=1))
     ipv4 = Item(key_words=2, canonical=_ipv4_words)
     reg.command("config-if", ifs.IPV4_ADDRESS, tasks=WRITE, item=ipv4)
     reg.command(
@@ -247,8 +251,6 @@ def register(reg: Registry) -> None:
         ),
     )
     reg.command("config-if", ifs.SHUTDOWN, tasks=WRITE, item=Item())
-    reg.command("config-if", ifs.VRF, tasks=WRITE, item=Item(key_words=1))
-    reg.command("config-if", ifs.MTU, tasks=WRITE, item=Item(key_words=1))
 
     show = f"show interfaces [ {_NAME_ARGS} ] [ {{ brief | description }} ]"
     reg.command("exec", show, _show_interfaces, tasks=READ)
