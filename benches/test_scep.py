@@ -25,7 +25,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from simulator.dialogue import enrollment_answers
 from simulator.netlab import Lab, ScepServer, missing_tools
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
@@ -79,21 +80,6 @@ def _ratio_notes(bench_notes: list[str]) -> Iterator[None]:
         )
 
 
-def _answers(challenge: str) -> Callable[[str], str | None]:
-    def reply(prompt: str) -> str | None:
-        if "Password" in prompt:
-            return challenge
-        if "accept this certificate" in prompt:
-            return "yes"
-        if "serial number" in prompt:
-            return "yes"
-        if "IP address" in prompt:
-            return "no"
-        return None
-
-    return reply
-
-
 def _configure(router: Router, net: CaNet) -> None:
     router.configure(
         [
@@ -108,7 +94,7 @@ def _configure(router: Router, net: CaNet) -> None:
 
 
 def _enroll(router: Router, challenge: str) -> str:
-    reply = _answers(challenge)
+    reply = enrollment_answers(challenge)
     out = router.cli(f"crypto ca authenticate {TRUSTPOINT}", answers=reply)
     out += router.cli(f"crypto ca enroll {TRUSTPOINT}", answers=reply)
     return out

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from netlab_fixtures import Attachment, Site
+from simulator.dialogue import enrollment_answers
 from simulator.netlab import Lab
 from xrsim.net import http
 from xrsim.router import Router
@@ -42,21 +43,6 @@ pytestmark = [pytest.mark.peer, pytest.mark.timeout(180)]
 MGMT_PORT = "MgmtEth0/RP0/CPU0/0"
 TFTP_PORT = "HundredGigE0/0/0/0"
 HOSTNAME, DOMAIN = "router", "lab.example"
-
-
-def _answers(challenge: str) -> Callable[[str], str | None]:
-    def reply(prompt: str) -> str | None:
-        if "Password" in prompt:
-            return challenge
-        if "accept this certificate" in prompt:
-            return "yes"
-        if "serial number" in prompt:
-            return "yes"
-        if "IP address" in prompt:
-            return "no"
-        return None
-
-    return reply
 
 
 def _spki(cert_or_key: Any) -> bytes:
@@ -146,7 +132,7 @@ def test_scep_enrollment_in_vrf_mgmt(
     router, to_ca = wired.router, wired.to_ca
     ca_pem = scep_ca.scep.ca_pem
     ca_cert = x509.load_pem_x509_certificate(ca_pem.read_bytes())
-    answers = _answers(scep_ca.scep.challenge)
+    answers = enrollment_answers(scep_ca.scep.challenge)
     router.configure(
         [
             "crypto ca trustpoint lab-scep",
@@ -232,7 +218,9 @@ def test_the_same_url_from_another_vrf_fails(
     assert router.vrfs.netns_of(None) == wired.default
     router.configure(["crypto ca trustpoint lab-default", f" enrollment url {to_ca.url}"])
     before = _running(router)
-    out = router.cli("crypto ca authenticate lab-default", answers=_answers(scep_ca.scep.challenge))
+    out = router.cli(
+        "crypto ca authenticate lab-default", answers=enrollment_answers(scep_ca.scep.challenge)
+    )
     errors = [line for line in out.splitlines() if line.startswith("% ")]
     assert errors, out
     assert any("unreachable" in line for line in errors), out
@@ -340,7 +328,7 @@ def test_tftp_enrollment_in_vrf_mgmt(
                 f" subject-name CN={HOSTNAME},O=lab",
             ]
         )
-        answers = _answers("a challenge")
+        answers = enrollment_answers("a challenge")
         pcap = artefacts / "tftp-vrf-mgmt.pcap"
         with netlab.capture(mgmt, first.link.name_a, pcap) as cap:
             auth = router.cli("crypto ca authenticate lab-tftp", answers=answers)

@@ -126,10 +126,9 @@ class Trustpoint:
             a = child.args
             match child.syntax:
                 case TP.ENROLLMENT_URL:
-                    url = str(a["url"])
-                    tp.enrollment, tp.url = "url", url
-                    if url.startswith("tftp://") and ";" in url:
-                        tp.vrf = url.split(";", 1)[1].split("/", 1)[0] or None
+                    # a tftp:// URL's ``;VRF`` is read where the URL is used
+                    # (``xrsim.pki.enrollment.location``), before the ``vrf`` line
+                    tp.enrollment, tp.url = "url", str(a["url"])
                 case TP.ENROLLMENT_TERMINAL:
                     tp.enrollment = "terminal"
                 case TP.RETRY_PERIOD:

@@ -62,6 +62,7 @@ try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
+    from simulator.dialogue import enrollment_answers
     from simulator.netlab import Lab, NetlabError, missing_tools
     from xrsim.errors import XrsimError
     from xrsim.router import Router
@@ -109,21 +110,6 @@ class Console:
 
     def lines(self, lines: list[str]) -> str:
         return "".join(self.type(line) for line in lines)
-
-
-def _answers(challenge: str) -> Callable[[str], str | None]:
-    def reply(prompt: str) -> str | None:
-        if "Password" in prompt:
-            return challenge
-        if "accept this certificate" in prompt:
-            return "yes"
-        if "serial number" in prompt:
-            return "yes"
-        if "IP address" in prompt:
-            return "no"
-        return None
-
-    return reply
 
 
 class Operator:
@@ -223,7 +209,7 @@ def run(lab: Lab, out: TextIO) -> None:
         try:
             say(f"router {HOSTNAME} booted, VRFs mgmt and default bound to their namespaces")
             cli = Console(router, out)
-            answers = _answers(scep.challenge)
+            answers = enrollment_answers(scep.challenge)
             _configure(cli, scep.url)
             scep_cert = _enroll_scep(cli, router, answers)
             tftp_cert = _enroll_tftp(cli, router, answers, tftp.root, operator, say=say)
