@@ -323,18 +323,12 @@ def _name_der_of(name: x509.Name) -> Any:
     return _decode(name.public_bytes(), rfc5280.Name(), "name")
 
 
-def _tbs(cert: x509.Certificate) -> Any:
-    decoded = _decode(
-        cert.public_bytes(serialization.Encoding.DER), rfc5280.Certificate(), "certificate"
-    )
-    return decoded["tbsCertificate"]
-
-
 def _issuer_serial_value(cert: x509.Certificate) -> Any:
-    tbs = _tbs(cert)
+    # The issuer and serial as pyca read them: decoding the whole certificate with pyasn1
+    # would cost a few milliseconds a certificate.
     value = rfc5652.IssuerAndSerialNumber()
-    value["issuer"] = tbs["issuer"]
-    value["serialNumber"] = tbs["serialNumber"]
+    value["issuer"] = _name_der_of(cert.issuer)
+    value["serialNumber"] = cert.serial_number
     return value
 
 
@@ -627,7 +621,7 @@ class SignedMessage:
         s = self._signer
         if s.key_id is not None:
             return _ski(cert) == s.key_id
-        return cert.serial_number == s.serial and _der(_tbs(cert)["issuer"]) == s.issuer
+        return cert.serial_number == s.serial and cert.issuer.public_bytes() == s.issuer
 
     def signer(self, candidates: Iterable[x509.Certificate] = ()) -> x509.Certificate | None:
         """The signer's certificate: the one the SignerInfo names, among ``candidates`` first,
