@@ -14,6 +14,7 @@ from xrsim.config.datastore import (
     CommitNotFound,
     ConfigurationLocked,
     LabelInUse,
+    NotAuthorized,
     RollbackUnavailable,
 )
 
@@ -37,10 +38,12 @@ __all__ = [
     "LOAD_ERRORS",
     "NOTHING_TO_COMMIT",
     "NOT_AUTHORIZED",
+    "NOT_AUTHORIZED_ITEM",
     "NO_SUCH_ITEMS",
     "OVERWRITE_QUESTION",
     "PLEASE_ANSWER_YES_NO",
     "PLEASE_ANSWER_YES_NO_CANCEL",
+    "ROLLBACK_FAILED",
     "UNCOMMITTED",
     "ambiguous",
     "cannot_open",
@@ -50,6 +53,7 @@ __all__ = [
     "internal_error",
     "lines_built",
     "loaded",
+    "not_authorized",
     "nothing_after",
     "rolled_back",
 ]
@@ -76,6 +80,9 @@ INVALID = "% Invalid input detected at '^' marker."
 INCOMPLETE = "% Incomplete command."
 #: What IOS XR answers to a command the user's task IDs do not allow.
 NOT_AUTHORIZED = "% This command is not authorized"
+#: ``show configuration failed``: the note after an item a ``commit replace`` or a rollback
+#: would have changed and the user's task IDs do not allow.
+NOT_AUTHORIZED_ITEM = "!!" + NOT_AUTHORIZED
 
 
 def ambiguous(line: str) -> str:
@@ -117,6 +124,12 @@ CONCURRENT_COMMITS = (
     "command to browse the changes.",
 )
 CONCURRENT_QUESTION = "Do you wish to proceed with this commit anyway? [no]: "
+#: A rollback refused whole (nothing changed): IOS XR's failure line, which points to
+#: ``show configuration failed rollback``.
+ROLLBACK_FAILED = (
+    "% Rollback operation failed. Please use the command "
+    "'show configuration failed rollback [inheritance]' to view the errors"
+)
 
 #: ``show configuration failed``: the header of what a failed commit refused (IOS XR ends
 #: its first three lines with a space).
@@ -180,7 +193,8 @@ def commits_unavailable(count: int, available: int) -> str:
 
 
 def commit_error(err: CommitError) -> str:
-    """The IOS XR text of a refused commit or rollback."""
+    """The IOS XR text of a refused commit or rollback (``not_authorized`` for a
+    ``NotAuthorized``)."""
     if isinstance(err, ConfigurationLocked):
         if err.action == "rollback":
             return "% Failed to roll back: the configuration is locked by another session."
@@ -198,6 +212,12 @@ def commit_error(err: CommitError) -> str:
     if isinstance(err, CommitNotFound):
         return f"% Commit ID '{err.ident}' was not found in the rollback database."
     return f"% {err}"
+
+
+def not_authorized(err: NotAuthorized) -> str:
+    """A ``commit replace`` or a rollback refused for the items the user may not change: IOS
+    XR's pseudo-atomic commit failure, or its rollback failure."""
+    return ROLLBACK_FAILED if err.action == "rollback" else COMMIT_FAILED
 
 
 def rolled_back(items: int, target: str | None, count: int) -> list[str]:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from types import GeneratorType
 from typing import TYPE_CHECKING
 
-from xrsim.aaa import DEFAULT_GROUPS, DEFAULT_TASKS, AaaConfig, Grants, authorize
+from xrsim.aaa import DEFAULT_GROUPS, DEFAULT_TASKS, TASK_IDS, AaaConfig, Grants, authorize
 from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
 from xrsim.clock import xr_timestamp
-from xrsim.config.tree import PathItem
+from xrsim.config.tree import Change, PathItem
 from xrsim.errors import XrsimError
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ __all__ = [
 #: Kept here for the front doors that import them (the texts live in ``xrsim.cli.messages``).
 INVALID = messages.INVALID
 NOT_AUTHORIZED = messages.NOT_AUTHORIZED
+#: Changing a stored line no command parses any more: write on every task (nothing tells
+#: which task it belongs to; root-system has them all).
+_EVERY_WRITE = tuple(("write", task) for task in TASK_IDS)
 _SECRET_WORDS = re.compile(r"\b(secret|password)\b.*", re.IGNORECASE)
 _log = logging.getLogger("xrsim.cli")
 _ids = itertools.count(1)
@@ -289,9 +292,10 @@ def _split_pipes(line: str) -> tuple[str, list[tuple[str, int]]]:
 
 @dataclass(frozen=True)
 class FailedConfig:
-    """What the session's last failed commit (``semantic``) or its last ``load`` (``syntax``)
-    refused: the configuration lines as ``show configuration failed`` prints them below its
-    header (with the ``!!%`` reason after each refused item)."""
+    """What the session's last failed commit (``semantic``), its last ``load`` (``syntax``),
+    or a ``commit replace`` or rollback its task IDs refused (``authorization``) refused: the
+    configuration lines as ``show configuration failed`` prints them below its header (with
+    the ``!!%`` reason after each refused item)."""
 
     kind: str
     lines: tuple[str, ...]
@@ -349,6 +353,8 @@ class CliSession:
         self.failed_commit: FailedConfig | None = None
         #: ``show configuration failed load``: the lines the last ``load`` refused.
         self.failed_load: FailedConfig | None = None
+        #: ``show configuration failed rollback``: what the last refused rollback refused.
+        self.failed_rollback: FailedConfig | None = None
         #: A ``load`` is reading a file (a ``load`` inside it is refused).
         self.loading = False
 
@@ -519,6 +525,22 @@ class CliSession:
     def authorized(self, command: Command) -> bool:
         """Whether the session's user may run ``command`` (any one of its task grants)."""
         return not command.tasks or authorize(self.user_tasks(), command.tasks)
+
+    def refused_changes(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes of ``changes`` (a ``commit replace`` or a rollback: items added,
+        changed or removed) the session's user may not make (``ChangeCheck``). A change is
+        checked as typing it would be: every item on its path (the submode lines entered
+        to reach it, then the item or its ``no`` form) needs one of its command's grants; a
+        line no command parses needs write on every task."""
+        grants = self.user_tasks()
+
+        def allowed(item: PathItem) -> bool:
+            command = self.registry.item_command(item.parsed)
+            if command is None:
+                return all(g in grants for g in _EVERY_WRITE)
+            return authorize(grants, command.tasks)
+
+        return [c for c in changes if not all(allowed(item) for item in c.path)]
 
     def _exists(self, command: Command) -> bool:
         """Whether the router's release has every feature the command requires."""

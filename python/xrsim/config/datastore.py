@@ -29,6 +29,13 @@ started or last committed (``base``); ``commit(..., concurrent_ok=False)`` refus
 ``tree_after(n)`` rebuilds the configuration before the last n commits (``show configuration
 commit changes``, ``rollback changes``).
 
+Authorization of whole-configuration operations: ``commit(..., replace=True)`` and
+``rollback`` make changes nobody typed, so they take an ``authorize`` check (``ChangeCheck``,
+given by the front door that knows the user's task IDs: ``CliSession.refused_changes``). It is
+called inside the lock with the changes the operation would make to the running configuration
+as it is then (every item added, changed or removed); when it names any, the operation is
+refused whole with ``NotAuthorized`` (which carries them) and nothing changed.
+
 Putting a change into effect: an ``on_apply`` hook (the router's VRF table, which sets the
 addresses of VRF interfaces on their links) is called before each change is saved; when it
 refuses (``ApplyFailed``) nothing changed, and when the save fails its undo is called.
@@ -53,6 +60,7 @@ __all__ = [
     "ApplyFailed",
     "ApplyHook",
     "Candidate",
+    "ChangeCheck",
     "CommitError",
     "CommitNotFound",
     "CommitRecord",
@@ -60,6 +68,7 @@ __all__ = [
     "ConfigurationLocked",
     "Datastore",
     "LabelInUse",
+    "NotAuthorized",
     "RollbackUnavailable",
     "Storage",
 ]
@@ -118,6 +127,16 @@ class ConcurrentCommits(CommitError):
         self.others = others
 
 
+class NotAuthorized(CommitError):
+    """A ``commit replace`` or a rollback that would add, change or remove items the user's
+    task IDs do not allow; ``refused``: those changes (nothing changed)."""
+
+    def __init__(self, action: Literal["commit", "rollback"], refused: Sequence[Change]) -> None:
+        super().__init__(f"{action}: {len(refused)} configuration items are not authorized")
+        self.action = action
+        self.refused = tuple(refused)
+
+
 class ApplyFailed(CommitError):
     """The router could not put the new configuration into effect (``on_apply`` refused it:
     an interface address on a veth without the CAP_NET_ADMIN privilege, a VRF not bound to a
@@ -132,6 +151,11 @@ class ApplyFailed(CommitError):
 #: configuration; returns the undo (called when the change cannot be saved); raises
 #: ``NetworkError`` to refuse it.
 ApplyHook = Callable[[ConfigTree], Callable[[], None]]
+
+
+#: ``authorize(changes)``: the changes of ``changes`` the user may not make (none: all are
+#: allowed). ``commit(..., replace=True)`` and ``rollback`` call it under the lock.
+ChangeCheck = Callable[[Sequence[Change]], Sequence[Change]]
 
 
 class Storage(Protocol):
@@ -361,13 +385,16 @@ class Datastore:
         confirmed: int | None = None,
         replace: bool = False,
         concurrent_ok: bool = True,
+        authorize: ChangeCheck | None = None,
     ) -> CommitRecord | None:
         """Commit the candidate; ``None`` when there was nothing to change (a pending
         ``commit confirmed`` is then confirmed). Raises ``CommitError`` with the IOS XR
         message when the commit is refused, ``StorageError`` when it cannot be saved (then
         nothing changed: the candidate keeps its changes). ``concurrent_ok=False``: refuse
         with ``ConcurrentCommits`` (nothing changed) when other commits were made since the
-        candidate's ``base`` and it has changes (the CLI then asks, as IOS XR does)."""
+        candidate's ``base`` and it has changes (the CLI then asks, as IOS XR does).
+        ``authorize`` (with ``replace``): refuse with ``NotAuthorized`` when it names any of
+        the changes the commit would make (nothing changed; the candidate keeps its changes)."""
         with self._lock:
             if self.exclusive_owner not in (None, candidate.session_id):
                 raise ConfigurationLocked("commit")
@@ -389,6 +416,8 @@ class Datastore:
                     first = self.pending_confirm[0] if confirmed is not None else None
                     self._set_pending(first, confirmed)
                 return None
+            if replace and authorize is not None:
+                self._authorize("commit", target, authorize)
             record = self._apply(
                 target, user=user, line=line, client=client, label=label, comment=comment
             )
@@ -400,6 +429,15 @@ class Datastore:
             elif self.pending_confirm is not None:
                 self._set_pending(None, None)
         return record
+
+    def _authorize(
+        self, action: Literal["commit", "rollback"], target: ConfigTree, authorize: ChangeCheck
+    ) -> None:
+        """Refuse with ``NotAuthorized`` when ``authorize`` names any change that turns the
+        running configuration into ``target`` (under the lock)."""
+        refused = authorize(self.running.changes_to(target))
+        if refused:
+            raise NotAuthorized(action, refused)
 
     def _set_pending(self, commit_id: int | None, seconds: int | None) -> None:
         """Record the pending ``commit confirmed`` (under the lock) and tell the owner."""
@@ -453,9 +491,17 @@ class Datastore:
     # -- rollback ---------------------------------------------------------------------------
 
     def rollback(
-        self, count: int, *, user: str, line: str, client: str = "CLI"
+        self,
+        count: int,
+        *,
+        user: str,
+        line: str,
+        client: str = "CLI",
+        authorize: ChangeCheck | None = None,
     ) -> CommitRecord | None:
-        """Undo the last ``count`` commits, as one new commit."""
+        """Undo the last ``count`` commits, as one new commit. ``authorize``: refuse with
+        ``NotAuthorized`` when it names any change the rollback would make (nothing
+        changed)."""
         with self._lock:
             if count < 1 or count > len(self.commits):
                 raise RollbackUnavailable(count, len(self.commits))
@@ -468,6 +514,8 @@ class Datastore:
                 if self.pending_confirm is not None:
                     self._set_pending(None, None)
                 return None
+            if authorize is not None:
+                self._authorize("rollback", target, authorize)
             record = self._apply(
                 target, user=user, line=line, client=client, comment=f"Rollback {count}"
             )

@@ -26,7 +26,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Protocol
@@ -34,7 +34,7 @@ from typing import Protocol
 from lxml import etree
 
 from xrsim.aaa import Grant
-from xrsim.config.tree import ConfigTree
+from xrsim.config.tree import Change, ConfigTree
 from xrsim.device import DeviceState
 from xrsim.errors import NetconfError, XrsimError
 from xrsim.netconf.edit import CliEdit, SchemaEdit
@@ -176,6 +176,11 @@ class ActionContext(Protocol):
 
     def show(self, command: str) -> str:
         """What the session's CLI prints for ``command`` (no timestamp line)."""
+        ...
+
+    def refused_changes(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes of ``changes`` the session's user may not make (the datastore's
+        ``ChangeCheck`` for a rollback)."""
         ...
 
 

@@ -21,7 +21,10 @@ Who does what:
 - Changes: an ``<edit-config>`` becomes CLI lines (``ConfigModel.edit``) that the session's
   ``ConfigEditor`` types into a real CLI configuration session, so the CLI parser, its checks
   and its task authorization apply; the candidate is that CLI session's (one per NETCONF
-  session, as on IOS XR), ``commit`` commits it to the shared ``Datastore``.
+  session, as on IOS XR), ``commit`` commits it to the shared ``Datastore``. An edit that
+  replaces (``<default-operation>replace``, or ``operation="replace"`` anywhere in it) is all
+  or nothing whatever the ``error-option``: when one of its lines is refused (an item the
+  user's task IDs do not allow is ``access-denied``), the candidate is as it was before.
 - Locks: ``<lock>`` of ``running`` takes the datastore's exclusive lock (what ``configure
   exclusive`` takes, so CLI commits and ``configure exclusive`` are refused meanwhile); locks of
   either datastore are also kept in the router's session table
@@ -60,7 +63,7 @@ from lxml import etree
 
 from xrsim.aaa import Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
-from xrsim.config.tree import ConfigTree
+from xrsim.config.tree import Change, ConfigTree
 from xrsim.errors import FramingError, NetconfError, StorageError
 from xrsim.netconf.edit import OP_ATTR, nested_lines
 from xrsim.netconf.filter import subtree_filter
@@ -149,6 +152,11 @@ class ConfigEditor(Protocol):
     def show(self, command: str) -> str:
         """What the CLI session prints for ``command`` (a ``show`` command of config mode),
         without the timestamp line."""
+        ...
+
+    def refused_changes(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes of ``changes`` the session user's task IDs do not allow (what a
+        rollback checks each item it would change with)."""
         ...
 
     def close(self) -> None: ...
@@ -362,6 +370,10 @@ class NetconfSession:
         """What the session's CLI prints for ``command`` (``ActionContext``)."""
         return self.editor.show(command)
 
+    def refused_changes(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes the session's user may not make (``ActionContext``)."""
+        return self.editor.refused_changes(changes)
+
     def _datastore_name(self, op: Element, which: str, allowed: tuple[str, ...]) -> str:
         holder = _param(op, which)
         if holder is None or not children(holder):
@@ -488,7 +500,7 @@ class NetconfSession:
         try:
             self._apply_config(config, default_op)
         except NetconfError:
-            if error_option == "rollback-on-error":
+            if error_option == "rollback-on-error" or _replaces(config, default_op):
                 candidate.changes[:] = saved
             raise
         finally:
@@ -798,3 +810,9 @@ def _reply_error(e: NetconfError) -> Element:
     reply = etree.Element(f"{{{BASE_NS}}}rpc-reply", nsmap={None: BASE_NS})
     reply.append(_error_element(e))
     return reply
+
+
+def _replaces(config: Element, default_op: str) -> bool:
+    """Whether an edit-config replaces: its default operation, or an ``operation`` attribute
+    anywhere in its ``<config>``."""
+    return default_op == "replace" or any(el.get(OP_ATTR) == "replace" for el in config.iter("*"))

@@ -5,8 +5,15 @@ configuration failed [load]``, ``load FILE``; the running configuration (``show
 running-config``, ``copy running-config FILE``), the commit database (``show configuration
 commit list [detail]``, ``commit changes``, ``rollback changes``) and ``rollback
 configuration``; and the first configuration items, ``hostname`` and ``domain name``, which
-make the prompt and the FQDN. What a failed commit or load refused is kept on the session
-(``CliSession.failed_commit`` / ``failed_load``, ``FailedConfig``)."""
+make the prompt and the FQDN. What a failed commit, load or rollback refused is kept on the
+session (``CliSession.failed_commit`` / ``failed_load`` / ``failed_rollback``,
+``FailedConfig``; ``show configuration failed [load | rollback]``).
+
+``commit replace`` and ``rollback configuration`` change items nobody typed, so the datastore
+checks each item they would add, change or remove against the user's task IDs
+(``CliSession.refused_changes``): one refused item refuses the whole operation (IOS XR's
+pseudo-atomic commit failure, or its rollback failure), nothing changes, and ``show
+configuration failed`` (``... rollback``) lists the refused items."""
 
 from __future__ import annotations
 
@@ -17,8 +24,14 @@ from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import ANY_CONFIG, Item, Registry
 from xrsim.cli.session import FailedConfig
-from xrsim.config.datastore import ApplyFailed, CommitError, ConcurrentCommits, RollbackUnavailable
-from xrsim.config.tree import ConfigNode, ConfigTree, change_lines
+from xrsim.config.datastore import (
+    ApplyFailed,
+    CommitError,
+    ConcurrentCommits,
+    NotAuthorized,
+    RollbackUnavailable,
+)
+from xrsim.config.tree import Change, ConfigNode, ConfigTree, change_lines
 from xrsim.errors import PathNotFound, StorageError, XrsimError
 
 __all__ = ["DOMAIN_NAME", "EXEC_TIMEOUT", "HOSTNAME", "LINE", "SESSION_TIMEOUT", "register"]
@@ -70,6 +83,7 @@ def _commit(
                 confirmed=confirmed,
                 replace=replace,
                 concurrent_ok=concurrent_ok,
+                authorize=s.refused_changes if replace else None,
             )
         except ConcurrentCommits as e:
             for ln in messages.CONCURRENT_COMMITS:
@@ -79,6 +93,11 @@ def _commit(
                 concurrent_ok = True
                 continue
             s.last_error = e
+            return False
+        except NotAuthorized as e:  # nothing changed: the candidate keeps its changes
+            s.last_error = e
+            s.failed_commit = _refused(ctx, e)
+            ctx.line(messages.not_authorized(e))
             return False
         except CommitError as e:
             # put into effect and refused (a VRF interface's link): IOS XR's pseudo-atomic line
@@ -118,6 +137,24 @@ def _failed(
     if show_error:
         for ln in _failed_lines(s.failed_commit):
             ctx.line(ln)
+
+
+def _refused(ctx: Ctx, err: NotAuthorized) -> FailedConfig:
+    """What ``show configuration failed [rollback]`` lists of a refused ``commit replace`` or
+    rollback: the items the user may not change, each with IOS XR's note; only those the user
+    may read (as ``show running-config`` filters them), so the list names nothing else."""
+    grants = ctx.session.user_tasks()
+    registry = ctx.session.registry
+
+    def readable(change: Change) -> bool:
+        cmd = registry.item_command(change.path[0].parsed)
+        if cmd is None:
+            return authorize_all(grants, EVERY_TASK)
+        return not cmd.tasks or authorize(grants, [("read", task) for _, task in cmd.tasks])
+
+    shown = [c for c in err.refused if readable(c)]
+    notes = {i: messages.NOT_AUTHORIZED_ITEM for i in range(len(shown))}
+    return FailedConfig("authorization", (*change_lines(shown, notes), "end"))
 
 
 def _failed_lines(failed: FailedConfig | None) -> list[str]:
@@ -197,7 +234,12 @@ def _commit_replace(ctx: Ctx) -> Interaction:
 
 def _show_failed(ctx: Ctx) -> None:
     s = ctx.session
-    failed = s.failed_load if ctx.has("load") else s.failed_commit
+    if ctx.has("load"):
+        failed = s.failed_load
+    elif ctx.has("rollback"):
+        failed = s.failed_rollback
+    else:
+        failed = s.failed_commit
     for ln in _failed_lines(failed):
         ctx.line(ln)
 
@@ -475,8 +517,13 @@ def _rolled(ctx: Ctx, count: int, target: str | None) -> None:
     s = ctx.session
     try:
         record = ctx.device.datastore.rollback(
-            count, user=s.user, line=s.line_name, client=s.client
+            count, user=s.user, line=s.line_name, client=s.client, authorize=s.refused_changes
         )
+    except NotAuthorized as e:  # nothing changed
+        s.last_error = e
+        s.failed_rollback = _refused(ctx, e)
+        ctx.line(messages.not_authorized(e))
+        return
     except CommitError as e:
         s.last_error = e
         ctx.line(messages.commit_error(e))
@@ -561,7 +608,7 @@ def register(reg: Registry) -> None:
         tasks=CONFIG_READ,
     )
     reg.command(ANY_CONFIG, "load <file:WORD>", _load, timestamp=False, tasks=CONFIG_WRITE)
-    failed = "show configuration failed [ load ]"
+    failed = "show configuration failed [ { load | rollback } ]"
     reg.command(ANY_CONFIG, failed, _show_failed, timestamp=True, tasks=CONFIG_READ)
     reg.command("exec", failed, _show_failed, tasks=CONFIG_READ)
 

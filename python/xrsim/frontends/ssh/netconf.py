@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from xrsim.aaa import Grants
 from xrsim.cli.session import CliSession
 from xrsim.config.datastore import Candidate
+from xrsim.config.tree import Change
 from xrsim.netconf import EditRefusal, NetconfSession
 from xrsim.router import Router
 
@@ -58,6 +59,10 @@ class CliEditor:
 
     def grants(self) -> Grants:
         return self._cli.user_tasks()
+
+    def refused_changes(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes the CLI session's user may not make (``CliSession.refused_changes``)."""
+        return self._cli.refused_changes(changes)
 
     def show(self, command: str) -> str:
         """What the CLI session prints for ``command`` (run in config mode, without the

@@ -11,7 +11,10 @@ Each is one new commit on the router's datastore (user, line ``netconf``, client
 as the CLI's rollback. A count beyond the commit history or an unknown commit is
 ``invalid-value``; a held ``configure exclusive`` or NETCONF ``running`` lock ``in-use``; a
 rollback that cannot be saved ``operation-failed`` (nothing changed). Tasks: write
-``config-services``, as ``rollback configuration``.
+``config-services``, as ``rollback configuration``; and, as for the CLI's rollback, every item
+the rollback would add, change or remove needs the user's task IDs for it
+(``ActionContext.refused_changes``): one refused item is ``access-denied`` for the whole
+rollback, and nothing changed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from xrsim.config.datastore import (
     CommitError,
     CommitNotFound,
     ConfigurationLocked,
+    NotAuthorized,
     RollbackUnavailable,
 )
 from xrsim.errors import NetconfError, StorageError
@@ -59,7 +63,14 @@ def _required(el: Element, name: str) -> str:
 
 def _rollback(context: ActionContext, count: int) -> list[Element]:
     try:
-        context.device.datastore.rollback(count, user=context.user, line=LINE, client=CLIENT)
+        context.device.datastore.rollback(
+            count, user=context.user, line=LINE, client=CLIENT, authorize=context.refused_changes
+        )
+    except NotAuthorized as e:
+        raise NetconfError(
+            "access-denied",
+            f"{context.user} may not change {len(e.refused)} of the items this rollback changes",
+        ) from None
     except RollbackUnavailable as e:
         raise NetconfError("invalid-value", str(e), info=(("bad-element", "count"),)) from None
     except ConfigurationLocked as e:
