@@ -186,3 +186,23 @@ def test_unknown_stored_lines_are_kept_sorted_last_and_shown_to_every_task_only(
         top = router.datastore.running.get(["telemetry model-driven"])
         assert top is not None
         assert top.syntax == "telemetry model-driven"
+
+
+def test_a_replace_that_removes_unknown_stored_lines_needs_every_task(tmp_path: Path) -> None:
+    state = tmp_path / "r"
+    with Router.boot(state_dir=state, registry=build_registry((*FAMILIES, Later))) as router:
+        router.configure([*CONFIG, "telemetry model-driven"])
+    with Router.boot(state_dir=state) as router:
+        router.configure(["username netop", "group netadmin", "secret netop-pw"])
+        before = running(router)
+        changes = router.datastore.running.changes_to(router.datastore.running.section(["x"]))
+        unknown = [c for c in changes if c.path[0].key == "telemetry model-driven"]
+        # netadmin may not remove a line nothing tells the task of; root-system may.
+        netop = router.session(user="netop")
+        assert netop.refused_changes(unknown) == unknown
+        assert router.session().refused_changes(unknown) == []
+        netop.handle_line("configure")
+        netop.handle_line("commit replace")
+        assert "% Failed to commit" in netop.handle_line("yes")
+        netop.close()
+        assert running(router) == before

@@ -3,7 +3,7 @@ exclusive lock and persistence."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from xrsim.config.datastore import (
     ApplyFailed,
     CommitError,
     Datastore,
+    NotAuthorized,
 )
 from xrsim.config.tree import Change, ConfigTree, Parsed, PathItem
 from xrsim.errors import StorageError, VrfError
@@ -114,6 +115,48 @@ def test_replace_and_rollback() -> None:
         ds.rollback(99, user="u", line="l")
     with pytest.raises(CommitError):
         ds.find("nope")
+
+
+def no_domain(changes: Sequence[Change]) -> list[Change]:
+    """A ``ChangeCheck`` of a user who may not change ``domain name``."""
+    return [c for c in changes if c.path[0].key == "domain name"]
+
+
+def test_replace_and_rollback_are_refused_whole_for_an_item_not_authorized() -> None:
+    ds = Datastore(now=Clock().now)
+    commit(ds, host("a"), dom("x.com"))
+    seen: list[list[Change]] = []
+
+    def check(changes: Sequence[Change]) -> list[Change]:
+        seen.append(list(changes))
+        return no_domain(changes)
+
+    c = ds.candidate(1)
+    c.set(host("b"))
+    with pytest.raises(NotAuthorized) as err:
+        ds.commit(c, user="u", line="l", replace=True, authorize=check)
+    # Asked about every change the replace makes; the one refused is carried.
+    assert {(ch.op, ch.path[0].key) for ch in seen[0]} == {
+        ("delete", "domain name"),
+        ("set", "hostname"),
+    }
+    assert [(ch.op, ch.path[0].key) for ch in err.value.refused] == [("delete", "domain name")]
+    assert err.value.action == "commit"
+    assert ds.running.lines() == ["hostname a", "domain name x.com"]
+    assert len(ds.commits) == 1
+    assert c.has_changes()  # the candidate keeps its changes
+    # A plain commit is not asked (its lines were authorized as they were typed).
+    commit(ds, dom("y.com"), authorize=check)
+    assert len(seen) == 1
+    with pytest.raises(NotAuthorized) as err:
+        ds.rollback(1, user="u", line="l", authorize=no_domain)
+    assert err.value.action == "rollback"
+    assert ds.running.lines() == ["hostname a", "domain name y.com"]
+    assert len(ds.commits) == 2
+    # What the check allows goes through.
+    commit(ds, host("c"))
+    ds.rollback(1, user="u", line="l", authorize=no_domain)
+    assert ds.running.lines() == ["hostname a", "domain name y.com"]
 
 
 class Owner:
