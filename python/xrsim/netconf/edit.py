@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xrsim.config.tree import ConfigNode
+from xrsim.config.tree import TOP_MODE, ConfigNode
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import NetconfError
 from xrsim.netconf.schema import Container, Leaf, ListNode, Schema, bad_value, exists
 from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
@@ -56,11 +57,16 @@ def nested_lines(edits: list[CliEdit]) -> list[str]:
 
 
 class SchemaEdit:
-    """One edit-config subtree turned into CLI edits (``out``), walked along a schema."""
+    """One edit-config subtree turned into CLI edits (``out``), walked along a schema.
+    ``cli`` is the command registry the lines will be typed into: every value goes into a
+    line only once its parse there is that one item with that one value (``schema.cli_line``);
+    ``modes`` is the CLI mode of each block (the top: configuration mode)."""
 
-    def __init__(self, ns: str) -> None:
+    def __init__(self, ns: str, cli: CliSchema) -> None:
         self.ns = ns
+        self.cli = cli
         self.out: list[CliEdit] = []
+        self.modes: dict[tuple[str, ...], str] = {(): TOP_MODE}
 
     def op(self, el: Element, inherited: str) -> str:
         value = el.get(OP_ATTR)
@@ -154,7 +160,7 @@ class SchemaEdit:
             return
         if op == "create" and present:
             raise _exists_error(schema.name)
-        self.out.append(CliEdit(block, schema.cli_line(text_of(el))))
+        self.out.append(CliEdit(block, schema.cli_line(text_of(el), self.cli, self.modes[block])))
 
     def container(
         self,
@@ -187,7 +193,7 @@ class SchemaEdit:
                 error_type="protocol",
                 info=(("bad-element", schema.key),),
             )
-        key = text_of(key_el)
+        key = schema.check_key(text_of(key_el))
         if schema.only is not None and key != schema.only:
             raise bad_value(schema.key, f"only {schema.key} {schema.only!r} is supported")
         return key_el
@@ -206,9 +212,13 @@ class SchemaEdit:
             entry, entry_block, entry_line = node, block, None
             present = any(exists(c, self.ns, entry) for c in schema.children)
         else:
-            entry_line = schema.entry_line(key)
+            mode = self.modes[block]
+            entry_line = schema.entry_line(key, self.cli, mode)
             entry = schema.entry(node, key)
             entry_block = (*block, entry_line)
+            submode = schema.submode(entry_line, self.cli, mode)
+            if submode is not None:
+                self.modes[entry_block] = submode
             present = entry is not None
         if op in ("delete", "remove"):
             if not present and op == "delete":

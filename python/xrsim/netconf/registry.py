@@ -35,6 +35,7 @@ from lxml import etree
 
 from xrsim.aaa import Grant
 from xrsim.config.tree import ConfigTree
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.device import DeviceState
 from xrsim.errors import NetconfError, XrsimError
 from xrsim.netconf.edit import CliEdit, SchemaEdit
@@ -90,10 +91,13 @@ class ConfigModel:
         holder.remove(el)  # lxml moves the default namespace declaration onto el
         return el
 
-    def edit(self, el: Element, tree: ConfigTree, default_operation: str) -> list[CliEdit]:
+    def edit(
+        self, el: Element, tree: ConfigTree, default_operation: str, cli: CliSchema
+    ) -> list[CliEdit]:
         """The CLI edits an edit-config top element asks for (``NetconfError`` when the
-        request does not fit the model or the data)."""
-        e = SchemaEdit(self.namespace)
+        request does not fit the model or the data, or a value its type or, as a line of
+        ``cli``, the command's argument)."""
+        e = SchemaEdit(self.namespace, cli)
         e.edit(self.top, el, tree.root, (), default_operation)
         return e.out
 

@@ -61,6 +61,7 @@ from lxml import etree
 from xrsim.aaa import Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import ConfigTree
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import FramingError, NetconfError, StorageError
 from xrsim.netconf.edit import OP_ATTR, nested_lines
 from xrsim.netconf.filter import subtree_filter
@@ -137,6 +138,12 @@ class ConfigEditor(Protocol):
 
     @property
     def candidate(self) -> Candidate: ...
+
+    @property
+    def schema(self) -> CliSchema:
+        """The command registry ``apply`` parses lines with: edits check each value's line
+        against it before typing it."""
+        ...
 
     def apply(self, lines: Sequence[str]) -> EditRefusal | None:
         """Enter ``lines`` (nested by submode; ``no ...`` deletes); the first refusal stops."""
@@ -510,7 +517,9 @@ class NetconfSession:
                 if str(top.get(OP_ATTR, default_op)) == "replace":
                     lines = [*self._remove_all_lines(), *lines]
             else:
-                edits = model.edit(top, self.editor.candidate.merged(), default_op)
+                edits = model.edit(
+                    top, self.editor.candidate.merged(), default_op, self.editor.schema
+                )
                 lines = nested_lines(edits)
             if not lines:
                 continue

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from xrsim.aaa import Grants
 from xrsim.cli.session import CliSession
 from xrsim.config.datastore import Candidate
+from xrsim.config.tree import Schema
 from xrsim.netconf import EditRefusal, NetconfSession
 from xrsim.router import Router
 
@@ -51,6 +52,11 @@ class CliEditor:
         if candidate is None:  # closed: an empty candidate that commits nothing
             return Candidate(self._cli.device.datastore, self._cli.id)
         return candidate
+
+    @property
+    def schema(self) -> Schema:
+        """The CLI session's command registry: what parses the lines ``apply`` types."""
+        return self._cli.registry
 
     @property
     def cli_session(self) -> CliSession:
