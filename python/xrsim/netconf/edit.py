@@ -6,7 +6,11 @@
   ``CliEdit`` s: CLI lines (``no ...`` for deletes) inside their submode blocks. ``create`` of
   existing data is ``data-exists``, ``delete`` of missing data ``data-missing``; ``replace``
   removes the modeled items the new content leaves out and keeps CLI items the model does not
-  cover. Elements outside the model are ``unknown-element`` / ``unknown-namespace``.
+  cover. Elements outside the model are ``unknown-element`` / ``unknown-namespace``. Every
+  leaf value and list key is checked against its YANG type, and the line it makes against
+  the command registry the lines will be typed into (``xrsim.netconf.schema.cli_line``):
+  the line must parse, in its block's mode, as that one item with the value as its
+  argument, else ``invalid-value`` naming the leaf, before anything is typed.
 - ``nested_lines`` turns the edits into the nested CLI lines the session's ``ConfigEditor``
   types into a real CLI configuration session, as a person pastes them.
 """

@@ -8,6 +8,13 @@
   (``ListNode("trustpoint", "name", ..., syntax=TP.TRUSTPOINT, arg="name", line="crypto ca
   trustpoint {}")``), or whose one entry lives at the parent's CLI level (the ``default`` VRF of
   ``domain name``).
+- YANG types of values and keys: ``String`` (``length``, ``pattern``) and ``Uint32`` (a
+  range); ``STRING``, ``CISCO_IOS_XR_STRING`` and ``IPV4_ADDRESS_NO_ZONE`` are the
+  typedefs the models use (``empty`` and ``boolean`` leaves are ``Leaf`` kinds).
+- ``cli_line``: the CLI line of a value, once the command registry's parse of it
+  (``xrsim.config.tree.Schema.resolve``) is the expected item with the value as its one
+  argument and the value holds nothing a CLI session interprets before parsing (``|``, a
+  final ``?``, control characters): a value never becomes more CLI text than that argument.
 - ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
   below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
   node.
@@ -15,8 +22,9 @@
 Reading takes what the command registry's parse of each line says (``node.syntax``,
 ``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
 configuration text, and a line no command parses is not read. The ``line`` templates are only
-how a value is written back as a CLI line. The edit engine (``xrsim.netconf.edit``) walks the
-same schema the other way; the models (``xrsim.netconf.models``) are instances of it.
+how a value is written back as a CLI line, checked by that same parse before it is typed. The
+edit engine (``xrsim.netconf.edit``) walks the same schema the other way; the models
+(``xrsim.netconf.models``) are instances of it.
 """
 
 from __future__ import annotations
@@ -38,7 +46,6 @@ __all__ = [
     "IPV4_ADDRESS_NO_ZONE",
     "STRING",
     "Container",
-    "Enumeration",
     "Leaf",
     "ListNode",
     "Schema",
@@ -50,6 +57,7 @@ __all__ = [
     "exists",
     "read_into",
 ]
+
 
 def bad_value(name: str, why: str) -> NetconfError:
     """``invalid-value`` for the element ``name``."""
@@ -95,27 +103,15 @@ class Uint32:
             raise bad_value(leaf, f"{text!r} is not a valid {self.name}")
         value = int(text)
         if not self.lo <= value <= self.hi:
-            raise bad_value(leaf, f"{text!r} is not a valid {self.name}: range {self.lo}..{self.hi}")
+            raise bad_value(
+                leaf, f"{text!r} is not a valid {self.name}: range {self.lo}..{self.hi}"
+            )
         return str(value)
-
-
-@dataclass(frozen=True)
-class Enumeration:
-    """YANG ``enumeration`` of the names ``values``."""
-
-    values: tuple[str, ...]
-    name: str = "enumeration"
-
-    def check(self, leaf: str, text: str) -> str:
-        """``text`` when it is one of the names (``invalid-value`` naming ``leaf`` when not)."""
-        if text not in self.values:
-            raise bad_value(leaf, f"{text!r} is not one of {', '.join(self.values)}")
-        return text
 
 
 #: The YANG types of a value leaf or a list key (``empty`` and ``boolean`` leaves are the
 #: ``Leaf`` kinds ``empty`` and ``bool``).
-YangType = String | Uint32 | Enumeration
+YangType = String | Uint32
 
 #: ``string`` without restrictions.
 STRING = String()

@@ -6,7 +6,9 @@
   CLI session's candidate, and CLI and NETCONF share one datastore. ``show(command)`` runs a
   show command there (the CLI text model's reads, the CLI diff action). Lines come nested by
   submode (one space per level; ``no ...`` deletes); a refused line is reported with the text
-  IOS XR printed (the session turns it into an ``<rpc-error>``).
+  IOS XR printed (the session turns it into an ``<rpc-error>``). ``schema`` is that CLI
+  session's command registry, which the NETCONF edit engine checks each value's line against
+  before the line is typed.
 - ``open_netconf(router, user=, session_id=)``: a new ``NetconfSession``, listed in the
   router's session table (``show netconf-yang clients``, ``<kill-session>``) until it closes.
 - ``agent_enabled(router)``: whether ``netconf-yang agent`` / ``ssh`` is configured (the SSH

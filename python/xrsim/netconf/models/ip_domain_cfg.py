@@ -1,10 +1,10 @@
 """``Cisco-IOS-XR-ip-domain-cfg`` (2019-04-05): ``ip-domain``, the router's ``domain name``.
 
 ``IP_DOMAIN``: ``ip-domain/vrfs/vrf[vrf-name=default]/name`` is ``domain name NAME``; only the
-``default`` VRF exists on the CLI (another ``vrf-name`` is ``invalid-value``). Types as the
-YANG module's: ``name`` a ``string``, ``vrf-name`` an ``xr:Cisco-ios-xr-string``; a value
-must also be the one argument of the ``domain name`` line (``xrsim.netconf.schema.cli_line``). Tasks: read and
-write ``ip-services``, as the ``domain`` commands.
+``default`` VRF exists on the CLI (another ``vrf-name`` is ``invalid-value``). Types as the YANG
+module's: ``name`` a ``string``, ``vrf-name`` an ``xr:Cisco-ios-xr-string``; a value must also
+be the one argument of the ``domain name`` line (``xrsim.netconf.schema.cli_line``). Tasks: read
+and write ``ip-services``, as the ``domain`` commands.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ HOST_NAMES = ConfigModel(
     "Cisco-IOS-XR-shellutil-cfg",
     NAMESPACE,
     "2019-04-05",
-    Container("host-names", (Leaf("host-name", "hostname", "hostname {}", arg="name", type=STRING),)),
+    Container(
+        "host-names", (Leaf("host-name", "hostname", "hostname {}", arg="name", type=STRING),)
+    ),
     read_tasks=(("read", "root-lr"),),
     write_tasks=(("write", "root-lr"),),
 )
