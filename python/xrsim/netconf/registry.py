@@ -4,8 +4,9 @@
   ``xrsim.netconf.schema``) of one YANG module mapped onto CLI lines, with its AAA task grants
   (read and write: those of the equivalent CLI commands). ``read(tree)`` renders a
   configuration tree (running, or a session's candidate) as XML for ``<get-config>`` /
-  ``<get>``; ``edit(element, tree, default_operation)`` turns an ``<edit-config>`` top element
-  into ``CliEdit`` s (``xrsim.netconf.edit``).
+  ``<get>``; ``edit(element, tree, default_operation, cli)`` turns an ``<edit-config>`` top
+  element into ``CliEdit`` s (``xrsim.netconf.edit``), each value checked against its YANG
+  type and as the one argument of its line in ``cli``, the command registry.
 - ``CliTextModel``: the configuration as CLI text in one element (``Cisco-IOS-XR-cli-cfg``'s
   ``cli``): read through the session's CLI (``show running-config``, ``show configuration
   merge``), written by typing its lines into that CLI session (``lines``), so the one parser
