@@ -131,7 +131,9 @@ def test_rpc_error_raised(router: Router, connect: Callable[..., Manager]) -> No
     with pytest.raises(RPCError) as info:
         m.edit_config(target="candidate", config=hostname_config("two words"))
     assert info.value.tag == "invalid-value"
-    assert "Invalid input" in (info.value.message or "")
+    error_info = etree.fromstring((info.value.info or "<none/>").encode())
+    assert error_info.findtext("nc:bad-element", namespaces=NS) == "host-name"
+    assert "two words" in (info.value.message or "")
     assert router.hostname() == "r1"
 
 

@@ -6,7 +6,11 @@
   ``CliEdit`` s: CLI lines (``no ...`` for deletes) inside their submode blocks. ``create`` of
   existing data is ``data-exists``, ``delete`` of missing data ``data-missing``; ``replace``
   removes the modeled items the new content leaves out and keeps CLI items the model does not
-  cover. Elements outside the model are ``unknown-element`` / ``unknown-namespace``.
+  cover. Elements outside the model are ``unknown-element`` / ``unknown-namespace``. Every
+  leaf value and list key is checked against its YANG type, and the line it makes against
+  the command registry the lines will be typed into (``xrsim.netconf.schema.cli_line``):
+  the line must parse, in its block's mode, as that one item with the value as its
+  argument, else ``invalid-value`` naming the leaf, before anything is typed.
 - ``nested_lines`` turns the edits into the nested CLI lines the session's ``ConfigEditor``
   types into a real CLI configuration session, as a person pastes them.
 """
@@ -15,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xrsim.config.tree import ConfigNode
+from xrsim.config.tree import TOP_MODE, ConfigNode
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import NetconfError
 from xrsim.netconf.schema import Container, Leaf, ListNode, Schema, bad_value, exists
 from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
@@ -56,11 +61,16 @@ def nested_lines(edits: list[CliEdit]) -> list[str]:
 
 
 class SchemaEdit:
-    """One edit-config subtree turned into CLI edits (``out``), walked along a schema."""
+    """One edit-config subtree turned into CLI edits (``out``), walked along a schema.
+    ``cli`` is the command registry the lines will be typed into: every value goes into a
+    line only once its parse there is that one item with that one value (``schema.cli_line``);
+    ``modes`` is the CLI mode of each block (the top: configuration mode)."""
 
-    def __init__(self, ns: str) -> None:
+    def __init__(self, ns: str, cli: CliSchema) -> None:
         self.ns = ns
+        self.cli = cli
         self.out: list[CliEdit] = []
+        self.modes: dict[tuple[str, ...], str] = {(): TOP_MODE}
 
     def op(self, el: Element, inherited: str) -> str:
         value = el.get(OP_ATTR)
@@ -154,7 +164,7 @@ class SchemaEdit:
             return
         if op == "create" and present:
             raise _exists_error(schema.name)
-        self.out.append(CliEdit(block, schema.cli_line(text_of(el))))
+        self.out.append(CliEdit(block, schema.cli_line(text_of(el), self.cli, self.modes[block])))
 
     def container(
         self,
@@ -187,7 +197,7 @@ class SchemaEdit:
                 error_type="protocol",
                 info=(("bad-element", schema.key),),
             )
-        key = text_of(key_el)
+        key = schema.check_key(text_of(key_el))
         if schema.only is not None and key != schema.only:
             raise bad_value(schema.key, f"only {schema.key} {schema.only!r} is supported")
         return key_el
@@ -206,9 +216,13 @@ class SchemaEdit:
             entry, entry_block, entry_line = node, block, None
             present = any(exists(c, self.ns, entry) for c in schema.children)
         else:
-            entry_line = schema.entry_line(key)
+            mode = self.modes[block]
+            entry_line = schema.entry_line(key, self.cli, mode)
             entry = schema.entry(node, key)
             entry_block = (*block, entry_line)
+            submode = schema.submode(entry_line, self.cli, mode)
+            if submode is not None:
+                self.modes[entry_block] = submode
             present = entry is not None
         if op in ("delete", "remove"):
             if not present and op == "delete":

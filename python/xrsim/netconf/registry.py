@@ -4,8 +4,9 @@
   ``xrsim.netconf.schema``) of one YANG module mapped onto CLI lines, with its AAA task grants
   (read and write: those of the equivalent CLI commands). ``read(tree)`` renders a
   configuration tree (running, or a session's candidate) as XML for ``<get-config>`` /
-  ``<get>``; ``edit(element, tree, default_operation)`` turns an ``<edit-config>`` top element
-  into ``CliEdit`` s (``xrsim.netconf.edit``).
+  ``<get>``; ``edit(element, tree, default_operation, cli)`` turns an ``<edit-config>`` top
+  element into ``CliEdit`` s (``xrsim.netconf.edit``), each value checked against its YANG
+  type and as the one argument of its line in ``cli``, the command registry.
 - ``CliTextModel``: the configuration as CLI text in one element (``Cisco-IOS-XR-cli-cfg``'s
   ``cli``): read through the session's CLI (``show running-config``, ``show configuration
   merge``), written by typing its lines into that CLI session (``lines``), so the one parser
@@ -35,6 +36,7 @@ from lxml import etree
 
 from xrsim.aaa import Grant
 from xrsim.config.tree import Change, ConfigTree
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.device import DeviceState
 from xrsim.errors import NetconfError, XrsimError
 from xrsim.netconf.edit import CliEdit, SchemaEdit
@@ -90,10 +92,13 @@ class ConfigModel:
         holder.remove(el)  # lxml moves the default namespace declaration onto el
         return el
 
-    def edit(self, el: Element, tree: ConfigTree, default_operation: str) -> list[CliEdit]:
+    def edit(
+        self, el: Element, tree: ConfigTree, default_operation: str, cli: CliSchema
+    ) -> list[CliEdit]:
         """The CLI edits an edit-config top element asks for (``NetconfError`` when the
-        request does not fit the model or the data)."""
-        e = SchemaEdit(self.namespace)
+        request does not fit the model or the data, or a value its type or, as a line of
+        ``cli``, the command's argument)."""
+        e = SchemaEdit(self.namespace, cli)
         e.edit(self.top, el, tree.root, (), default_operation)
         return e.out
 

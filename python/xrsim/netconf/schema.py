@@ -8,6 +8,13 @@
   (``ListNode("trustpoint", "name", ..., syntax=TP.TRUSTPOINT, arg="name", line="crypto ca
   trustpoint {}")``), or whose one entry lives at the parent's CLI level (the ``default`` VRF of
   ``domain name``).
+- YANG types of values and keys: ``String`` (``length``, ``pattern``) and ``Uint32`` (a
+  range); ``STRING``, ``CISCO_IOS_XR_STRING`` and ``IPV4_ADDRESS_NO_ZONE`` are the
+  typedefs the models use (``empty`` and ``boolean`` leaves are ``Leaf`` kinds).
+- ``cli_line``: the CLI line of a value, once the command registry's parse of it
+  (``xrsim.config.tree.Schema.resolve``) is the expected item with the value as its one
+  argument and the value holds nothing a CLI session interprets before parsing (``|``, a
+  final ``?``, control characters): a value never becomes more CLI text than that argument.
 - ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
   below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
   node.
@@ -15,8 +22,9 @@
 Reading takes what the command registry's parse of each line says (``node.syntax``,
 ``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
 configuration text, and a line no command parses is not read. The ``line`` templates are only
-how a value is written back as a CLI line. The edit engine (``xrsim.netconf.edit``) walks the
-same schema the other way; the models (``xrsim.netconf.models``) are instances of it.
+how a value is written back as a CLI line, checked by that same parse before it is typed. The
+edit engine (``xrsim.netconf.edit``) walks the same schema the other way; the models
+(``xrsim.netconf.models``) are instances of it.
 """
 
 from __future__ import annotations
@@ -29,12 +37,26 @@ from typing import Literal
 from lxml import etree
 
 from xrsim.config.tree import ConfigNode
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import NetconfError
 from xrsim.netconf.xmlutil import Element
 
-__all__ = ["Container", "Leaf", "ListNode", "Schema", "bad_value", "exists", "read_into"]
-
-_BAD_VALUE = re.compile(r"[\x00-\x1f\x7f]")
+__all__ = [
+    "CISCO_IOS_XR_STRING",
+    "IPV4_ADDRESS_NO_ZONE",
+    "STRING",
+    "Container",
+    "Leaf",
+    "ListNode",
+    "Schema",
+    "String",
+    "Uint32",
+    "YangType",
+    "bad_value",
+    "cli_line",
+    "exists",
+    "read_into",
+]
 
 
 def bad_value(name: str, why: str) -> NetconfError:
@@ -42,12 +64,106 @@ def bad_value(name: str, why: str) -> NetconfError:
     return NetconfError("invalid-value", why, info=(("bad-element", name),))
 
 
-def _checked(name: str, text: str, pattern: str) -> str:
-    """``text`` as the value of the element ``name`` (``invalid-value`` when empty, holding a
-    control character or not matching ``pattern``)."""
-    if not text or _BAD_VALUE.search(text) or not re.fullmatch(pattern, text):
-        raise bad_value(name, f"{text!r} is not a valid value")
-    return text
+# -- YANG types -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class String:
+    """YANG ``string`` with its restrictions: ``length`` (in characters, inclusive) and
+    ``pattern`` (the Python regular expression equal to the YANG one, matched whole); ``name``
+    is how errors call the type (``xr:Cisco-ios-xr-string``)."""
+
+    name: str = "string"
+    pattern: str | None = None
+    length: tuple[int, int] | None = None
+
+    def check(self, leaf: str, text: str) -> str:
+        """``text`` as a value of the leaf ``leaf`` (``invalid-value`` naming it when not)."""
+        if self.length is not None and not self.length[0] <= len(text) <= self.length[1]:
+            lo, hi = self.length
+            raise bad_value(leaf, f"{text!r} is not a valid {self.name}: length {lo}..{hi}")
+        if self.pattern is not None and re.fullmatch(self.pattern, text) is None:
+            raise bad_value(leaf, f"{text!r} is not a valid {self.name}")
+        return text
+
+
+@dataclass(frozen=True)
+class Uint32:
+    """YANG ``uint32`` restricted to the range ``lo``..``hi``. Lexically an optional sign and
+    ASCII digits (RFC 7950 section 9.2.1); the canonical form (no sign, no leading zero) is
+    what the CLI line gets."""
+
+    lo: int = 0
+    hi: int = 2**32 - 1
+    name: str = "uint32"
+
+    def check(self, leaf: str, text: str) -> str:
+        """``text`` in canonical form (``invalid-value`` naming ``leaf`` when not a value)."""
+        if re.fullmatch(r"[+-]?[0-9]+", text) is None:
+            raise bad_value(leaf, f"{text!r} is not a valid {self.name}")
+        value = int(text)
+        if not self.lo <= value <= self.hi:
+            raise bad_value(
+                leaf, f"{text!r} is not a valid {self.name}: range {self.lo}..{self.hi}"
+            )
+        return str(value)
+
+
+#: The YANG types of a value leaf or a list key (``empty`` and ``boolean`` leaves are the
+#: ``Leaf`` kinds ``empty`` and ``bool``).
+YangType = String | Uint32
+
+#: ``string`` without restrictions.
+STRING = String()
+#: ``Cisco-IOS-XR-types:Cisco-ios-xr-string`` ("special characters are not allowed"), the YANG
+#: pattern ``[\w\-\.:,_@#%$\+=\|;]+`` with its ``\w`` taken as Python's.
+CISCO_IOS_XR_STRING = String("xr:Cisco-ios-xr-string", r"[\w\-.:,_@#%$+=|;]+")
+#: ``ietf-inet-types:ipv4-address-no-zone``: the patterns of ``ipv4-address`` and of
+#: ``ipv4-address-no-zone`` together (a dotted quad without leading zeros, no zone index).
+IPV4_ADDRESS_NO_ZONE = String(
+    "inet:ipv4-address-no-zone",
+    r"(?:(?:[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\.){3}"
+    r"(?:[0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])",
+)
+
+
+# -- the CLI side of a value ------------------------------------------------------------------
+
+#: What a CLI session makes something of before its parser sees the line: control characters
+#: (line ends among them), ``|`` (a pipe) and a ``?`` at the end (a help request).
+_CLI_UNSAFE = re.compile(r"[\x00-\x1f\x7f|]|\?$")
+
+
+def cli_line(
+    leaf: str,
+    template: str,
+    value: str,
+    schema: CliSchema,
+    mode: str,
+    *,
+    key: str | None = None,
+    syntax: str | None = None,
+    arg: str | None = None,
+) -> str:
+    """The CLI line ``template`` with ``value`` (checked against its YANG type already) in
+    place of ``{}``, once it is certain that the CLI takes the line as one item with that one
+    value: the value holds nothing a CLI session interprets before its parser (``|``, a final
+    ``?``, control characters, spaces around it), and the command registry's parse of the
+    line in ``mode`` (``schema.resolve``) is the item ``key`` / the command ``syntax`` whose
+    argument ``arg`` is the value. Else ``invalid-value`` naming ``leaf``: a value never
+    becomes more of the CLI line than its one argument."""
+    line = template.replace("{}", value)
+    if value != value.strip() or _CLI_UNSAFE.search(value):
+        raise bad_value(leaf, f"{value!r} is not a valid value of {leaf}")
+    parsed = schema.resolve(mode, line)
+    if (
+        not parsed.known
+        or (key is not None and parsed.key != key)
+        or (syntax is not None and parsed.syntax != syntax)
+        or (arg is not None and str(parsed.args.get(arg)) != value)
+    ):
+        raise bad_value(leaf, f"{value!r} is not a valid value of {leaf}")
+    return line
 
 
 def _item(parent: ConfigNode | None, key: str) -> ConfigNode | None:
@@ -68,7 +184,9 @@ class Leaf:
     - ``bool``: ``false`` when the line has ``keyword`` (``serial-number none``), else ``true``.
 
     Writing makes ``line`` (``{}`` where the value goes; for a ``bool``, ``line`` is true and
-    ``false_line`` false); ``pattern`` restricts the values written."""
+    ``false_line`` false). A value is checked against the leaf's YANG ``type`` (an ``empty``
+    leaf takes no text, a ``bool`` one ``true`` or ``false``), then against the CLI: the line
+    made must parse as the item ``key`` with the value as its argument ``arg`` (``cli_line``)."""
 
     name: str
     key: str
@@ -77,7 +195,7 @@ class Leaf:
     kind: Literal["value", "empty", "bool"] = "value"
     keyword: str | None = None
     false_line: str | None = None
-    pattern: str = r".+"
+    type: YangType = STRING
 
     def __post_init__(self) -> None:
         if self.kind == "value" and self.arg is None:
@@ -106,8 +224,9 @@ class Leaf:
         node = _item(parent, self.key)
         return None if node is None else self.text(node)
 
-    def cli_line(self, text: str) -> str:
-        """The CLI line that sets the leaf to ``text`` (checked)."""
+    def cli_line(self, text: str, schema: CliSchema, mode: str) -> str:
+        """The CLI line, in ``mode``, that sets the leaf to ``text`` (checked against the
+        leaf's type, then against ``schema``'s parse of the line)."""
         if self.kind == "empty":
             if text:
                 raise bad_value(self.name, "an empty leaf takes no value")
@@ -119,7 +238,8 @@ class Leaf:
                 return self.line
             assert self.false_line is not None
             return self.false_line
-        return self.line.replace("{}", _checked(self.name, text, self.pattern))
+        value = self.type.check(self.name, text)
+        return cli_line(self.name, self.line, value, schema, mode, key=self.key, arg=self.arg)
 
 
 @dataclass(frozen=True)
@@ -146,6 +266,7 @@ class ListNode:
     arg: str | None = None
     line: str | None = None
     only: str | None = None
+    key_type: YangType = STRING
 
     def __post_init__(self) -> None:
         if self.syntax is None and self.only is None:
@@ -174,10 +295,22 @@ class ListNode:
         """The block of the entry ``key`` under ``parent`` (None when there is none)."""
         return next((node for k, node in self.entries(parent) if k == key), None)
 
-    def entry_line(self, key: str) -> str:
-        """The CLI block line of the entry ``key`` (checked)."""
+    def check_key(self, key: str) -> str:
+        """``key`` checked against the key's YANG type (``invalid-value`` naming the key)."""
+        return self.key_type.check(self.key, key)
+
+    def entry_line(self, key: str, schema: CliSchema, mode: str) -> str:
+        """The CLI block line, in ``mode``, of the entry ``key`` (checked: the key's type,
+        then ``schema``'s parse of the line: the list's command with the key as its
+        argument)."""
         assert self.line is not None
-        return self.line.replace("{}", _checked(self.key, key, r".+"))
+        value = self.check_key(key)
+        return cli_line(self.key, self.line, value, schema, mode, syntax=self.syntax, arg=self.arg)
+
+    def submode(self, entry_line: str, schema: CliSchema, mode: str) -> str | None:
+        """The mode an entry's block line (made by ``entry_line`` in ``mode``) opens (None:
+        an entry without children, ``group NAME``)."""
+        return schema.resolve(mode, entry_line).submode
 
 
 Schema = Leaf | Container | ListNode

@@ -20,18 +20,24 @@ Who does what:
   reply, as NACM does; writing a model needs its write grants, else ``access-denied``.
 - Changes: an ``<edit-config>`` becomes CLI lines (``ConfigModel.edit``) that the session's
   ``ConfigEditor`` types into a real CLI configuration session, so the CLI parser, its checks
-  and its task authorization apply; the candidate is that CLI session's (one per NETCONF
-  session, as on IOS XR), ``commit`` commits it to the shared ``Datastore``. An edit that
-  replaces (``<default-operation>replace``, or ``operation="replace"`` anywhere in it) is all
-  or nothing whatever the ``error-option``: when one of its lines is refused (an item the
-  user's task IDs do not allow is ``access-denied``), the candidate is as it was before.
-- Locks: ``<lock>`` of ``running`` takes the datastore's exclusive lock (what ``configure
-  exclusive`` takes, so CLI commits and ``configure exclusive`` are refused meanwhile); locks of
-  either datastore are also kept in the router's session table
-  (``device.session_table.netconf_locks``, shared by its NETCONF sessions), so a lock
-  held by another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
-  prescribes for a non-NETCONF holder), is ``lock-denied``. A commit refused for a lock
-  (``ConfigurationLocked``) is ``in-use``, any other refused commit ``operation-failed``.
+  and its task authorization apply. Each value is first checked against its YANG type and,
+  through the editor's command registry (``ConfigEditor.schema``), as the one argument of its
+  line (``xrsim.netconf.schema.cli_line``): a value never becomes other CLI text; the candidate
+  is that CLI session's (one per NETCONF session, as on IOS XR), ``commit`` commits it to the
+  shared ``Datastore``. An edit that replaces (``<default-operation>replace``, or
+  ``operation="replace"`` anywhere in it) is all or nothing whatever the ``error-option``: when
+  one of its lines is refused (an item the user's task IDs do not allow is ``access-denied``),
+  the candidate is as it was before.
+- Locks: ``<lock>`` needs ``LOCK_TASKS`` (write ``config-services``, as ``configure
+  exclusive``), else ``access-denied``; ``<lock>`` of ``running`` takes the datastore's
+  exclusive lock (what ``configure exclusive`` takes, so CLI commits and ``configure exclusive``
+  are refused meanwhile); locks of either datastore are also kept in the router's session table
+  (``device.session_table.netconf_locks``, shared by its NETCONF sessions), so a lock held by
+  another session, or a ``configure exclusive`` CLI session (session-id 0, as RFC 6241
+  prescribes for a non-NETCONF holder), is ``lock-denied``. ``<kill-session>`` needs
+  ``KILL_TASKS`` (execute ``config-services``, as IOS XR's ``clear configuration sessions``). A
+  commit refused for a lock (``ConfigurationLocked``) is ``in-use``, any other refused commit
+  ``operation-failed``.
 - ``copy-config`` onto the candidate replaces the whole configuration (the CLI lines ``no``
   of every top-level item, then the new content); YANG actions (``ActionModel``, an RPC in a
   model's namespace: the rollback actions, ``get-cli-config-diff``) run with the session as
@@ -61,9 +67,10 @@ from typing import Protocol
 
 from lxml import etree
 
-from xrsim.aaa import Grants, authorize
+from xrsim.aaa import Grant, Grants, authorize
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import Change, ConfigTree
+from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import FramingError, NetconfError, StorageError
 from xrsim.netconf.edit import OP_ATTR, nested_lines
 from xrsim.netconf.filter import subtree_filter
@@ -85,6 +92,8 @@ from xrsim.netconf.xmlutil import text_of as _text
 __all__ = [
     "BASE_1_0",
     "BASE_1_1",
+    "KILL_TASKS",
+    "LOCK_TASKS",
     "ConfigEditor",
     "EditRefusal",
     "NetconfSession",
@@ -114,6 +123,11 @@ PROTOCOL_CAPABILITIES = (
 )
 #: ``<confirm-timeout>`` when a confirmed commit gives none (RFC 6241: 600 seconds).
 DEFAULT_CONFIRM_TIMEOUT = 600
+#: ``<lock>`` (of either datastore: each blocks other sessions' commits) needs what ``configure
+#: exclusive`` needs; ``<kill-session>`` what ending another configuration session needs
+#: (IOS XR's ``clear configuration sessions``: config-services execute).
+LOCK_TASKS: tuple[Grant, ...] = (("write", "config-services"),)
+KILL_TASKS: tuple[Grant, ...] = (("execute", "config-services"),)
 #: What NETCONF commits record as line and client (``show configuration commit list``).
 COMMIT_LINE = "netconf"
 COMMIT_CLIENT = "netconf"
@@ -140,6 +154,12 @@ class ConfigEditor(Protocol):
 
     @property
     def candidate(self) -> Candidate: ...
+
+    @property
+    def schema(self) -> CliSchema:
+        """The command registry ``apply`` parses lines with: edits check each value's line
+        against it before typing it."""
+        ...
 
     def apply(self, lines: Sequence[str]) -> EditRefusal | None:
         """Enter ``lines`` (nested by submode; ``no ...`` deletes); the first refusal stops."""
@@ -522,7 +542,9 @@ class NetconfSession:
                 if str(top.get(OP_ATTR, default_op)) == "replace":
                     lines = [*self._remove_all_lines(), *lines]
             else:
-                edits = model.edit(top, self.editor.candidate.merged(), default_op)
+                edits = model.edit(
+                    top, self.editor.candidate.merged(), default_op, self.editor.schema
+                )
                 lines = nested_lines(edits)
             if not lines:
                 continue
@@ -646,8 +668,19 @@ class NetconfSession:
         finally:
             candidate.changes[:] = saved
 
+    def _permit(self, operation: str, tasks: tuple[Grant, ...], what: str) -> None:
+        """``access-denied`` unless the user's task grants allow ``tasks``."""
+        if not authorize(self._grants(), tasks):
+            raise _error(
+                "access-denied",
+                f"{self.user} may not {what}",
+                error_type="protocol",
+                info=(("bad-element", operation),),
+            )
+
     def _lock(self, op: Element, reply: Element) -> None:
         target = self._datastore_name(op, "target", ("running", "candidate"))
+        self._permit("lock", LOCK_TASKS, f"lock the {target} configuration")
         ds = self.device.datastore
         locks = self.device.session_table.netconf_locks
         holder = self._held_by_other(target)
@@ -711,6 +744,7 @@ class NetconfSession:
                 "invalid-value", f"session-id {text!r}", info=(("bad-element", "session-id"),)
             )
         target = int(text)
+        self._permit("kill-session", KILL_TASKS, "kill another session")
         if target == self.session_id:
             raise _error(
                 "invalid-value",

@@ -5,10 +5,24 @@ parses is not read, and a line that only looks like a modeled one is not taken f
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from xrsim.config.tree import ConfigNode, ConfigTree
+from xrsim.errors import NetconfError
+from xrsim.netconf import MODELS
 from xrsim.netconf.models import crypto_cepki_cfg, shellutil_cfg
-from xrsim.netconf.schema import Leaf, ListNode
+from xrsim.netconf.registry import ConfigModel
+from xrsim.netconf.schema import (
+    CISCO_IOS_XR_STRING,
+    IPV4_ADDRESS_NO_ZONE,
+    Container,
+    Leaf,
+    ListNode,
+    Schema,
+    String,
+    Uint32,
+    cli_line,
+)
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(60)
@@ -74,3 +88,84 @@ def test_schema_declarations_are_checked() -> None:
         ListNode("l", "k", ())
     with pytest.raises(ValueError, match="argument and line"):
         ListNode("l", "k", (), syntax="l <k:WORD>")
+
+
+# -- values: YANG types, then the CLI line's parse ----------------------------------------------
+
+
+def _sample(schema: Schema) -> str:
+    """A value of ``schema``'s YANG type that the CLI takes too."""
+    t = schema.key_type if isinstance(schema, ListNode) else schema.type
+    if isinstance(t, Uint32):
+        return str(t.lo)
+    if t == IPV4_ADDRESS_NO_ZONE:
+        return "10.0.0.1"
+    return "x1"
+
+
+def _xml(schema: Schema, parent: etree._Element, ns: str) -> int:
+    """Append an element of every node of ``schema`` below ``parent``; the number of leaves
+    and block entries (each makes one CLI line)."""
+    if isinstance(schema, Container):
+        ns = schema.ns or ns
+        el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
+        return sum(_xml(c, el, ns) for c in schema.children)
+    el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
+    if isinstance(schema, ListNode):
+        key = schema.only if schema.only is not None else _sample(schema)
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
+        return int(schema.blocks) + sum(_xml(c, el, ns) for c in schema.children)
+    if schema.kind == "bool":
+        el.text = "true"
+    elif schema.kind == "value":
+        el.text = _sample(schema)
+    return 1
+
+
+@pytest.mark.parametrize("model", [m for m in MODELS if isinstance(m, ConfigModel)])
+def test_every_leaf_line_parses_as_its_item(router: Router, model: ConfigModel) -> None:
+    # Each leaf and entry template, with a value of its type, parses in its block's mode as
+    # the leaf's own item with the value as its argument (what cli_line checks), so a valid
+    # value is never refused for a model mistake.
+    holder = etree.Element("holder")
+    expected = _xml(model.top, holder, model.namespace)
+    edits = model.edit(holder[0], ConfigTree(), "merge", router.registry)
+    assert len(edits) == expected
+
+
+def test_yang_types() -> None:
+    assert Uint32(1, 60).check("period", "+07") == "7"
+    for bad in ("61", "0", "-1", "\u0663", "7.0", "", " 7"):
+        with pytest.raises(NetconfError) as info:
+            Uint32(1, 60).check("period", bad)
+        assert (info.value.tag, info.value.info) == ("invalid-value", (("bad-element", "period"),))
+    assert String(length=(1, 3)).check("v", "abc") == "abc"
+    for bad_string, t in (
+        ("abcd", String(length=(1, 3))),
+        ("tp 1", CISCO_IOS_XR_STRING),
+        ("1.2.3.04", IPV4_ADDRESS_NO_ZONE),
+        ("1.2.3.4%0", IPV4_ADDRESS_NO_ZONE),
+    ):
+        with pytest.raises(NetconfError):
+            t.check("v", bad_string)
+    assert CISCO_IOS_XR_STRING.check("v", "a|b;c") == "a|b;c"  # the YANG type allows them
+
+
+def test_cli_line_takes_the_value_as_one_argument(router: Router) -> None:
+    reg = router.registry
+    assert cli_line("host-name", "hostname {}", "r2", reg, "config", key="hostname", arg="name")
+    for value in ("r2 | file harddisk:a", "r2 r3", "r2?", "r2\nusername x", " r2", "a|b"):
+        with pytest.raises(NetconfError) as info:
+            cli_line("host-name", "hostname {}", value, reg, "config", key="hostname", arg="name")
+        assert info.value.info == (("bad-element", "host-name"),)
+    # A LINE argument takes spaces, never a pipe.
+    assert cli_line("subject-name", "subject-name {}", "CN=a b", reg, "config-trustp", arg="dn")
+    with pytest.raises(NetconfError):
+        cli_line("subject-name", "subject-name {}", "CN=a | b", reg, "config-trustp", arg="dn")
+    # The parse is the block's mode's: in (config-trustp) ``vrf red`` is the trustpoint's VRF;
+    # where only configuration mode has a ``vrf`` command, the CLI would leave the submode for
+    # it, so the line is refused.
+    assert cli_line("vrf", "vrf {}", "red", reg, "config-trustp", key="vrf", arg="vrf")
+    assert reg.resolve("config", "vrf red").known
+    with pytest.raises(NetconfError):
+        cli_line("vrf", "vrf {}", "red", reg, "config-ncy-agent", key="vrf", arg="vrf")

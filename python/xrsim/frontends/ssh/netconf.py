@@ -6,7 +6,9 @@
   CLI session's candidate, and CLI and NETCONF share one datastore. ``show(command)`` runs a
   show command there (the CLI text model's reads, the CLI diff action). Lines come nested by
   submode (one space per level; ``no ...`` deletes); a refused line is reported with the text
-  IOS XR printed (the session turns it into an ``<rpc-error>``).
+  IOS XR printed (the session turns it into an ``<rpc-error>``). ``schema`` is that CLI
+  session's command registry, which the NETCONF edit engine checks each value's line against
+  before the line is typed.
 - ``open_netconf(router, user=, session_id=)``: a new ``NetconfSession``, listed in the
   router's session table (``show netconf-yang clients``, ``<kill-session>``) until it closes.
 - ``agent_enabled(router)``: whether ``netconf-yang agent`` / ``ssh`` is configured (the SSH
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING
 from xrsim.aaa import Grants
 from xrsim.cli.session import CliSession
 from xrsim.config.datastore import Candidate
-from xrsim.config.tree import Change
+from xrsim.config.tree import Change, Schema
 from xrsim.netconf import EditRefusal, NetconfSession
 from xrsim.router import Router
 
@@ -52,6 +54,11 @@ class CliEditor:
         if candidate is None:  # closed: an empty candidate that commits nothing
             return Candidate(self._cli.device.datastore, self._cli.id)
         return candidate
+
+    @property
+    def schema(self) -> Schema:
+        """The CLI session's command registry: what parses the lines ``apply`` types."""
+        return self._cli.registry
 
     @property
     def cli_session(self) -> CliSession:

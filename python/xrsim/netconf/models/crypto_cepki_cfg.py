@@ -6,20 +6,33 @@ retry period|count``, ``query url``, ``rsakeypair``, ``crl optional``, ``vrf``, 
 (an address or ``none``), ``serial-number`` (``none`` when false) and ``subject-name``
 (docs/netconf.md has the table). The trustpoint lines the IOS XR module has no leaf for
 (``enrollment terminal``, ``keypair``, ``lifetime``...) stay CLI-only: ``replace`` keeps them.
-Tasks: read and write ``crypto``, as the ``crypto ca`` commands.
+Leaf and key types are the YANG module's (``retry/period`` a ``uint32`` of 1..60, ``address``
+an ``inet:ipv4-address-no-zone``, ``vrf`` an ``xr:Cisco-ios-xr-string`` of 1..32...), and a
+value must also be the one argument of its CLI line. Tasks: read and write ``crypto``, as
+the ``crypto ca`` commands.
 """
 
 from __future__ import annotations
 
 from xrsim.netconf.registry import ConfigModel
-from xrsim.netconf.schema import Container, Leaf, ListNode
+from xrsim.netconf.schema import (
+    CISCO_IOS_XR_STRING,
+    IPV4_ADDRESS_NO_ZONE,
+    STRING,
+    Container,
+    Leaf,
+    ListNode,
+    String,
+    Uint32,
+)
 from xrsim.pki.trustpoint import TP
 
 __all__ = ["CRYPTO_CA", "NAMESPACE"]
 
 NAMESPACE = "http://cisco.com/ns/yang/Cisco-IOS-XR-crypto-cepki-cfg"
 
-_IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+#: ``vrf-table/vrf``: an ``xr:Cisco-ios-xr-string`` of 1..32 characters.
+_VRF_NAME = String(CISCO_IOS_XR_STRING.name, CISCO_IOS_XR_STRING.pattern, (1, 32))
 
 #: ``trustpoint/attribute``: what the router's certificate subject holds.
 _ATTRIBUTE = Container(
@@ -28,7 +41,13 @@ _ATTRIBUTE = Container(
         Container(
             "ip-address",
             (
-                Leaf("address", "ip-address", "ip-address {}", arg="address", pattern=_IPV4),
+                Leaf(
+                    "address",
+                    "ip-address",
+                    "ip-address {}",
+                    arg="address",
+                    type=IPV4_ADDRESS_NO_ZONE,
+                ),
                 Leaf("no-address", "ip-address", "ip-address none", kind="empty", keyword="none"),
             ),
         ),
@@ -40,7 +59,7 @@ _ATTRIBUTE = Container(
             keyword="none",
             false_line="serial-number none",
         ),
-        Leaf("subject-name", "subject-name", "subject-name {}", arg="dn"),
+        Leaf("subject-name", "subject-name", "subject-name {}", arg="dn", type=STRING),
     ),
 )
 
@@ -51,12 +70,22 @@ _ENROLLMENT = Container(
             "retry",
             (
                 Leaf(
-                    "period", "enrollment retry period", "enrollment retry period {}", arg="minutes"
+                    "period",
+                    "enrollment retry period",
+                    "enrollment retry period {}",
+                    arg="minutes",
+                    type=Uint32(1, 60),
                 ),
-                Leaf("count", "enrollment retry count", "enrollment retry count {}", arg="count"),
+                Leaf(
+                    "count",
+                    "enrollment retry count",
+                    "enrollment retry count {}",
+                    arg="count",
+                    type=Uint32(1, 100),
+                ),
             ),
         ),
-        Leaf("url", "enrollment", "enrollment url {}", arg="url", pattern=r"\S+"),
+        Leaf("url", "enrollment", "enrollment url {}", arg="url", type=STRING),
     ),
 )
 
@@ -65,15 +94,16 @@ _TRUSTPOINT = ListNode(
     "name",
     (
         _ATTRIBUTE,
-        Leaf("rsa-key-pair", "rsakeypair", "rsakeypair {}", arg="label"),
+        Leaf("rsa-key-pair", "rsakeypair", "rsakeypair {}", arg="label", type=STRING),
         Container("crl", (Leaf("optional", "crl optional", "crl optional", kind="empty"),)),
         _ENROLLMENT,
-        Container("vrf-table", (Leaf("vrf", "vrf", "vrf {}", arg="vrf"),)),
-        Container("query", (Leaf("url", "query url", "query url {}", arg="url"),)),
+        Container("vrf-table", (Leaf("vrf", "vrf", "vrf {}", arg="vrf", type=_VRF_NAME),)),
+        Container("query", (Leaf("url", "query url", "query url {}", arg="url", type=STRING),)),
     ),
     syntax=TP.TRUSTPOINT,
     arg="name",
     line="crypto ca trustpoint {}",
+    key_type=CISCO_IOS_XR_STRING,
 )
 
 CRYPTO_CA = ConfigModel(
