@@ -42,8 +42,8 @@ class Match:
 
     def parsed(self, key: str) -> Parsed:
         """What the configuration line of this match (an item's) keeps: the command's
-        identity, rank and submode, the typed arguments and the keywords; ``key`` its item
-        key."""
+        identity, rank, submode and task grants, the typed arguments and the keywords;
+        ``key`` its item key."""
         cmd = self.command
         return Parsed(
             syntax=cmd.syntax,
@@ -53,6 +53,7 @@ class Match:
             keywords=frozenset(self.keywords),
             key=key,
             submode=cmd.submode,
+            tasks=cmd.tasks,
         )
 
 

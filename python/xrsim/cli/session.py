@@ -9,7 +9,8 @@ echo the answer). The session keeps the mode, the submode path, the candidate co
 ``Prompt`` s). Errors are printed as IOS XR prints them, with the ``^`` under the bad token;
 nothing a user types raises out of ``handle_line``. A line starting with ``!`` is a comment in
 every configuration mode. ``Pipe`` is one output modifier after ``|`` (``include``, ...,
-``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``); ``FailedConfig``
+``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``; ``file`` writes the
+output to a file, for a user who may write files as ``copy`` does); ``FailedConfig``
 what ``show configuration failed [load]`` shows of the session's last failed commit or load.
 """
 
@@ -23,7 +24,15 @@ from dataclasses import dataclass
 from types import GeneratorType
 from typing import TYPE_CHECKING
 
-from xrsim.aaa import DEFAULT_GROUPS, DEFAULT_TASKS, TASK_IDS, AaaConfig, Grants, authorize
+from xrsim.aaa import (
+    DEFAULT_GROUPS,
+    DEFAULT_TASKS,
+    FILE_WRITE,
+    TASK_IDS,
+    AaaConfig,
+    Grants,
+    authorize,
+)
 from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
 from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
@@ -485,9 +494,14 @@ class CliSession:
         return self._execute(match, via_do, pipes)
 
     def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
-        """Run a parsed command the user is authorized for (nothing runs otherwise)."""
+        """Run a parsed command the user is authorized for, with pipes the user is authorized
+        for (``| file`` writes a file: what ``copy`` takes, ``FILE_WRITE``); nothing runs
+        otherwise."""
         self.last_error = None
-        if not self.authorized(match.command):
+        writes = any(p.kind == "file" for p in pipes)
+        if not self.authorized(match.command) or (
+            writes and not authorize(self.user_tasks(), FILE_WRITE)
+        ):
             self.denied = True
             return messages.NOT_AUTHORIZED + "\n"
         ctx = Ctx(self, match)

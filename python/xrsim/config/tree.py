@@ -8,15 +8,15 @@ make two lines the same item (``hostname`` for ``hostname r1``, the whole line f
 What the command registry's parse of a line gives is a ``Parsed``: the command's syntax string
 (its identity, ``enrollment retry period <minutes:1-60>``), the typed named arguments
 (``{"minutes": 5}``), the keywords present, the command's rank (``order``: how ``show
-running-config`` sorts siblings, as IOS XR sorts them by schema position) and the submode the
-line opens. Nodes and ``PathItem`` s carry it, derived and never persisted: configuration
-readers (``Trustpoint``, ``SshPolicy``, ``AaaConfig``...) take ``node.args`` instead of
-re-splitting ``node.line``. Only ``key``, ``line`` and children are stored; loading stored data
-(``from_data``) parses every line again with a ``Schema`` (the router hands the datastore its
-command registry), top-level lines in ``TOP_MODE`` and each child in its parent's submode, so
-nothing stored depends on the order in which commands were registered. A stored line no
-command parses any more (``UNKNOWN``: no syntax) is kept as it was and sorts after every known
-sibling.
+running-config`` sorts siblings, as IOS XR sorts them by schema position), the submode the line
+opens and the AAA grants the command declares (``tasks``: who may see the item). Nodes and
+``PathItem`` s carry it, derived and never persisted: configuration readers (``Trustpoint``,
+``SshPolicy``, ``AaaConfig``...) take ``node.args`` instead of re-splitting ``node.line``. Only
+``key``, ``line`` and children are stored; loading stored data (``from_data``) parses every
+line again with a ``Schema`` (the router hands the datastore its command registry), top-level
+lines in ``TOP_MODE`` and each child in its parent's submode, so nothing stored depends on the
+order in which commands were registered. A stored line no command parses any more (``UNKNOWN``:
+no syntax) is kept as it was and sorts after every known sibling.
 
 ``ConfigTree`` holds the root and applies ``Change`` s (set or delete), renders the tree as
 IOS XR prints it, diffs two trees (IOS XR's ``+``/``-``/``<-``/``+>`` gutter), and converts to
@@ -85,6 +85,10 @@ class Parsed:
     key: str | None = None
     #: The submode the line opens (its children are parsed there).
     submode: str | None = None
+    #: The AAA grants the item's command declares, ``("write", "aaa")`` pairs (any one lets a
+    #: user write the item; read on one of their task IDs lets a user see it:
+    #: ``xrsim.aaa.readable``).
+    tasks: tuple[tuple[str, str], ...] = ()
 
     @property
     def known(self) -> bool:

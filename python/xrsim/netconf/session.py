@@ -17,7 +17,9 @@ Who does what:
   unless one is given) renders the running configuration or the session's candidate
   (``get-config``) and the operational providers the device state (``get``); subtree filters
   (``filter``) cut the result. Models the user's task grants may not read are left out of the
-  reply, as NACM does; writing a model needs its write grants, else ``access-denied``.
+  reply, as NACM does, and the models read the configuration through the filter of ``show
+  running-config`` (``xrsim.aaa.readable``: items of task IDs the user may not read are not
+  there); writing a model needs its write grants, else ``access-denied``.
 - Changes: an ``<edit-config>`` becomes CLI lines (``ConfigModel.edit``) that the session's
   ``ConfigEditor`` types into a real CLI configuration session, so the CLI parser, its checks
   and its task authorization apply. Each value is first checked against its YANG type and,
@@ -67,7 +69,7 @@ from typing import Protocol
 
 from lxml import etree
 
-from xrsim.aaa import Grant, Grants, authorize
+from xrsim.aaa import Grant, Grants, authorize, readable_tree
 from xrsim.config.datastore import Candidate, CommitError, ConfigurationLocked
 from xrsim.config.tree import Change, ConfigTree
 from xrsim.config.tree import Schema as CliSchema
@@ -450,10 +452,13 @@ class NetconfSession:
     ) -> None:
         """``<data>``: the configuration models' data in ``tree`` (of ``source``) and, with
         ``oper``, the operational providers' (models the user may not read left out), cut by
-        the filter. Only models a filter can select are built; the CLI text model only when a
-        filter names it."""
+        the filter. The models read ``tree`` as the user may read it (``xrsim.aaa.readable``,
+        the filter of ``show running-config``), so no model shows an item the CLI would hide.
+        Only models a filter can select are built; the CLI text model only when a filter
+        names it."""
         wanted = _filter_tops(filter_el)
         grants = self._grants()
+        tree = readable_tree(tree, grants)
         data = etree.SubElement(reply, f"{{{BASE_NS}}}data")
         for (ns, top), model in self.registry.config.items():
             if not (_wanted(wanted, ns, top) and authorize(grants, model.read_tasks)):

@@ -7,7 +7,9 @@ commit list [detail]``, ``commit changes``, ``rollback changes``) and ``rollback
 configuration``; and the first configuration items, ``hostname`` and ``domain name``, which
 make the prompt and the FQDN. What a failed commit, load or rollback refused is kept on the
 session (``CliSession.failed_commit`` / ``failed_load`` / ``failed_rollback``,
-``FailedConfig``; ``show configuration failed [load | rollback]``).
+``FailedConfig``; ``show configuration failed [load | rollback]``). Every view of configuration
+text here (running, merged, changes, diffs, commits, rollbacks, ``copy running-config``) shows
+only what the session's user may read, through the one filter ``xrsim.aaa.readable``.
 
 ``commit replace`` and ``rollback configuration`` change items nobody typed, so the datastore
 checks each item they would add, change or remove against the user's task IDs
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-from xrsim.aaa import TASK_IDS, Grants, authorize
+from xrsim.aaa import FILE_WRITE, authorize, readable_changes, readable_tree
 from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import ANY_CONFIG, Item, Registry
@@ -31,7 +33,7 @@ from xrsim.config.datastore import (
     NotAuthorized,
     RollbackUnavailable,
 )
-from xrsim.config.tree import Change, ConfigNode, ConfigTree, change_lines
+from xrsim.config.tree import ConfigTree, change_lines
 from xrsim.errors import PathNotFound, StorageError, XrsimError
 
 __all__ = ["DOMAIN_NAME", "EXEC_TIMEOUT", "HOSTNAME", "LINE", "SESSION_TIMEOUT", "register"]
@@ -47,9 +49,6 @@ SESSION_TIMEOUT = "session-timeout <minutes:0-35791>"
 #: Reading the configuration and the commit database; changing it by rollback.
 CONFIG_READ = (("read", "config-services"),)
 CONFIG_WRITE = (("write", "config-services"),)
-
-#: Reading a stored line no command parses any more (``_readable``): read on every task.
-EVERY_TASK = tuple(("read", task) for task in TASK_IDS)
 
 
 def _header(ctx: Ctx) -> list[str]:
@@ -143,16 +142,7 @@ def _refused(ctx: Ctx, err: NotAuthorized) -> FailedConfig:
     """What ``show configuration failed [rollback]`` lists of a refused ``commit replace`` or
     rollback: the items the user may not change, each with IOS XR's note; only those the user
     may read (as ``show running-config`` filters them), so the list names nothing else."""
-    grants = ctx.session.user_tasks()
-    registry = ctx.session.registry
-
-    def readable(change: Change) -> bool:
-        cmd = registry.item_command(change.path[0].parsed)
-        if cmd is None:
-            return authorize_all(grants, EVERY_TASK)
-        return not cmd.tasks or authorize(grants, [("read", task) for _, task in cmd.tasks])
-
-    shown = [c for c in err.refused if readable(c)]
+    shown = readable_changes(err.refused, ctx.session.user_tasks())
     notes = {i: messages.NOT_AUTHORIZED_ITEM for i in range(len(shown))}
     return FailedConfig("authorization", (*change_lines(shown, notes), "end"))
 
@@ -185,37 +175,9 @@ def _leave(ctx: Ctx) -> Interaction:
 
 
 def _readable(tree: ConfigTree, ctx: Ctx) -> ConfigTree:
-    """``tree`` without the items the user may not read: a top-level item is shown to a user
-    with read permission on a task ID its command writes with, as IOS XR filters ``show
-    running-config`` by task. The command is found from each node's parse, never from where it
-    was registered. A stored line no command parses any more (a command a later release
-    dropped) is kept in the configuration, sorted last, and shown only to a user who may read
-    every task (root-system): nothing tells which task it belongs to."""
-    grants = ctx.session.user_tasks()
-    registry = ctx.session.registry
-
-    def readable(node: ConfigNode, top: bool) -> bool:
-        if not node.parsed.known:
-            return authorize_all(grants, EVERY_TASK)
-        cmd = registry.item_command(node.parsed)
-        if not top or cmd is None or not cmd.tasks:
-            return True
-        return authorize(grants, [("read", task) for _, task in cmd.tasks])
-
-    def prune(node: ConfigNode, top: bool) -> None:
-        for key, child in list(node.children.items()):
-            if not readable(child, top):
-                del node.children[key]
-            else:
-                prune(child, False)
-
-    prune(tree.root, True)
-    return tree
-
-
-def authorize_all(grants: Grants, required: tuple[tuple[str, str], ...]) -> bool:
-    """Whether ``grants`` hold every one of ``required``."""
-    return all(g in grants for g in required)
+    """``tree`` as the session's user may read it (``xrsim.aaa.readable``: the one filter of
+    every configuration view, NETCONF's too)."""
+    return readable_tree(tree, ctx.session.user_tasks())
 
 
 # -- handlers -------------------------------------------------------------------------------------
@@ -264,14 +226,26 @@ def _root(ctx: Ctx) -> None:
 
 
 def _show_configuration(ctx: Ctx) -> None:
+    """``show configuration``: the session's changes the user may read."""
     assert ctx.session.candidate is not None
-    for ln in [*_header(ctx), *ctx.session.candidate.change_lines(), "end"]:
+    changes = readable_changes(ctx.session.candidate.changes, ctx.session.user_tasks())
+    for ln in [*_header(ctx), *change_lines(changes), "end"]:
         ctx.line(ln)
 
 
 def _show_configuration_merge(ctx: Ctx) -> None:
     assert ctx.session.candidate is not None
-    for ln in [*_header(ctx), *ctx.session.candidate.merged().lines(), "end"]:
+    merged = _readable(ctx.session.candidate.merged(), ctx)
+    for ln in [*_header(ctx), *merged.lines(), "end"]:
+        ctx.line(ln)
+
+
+def _diff_of(ctx: Ctx, before: ConfigTree, after: ConfigTree, *, diff: bool) -> None:
+    """What turns ``before`` into ``after``, as far as the user may read either: in the diff
+    gutter (``diff``) or as configuration lines, between the header and ``end``."""
+    before, after = _readable(before, ctx), _readable(after, ctx)
+    lines = before.diff_lines(after) if diff else change_lines(before.changes_to(after))
+    for ln in [*_header(ctx), *lines, "end"]:
         ctx.line(ln)
 
 
@@ -279,9 +253,7 @@ def _diff(ctx: Ctx) -> None:
     """``show commit changes diff``: what a commit would change."""
     assert ctx.session.candidate is not None
     running = ctx.device.datastore.running_copy()
-    lines = running.diff_lines(ctx.session.candidate.merged())
-    for ln in [*_header(ctx), *lines, "end"]:
-        ctx.line(ln)
+    _diff_of(ctx, running, ctx.session.candidate.merged(), diff=True)
 
 
 def _replace_diff(ctx: Ctx) -> None:
@@ -289,18 +261,14 @@ def _replace_diff(ctx: Ctx) -> None:
     item the session did not enter is shown removed."""
     assert ctx.session.candidate is not None
     running = ctx.device.datastore.running_copy()
-    lines = running.diff_lines(ctx.session.candidate.session_tree())
-    for ln in [*_header(ctx), *lines, "end"]:
-        ctx.line(ln)
+    _diff_of(ctx, running, ctx.session.candidate.session_tree(), diff=True)
 
 
 def _replace_changes(ctx: Ctx) -> None:
     """``show configuration changes``: the changes a ``commit replace`` would make."""
     assert ctx.session.candidate is not None
     running = ctx.device.datastore.running_copy()
-    changes = running.changes_to(ctx.session.candidate.session_tree())
-    for ln in [*_header(ctx), *change_lines(changes), "end"]:
-        ctx.line(ln)
+    _diff_of(ctx, running, ctx.session.candidate.session_tree(), diff=False)
 
 
 def _show_running(ctx: Ctx) -> None:
@@ -384,9 +352,7 @@ def _show_commit_changes(ctx: Ctx) -> None:
     if trees is None:
         return
     before, after = trees
-    lines = before.diff_lines(after) if ctx.has("diff") else change_lines(before.changes_to(after))
-    for ln in [*_header(ctx), *lines, "end"]:
-        ctx.line(ln)
+    _diff_of(ctx, before, after, diff=ctx.has("diff"))
 
 
 def _show_rollback_changes(ctx: Ctx) -> None:
@@ -404,12 +370,7 @@ def _show_rollback_changes(ctx: Ctx) -> None:
     except CommitError as e:
         ctx.line(messages.commit_error(e))
         return
-    running = ds.running_copy()
-    lines = (
-        running.diff_lines(target) if ctx.has("diff") else change_lines(running.changes_to(target))
-    )
-    for ln in [*_header(ctx), *lines, "end"]:
-        ctx.line(ln)
+    _diff_of(ctx, ds.running_copy(), target, diff=ctx.has("diff"))
 
 
 def _fs_reason(err: XrsimError, path: str) -> str:
@@ -479,7 +440,12 @@ def _running_file(ctx: Ctx) -> list[str]:
 
 def _copy_running(ctx: Ctx) -> Interaction:
     """``copy running-config FILE``: asks for the destination (the path on its device is
-    the default), and before overwriting a file."""
+    the default), and before overwriting a file. Writing the file takes what ``copy`` takes
+    (``FILE_WRITE``); the file holds what the user may read."""
+    if not authorize(ctx.session.user_tasks(), FILE_WRITE):
+        ctx.session.denied = True
+        ctx.line(messages.NOT_AUTHORIZED)
+        return
     dest = str(ctx.args["destination"])
     device, sep, rest = dest.rpartition(":")
     prefix = device + sep

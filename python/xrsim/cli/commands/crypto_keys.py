@@ -22,7 +22,9 @@ as ``?`` lists them on IOS XR.
 ``crypto key import authentication rsa`` reads the key from a file when a PATH is given (it
 must name a device or tree of the active RP: ``harddisk:/id_rsa.pub.b64``, ``disk0:/k.pem``,
 ``/misc/scratch/k``; a lone PATH keeps the default label, as in the classic IOS XR procedure
-``crypto key import authentication rsa disk0:/id_rsa_pub.b64``), otherwise it asks for the key
+``crypto key import authentication rsa disk0:/id_rsa_pub.b64``; a path in the router's own
+state tree, ``/misc/config/xrsim``, is refused as every CLI command refuses it: ``%Error
+opening PATH (Permission denied)``), otherwise it asks for the key
 to be pasted, ended by a blank line or ``quit``. What is accepted (file or paste) is what
 ``xrsim.pki.keystore.decode_authentication_key`` accepts: base64 (on any number of lines) or
 binary DER of a SubjectPublicKeyInfo or PKCS#1 RSA public key, PEM, an OpenSSH ``ssh-rsa``
@@ -296,8 +298,12 @@ def _show_mypubkey(ctx: Ctx) -> None:
 
 
 def _read_key_file(ctx: Ctx, path: str) -> bytes | None:
+    """The key file at ``path``, read as any CLI user path (the router's own state tree is
+    refused: ``%Error opening PATH (Permission denied)``, as the filesystem commands answer);
+    None after printing why it cannot be read."""
     try:
         fs = ctx.device.chassis.fs()
+        fs.check_user_path(path)
         if fs.stat(path).size > MAX_PUBLIC_KEY_BYTES:
             ctx.line(f"%Error opening {path} (File too large for a public key)")
             return None

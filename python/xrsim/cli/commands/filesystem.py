@@ -8,6 +8,7 @@ import stat
 import time
 from datetime import datetime, timedelta
 
+from xrsim.aaa import FILE_WRITE
 from xrsim.chassis.filesystem import NodeFilesystem
 from xrsim.cli.context import Ctx, Interaction, Prompt
 from xrsim.cli.registry import Registry
@@ -17,7 +18,7 @@ __all__ = ["register"]
 
 #: Listing and reading files; copying, deleting and creating them.
 _FS_READ = (("read", "filesystem"),)
-_FS_EXEC = (("execute", "filesystem"),)
+_FS_EXEC = FILE_WRITE
 
 
 def _fs(ctx: Ctx) -> NodeFilesystem:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from xrsim.aaa import readable_tree
 from xrsim.cli.context import Ctx
 from xrsim.cli.registry import ANY_CONFIG, Item, Registry
 from xrsim.config.tree import ConfigTree
@@ -200,7 +201,8 @@ def _show_ipv4_brief(ctx: Ctx) -> None:
 
 
 def _show_running_interface(ctx: Ctx) -> None:
-    tree = ctx.device.datastore.running_copy()
+    # what ``show running-config`` shows the user (the one filter, ``xrsim.aaa.readable``)
+    tree = readable_tree(ctx.device.datastore.running_copy(), ctx.session.user_tasks())
     blocks = [n for n in tree.root.sorted_children() if n.syntax == ifs.INTERFACE]
     if "name" in ctx.args or "type" in ctx.args:
         name = _named(ctx, "interface")
