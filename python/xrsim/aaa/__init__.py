@@ -6,7 +6,14 @@ Built on the running configuration (``taskgroup``, ``usergroup``, ``username``);
 
 from __future__ import annotations
 
-from xrsim.aaa.secret import SecretError, hash_secret, secret_line, verify_secret
+from xrsim.aaa.secret import (
+    MAX_SECRET_LENGTH,
+    SecretError,
+    SecretTooLong,
+    hash_secret,
+    secret_line,
+    verify_secret,
+)
 from xrsim.aaa.tasks import (
     BUILTIN_GROUPS,
     PERMISSIONS,
@@ -26,12 +33,14 @@ __all__ = [
     "BUILTIN_GROUPS",
     "DEFAULT_GROUPS",
     "DEFAULT_TASKS",
+    "MAX_SECRET_LENGTH",
     "PERMISSIONS",
     "TASK_IDS",
     "AaaConfig",
     "Grant",
     "Grants",
     "SecretError",
+    "SecretTooLong",
     "TaskGroup",
     "User",
     "UserGroup",
