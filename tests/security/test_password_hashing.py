@@ -244,9 +244,7 @@ def test_another_session_is_answered_while_a_login_is_verified(
     assert all(c.thread.startswith("xrsim-worker") for c in server.checks)
 
 
-def test_netconf_logins_are_verified_off_the_loop(
-    router: Router, server: RecordingServer
-) -> None:
+def test_netconf_logins_are_verified_off_the_loop(router: Router, server: RecordingServer) -> None:
     router.configure(["username alice", "group root-lr", f"secret {ALICE[1]}"])
     with manager.connect(
         host="127.0.0.1",

@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from xrsim.aaa import (
     BUILTIN_GROUPS,
     DEFAULT_TASKS,
+    MAX_SECRET_LENGTH,
     PERMISSIONS,
     TASK_IDS,
     AaaConfig,
     SecretError,
+    SecretTooLong,
     all_grants,
     authorize,
     format_tasks,
@@ -303,3 +305,22 @@ def test_secret_line_forms() -> None:
     for bad in ("", "   ", "10 notahash", f"10 {stored[:-1]}"):
         with pytest.raises(SecretError):
             secret_line(bad)
+
+
+def test_a_secret_longer_than_ios_xr_takes_is_refused_before_hashing() -> None:
+    assert MAX_SECRET_LENGTH == 253
+    longest = "p" * MAX_SECRET_LENGTH
+    stored = hash_secret(longest)
+    assert verify_secret(longest, stored)
+    for typed in ("p" * 254, "0 " + "p" * 254):
+        with pytest.raises(SecretTooLong):
+            secret_line(typed)
+    with pytest.raises(SecretTooLong):
+        hash_secret("p" * 254)
+    # At login: a plain mismatch, whatever follows the first 253 characters.
+    assert not verify_secret(longest + "p", stored)
+    assert not verify_secret("p" * (48 * 1024), stored)
+    # A NUL cannot be hashed by SHA-512-crypt: refused at configuration, a mismatch at login.
+    with pytest.raises(SecretError):
+        secret_line("a\0b")
+    assert not verify_secret("a\0b", stored)
