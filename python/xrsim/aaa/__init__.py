@@ -11,7 +11,14 @@ pipe). No CLI imports here.
 from __future__ import annotations
 
 from xrsim.aaa.readable import may_read, readable_changes, readable_tree
-from xrsim.aaa.secret import SecretError, hash_secret, secret_line, verify_secret
+from xrsim.aaa.secret import (
+    MAX_SECRET_LENGTH,
+    SecretError,
+    SecretTooLong,
+    hash_secret,
+    secret_line,
+    verify_secret,
+)
 from xrsim.aaa.tasks import (
     BUILTIN_GROUPS,
     PERMISSIONS,
@@ -32,12 +39,14 @@ __all__ = [
     "DEFAULT_GROUPS",
     "DEFAULT_TASKS",
     "FILE_WRITE",
+    "MAX_SECRET_LENGTH",
     "PERMISSIONS",
     "TASK_IDS",
     "AaaConfig",
     "Grant",
     "Grants",
     "SecretError",
+    "SecretTooLong",
     "TaskGroup",
     "User",
     "UserGroup",

@@ -3,126 +3,95 @@
 ``hash_secret`` makes a salted hash of a clear-text password (the clear text is never kept);
 ``verify_secret`` checks a password against a stored hash in constant time; ``secret_line``
 turns what a user typed after ``secret`` (``0 <clear>``, ``10 $6$...``, or the clear text
-alone) into the configuration line IOS XR shows.
+alone) into the configuration line IOS XR shows; ``stored_hash`` reads the hash back out of a
+stored value.
+
+The hashing is libpass's ``passlib.hash.sha512_crypt`` (its builtin backend), 5000 rounds as
+``openssl passwd -6`` and IOS XR make them. Its cost grows with the password's length, so a
+clear text longer than ``MAX_SECRET_LENGTH`` (IOS XR's limit for a secret) is refused before
+anything is hashed: ``SecretTooLong`` from ``hash_secret`` and ``secret_line`` (the CLI
+answers IOS XR's invalid-input error), a plain False from ``verify_secret`` (a login).
+
+Hashing a password takes milliseconds of CPU: callers on an event loop run it in a worker
+thread (the SSH front door does, ``xrsim.frontends.ssh.connection``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
+
+from passlib.hash import sha512_crypt
 
 __all__ = [
+    "MAX_SECRET_LENGTH",
     "SecretError",
+    "SecretTooLong",
     "hash_secret",
     "secret_line",
-    "sha512_crypt",
     "stored_hash",
     "verify_secret",
 ]
 
-_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#: The longest clear-text secret IOS XR takes, in characters (the upper bound of ``aaa
+#: password-policy ... max-length``, 2-253, in Cisco's System Security Command Reference).
+MAX_SECRET_LENGTH = 253
 _ROUNDS = 5000
 #: More rounds than this would let a configured hash stall every login: refused.
 _MAX_ROUNDS = 100_000
-#: The byte order of the SHA-512-crypt encoding (Drepper's specification).
-_ORDER = (
-    (0, 21, 42),
-    (22, 43, 1),
-    (44, 2, 23),
-    (3, 24, 45),
-    (25, 46, 4),
-    (47, 5, 26),
-    (6, 27, 48),
-    (28, 49, 7),
-    (50, 8, 29),
-    (9, 30, 51),
-    (31, 52, 10),
-    (53, 11, 32),
-    (12, 33, 54),
-    (34, 55, 13),
-    (56, 14, 35),
-    (15, 36, 57),
-    (37, 58, 16),
-    (59, 17, 38),
-    (18, 39, 60),
-    (40, 61, 19),
-    (62, 20, 41),
+#: A SHA-512-crypt hash as libpass reads it (hash64 salt of at most 16 characters, rounds
+#: without leading zeros).
+_HASH = re.compile(
+    r"\$6\$(?:rounds=([1-9][0-9]{0,8})\$)?([./0-9A-Za-z]{0,16})\$([./0-9A-Za-z]{86})"
 )
-_HASH = re.compile(r"\$6\$(?:rounds=(\d+)\$)?([^$]{0,16})\$([./0-9A-Za-z]{86})")
+
+_SHA512 = sha512_crypt.using(rounds=_ROUNDS)
+_SHA512.set_backend("builtin")
 
 
 class SecretError(ValueError):
     """What a user typed after ``secret`` is not a usable secret."""
 
 
-def _b64(b2: int, b1: int, b0: int, n: int) -> str:
-    w = (b2 << 16) | (b1 << 8) | b0
-    out = []
-    for _ in range(n):
-        out.append(_ALPHABET[w & 0x3F])
-        w >>= 6
-    return "".join(out)
+class SecretTooLong(SecretError):
+    """The clear text is longer than ``MAX_SECRET_LENGTH``: refused before it is hashed."""
 
 
-def _repeat(block: bytes, length: int) -> bytes:
-    return (block * (length // len(block) + 1))[:length]
-
-
-def sha512_crypt(password: str, salt: str, rounds: int = _ROUNDS) -> str:
-    """SHA-512-crypt (``$6$``) of ``password`` with ``salt`` (at most 16 characters used)."""
-    p = password.encode()
-    s = salt.encode()[:16]
-    b = hashlib.sha512(p + s + p).digest()
-    a = hashlib.sha512(p + s)
-    a.update(_repeat(b, len(p)))
-    n = len(p)
-    while n:
-        a.update(b if n & 1 else p)
-        n >>= 1
-    c = a.digest()
-    p_seq = _repeat(hashlib.sha512(p * len(p)).digest(), len(p))
-    s_seq = _repeat(hashlib.sha512(s * (16 + c[0])).digest(), len(s))
-    for i in range(rounds):
-        h = hashlib.sha512(p_seq if i & 1 else c)
-        if i % 3:
-            h.update(s_seq)
-        if i % 7:
-            h.update(p_seq)
-        h.update(c if i & 1 else p_seq)
-        c = h.digest()
-    encoded = "".join(_b64(c[x], c[y], c[z], 4) for x, y, z in _ORDER) + _b64(0, 0, c[63], 2)
-    prefix = "$6$" if rounds == _ROUNDS else f"$6$rounds={rounds}$"
-    return f"{prefix}{s.decode()}${encoded}"
+def _usable_hash(stored: str) -> bool:
+    m = _HASH.fullmatch(stored)
+    return m is not None and 1000 <= int(m.group(1) or _ROUNDS) <= _MAX_ROUNDS
 
 
 def hash_secret(password: str) -> str:
-    """A new salted SHA-512-crypt hash of ``password``."""
-    salt = "".join(secrets.choice(_ALPHABET) for _ in range(16))
-    return sha512_crypt(password, salt)
+    """A new salted SHA-512-crypt hash of ``password`` (``$6$<16-character salt>$...``);
+    ``SecretTooLong`` over ``MAX_SECRET_LENGTH`` characters, ``SecretError`` for a clear text
+    SHA-512-crypt cannot hash (a NUL character)."""
+    if len(password) > MAX_SECRET_LENGTH:
+        raise SecretTooLong(f"a secret has at most {MAX_SECRET_LENGTH} characters")
+    if "\0" in password:
+        raise SecretError("a secret cannot hold a NUL character")
+    return str(_SHA512.hash(password))
 
 
 def verify_secret(password: str, stored: str) -> bool:
-    """Whether ``password`` matches ``stored`` (a ``$6$`` hash); False for anything else."""
-    m = _HASH.fullmatch(stored)
-    if m is None:
+    """Whether ``password`` matches ``stored`` (a ``$6$`` hash), in constant time; False for
+    anything else, and False without hashing for a password over ``MAX_SECRET_LENGTH``."""
+    if len(password) > MAX_SECRET_LENGTH or "\0" in password or not _usable_hash(stored):
         return False
-    rounds = int(m.group(1)) if m.group(1) else _ROUNDS
-    if not 1000 <= rounds <= _MAX_ROUNDS:
+    try:
+        return bool(_SHA512.verify(password, stored))
+    except ValueError:  # libpass refuses what it cannot read: no match
         return False
-    return hmac.compare_digest(sha512_crypt(password, m.group(2), rounds), stored)
 
 
 def secret_line(typed: str, keyword: str = "secret") -> str:
     """The configuration line for ``secret <typed>``: ``secret 10 $6$...``. ``0 <clear>`` and
-    bare clear text are hashed; ``10 <hash>`` is kept when it is a SHA-512-crypt hash."""
+    bare clear text are hashed (``SecretTooLong`` over ``MAX_SECRET_LENGTH``); ``10 <hash>``
+    is kept when it is a SHA-512-crypt hash."""
     text = typed.strip()
     kind, _, rest = text.partition(" ")
     rest = rest.strip()
     if kind == "10" and rest:
-        m = _HASH.fullmatch(rest)
-        if m is None or not 1000 <= int(m.group(1) or _ROUNDS) <= _MAX_ROUNDS:
+        if not _usable_hash(rest):
             raise SecretError("a type 10 secret is a SHA-512-crypt hash ($6$salt$hash)")
         return f"{keyword} 10 {rest}"
     if kind == "0" and rest:

@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Boot a simulated IOS XR router and serve its CLI over SSH on 127.0.0.1 until "
             "Ctrl-C. Log in with a configured username and secret (admin/admin on a router "
-            "without users), or with a public key imported with 'crypto key import "
+            "where no user has a secret), or with a public key imported with 'crypto key import "
             "authentication rsa'. The host key is the router's RSA key the_default."
         ),
     )

@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from xrsim.aaa import (
     BUILTIN_GROUPS,
     DEFAULT_TASKS,
+    MAX_SECRET_LENGTH,
     PERMISSIONS,
     TASK_IDS,
     AaaConfig,
     SecretError,
+    SecretTooLong,
     all_grants,
     authorize,
     format_tasks,
@@ -25,7 +27,6 @@ from xrsim.aaa import (
     secret_line,
     verify_secret,
 )
-from xrsim.aaa.secret import sha512_crypt
 from xrsim.cli import default_registry
 from xrsim.config.tree import ConfigTree
 
@@ -241,15 +242,29 @@ def test_format_tasks_columns() -> None:
 # -- secrets ------------------------------------------------------------------------------
 
 
-def test_sha512_crypt_specification_vectors() -> None:
-    assert sha512_crypt("Hello world!", "saltstring") == (
+#: Drepper's SHA-512-crypt specification vectors (the second with 10000 rounds and its salt
+#: cut to 16 characters).
+SPEC_VECTORS = (
+    (
+        "Hello world!",
         "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdc"
-        "bYEdFCoEOfaS35inz1"
-    )
-    assert sha512_crypt("Hello world!", "saltstringsaltstring", 10000) == (
+        "bYEdFCoEOfaS35inz1",
+    ),
+    (
+        "Hello world!",
         "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/Urj"
-        "mM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."
-    )
+        "mM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.",
+    ),
+)
+
+
+def test_sha512_crypt_specification_vectors() -> None:
+    for password, stored in SPEC_VECTORS:
+        assert verify_secret(password, stored)
+        assert not verify_secret(password + " ", stored)
+        # One character of the checksum changed: no match.
+        flipped = stored[:-1] + ("a" if stored[-1] != "a" else "b")
+        assert not verify_secret(password, flipped)
 
 
 @pytest.mark.peer
@@ -277,8 +292,8 @@ def test_hash_secret_is_salted_and_verifies() -> None:
     assert not verify_secret("lab2", a)
     assert not verify_secret("lab", "lab")
     assert not verify_secret("lab", "$1$abc$def")
-    too_many = sha512_crypt("lab", "salt", 1000).replace("rounds=1000", "rounds=999999999")
-    assert not verify_secret("lab", too_many)
+    # More rounds than a login may cost: refused without hashing (the checksum is a dummy).
+    assert not verify_secret("lab", "$6$rounds=999999999$salt$" + "a" * 86)
 
 
 def test_secret_line_forms() -> None:
@@ -290,3 +305,22 @@ def test_secret_line_forms() -> None:
     for bad in ("", "   ", "10 notahash", f"10 {stored[:-1]}"):
         with pytest.raises(SecretError):
             secret_line(bad)
+
+
+def test_a_secret_longer_than_ios_xr_takes_is_refused_before_hashing() -> None:
+    assert MAX_SECRET_LENGTH == 253
+    longest = "p" * MAX_SECRET_LENGTH
+    stored = hash_secret(longest)
+    assert verify_secret(longest, stored)
+    for typed in ("p" * 254, "0 " + "p" * 254):
+        with pytest.raises(SecretTooLong):
+            secret_line(typed)
+    with pytest.raises(SecretTooLong):
+        hash_secret("p" * 254)
+    # At login: a plain mismatch, whatever follows the first 253 characters.
+    assert not verify_secret(longest + "p", stored)
+    assert not verify_secret("p" * (48 * 1024), stored)
+    # A NUL cannot be hashed by SHA-512-crypt: refused at configuration, a mismatch at login.
+    with pytest.raises(SecretError):
+        secret_line("a\0b")
+    assert not verify_secret("a\0b", stored)

@@ -4,12 +4,13 @@ in its submode or on one line: ``username NAME group G``), and ``show user [task
 
 A secret is stored as IOS XR type 10 (``secret 10 $6$...``, SHA-512-crypt): the clear text a
 user types is hashed before it reaches the candidate, so it is never in the configuration,
-the commit database, any output or any log. ``password`` is taken as a ``secret``.
+the commit database, any output or any log. ``password`` is taken as a ``secret``. A clear
+text over ``MAX_SECRET_LENGTH`` (253) characters is refused at the ``^`` marker, unhashed.
 """
 
 from __future__ import annotations
 
-from xrsim.aaa import PERMISSIONS, SecretError, format_tasks, secret_line
+from xrsim.aaa import PERMISSIONS, SecretError, SecretTooLong, format_tasks, secret_line
 from xrsim.aaa.tasks import (
     DESCRIPTION,
     GROUP,
@@ -34,12 +35,27 @@ AAA_WRITE = (("write", "aaa"),)
 
 
 def _secret(ctx: Ctx) -> str | None:
-    """The stored line of ``secret``/``password``: the value hashed (type 10), never clear."""
+    """The stored line of ``secret``/``password``: the value hashed (type 10), never clear.
+    A clear text longer than IOS XR takes is refused at the ``^`` marker, under it."""
+    typed = str(ctx.args["secret"])
     try:
-        return secret_line(str(ctx.args["secret"]))
+        return secret_line(typed)
+    except SecretTooLong:
+        ctx.invalid_at(_clear_text_column(ctx, typed))
+        return None
     except SecretError as e:
         ctx.line(f"% Invalid secret: {e}")
         return None
+
+
+def _clear_text_column(ctx: Ctx, typed: str) -> int:
+    """The column where the clear text of ``secret [0] TEXT`` starts in the line as typed."""
+    columns = ctx.match.columns
+    start = columns[len(ctx.match.words) - 1] if columns else 0
+    kind, _, rest = typed.strip().partition(" ")
+    if kind == "0" and rest.strip():
+        return start + typed.index(rest.strip(), len(kind))
+    return start
 
 
 #: ``username NAME ATTRIBUTE`` on one line, as IOS XR takes it: the user item with that one

@@ -8,8 +8,9 @@ asyncssh separates server, connection, channel and session:
   hooks and its rows in the router's session table.
 - ``admission``: ``Admission``, which connections get in (``ssh server v2`` / ``vrf`` /
   ``netconf vrf``, ``rate-limit``, ``session-limit``).
-- ``auth``: passwords (``username NAME secret``, else the server's user table, default
-  ``admin``/``admin``), public keys (``crypto key import authentication rsa``), the host key
+- ``auth``: passwords (``username NAME secret``; the server's lab table, default
+  ``admin``/``admin``, only while no configured user has a secret; checked in the worker
+  pool, off the loop), public keys (``crypto key import authentication rsa``), the host key
   (the router's RSA key ``the_default``).
 - ``connection``: ``Connection``, one SSH connection asking the server at each step.
 - ``channel``: ``SessionChannel``, one session channel; the client's request picks its kind:

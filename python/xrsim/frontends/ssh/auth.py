@@ -1,8 +1,12 @@
 """SSH authentication of a router's users: passwords and public keys (layer 6).
 
 - ``check_password(router, users, username, password)``: the ``username NAME secret`` of the
-  running configuration when there is one (only its hash is stored, ``verify_secret``), else the
-  server's own user table (``DEFAULT_USERS``, ``admin``/``admin``, for unconfigured labs).
+  running configuration when there is one (only its hash is stored, ``verify_secret``). The
+  server's own lab table (``DEFAULT_USERS``, ``admin``/``admin``) is consulted only while no
+  configured ``username`` has a secret: once one is committed the lab account is gone, also
+  after a restart (the running configuration is what is read). A password longer than
+  ``MAX_SECRET_LENGTH`` is refused before anything is hashed or compared. Hashing costs CPU:
+  the connection runs this in the runtime's worker pool, never on the event loop.
 - ``check_public_key(router, username, key)``: whether ``key`` is one of the public keys
   ``username`` imported with ``crypto key import authentication rsa`` (a key is accepted for the
   user who imported it only; a key imported without an owner for every user).
@@ -22,26 +26,33 @@ from collections.abc import Mapping
 
 import asyncssh
 
-from xrsim.aaa import AaaConfig, verify_secret
+from xrsim.aaa import MAX_SECRET_LENGTH, AaaConfig, verify_secret
 from xrsim.errors import XrsimError
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
 
 __all__ = ["DEFAULT_USERS", "check_password", "check_public_key", "host_key"]
 
-#: The user table of a server created without one (the AAA configuration replaces it).
+#: The lab user table of a server created without one: used only while no configured
+#: ``username`` has a secret.
 DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}
 
 _log = logging.getLogger("xrsim.ssh")
 
 
 def check_password(router: Router, users: Mapping[str, str], username: str, password: str) -> bool:
-    """Whether ``password`` is the password of ``username`` (see the module documentation)."""
-    user = AaaConfig.from_tree(router.datastore.running_copy()).users.get(username)
+    """Whether ``password`` is the password of ``username`` (see the module documentation).
+    Blocking (a hash): call it from a worker thread."""
+    if len(password) > MAX_SECRET_LENGTH:
+        return False
+    configured = AaaConfig.from_tree(router.datastore.running_copy()).users
+    user = configured.get(username)
     if user is not None and user.secret is not None:
         return verify_secret(password, user.secret)
+    if any(u.secret is not None for u in configured.values()):
+        return False  # the lab table is gone once a user has a secret
     expected = users.get(username)
-    return expected is not None and hmac.compare_digest(expected, password)
+    return expected is not None and hmac.compare_digest(expected.encode(), password.encode())
 
 
 def check_public_key(router: Router, username: str, key: asyncssh.SSHKey) -> bool:

@@ -2,7 +2,9 @@
 
 It asks its ``SshServer`` at each step (the policy hooks live on the server, as in asyncssh):
 admission when the connection is made, as the VRF of the listener it came in on (a refusal
-disconnects it before authentication), then password or public-key authentication, then one
+disconnects it before authentication), then password or public-key authentication (a password
+is checked in the runtime's worker pool, off the event loop: hashing it never stalls another
+session; NETCONF over SSH comes through the same connection), then one
 ``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens. It
 remembers the peer address and how the user authenticated (``show ssh``).
 """
@@ -62,8 +64,13 @@ class Connection(asyncssh.SSHServer):
     def password_auth_supported(self) -> bool:
         return True
 
-    def validate_password(self, username: str, password: str) -> bool:
-        ok = self.server.check_password(username, password)
+    async def validate_password(self, username: str, password: str) -> bool:
+        # A hash costs milliseconds of CPU: in the worker pool, so the loop serves every
+        # other session meanwhile (asyncssh awaits an async validator).
+        loop = asyncio.get_running_loop()
+        ok = await loop.run_in_executor(
+            self.server.runtime.executor, self.server.check_password, username, password
+        )
         if ok:
             self.method = "password"
         return ok

@@ -106,7 +106,9 @@ class SshServer:
 
     def check_password(self, username: str, password: str) -> bool:
         """Whether ``password`` is the password of ``username``: the ``username NAME secret``
-        of the running configuration when there is one, else ``users``."""
+        of the running configuration when there is one, else ``users`` while no configured
+        user has a secret (``xrsim.frontends.ssh.auth.check_password``). Blocking (it
+        hashes): the connection calls it in the runtime's worker pool, off the event loop."""
         return auth.check_password(self.router, self.users, username, password)
 
     def check_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
