@@ -3,7 +3,8 @@
 It asks its ``SshServer`` at each step (the policy hooks live on the server, as in asyncssh):
 admission when the connection is made, as the VRF of the listener it came in on (a refusal
 disconnects it before authentication), then password or public-key authentication, then one
-``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens. It
+``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens, on a channel
+made by ``server_channel`` (bytes that are not UTF-8 kept as surrogate escapes). It
 remembers the peer address and how the user authenticated (``show ssh``).
 """
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from xrsim.frontends.ssh.admission import Listener
-from xrsim.frontends.ssh.channel import SessionChannel
+from xrsim.frontends.ssh.channel import SessionChannel, server_channel
 
 if TYPE_CHECKING:
     from xrsim.frontends.ssh.server import SshServer
@@ -77,7 +78,9 @@ class Connection(asyncssh.SSHServer):
             self.method = "rsa-pubkey"
         return ok
 
-    def session_requested(self) -> asyncssh.SSHServerSession[str] | bool:
+    def session_requested(
+        self,
+    ) -> tuple[asyncssh.SSHServerChannel[str], asyncssh.SSHServerSession[str]] | bool:
         if self._conn is None or not self.server.admission.admitted(self._conn):
             return False  # refused at admission; the disconnect is on its way
-        return SessionChannel(self.server, self)
+        return server_channel(self._conn), SessionChannel(self.server, self)

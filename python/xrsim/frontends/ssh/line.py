@@ -4,9 +4,20 @@ IOS XR's vty line discipline as the clients that matter (netmiko, scrapli, OpenS
 expect it: typed characters are echoed (not the answers to hidden questions such as a
 password), backspace or DEL erases the last character, CR, LF or CR LF end a line (one Enter),
 Ctrl-C (or an SSH break) abandons a question or the line being typed and shows the prompt
-again, ``?`` asks for help at once and leaves the line as typed, escape sequences (cursor keys)
-are swallowed, other control characters do nothing. Output goes out with ``\\n`` as ``\\r\\n``;
-no ANSI escapes.
+again, ``?`` asks for help at once and leaves the line as typed, other control characters do
+nothing. Output goes out with ``\\n`` as ``\\r\\n``; no ANSI escapes.
+
+Escape sequences (the cursor keys, Home, End, Delete, function keys) are discarded whole: the
+line editor has no cursor movement or history. A CSI (``ESC [``) sequence ends at its final
+byte (``@`` to ``~``) after any parameter and intermediate bytes, an SS3 (``ESC O``) one at
+the character after it, and an ``ESC`` followed by any other printable character is discarded
+with it. A control character (CR, LF, Ctrl-C, backspace, another ``ESC``, ...) or a
+non-ASCII character ends a pending sequence and is then acted upon as if typed alone, so an
+unfinished sequence never swallows Enter or Ctrl-C nor glues two lines together.
+
+Bytes that are not UTF-8 reach the discipline as surrogate escapes (the channel decodes with
+``surrogateescape``): each is one character of the line, echoed as U+FFFD, and the CLI answers
+a line holding one with its invalid-input marker under it (``CliSession.handle_line``).
 
 The discipline does no I/O and runs no command: ``feed(ch)`` takes one character and returns a
 ``LineRequest`` when a line (or a help request) is ready for the CLI; the shell channel
@@ -17,6 +28,7 @@ channel takes it with ``output()``, so the echo of one input chunk leaves in one
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,11 +37,21 @@ __all__ = ["CTRL_C", "LineDiscipline", "LineRequest", "Terminal", "crlf"]
 CTRL_C = "\x03"
 _ERASE = ("\x7f", "\x08")
 _ESC = "\x1b"
+#: What a byte that was not UTF-8 (a surrogate escape) echoes as.
+_REPLACEMENT = "\ufffd"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Where the discipline is in an escape sequence: none, after ESC, in a CSI or an SS3 sequence.
+_NONE, _AFTER_ESC, _CSI, _SS3 = range(4)
 
 
 def crlf(text: str) -> str:
     """``text`` with every line ending as ``\\r\\n``."""
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def _shown(text: str) -> str:
+    """``text`` as echoed: each surrogate escape (a byte that was not UTF-8) as U+FFFD."""
+    return _SURROGATE.sub(_REPLACEMENT, text)
 
 
 class Terminal(Protocol):
@@ -65,7 +87,7 @@ class LineDiscipline:
         #: The line typed so far.
         self.line = ""
         self._last_cr = False
-        self._esc = 0  # 0: none, 1: after ESC, 2: inside a CSI sequence
+        self._esc = _NONE
         self._out: list[str] = []
 
     def output(self) -> str:
@@ -77,9 +99,9 @@ class LineDiscipline:
     def feed(self, ch: str) -> LineRequest | None:
         """One typed character; a ``LineRequest`` when the CLI has something to run."""
         was_cr, self._last_cr = self._last_cr, ch == "\r"
-        if self._esc:
-            self._escape(ch)
-        elif ch in "\r\n":
+        if self._esc != _NONE and self._escape(ch):
+            return None
+        if ch in "\r\n":
             if not (ch == "\n" and was_cr):  # CR LF is one Enter
                 line, self.line = self.line, ""
                 self._out.append("\r\n")  # the echo and the new line go before the command runs
@@ -92,14 +114,14 @@ class LineDiscipline:
                 if not self._term.hidden:
                     self._out.append("\b \b")
         elif ch == _ESC:
-            self._esc = 1
+            self._esc = _AFTER_ESC
         elif ch == "?" and not self._term.waiting:
             self._out.append("?")
             return LineRequest(self.line + "?", help=True)
-        elif ch >= " ":
+        elif ch >= " " and ch != "\x7f" and not "\x80" <= ch <= "\x9f":
             self.line += ch
             if not self._term.hidden:
-                self._out.append(ch)
+                self._out.append(_shown(ch))
         # other control characters (Tab, Ctrl-D, ...) do nothing here
         return None
 
@@ -107,7 +129,7 @@ class LineDiscipline:
         """What the CLI printed for ``request``, then the prompt (none once the session is
         ``closed``; after help, the prompt and the line as typed)."""
         if request.help:
-            self._out.append("\r\n" + crlf(out) + self._term.prompt + self.line)
+            self._out.append("\r\n" + crlf(out) + self._term.prompt + _shown(self.line))
         else:
             self._out.append(crlf(out) + ("" if closed else self._term.prompt))
 
@@ -118,9 +140,15 @@ class LineDiscipline:
         self._term.partial_input = ""
         self._out.append("^C\r\n" + self._term.prompt)
 
-    def _escape(self, ch: str) -> None:
-        # Cursor keys and the like are swallowed (no line editing beyond backspace).
-        if self._esc == 1:
-            self._esc = 2 if ch in "[O" else 0
-        elif "@" <= ch <= "~":
-            self._esc = 0
+    def _escape(self, ch: str) -> bool:
+        """``ch`` inside a pending escape sequence: True when it is part of the sequence (and
+        discarded with it); False when it ends the sequence without belonging to it (a control
+        or non-ASCII character), and is then to be acted upon."""
+        if not " " <= ch <= "~":
+            self._esc = _NONE
+            return False
+        if self._esc == _AFTER_ESC:
+            self._esc = {"[": _CSI, "O": _SS3}.get(ch, _NONE)
+        elif self._esc == _SS3 or ch >= "@":  # SS3: one character; CSI: up to its final byte
+            self._esc = _NONE
+        return True
