@@ -27,6 +27,8 @@ USER, PASSWORD = "admin", "admin"
 PROMPT = "RP/0/RP0/CPU0:router#"
 CONFIG_PROMPT = "RP/0/RP0/CPU0:router(config)#"
 INVALID = "% Invalid input detected at '^' marker."
+#: The most characters a shell line holds (``xrsim.frontends.ssh.line.MAX_LINE``, 1 Mi).
+MAX_LINE = 1 << 20
 
 
 def marker(column: int) -> str:
@@ -318,3 +320,26 @@ def test_asyncssh_raw_bytes(server: SshServer) -> None:
     assert b"UTC" in unfinished
     assert exec_out.split(b"\n")[1] == INVALID.encode()
     assert b"Cisco IOS XR Software, Version" in after
+
+
+# -- long lines --------------------------------------------------------------------------------
+
+
+def test_a_100_kb_line_is_echoed_and_refused(shell: Shell) -> None:
+    text = shell.run(b"show " + b"x" * 100_000 + b"\r")
+    lines = text.split("\r\n")
+    assert lines[0] == "show " + "x" * 100_000
+    assert lines[1:3] == [marker(len(PROMPT) + len("show ")), INVALID]
+    assert_works(shell)
+
+
+def test_a_line_past_max_line_is_refused_where_it_overflowed(shell: Shell) -> None:
+    # The line keeps MAX_LINE characters; the rest is dropped, not echoed, and refused at
+    # Enter (backspace takes the dropped ones back first: 10 dropped, 4 erased).
+    shell.send(b"show version " + b"x" * (MAX_LINE - len("show version ")))
+    shell.send(b"y" * 10 + b"\x7f" * 4 + b"\r")
+    text = shell.until(PROMPT)
+    lines = text.split("\r\n")
+    assert lines[0] == "show version " + "x" * (MAX_LINE - len("show version "))
+    assert lines[1:3] == [marker(len(PROMPT) + MAX_LINE), INVALID]
+    assert_works(shell)

@@ -15,6 +15,11 @@ with it. A control character (CR, LF, Ctrl-C, backspace, another ``ESC``, ...) o
 non-ASCII character ends a pending sequence and is then acted upon as if typed alone, so an
 unfinished sequence never swallows Enter or Ctrl-C nor glues two lines together.
 
+A line holds at most ``MAX_LINE`` characters (1 Mi): typing is linear in its length, and a
+client that never sends Enter cannot grow it without bound; once it is full, what is typed
+is dropped (backspace takes those back first) until Enter, and the CLI refuses the line at
+the place where the dropped characters began (a surrogate stands there, refused as below).
+
 Bytes that are not UTF-8 reach the discipline as surrogate escapes (the channel decodes with
 ``surrogateescape``): each is one character of the line, echoed as U+FFFD, and the CLI answers
 a line holding one with its invalid-input marker under it (``CliSession.handle_line``).
@@ -29,17 +34,26 @@ channel takes it with ``output()``, so the echo of one input chunk leaves in one
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["CTRL_C", "LineDiscipline", "LineRequest", "Terminal", "crlf"]
+__all__ = ["CTRL_C", "MAX_LINE", "LineDiscipline", "LineRequest", "Terminal", "crlf"]
 
 CTRL_C = "\x03"
+#: The most characters a line holds: those typed past it are dropped (not echoed) and the line
+#: is refused at Enter, with the ``^`` where the dropped ones began.
+MAX_LINE = 1 << 20
+#: What stands for the dropped characters in the line handed on: a lone surrogate, which the
+#: CLI refuses at its position as it refuses a byte that was not UTF-8.
+_OVERFLOW = "\udcff"
 _ERASE = ("\x7f", "\x08")
 _ESC = "\x1b"
 #: What a byte that was not UTF-8 (a surrogate escape) echoes as.
 _REPLACEMENT = "\ufffd"
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Characters that are only typed into the line (``feed_text`` takes runs of them at once).
+_PLAIN = re.compile("[ ->@-~\u00a0-\U0010ffff]+")
 # Where the discipline is in an escape sequence: none, after ESC, in a CSI or an SS3 sequence.
 _NONE, _AFTER_ESC, _CSI, _SS3 = range(4)
 
@@ -84,17 +98,50 @@ class LineDiscipline:
 
     def __init__(self, terminal: Terminal) -> None:
         self._term = terminal
-        #: The line typed so far.
-        self.line = ""
+        self._chars: list[str] = []  # the line typed so far (a list: typing is O(1))
+        self._dropped = 0  # characters typed past MAX_LINE (dropped, not echoed)
         self._last_cr = False
         self._esc = _NONE
         self._out: list[str] = []
+
+    @property
+    def line(self) -> str:
+        """The line typed so far."""
+        return "".join(self._chars)
+
+    def _take(self) -> str:
+        """The line typed (and a fresh one to type)."""
+        line = self.line + (_OVERFLOW if self._dropped else "")
+        self._chars, self._dropped = [], 0
+        return line
 
     def output(self) -> str:
         """Everything to send since the last call (and forget it)."""
         text = "".join(self._out)
         self._out.clear()
         return text
+
+    def feed_text(self, text: str) -> Iterator[tuple[int, LineRequest]]:
+        """``feed`` of each character of ``text``, runs of ordinary characters at once; yields
+        (offset of the rest of ``text``, request) for each request. The caller answers each
+        request before the next is fed, as with ``feed``."""
+        i, n = 0, len(text)
+        while i < n:
+            run = None if self._esc != _NONE else _PLAIN.match(text, i)
+            if run is not None:
+                room = MAX_LINE - len(self._chars)
+                chunk = run.group()[:room]
+                self._chars.extend(chunk)
+                self._dropped += len(run.group()) - len(chunk)
+                if not self._term.hidden:
+                    self._out.append(_shown(chunk))
+                self._last_cr = False
+                i = run.end()
+                continue
+            request = self.feed(text[i])
+            i += 1
+            if request is not None:
+                yield i, request
 
     def feed(self, ch: str) -> LineRequest | None:
         """One typed character; a ``LineRequest`` when the CLI has something to run."""
@@ -103,25 +150,20 @@ class LineDiscipline:
             return None
         if ch in "\r\n":
             if not (ch == "\n" and was_cr):  # CR LF is one Enter
-                line, self.line = self.line, ""
+                line = self._take()
                 self._out.append("\r\n")  # the echo and the new line go before the command runs
                 return LineRequest(line)
         elif ch == CTRL_C:
             self.interrupt()
         elif ch in _ERASE:
-            if self.line:
-                self.line = self.line[:-1]
-                if not self._term.hidden:
-                    self._out.append("\b \b")
+            self._erase()
         elif ch == _ESC:
             self._esc = _AFTER_ESC
         elif ch == "?" and not self._term.waiting:
             self._out.append("?")
             return LineRequest(self.line + "?", help=True)
         elif ch >= " " and ch != "\x7f" and not "\x80" <= ch <= "\x9f":
-            self.line += ch
-            if not self._term.hidden:
-                self._out.append(_shown(ch))
+            self._type(ch)
         # other control characters (Tab, Ctrl-D, ...) do nothing here
         return None
 
@@ -135,10 +177,26 @@ class LineDiscipline:
 
     def interrupt(self) -> None:
         """Ctrl-C: abandon the question or the line being typed; the prompt again."""
-        self.line = ""
+        self._take()
         self._term.cancel()
         self._term.partial_input = ""
         self._out.append("^C\r\n" + self._term.prompt)
+
+    def _type(self, ch: str) -> None:
+        if len(self._chars) >= MAX_LINE:
+            self._dropped += 1  # not echoed; the line is refused at Enter
+            return
+        self._chars.append(ch)
+        if not self._term.hidden:
+            self._out.append(_shown(ch))
+
+    def _erase(self) -> None:
+        if self._dropped:  # a dropped character goes first (it was never echoed)
+            self._dropped -= 1
+        elif self._chars:
+            self._chars.pop()
+            if not self._term.hidden:
+                self._out.append("\b \b")
 
     def _escape(self, ch: str) -> bool:
         """``ch`` inside a pending escape sequence: True when it is part of the sequence (and
