@@ -349,8 +349,8 @@ class Shell:
         self.check("the connection dropped", self.alive)
         try:
             self.chan.sendall(data)
-        except OSError as e:
-            self.check("the connection dropped while sending", False, e)
+        except (OSError, EOFError) as e:  # paramiko: EOFError once the server hung up
+            self.check("the connection dropped while sending", False, repr(e))
 
     def sync(self) -> str:
         """Ctrl-C and a marker line; everything received up to the prompt after its
