@@ -15,7 +15,7 @@ Hierarchy::
     +-- InvalidInput               (also ValueError)  arguments that do not fit together
     +-- FileAccessError            (also OSError)     a file that cannot be read or written
     +-- FilesystemError                               a node filesystem operation refused or failed
-    |   +-- InvalidPath            (also ValueError)  empty path, NUL byte, unknown device
+    |   +-- InvalidPath            (also ValueError)  empty path, NUL byte, unknown device, too long
     |   |   +-- PathEscapes                           a path that leaves the node root or its trees
     |   +-- PathNotFound                              no such file, directory or device
     |   +-- PathExists                                the path is already taken
@@ -132,7 +132,8 @@ class FilesystemError(XrsimError):
 
 
 class InvalidPath(FilesystemError, ValueError):
-    """Path text that cannot name a file: empty, a NUL byte, an unknown device."""
+    """Path text that cannot name a file: empty, a NUL byte, an unknown device, a name over
+    255 bytes or a path over 4096 (Linux's limits)."""
 
 
 class PathProtected(FilesystemError, PermissionError):

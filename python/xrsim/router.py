@@ -28,6 +28,7 @@ Release-dependent boot behaviour goes through ``xrsim.release.supports``.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from collections import deque
@@ -42,6 +43,7 @@ from xrsim import release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
 from xrsim.cli.commands.ssh import FACTORY_LINES
+from xrsim.cli.registry import TYPES
 from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change
@@ -151,7 +153,10 @@ class Router:
     ) -> Router:
         """Boot a router. ``state_dir`` keeps its state across boots (a temporary directory,
         removed at ``shutdown``, when omitted). A new router gets ``hostname`` (default
-        ``router``); from IOS XR 7.0.1 boot generates the default RSA host key if missing.
+        ``router``; one ``hostname NAME`` would refuse, the empty one included, raises
+        ``InvalidInput``, as does a ``platform`` that is not a PID or ``Platform``; a stored
+        state that cannot be used raises ``StateError``); from IOS XR 7.0.1 boot generates the
+        default RSA host key if missing.
         ``registry``: the CLI's commands (default: every router's); the stored configuration
         is parsed again with it.
 
@@ -287,6 +292,13 @@ class Router:
         registry: Registry | None = None,
     ) -> Router:
         """Everything of ``boot`` but the host key generation."""
+        if hostname is not None and (
+            not isinstance(hostname, str) or not re.fullmatch(TYPES["HOSTNAME"], hostname)
+        ):  # refused before anything is made on disk, as ``hostname NAME`` refuses it
+            raise InvalidInput(
+                f"not a hostname: {hostname!r} (a letter or digit, then up to 62 letters, "
+                "digits or hyphens)"
+            )
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")

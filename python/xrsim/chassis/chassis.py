@@ -21,8 +21,11 @@ Both route processors read the one store, so a switchover loses nothing; the nod
 the CLI sees hold no router state.
 
 ``Chassis.open`` of an existing chassis reads one row and generates no keys (well under
-10 ms); opening is a power-on: uptime counts from it. It holds the state directory until
-``close``. The ``Router`` (layer 6) owns a chassis; the CLI renders what it returns.
+10 ms); opening is a power-on: uptime counts from it. A stored record that cannot be used (an
+unknown platform, a bad serial, release or time, also as imported from a format 1
+``chassis.json``) raises ``StateError``; arguments that do not fit (a platform that is not a
+PID or ``Platform``, one other than the stored one) ``InvalidInput``. It holds the state
+directory until ``close``. The ``Router`` (layer 6) owns a chassis; the CLI renders what it returns.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from xrsim.chassis.node import ROLE_ACTIVE, ROLE_STANDBY, Node, make_node, node_
 from xrsim.chassis.store import DB_FILE, StateStore
 from xrsim.chassis.sudi import SudiIdentity, VendorCA
 from xrsim.clock import SimClock
-from xrsim.errors import InvalidInput, RedundancyError, UnknownNode
+from xrsim.errors import InvalidInput, RedundancyError, StateError, UnknownNode
 from xrsim.platforms import Platform
 from xrsim.release import Release, supports
 
@@ -187,6 +190,11 @@ class Chassis:
         directory = Path(state_dir)
         clock = clock if clock is not None else SimClock()
         vendor = Path(vendor_dir) if vendor_dir is not None else None
+        if platform is not None and not isinstance(platform, str | Platform):
+            raise InvalidInput(
+                f"a platform is a PID such as {platforms.DEFAULT_PID!r} or a Platform, "
+                f"got {type(platform).__name__}"
+            )
         wanted = (
             platforms.load(platform) if isinstance(platform, str) else platform
         )  # None, or a Platform
@@ -297,9 +305,9 @@ class Chassis:
                 store=store,
             )
         except InvalidInput as exc:
-            raise InvalidInput(f"{directory}: the chassis record: {exc}") from None
+            raise StateError(f"{directory}: the chassis record: {exc}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidInput(f"{directory}: damaged chassis record ({exc!r})") from None
+            raise StateError(f"{directory}: damaged chassis record ({exc!r})") from None
 
     @contextmanager
     def _changing(self) -> Iterator[None]:

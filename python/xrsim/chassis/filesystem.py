@@ -10,7 +10,9 @@
 
   ``resolve`` turns any of those spellings into a real path and refuses everything that leaves
   the node root: ``..`` above a device or tree, symlinks pointing outside, other absolute paths,
-  NUL bytes (``PathEscapes``/``InvalidPath``). Operations: ``read``, ``write_atomic``, ``list``
+  NUL bytes (``PathEscapes``/``InvalidPath``); a name over 255 bytes or a path over Linux's
+  4096 is refused as ``InvalidPath`` with Linux's reason, ``File name too long``, before any
+  system call. Operations: ``read``, ``write_atomic``, ``list``
   (``dir``), ``stat``, ``copy``, ``delete``, ``mkdir``, ``exists``, ``walk``, ``usage``.
   Device directories are created on first use.
 - ``DirEntry``: one ``dir`` line (name, size, mtime, is_dir, mode).
@@ -80,6 +82,13 @@ LINUX_TREES: tuple[str, ...] = (
     "/misc/config",
     "/var/log",
 )
+
+#: Linux's longest file name (a path component) and path, in bytes (NAME_MAX, PATH_MAX).
+NAME_MAX = 255
+PATH_MAX = 4096
+#: ``strerror(ENAMETOOLONG)``: what IOS XR prints for either (``%Error opening ... (File name
+#: too long)``).
+_TOO_LONG = os.strerror(errno.ENAMETOOLONG)
 
 _DEVICE = re.compile(r"([A-Za-z][A-Za-z0-9]*):(.*)", re.DOTALL)
 _CHUNK = 1 << 20
@@ -240,6 +249,8 @@ class NodeFilesystem:
                     raise PathEscapes(f"{original}: '..' leaves {base}", original)
                 parts.pop()
                 continue
+            if len(os.fsencode(part)) > NAME_MAX:
+                raise InvalidPath(f"{original}: {_TOO_LONG}", original)
             parts.append(part)
         display = base + "".join("/" + part for part in parts)
         return _Located(tree, tuple(parts), display)
@@ -268,6 +279,8 @@ class NodeFilesystem:
         """(location, lexical path, real path) with the real path checked to be inside."""
         located = self._locate(path)
         lexical = self._tree_dir(located.tree).joinpath(*located.parts)
+        if len(os.fsencode(lexical)) >= PATH_MAX:
+            raise InvalidPath(f"{path}: {_TOO_LONG}", path)
         real = Path(os.path.realpath(lexical))
         if not self._inside(real):
             raise PathEscapes(f"{path}: a symbolic link leads outside the node filesystem", path)

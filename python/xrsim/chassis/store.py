@@ -670,6 +670,11 @@ class StateStore:
             db.execute("COMMIT")
         except sqlite3.Error as e:
             self._rollback()
+            if isinstance(e, sqlite3.IntegrityError):  # a value the schema refuses: damage
+                raise StateError(
+                    f"the state of {self.directory} (format {version}) cannot be migrated: "
+                    f"damaged data ({e})"
+                ) from None
             raise StorageError(_reason(self.directory, e)) from None
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             self._rollback()

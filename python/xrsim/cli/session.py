@@ -7,7 +7,10 @@ an answer, its question (``How many bits in the modulus [2048]: ``; ``hidden`` s
 echo the answer). The session keeps the mode, the submode path, the candidate configuration,
 ``terminal length``/``width`` and the pending interactive command (a generator that yields
 ``Prompt`` s). Errors are printed as IOS XR prints them, with the ``^`` under the bad token;
-nothing a user types raises out of ``handle_line``. A line starting with ``!`` is a comment in
+nothing a user types raises out of ``handle_line``. A line holding a character that is not
+text (a surrogate: the SSH front door carries bytes that were not UTF-8 as surrogate escapes)
+is refused with the ``^`` under the first one, before anything parses it, also as the answer
+to a question (which then waits on). A line starting with ``!`` is a comment in
 every configuration mode. ``Pipe`` is one output modifier after ``|`` (``include``, ...,
 ``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``; ``file`` writes the
 output to a file, for a user who may write files as ``copy`` does); ``FailedConfig``
@@ -64,6 +67,8 @@ _EVERY_WRITE = tuple(("write", task) for task in TASK_IDS)
 _SECRET_WORDS = re.compile(r"\b(secret|password)\b.*", re.IGNORECASE)
 _log = logging.getLogger("xrsim.cli")
 _ids = itertools.count(1)
+#: A character no text holds (a byte that was not UTF-8, as a surrogate escape).
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
 
 
 def error_text(err: ParseError, column_offset: int) -> str:
@@ -463,7 +468,12 @@ class CliSession:
     def handle_line(self, line: str) -> str:
         """Run one line; returns what the router prints (no echo, no prompt)."""
         try:
-            return self._handle(line.rstrip("\r\n"))
+            line = line.rstrip("\r\n")
+            bad = None if self.closed else _NOT_TEXT.search(line)
+            if bad is not None:  # the marker under it, before anything parses the line
+                column = len(self.prompt.rsplit("\n", 1)[-1])
+                return error_text(ParseError("invalid", bad.start(), line), column)
+            return self._handle(line)
         except Exception as e:  # a bug must not kill the session: log it, say so briefly
             _log.exception("internal error on %r", _SECRET_WORDS.sub(r"\1 <removed>", line))
             self._pending = None

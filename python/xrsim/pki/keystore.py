@@ -37,7 +37,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from xrsim.chassis.store import AuthKeyRow, KeyRow
 from xrsim.clock import SimClock
-from xrsim.crypto import KeyType, PrivateKey, PublicKey, load_private_key, load_public_key
+from xrsim.crypto import (
+    KEY_TYPES,
+    KeyType,
+    PrivateKey,
+    PublicKey,
+    load_private_key,
+    load_public_key,
+)
 from xrsim.errors import InvalidInput, InvalidKey, StateError
 
 __all__ = [
@@ -209,13 +216,24 @@ def _time(text: str, what: str) -> datetime:
         raise StateError(f"the key store holds a damaged {what} time {text!r}") from None
 
 
+def _bits(value: object, label: str) -> int:
+    """The key size of a stored row (``StateError`` for a damaged one)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise StateError(f"the key store holds a damaged size {value!r} for key {label!r}")
+
+
 def _entry(row: KeyRow) -> StoredKey:
+    if row.key_type not in KEY_TYPES:
+        raise StateError(
+            f"the key store holds a damaged type {row.key_type!r} for key {row.label!r}"
+        )
     return StoredKey(
-        row.key_type,  # type: ignore[arg-type]
+        row.key_type,
         row.label,
         row.usage,  # type: ignore[arg-type]
         _time(row.created, "creation"),
-        int(row.bits),
+        _bits(row.bits, row.label),
     )
 
 
@@ -224,7 +242,7 @@ def _auth_entry(row: AuthKeyRow) -> AuthenticationKey:
         row.label,
         row.usage,  # type: ignore[arg-type]
         _time(row.imported, "import"),
-        int(row.bits),
+        _bits(row.bits, row.label),
         row.key_type,  # type: ignore[arg-type]
         row.owner,
     )

@@ -242,7 +242,7 @@ def test_chassis_record_with_a_non_rp_active_node_is_refused(ncs: Chassis) -> No
     ncs.close()
     with sqlite3.connect(ncs.state_dir / STATE_FILE) as db:
         db.execute("UPDATE chassis SET active_rp = '0/FT0'")
-    with pytest.raises(InvalidInput, match="0/FT0"):
+    with pytest.raises(StateError, match="0/FT0"):  # damaged state, not a bad argument
         Chassis.open(ncs.state_dir)
 
 

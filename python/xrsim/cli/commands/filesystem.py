@@ -97,9 +97,13 @@ def _copy(ctx: Ctx) -> Interaction:
     answer = (yield Prompt(f"Destination filename [{dst}]?")).strip()
     if answer:
         dst = answer
-    started = time.perf_counter()
     try:
         fs.check_user_path(dst)
+    except XrsimError as e:
+        _error(ctx, "opening", dst, e)
+        return
+    started = time.perf_counter()
+    try:
         fs.copy(src, dst)
     except XrsimError as e:
         _error(ctx, "copying", src, e)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import asyncssh
 
 from xrsim.aaa import MAX_SECRET_LENGTH, AaaConfig, verify_secret
-from xrsim.errors import XrsimError
+from xrsim.errors import StateError, XrsimError
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
 
@@ -73,7 +73,7 @@ def check_public_key(router: Router, username: str, key: asyncssh.SSHKey) -> boo
 
 
 def host_key(router: Router) -> asyncssh.SSHKey:
-    """The router's SSH host key; ``XrsimError`` when it has none."""
+    """The router's SSH host key; ``StateError`` when its state holds none."""
     keys = router.keys
     for entry in keys.entries("rsa"):
         if entry.label == DEFAULT_LABEL:
@@ -84,6 +84,6 @@ def host_key(router: Router) -> asyncssh.SSHKey:
             return asyncssh.import_private_key(
                 keys.load(entry).to_pkcs8_der(), unsafe_skip_rsa_key_validation=True
             )
-    raise XrsimError(
+    raise StateError(
         f"the router has no RSA key {DEFAULT_LABEL!r} for SSH (crypto key generate rsa creates it)"
     )

@@ -21,6 +21,13 @@ clock passes first: the wait is a timer registered with the router's scheduler, 
 so a key generation stalls no other session; one line at a time, in order) and ends with
 ``exit``. A CLI session is closed by its runner once the running line is done, never while a
 worker thread is inside it.
+
+Bytes that are not UTF-8 never end a session: ``server_channel`` makes the asyncssh channel of
+each session (``Connection.session_requested``), decoding a shell's input and an exec request's
+command with ``surrogateescape`` (each bad byte one surrogate character, which the line
+discipline echoes as U+FFFD and the CLI refuses with its invalid-input marker) where asyncssh
+would drop the connection or refuse the request; the NETCONF subsystem decodes strictly, as
+before.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
+from asyncssh.packet import SSHPacket
 
 from xrsim.frontends.ssh.command import run_command
 from xrsim.frontends.ssh.line import CTRL_C
@@ -45,9 +53,29 @@ if TYPE_CHECKING:
     from xrsim.netconf import NetconfSession
     from xrsim.sessions import SshSessionInfo
 
-__all__ = ["SessionChannel"]
+__all__ = ["SessionChannel", "server_channel"]
 
 T = TypeVar("T")
+
+
+class _ServerChannel(asyncssh.SSHServerChannel[str]):
+    """asyncssh's server channel, except that an exec request whose command is not UTF-8 is
+    taken with its bad bytes as surrogate escapes (asyncssh refuses it: the client sees its
+    channel closed without a word). asyncssh has no hook for this: the override is of its
+    request handler (``_process_<request>_request``), as asyncssh 2.x names it."""
+
+    def _process_exec_request(self, packet: SSHPacket) -> bool:
+        command = packet.get_string()
+        packet.check_end()
+        return self._start_session(command=command.decode("utf-8", "surrogateescape"))
+
+
+def server_channel(conn: asyncssh.SSHServerConnection) -> asyncssh.SSHServerChannel[str]:
+    """The channel of a new session on ``conn``: UTF-8 with bytes that are not UTF-8 as
+    surrogate escapes, in the input and in an exec request's command."""
+    chan = conn.create_server_channel(errors="surrogateescape")
+    chan.__class__ = _ServerChannel  # the same object, with the exec request taken as above
+    return chan
 
 
 @dataclass(frozen=True)
@@ -110,6 +138,8 @@ class SessionChannel(asyncssh.SSHServerSession[str]):
     def subsystem_requested(self, subsystem: str) -> bool:
         if subsystem != "netconf" or not agent_enabled(self.server.router):
             return False
+        if self.chan is not None:
+            self.chan.set_encoding("utf-8")  # NETCONF's XML decodes strictly, as before
         self.subsystem = subsystem
         return True
 

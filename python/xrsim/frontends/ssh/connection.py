@@ -5,7 +5,8 @@ admission when the connection is made, as the VRF of the listener it came in on 
 disconnects it before authentication), then password or public-key authentication (a password
 is checked in the runtime's worker pool, off the event loop: hashing it never stalls another
 session; NETCONF over SSH comes through the same connection), then one
-``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens. It
+``SessionChannel`` (``xrsim.frontends.ssh.channel``) per session the client opens, on a channel
+made by ``server_channel`` (bytes that are not UTF-8 kept as surrogate escapes). It
 remembers the peer address and how the user authenticated (``show ssh``).
 """
 
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from xrsim.frontends.ssh.admission import Listener
-from xrsim.frontends.ssh.channel import SessionChannel
+from xrsim.frontends.ssh.channel import SessionChannel, server_channel
 
 if TYPE_CHECKING:
     from xrsim.frontends.ssh.server import SshServer
@@ -84,7 +85,9 @@ class Connection(asyncssh.SSHServer):
             self.method = "rsa-pubkey"
         return ok
 
-    def session_requested(self) -> asyncssh.SSHServerSession[str] | bool:
+    def session_requested(
+        self,
+    ) -> tuple[asyncssh.SSHServerChannel[str], asyncssh.SSHServerSession[str]] | bool:
         if self._conn is None or not self.server.admission.admitted(self._conn):
             return False  # refused at admission; the disconnect is on its way
-        return SessionChannel(self.server, self)
+        return server_channel(self._conn), SessionChannel(self.server, self)

@@ -305,7 +305,7 @@ class SshServer:
 
     def start(self) -> SshServer:
         """Start serving on the shared loop; ``port`` (and ``netconf_port``) are then the
-        ports bound. ``XrsimError`` when the router has no host key, ``OSError`` when a port
+        ports bound. ``StateError`` when the router has no host key, ``OSError`` when a port
         cannot be bound."""
         if self._started:
             return self

@@ -65,12 +65,10 @@ async def run_shell(channel: SessionChannel) -> None:
             if data is None:
                 break
             last_input = clock.elapsed()
-            for ch in data:
-                request = discipline.feed(ch)
-                if request is not None:
-                    channel.write(discipline.output())  # the echo goes before the command runs
-                    out = await channel.call(cli.handle_line, request.text)
-                    discipline.answer(request, out, closed=cli.closed)
+            for _, request in discipline.feed_text(data):
+                channel.write(discipline.output())  # the echo goes before the command runs
+                out = await channel.call(cli.handle_line, request.text)
+                discipline.answer(request, out, closed=cli.closed)
                 if cli.closed:
                     break
             pending = discipline.output()  # the echo of this chunk, in one packet
