@@ -3,6 +3,10 @@
 - ``check_password(router, users, username, password)``: the ``username NAME secret`` of the
   running configuration when there is one (only its hash is stored, ``verify_secret``), else the
   server's own user table (``DEFAULT_USERS``, ``admin``/``admin``, for unconfigured labs).
+  Every call hashes the password exactly once: against the user's hash, or, for a user without
+  a secret (unknown, or only in the user table), against ``dummy_hash()``, a hash of a random
+  password made like every secret (``hash_secret``), so that a failed login costs the same
+  whether the user exists or not and user names cannot be told apart by the answer's time.
 - ``check_public_key(router, username, key)``: whether ``key`` is one of the public keys
   ``username`` imported with ``crypto key import authentication rsa`` (a key is accepted for the
   user who imported it only; a key imported without an owner for every user).
@@ -16,18 +20,20 @@ the connection (``xrsim.frontends.ssh.connection``) asks the server.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
+import secrets
 from collections.abc import Mapping
 
 import asyncssh
 
-from xrsim.aaa import AaaConfig, verify_secret
+from xrsim.aaa import AaaConfig, hash_secret, verify_secret
 from xrsim.errors import XrsimError
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
 
-__all__ = ["DEFAULT_USERS", "check_password", "check_public_key", "host_key"]
+__all__ = ["DEFAULT_USERS", "check_password", "check_public_key", "dummy_hash", "host_key"]
 
 #: The user table of a server created without one (the AAA configuration replaces it).
 DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}
@@ -35,13 +41,22 @@ DEFAULT_USERS: Mapping[str, str] = {"admin": "admin"}
 _log = logging.getLogger("xrsim.ssh")
 
 
+@functools.cache
+def dummy_hash() -> str:
+    """The hash a password of a user without a secret is checked against: of a random
+    password nobody knows, made once per process as every secret is (same scheme, rounds)."""
+    return hash_secret(secrets.token_urlsafe(24))
+
+
 def check_password(router: Router, users: Mapping[str, str], username: str, password: str) -> bool:
     """Whether ``password`` is the password of ``username`` (see the module documentation)."""
     user = AaaConfig.from_tree(router.datastore.running_copy()).users.get(username)
     if user is not None and user.secret is not None:
         return verify_secret(password, user.secret)
+    verify_secret(password, dummy_hash())  # the same work as for a user with a secret
     expected = users.get(username)
-    return expected is not None and hmac.compare_digest(expected, password)
+    # bytes: compare_digest refuses str with non-ASCII characters (TypeError)
+    return expected is not None and hmac.compare_digest(expected.encode(), password.encode())
 
 
 def check_public_key(router: Router, username: str, key: asyncssh.SSHKey) -> bool:
