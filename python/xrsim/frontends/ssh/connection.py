@@ -17,7 +17,8 @@ Before authentication (``xrsim.frontends.ssh.admission`` has the rules):
   largest ``ssh timeout``) stays behind it.
 - Each password waits out its source address's penalty (``LoginPenalties.wait``), is checked,
   and on failure counts against the address and the connection; the ``MAX_AUTH_TRIES``-th
-  failure disconnects the connection. Failures are logged (logger ``xrsim.ssh``) in IOS XR's
+  failure disconnects the connection (``SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE``, in
+  place of its failure message). Failures are logged (logger ``xrsim.ssh``) in IOS XR's
   form, ``%SECURITY-login-4-AUTHEN_FAILED : Failed authentication attempt by user 'NAME'
   from 'ADDRESS'``, with the user name escaped and never the password.
 """
@@ -213,9 +214,14 @@ class Connection(asyncssh.SSHServer):
                 self.failures,
                 self.peer,
             )
-            self._close(
-                asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE, "Too many authentication failures"
-            )
+            # At once, instead of the failure message (as OpenSSH's MaxAuthTries): the client
+            # is not asked for another password.
+            self._closing = True
+            if self._conn is not None:
+                self._conn.disconnect(
+                    asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                    "Too many authentication failures",
+                )
         return False
 
     def public_key_auth_supported(self) -> bool:
