@@ -7,6 +7,8 @@ Configuration (task ``crypto``, as on IOS XR)::
     ssh server netconf vrf NAME        serve the NETCONF port (830) in VRF NAME
     ssh server rate-limit 1-600        incoming connections accepted per minute (default 60)
     ssh server session-limit 1-1024    concurrent incoming sessions (default 64)
+    ssh timeout 5-120                  login grace time: seconds a connection has to
+                                       authenticate before it is closed (default 30)
 
 ``SshPolicy.from_tree`` reads these (and ``line default`` ``exec-timeout`` /
 ``session-timeout``) from a running configuration; the SSH server
@@ -36,11 +38,13 @@ from xrsim.sessions import SshSessionInfo
 
 __all__ = [
     "DEFAULT_EXEC_TIMEOUT",
+    "DEFAULT_LOGIN_TIMEOUT",
     "DEFAULT_RATE_LIMIT",
     "DEFAULT_SESSION_LIMIT",
     "NETCONF_VRF",
     "RATE_LIMIT",
     "SESSION_LIMIT",
+    "TIMEOUT",
     "V2",
     "VRF",
     "SshPolicy",
@@ -54,10 +58,12 @@ READ_TASKS = (("read", "crypto"),)
 WRITE_TASKS = (("write", "crypto"),)
 EXECUTE_TASKS = (("execute", "crypto"),)
 
-#: IOS XR defaults: 60 connections a minute, 64 concurrent sessions, exec-timeout 10 minutes.
+#: IOS XR defaults: 60 connections a minute, 64 concurrent sessions, exec-timeout 10 minutes,
+#: 30 seconds to authenticate (``ssh timeout``).
 DEFAULT_RATE_LIMIT = 60
 DEFAULT_SESSION_LIMIT = 64
 DEFAULT_EXEC_TIMEOUT = 600.0
+DEFAULT_LOGIN_TIMEOUT = 30.0
 
 #: The configuration lines (``SshPolicy.from_tree`` reads their ``args``).
 V2 = "ssh server v2"
@@ -65,6 +71,7 @@ VRF = "ssh server vrf <name:NAME>"
 NETCONF_VRF = "ssh server netconf vrf <name:NAME>"
 RATE_LIMIT = "ssh server rate-limit <rate:1-600>"
 SESSION_LIMIT = "ssh server session-limit <sessions:1-1024>"
+TIMEOUT = "ssh timeout <seconds:5-120>"
 
 #: What a new router's configuration holds so that it can be reached over SSH at once.
 FACTORY_LINES = ("ssh server v2", "ssh server vrf default")
@@ -83,6 +90,8 @@ class SshPolicy:
     exec_timeout: float | None = DEFAULT_EXEC_TIMEOUT
     #: Seconds without any input before a vty session is closed (None: never).
     session_timeout: float | None = None
+    #: Seconds a new connection has to authenticate before it is closed (``ssh timeout``).
+    login_timeout: float = DEFAULT_LOGIN_TIMEOUT
 
     def serves(self, vrf: str) -> bool:
         """Whether SSH is enabled in ``vrf`` (``ssh server vrf``; ``ssh server v2`` alone
@@ -101,6 +110,7 @@ class SshPolicy:
         netconf_vrfs: set[str] = set()
         v2 = False
         rate, limit = DEFAULT_RATE_LIMIT, DEFAULT_SESSION_LIMIT
+        login_timeout = DEFAULT_LOGIN_TIMEOUT
         for node in tree.root.children.values():
             if node.syntax == V2:
                 v2 = True
@@ -112,6 +122,8 @@ class SshPolicy:
                 rate = int(node.args["rate"])
             elif node.syntax == SESSION_LIMIT:
                 limit = int(node.args["sessions"])
+            elif node.syntax == TIMEOUT:
+                login_timeout = float(int(node.args["seconds"]))
         exec_timeout: float | None = DEFAULT_EXEC_TIMEOUT
         session_timeout: float | None = None
         line = tree.get(["line default"])
@@ -131,6 +143,7 @@ class SshPolicy:
             session_limit=limit,
             exec_timeout=exec_timeout,
             session_timeout=session_timeout,
+            login_timeout=login_timeout,
         )
 
 
@@ -181,6 +194,7 @@ def register(reg: Registry) -> None:
             "netconf": "Provide Netconf subsystem over SSH",
             "rate-limit": "Cisco sshd rate-limit of service requests",
             "session-limit": "Cisco sshd session-limit of service requests",
+            "timeout": "Set timeout value for SSH",
         }
     )
 
@@ -190,5 +204,6 @@ def register(reg: Registry) -> None:
     reg.command("config", NETCONF_VRF, tasks=w, item=Item())
     reg.command("config", RATE_LIMIT, tasks=w, item=Item(key_words=3))
     reg.command("config", SESSION_LIMIT, tasks=w, item=Item(key_words=3))
+    reg.command("config", TIMEOUT, tasks=w, item=Item(key_words=2))
     reg.command("exec", "clear ssh <id:0-1024>", _clear_ssh, tasks=EXECUTE_TASKS)
     reg.command("exec", "show ssh", _show_ssh, tasks=READ_TASKS)

@@ -7,12 +7,14 @@ asyncssh separates server, connection, channel and session:
   the process's one event loop (``xrsim.runtime.shared()``, shared by every router), its policy
   hooks and its rows in the router's session table.
 - ``admission``: ``Admission``, which connections get in (``ssh server v2`` / ``vrf`` /
-  ``netconf vrf``, ``rate-limit``, ``session-limit``).
+  ``netconf vrf``, ``rate-limit``, ``session-limit``); the login abuse rules (identification
+  strings, ``LoginPenalties`` per source address, ``MAX_AUTH_TRIES``).
 - ``auth``: passwords (``username NAME secret``; the server's lab table, default
   ``admin``/``admin``, only while no configured user has a secret; checked in the worker
   pool, off the loop), public keys (``crypto key import authentication rsa``), the host key
   (the router's RSA key ``the_default``).
-- ``connection``: ``Connection``, one SSH connection asking the server at each step.
+- ``connection``: ``Connection``, one SSH connection asking the server at each step (and its
+  login grace time, ``ssh timeout``).
 - ``channel``: ``SessionChannel``, one session channel; the client's request picks its kind:
   ``shell`` (``shell.run_shell``: a CLI session behind the line discipline, idle sessions closed
   by ``exec-timeout`` / ``session-timeout``), ``exec`` (``command.run_command``: one command,

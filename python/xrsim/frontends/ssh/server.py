@@ -25,7 +25,9 @@ cannot be listened in, is logged and left out.
 
 The server holds the policy hooks its connections ask (``xrsim.frontends.ssh.connection``):
 ``admission`` (``Admission``: VRF, rate-limit, session-limit), ``check_password`` and
-``check_public_key`` (``xrsim.frontends.ssh.auth``). Its sessions live in the router's session
+``check_public_key`` (``xrsim.frontends.ssh.auth``), ``penalties`` (``LoginPenalties``, the
+router's failed-password back-off per source address; ``login_penalty(address)`` is the wait
+the next password from ``address`` gets). Its sessions live in the router's session
 table (``router.session_table``: ``show ssh``, ``clear ssh``, ``kill-session``);
 ``open_session`` / ``close_session`` keep the rows and their CLI sessions, and ``sessions()``
 lists the rows this server opened.
@@ -47,7 +49,7 @@ from xrsim.cli import CliSession
 from xrsim.cli.commands.ssh import SshPolicy
 from xrsim.errors import NetworkError, XrsimError
 from xrsim.frontends.ssh import auth
-from xrsim.frontends.ssh.admission import Admission, Listener
+from xrsim.frontends.ssh.admission import Admission, Listener, LoginPenalties, penalties_for
 from xrsim.frontends.ssh.auth import DEFAULT_USERS
 from xrsim.frontends.ssh.connection import Connection
 from xrsim.net.netns import socket_in
@@ -119,6 +121,15 @@ class SshServer:
     def policy(self) -> SshPolicy:
         """The ``ssh server`` and ``line default`` configuration now in force."""
         return self.admission.policy()
+
+    @property
+    def penalties(self) -> LoginPenalties:
+        """The failed-password penalties of the router's source addresses."""
+        return penalties_for(self.router)
+
+    def login_penalty(self, address: str) -> float:
+        """Seconds the next password from ``address`` waits before it is checked (0: none)."""
+        return self.penalties.penalty(address)
 
     @property
     def _connections(self) -> set[asyncssh.SSHServerConnection]:
