@@ -41,20 +41,6 @@ TOO_LONG = "(File name too long)"
 # -- file names over 255 bytes, over real SSH -----------------------------------------------
 
 
-@pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
-
-
 class Shell:
     def __init__(self, port: int) -> None:
         self.client = paramiko.SSHClient()

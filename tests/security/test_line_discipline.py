@@ -36,20 +36,6 @@ def marker(column: int) -> str:
     return " " * column + "^"
 
 
-@pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
-
-
 def client(port: int) -> paramiko.SSHClient:
     c = paramiko.SSHClient()
     c.set_missing_host_key_policy(paramiko.AutoAddPolicy())

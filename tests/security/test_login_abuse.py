@@ -31,7 +31,7 @@ import socket
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +49,6 @@ pytestmark = pytest.mark.timeout(120)
 
 USER, PASSWORD = "admin", "admin"
 ALICE, ALICE_PASSWORD = "alice", "s3cret-Pw"
-
-
-@pytest.fixture
-def router() -> Iterator[Router]:
-    r = Router.boot(hostname="router")
-    yield r
-    r.shutdown()
-
-
-@pytest.fixture
-def server(router: Router) -> Iterator[SshServer]:
-    s = SshServer(router, users={USER: PASSWORD}).start()
-    yield s
-    s.stop()
 
 
 def connect(
