@@ -16,153 +16,46 @@ commit records, SSH sessions), not only in what scrapli printed.
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import queue
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
 
 import pytest
 
+from tool_venv import ROOT, Driver, tool_python
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(60)
 
-ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("scrapli_current_driver.py")
 SCRAPLI_PYTHON = os.environ.get(
     "XRSIM_SCRAPLI_PYTHON", str(ROOT / ".venv-scrapli" / "bin" / "python")
 )
-REQUIRE_PEERS_ENV = "XRSIM_REQUIRE_PEERS"
+#: Imports scrapli and fails (its message on stderr) unless it is the current one.
+PROBE = (
+    "import sys, scrapli; sys.exit(0 if int(scrapli.__version__.split('.')[0]) >= 2026 and "
+    "hasattr(scrapli, 'Cli') else f'scrapli {scrapli.__version__} is not the current "
+    "(2026 on) scrapli.Cli')"
+)
 USER, PASSWORD = "admin", "admin"
 PROMPT = "RP/0/RP0/CPU0:router#"
 CONFIG_PROMPT = "RP/0/RP0/CPU0:router(config)#"
 INVALID = "% Invalid input detected"
 
-Step = dict[str, Any]
 
-
-def _environment() -> dict[str, str]:
-    """The environment of the driver: nothing that would lead its Python to ``.venv``."""
-    return {
-        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
-    }
-
-
-@functools.cache
-def _scrapli_problem(python: str) -> str | None:
-    """Why ``python`` cannot run the driver (None: it can)."""
-    if not Path(python).is_file():
-        return f"{python} does not exist"
-    probe = subprocess.run(
-        [python, "-c", "import scrapli; print(scrapli.__version__, hasattr(scrapli, 'Cli'))"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=_environment(),
-    )
-    if probe.returncode != 0:
-        return f"{python} cannot import scrapli: {probe.stderr.strip()[-300:]}"
-    version, has_cli = probe.stdout.split()
-    if int(version.split(".")[0]) < 2026 or has_cli != "True":
-        return f"{python} has scrapli {version}, not the current (2026 on) scrapli.Cli"
-    return None
-
-
-def require_scrapli_python() -> str:
-    """The Python of the current scrapli's venv; skips the test when it is missing, or fails
-    under ``XRSIM_REQUIRE_PEERS=1`` (as conftest's ``require_tool`` does for programs)."""
-    problem = _scrapli_problem(SCRAPLI_PYTHON)
-    if problem is None:
-        return SCRAPLI_PYTHON
-    message = f"the current scrapli is not installed: {problem} (make scrapli-venv)"
-    if os.environ.get(REQUIRE_PEERS_ENV) == "1":
-        pytest.fail(f"{message}; {REQUIRE_PEERS_ENV}=1 requires every peer program")
-    pytest.skip(message)
-
-
-class Driver:
-    """One run of scrapli_current_driver.py: its JSON lines, step by step."""
+class ScrapliDriver(Driver):
+    """One run of scrapli_current_driver.py; what went wrong also shows the session's bytes
+    (the driver's ``--record`` file)."""
 
     def __init__(self, command: list[str], record: Path, stderr: Path) -> None:
+        super().__init__(command, stderr)
         self.record = record
-        self.stderr_path = stderr
-        self._stderr: IO[str] = stderr.open("w")
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            env=_environment(),
-        )
-        self.steps: dict[str, Step] = {}
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, name="scrapli-driver", daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
 
     def context(self) -> str:
-        """What went on so far: the steps, the driver's stderr and the session's bytes."""
         transcript = self.record.read_text(errors="replace") if self.record.exists() else ""
-        return (
-            f"\nsteps: {json.dumps(self.steps, indent=1)}"
-            f"\nstderr: {self.stderr_path.read_text(errors='replace')[-2000:]}"
-            f"\nsession: {transcript[-3000:]!r}"
-        )
-
-    def until(self, step: str, timeout: float = 40.0) -> dict[str, Step]:
-        """The steps up to and including ``step`` (all steps so far, by name)."""
-        deadline = time.monotonic() + timeout
-        while step not in self.steps:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"no step {step!r} from the driver in {timeout} s{self.context()}")
-            if line is None:
-                self.proc.wait(10)
-                pytest.fail(
-                    f"the driver ended (status {self.proc.returncode}) before {step!r}"
-                    f"{self.context()}"
-                )
-            record = json.loads(line)
-            self.steps[record["step"]] = record
-            if "error" in record:
-                pytest.fail(
-                    f"scrapli raised at {record['step']!r}: {record['error']}{self.context()}"
-                )
-        return self.steps
-
-    def go_on(self) -> None:
-        """Past a checkpoint."""
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("\n")
-        self.proc.stdin.flush()
-
-    def finish(self) -> dict[str, Step]:
-        steps = self.until("done")
-        assert self.proc.wait(30) == 0, self.context()
-        return steps
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        for stream in (self.proc.stdin, self.proc.stdout):
-            if stream is not None:
-                stream.close()
-        self._stderr.close()
+        return f"{super().context()}\nsession: {transcript[-3000:]!r}"
 
 
 @pytest.fixture(params=["bin", "ssh2"])
@@ -171,14 +64,14 @@ def run(
     server: SshServer,
     tmp_path: Path,
     require_tool: Callable[[str], str],
-) -> Iterator[Callable[[str], Driver]]:
+) -> Iterator[Callable[[str], ScrapliDriver]]:
     """``run(scenario)`` starts the driver on one scenario over this test's transport (the
     venv is looked for then, in the test: a missing one fails the test itself)."""
     transport = str(request.param)
-    drivers: list[Driver] = []
+    drivers: list[ScrapliDriver] = []
 
-    def start(scenario: str) -> Driver:
-        python = require_scrapli_python()
+    def start(scenario: str) -> ScrapliDriver:
+        python = tool_python(SCRAPLI_PYTHON, PROBE, "scrapli-venv")
         if transport == "bin":
             require_tool("ssh")
         command = [
@@ -194,7 +87,7 @@ def run(
             "--record",
             str(tmp_path / "session.txt"),
         ]
-        driver = Driver(command, tmp_path / "session.txt", tmp_path / "stderr.txt")
+        driver = ScrapliDriver(command, tmp_path / "session.txt", tmp_path / "stderr.txt")
         drivers.append(driver)
         return driver
 
