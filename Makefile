@@ -23,17 +23,13 @@ export PATH := $(BIN):$(PATH)
 DEPS_STAMP := $(VENV)/.deps-installed
 # The current scrapli (libscrapli) in a venv of its own: scrapli-cfg in .venv needs the classic one.
 SCRAPLI_VENV := $(CURDIR)/.venv-scrapli
-SCRAPLI_STAMP := $(SCRAPLI_VENV)/.deps-installed
 # NAPALM and Nornir (nornir-napalm, nornir-netmiko, nornir-scrapli) in a venv of their own: napalm
 # pins ncclient 0.7.0 and nornir-scrapli the classic scrapli 2026.2, neither of them .venv's.
 NAPALM_VENV := $(CURDIR)/.venv-napalm
-NAPALM_STAMP := $(NAPALM_VENV)/.deps-installed
 # pyATS, Unicon and Genie in a venv of their own (tests/e2e/test_pyats.py).
 PYATS_VENV := $(CURDIR)/.venv-pyats
-PYATS_STAMP := $(PYATS_VENV)/.deps-installed
 # Ansible (cisco.iosxr, ansible.netcommon, libssh and paramiko) in a venv of its own.
 ANSIBLE_VENV := $(CURDIR)/.venv-ansible
-ANSIBLE_STAMP := $(ANSIBLE_VENV)/.deps-installed
 DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
@@ -50,38 +46,22 @@ $(DEPS_STAMP): requirements/dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	touch $@
 
-# Its own .gitignore, as venv writes one from Python 3.13 on.
-$(SCRAPLI_STAMP): requirements/scrapli-current.lock | $(BIN)/python
-	$(BIN)/python -m venv --clear $(SCRAPLI_VENV)
-	echo '*' > $(SCRAPLI_VENV)/.gitignore
-	$(SCRAPLI_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/scrapli-current.lock
-	touch $@
+# A tool venv: $(call tool_venv,TARGET,VENV,LOCK) makes VENV from requirements/LOCK.lock and
+# the phony TARGET that builds it. Its own .gitignore, as venv writes one from Python 3.13 on.
+define tool_venv
+$(2)/.deps-installed: requirements/$(3).lock | $(BIN)/python
+	$(BIN)/python -m venv --clear $(2)
+	echo '*' > $(2)/.gitignore
+	$(2)/bin/python -m pip install --quiet --require-hashes -r requirements/$(3).lock
+	touch $$@
 
-scrapli-venv: $(SCRAPLI_STAMP)
+$(1): $(2)/.deps-installed
+endef
 
-$(NAPALM_STAMP): requirements/napalm.lock | $(BIN)/python
-	$(BIN)/python -m venv --clear $(NAPALM_VENV)
-	echo '*' > $(NAPALM_VENV)/.gitignore
-	$(NAPALM_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/napalm.lock
-	touch $@
-
-napalm-venv: $(NAPALM_STAMP)
-
-$(PYATS_STAMP): requirements/pyats.lock | $(BIN)/python
-	$(BIN)/python -m venv --clear $(PYATS_VENV)
-	echo '*' > $(PYATS_VENV)/.gitignore
-	$(PYATS_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/pyats.lock
-	touch $@
-
-pyats-venv: $(PYATS_STAMP)
-
-$(ANSIBLE_STAMP): requirements/ansible.lock | $(BIN)/python
-	$(BIN)/python -m venv --clear $(ANSIBLE_VENV)
-	echo '*' > $(ANSIBLE_VENV)/.gitignore
-	$(ANSIBLE_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/ansible.lock
-	touch $@
-
-ansible-venv: $(ANSIBLE_STAMP)
+$(eval $(call tool_venv,scrapli-venv,$(SCRAPLI_VENV),scrapli-current))
+$(eval $(call tool_venv,napalm-venv,$(NAPALM_VENV),napalm))
+$(eval $(call tool_venv,pyats-venv,$(PYATS_VENV),pyats))
+$(eval $(call tool_venv,ansible-venv,$(ANSIBLE_VENV),ansible))
 
 # Debian packages the tests use; installed only when missing, and only as root.
 debs:
