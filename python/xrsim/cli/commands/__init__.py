@@ -17,6 +17,7 @@ from xrsim.cli.commands import (
     crypto_keys,
     discovery,
     filesystem,
+    integrity,
     interfaces,
     ipv6,
     logging,
@@ -54,6 +55,7 @@ FAMILIES: tuple[Family, ...] = (
     system,
     ipv6,
     discovery,
+    integrity,
 )
 
 
