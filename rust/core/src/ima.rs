@@ -6,7 +6,9 @@
 //! bytes, little-endian), the start of each entry in it, each entry's SHA-256 template hash
 //! (the binary list holds only the SHA-1 one) and the two PCR 10 banks. Entry 0 is
 //! `boot_aggregate` with an all-zero SHA-256 digest (no TPM). [`ImaLog::append_many`] writes
-//! the entries, hashes their template data on every core, then extends the PCRs in order.
+//! the entries, then hashes their template data and extends the PCRs with the SHA-1 bank on
+//! one core and the SHA-256 bank on the other (the banks are independent, so the sequential
+//! extend chains run side by side too); [`replay`] does the same.
 //!
 //! Template data (`ima-ng` = `d-ng|n-ng`, each field `u32 len` + bytes): `d-ng` is
 //! `sha256:\0` + digest, `n-ng` the path (spaces replaced by `_`, as the kernel stores it) + NUL.
@@ -59,14 +61,8 @@ impl Default for Pcrs {
 impl Pcrs {
     /// `PCR = H(PCR || template hash)` in each bank.
     pub fn extend(&mut self, sha1: &[u8; 20], sha256: &[u8; 32]) {
-        let mut h = Sha1::new();
-        h.update(self.sha1);
-        h.update(sha1);
-        self.sha1 = h.finalize().into();
-        let mut h = Sha256::new();
-        h.update(self.sha256);
-        h.update(sha256);
-        self.sha256 = h.finalize().into();
+        self.sha1 = extend_sha1(&self.sha1, sha1);
+        self.sha256 = extend_sha256(&self.sha256, sha256);
     }
 
     /// A violation: each bank is extended with 0xFF repeated to its digest size.
@@ -130,7 +126,8 @@ struct Raw<'a> {
     pcr: u32,
     digest: [u8; 20],
     template: &'a str,
-    fields: Vec<&'a [u8]>,
+    /// `d-ng`, `n-ng` and (for `ima-sig`) `sig`; empty past the template's field count.
+    fields: [&'a [u8]; 3],
 }
 
 fn invalid(what: String) -> Error {
@@ -189,20 +186,21 @@ fn split(buf: &[u8]) -> Result<Vec<Raw<'_>>> {
         let data_start = pos;
         let data = take(buf, &mut pos, data_len, "the template data")?;
         let want = if template == "ima-sig" { 3 } else { 2 };
-        let mut fields = Vec::with_capacity(want);
+        let mut fields: [&[u8]; 3] = [&[]; 3];
+        let mut count = 0;
         let mut fpos = 0;
         while fpos < data.len() {
-            let len = take_u32(data, &mut fpos, "a template field length")
-                .map_err(|_| invalid(format!("entry {n}: template data field overruns")))?
-                as usize;
-            let f = take(data, &mut fpos, len, "a template field")
-                .map_err(|_| invalid(format!("entry {n}: template data field overruns")))?;
-            fields.push(f);
+            let overrun = |_| invalid(format!("entry {n}: template data field overruns"));
+            let len = take_u32(data, &mut fpos, "a template field length").map_err(overrun)?;
+            let f = take(data, &mut fpos, len as usize, "a template field").map_err(overrun)?;
+            if count < want {
+                fields[count] = f;
+            }
+            count += 1;
         }
-        if fields.len() != want {
+        if count != want {
             return Err(invalid(format!(
-                "entry {n}: {template} has {want} fields, found {}",
-                fields.len()
+                "entry {n}: {template} has {want} fields, found {count}"
             )));
         }
         out.push(Raw {
@@ -244,7 +242,7 @@ fn entry_of(n: usize, raw: &Raw<'_>, sha256: [u8; 32]) -> Result<Entry> {
         digest_algorithm: algorithm.to_owned(),
         digest: d[colon + 2..].to_vec(),
         path: name[..name.len() - 1].to_vec(),
-        signature: raw.fields.get(2).map(|s| s.to_vec()).unwrap_or_default(),
+        signature: raw.fields[2].to_vec(),
         violation,
     })
 }
@@ -253,25 +251,60 @@ fn hash_pair(data: &[u8]) -> ([u8; 20], [u8; 32]) {
     (Sha1::digest(data).into(), Sha256::digest(data).into())
 }
 
-/// Template hashes of each entry's data, on every core for long lists.
-fn hash_spans(buf: &[u8], spans: &[Span]) -> Vec<([u8; 20], [u8; 32])> {
-    let one = |s: &Span| hash_pair(&buf[s.data_start..s.end]);
-    if spans.len() < PAR_MIN {
-        spans.iter().map(one).collect()
+fn extend_sha1(pcr: &[u8; 20], hash: &[u8; 20]) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(pcr);
+    h.update(hash);
+    h.finalize().into()
+}
+
+fn extend_sha256(pcr: &[u8; 32], hash: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(pcr);
+    h.update(hash);
+    h.finalize().into()
+}
+
+/// Runs the SHA-1 and the SHA-256 work of a list side by side: each bank's template hashes
+/// and its PCR chain are independent of the other bank's, so two cores share the whole job
+/// (chains included) without exchanging anything per entry. Short lists stay on one thread.
+fn per_bank<A: Send, B: Send>(
+    len: usize,
+    sha1: impl FnOnce() -> A + Send,
+    sha256: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if len < PAR_MIN {
+        (sha1(), sha256())
     } else {
-        spans.par_iter().with_min_len(256).map(one).collect()
+        rayon::join(sha1, sha256)
+    }
+}
+
+/// SHA-256 template hashes of each entry's data (zeros for violations), on every core for
+/// long lists.
+fn sha256_spans(buf: &[u8], raws: &[Raw<'_>]) -> Vec<[u8; 32]> {
+    let one = |r: &Raw<'_>| -> [u8; 32] {
+        if r.digest == [0; 20] {
+            [0; 32]
+        } else {
+            Sha256::digest(&buf[r.span.data_start..r.span.end]).into()
+        }
+    };
+    if raws.len() < PAR_MIN {
+        raws.iter().map(one).collect()
+    } else {
+        raws.par_iter().with_min_len(256).map(one).collect()
     }
 }
 
 /// Parses a binary measurement list (`ima-ng` and `ima-sig` entries).
 pub fn parse(binary: &[u8]) -> Result<Vec<Entry>> {
     let raws = split(binary)?;
-    let spans: Vec<Span> = raws.iter().map(|r| r.span).collect();
-    let hashes = hash_spans(binary, &spans);
+    let hashes = sha256_spans(binary, &raws);
     raws.iter()
         .zip(hashes)
         .enumerate()
-        .map(|(n, (r, (_, h256)))| entry_of(n, r, h256))
+        .map(|(n, (r, h256))| entry_of(n, r, h256))
         .collect()
 }
 
@@ -280,24 +313,56 @@ pub fn parse(binary: &[u8]) -> Result<Vec<Entry>> {
 /// tampered list) is `InvalidInput` naming the entry.
 pub fn replay(binary: &[u8]) -> Result<BTreeMap<u32, Pcrs>> {
     let raws = split(binary)?;
-    let spans: Vec<Span> = raws.iter().map(|r| r.span).collect();
-    let hashes = hash_spans(binary, &spans);
-    let mut pcrs: BTreeMap<u32, Pcrs> = BTreeMap::new();
-    for (n, (r, (h1, h256))) in raws.iter().zip(hashes).enumerate() {
-        let pcr = pcrs.entry(r.pcr).or_default();
-        if r.digest == [0; 20] {
-            pcr.extend_violation();
-        } else if r.digest == h1 {
-            pcr.extend(&h1, &h256);
-        } else {
-            let name = r.fields[1];
-            return Err(invalid(format!(
-                "entry {n} ({}): template digest does not match its data",
-                String::from_utf8_lossy(&name[..name.len().saturating_sub(1)])
-            )));
-        }
-    }
-    Ok(pcrs)
+    let data = |r: &Raw<'_>| &binary[r.span.data_start..r.span.end];
+    let (sha1, sha256) = per_bank(
+        raws.len(),
+        || {
+            let mut pcrs: BTreeMap<u32, [u8; 20]> = BTreeMap::new();
+            for (n, r) in raws.iter().enumerate() {
+                let pcr = pcrs.entry(r.pcr).or_insert([0; 20]);
+                if r.digest == [0; 20] {
+                    *pcr = extend_sha1(pcr, &[0xff; 20]);
+                } else if <[u8; 20]>::from(Sha1::digest(data(r))) == r.digest {
+                    *pcr = extend_sha1(pcr, &r.digest);
+                } else {
+                    return Err(n);
+                }
+            }
+            Ok(pcrs)
+        },
+        || {
+            let mut pcrs: BTreeMap<u32, [u8; 32]> = BTreeMap::new();
+            for r in &raws {
+                let pcr = pcrs.entry(r.pcr).or_insert([0; 32]);
+                let h: [u8; 32] = if r.digest == [0; 20] {
+                    [0xff; 32]
+                } else {
+                    Sha256::digest(data(r)).into()
+                };
+                *pcr = extend_sha256(pcr, &h);
+            }
+            pcrs
+        },
+    );
+    let sha1 = sha1.map_err(|n| {
+        let name = raws[n].fields[1];
+        invalid(format!(
+            "entry {n} ({}): template digest does not match its data",
+            String::from_utf8_lossy(&name[..name.len().saturating_sub(1)])
+        ))
+    })?;
+    Ok(sha1
+        .into_iter()
+        .map(|(i, sha1)| {
+            (
+                i,
+                Pcrs {
+                    sha1,
+                    sha256: sha256[&i],
+                },
+            )
+        })
+        .collect())
 }
 
 /// One measurement list of PCR 10 (see the module documentation).
@@ -466,6 +531,11 @@ impl ImaLog {
             check_digest(p.as_ref(), d.as_ref())?;
         }
         let first = self.spans.len();
+        let bytes: usize = events
+            .iter()
+            .map(|(p, _)| HEADER_LEN + 4 + D_NG_SHA256.len() + 32 + 4 + p.as_ref().len() + 1)
+            .sum();
+        self.list.reserve(bytes);
         let written: Vec<Span> = events
             .iter()
             .map(|(p, d)| {
@@ -474,12 +544,45 @@ impl ImaLog {
                 self.write(p.as_ref(), Some(&digest))
             })
             .collect();
-        let hashes = hash_spans(&self.list, &written);
-        self.spans.reserve(written.len());
-        self.sha256.reserve(written.len());
-        for (span, h) in written.into_iter().zip(hashes) {
-            self.seal(span, Some(h));
+        let list = &self.list;
+        let (start1, start256) = (self.pcrs.sha1, self.pcrs.sha256);
+        let data = |s: &Span| &list[s.data_start..s.end];
+        let ((sha1, pcr1), (sha256, pcr256)) = per_bank(
+            written.len(),
+            || {
+                let mut pcr = start1;
+                let hashes: Vec<[u8; 20]> = written
+                    .iter()
+                    .map(|s| {
+                        let h: [u8; 20] = Sha1::digest(data(s)).into();
+                        pcr = extend_sha1(&pcr, &h);
+                        h
+                    })
+                    .collect();
+                (hashes, pcr)
+            },
+            || {
+                let mut pcr = start256;
+                let hashes: Vec<[u8; 32]> = written
+                    .iter()
+                    .map(|s| {
+                        let h: [u8; 32] = Sha256::digest(data(s)).into();
+                        pcr = extend_sha256(&pcr, &h);
+                        h
+                    })
+                    .collect();
+                (hashes, pcr)
+            },
+        );
+        for (span, h1) in written.iter().zip(&sha1) {
+            self.list[span.start + 4..span.start + 24].copy_from_slice(h1);
         }
+        self.spans.extend(written);
+        self.sha256.extend(sha256);
+        self.pcrs = Pcrs {
+            sha1: pcr1,
+            sha256: pcr256,
+        };
         debug_assert_eq!(self.spans.len(), first + events.len());
         Ok(())
     }

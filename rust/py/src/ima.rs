@@ -13,6 +13,7 @@ use pyo3::types::PyBytes;
 use xrsim_core::ima::{self, Entry, ImaLog};
 
 use crate::error::CoreError;
+use crate::names::NodeName;
 
 type EntryTuple<'py> = (
     u32,
@@ -68,21 +69,21 @@ impl PyImaLog {
         Ok(PyImaLog(Mutex::new(log)))
     }
 
-    fn append(&self, path: OsString, sha256: &[u8]) -> PyResult<usize> {
+    fn append(&self, path: NodeName, sha256: &[u8]) -> PyResult<usize> {
         Ok(self
             .log()
             .append(path.as_bytes(), sha256)
             .map_err(CoreError)?)
     }
 
-    fn append_many(&self, py: Python<'_>, events: Vec<(OsString, PyBackedBytes)>) -> PyResult<()> {
+    fn append_many(&self, py: Python<'_>, events: Vec<(NodeName, PyBackedBytes)>) -> PyResult<()> {
         let evs: Vec<(&[u8], &[u8])> = events.iter().map(|(p, d)| (p.as_bytes(), &d[..])).collect();
         Ok(py
             .detach(|| self.log().append_many(&evs))
             .map_err(CoreError)?)
     }
 
-    fn append_violation(&self, path: OsString) -> PyResult<usize> {
+    fn append_violation(&self, path: NodeName) -> PyResult<usize> {
         Ok(self
             .log()
             .append_violation(path.as_bytes())

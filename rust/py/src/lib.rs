@@ -9,6 +9,7 @@ mod digest;
 mod error;
 mod ima;
 mod keys;
+mod names;
 mod tree;
 
 #[pymodule]

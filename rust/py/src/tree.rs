@@ -2,7 +2,7 @@
 //! `os.fsdecode` does (surrogate escapes for bytes that are not UTF-8), so any name on disk
 //! round-trips.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
@@ -12,10 +12,11 @@ use pyo3::types::PyDict;
 use xrsim_core::tree;
 
 use crate::error::CoreError;
+use crate::names::NodeName;
 
 /// Fingerprint of `(node path, sha256 hex)` records in any order.
 #[pyfunction]
-fn tree_fingerprint(py: Python<'_>, records: Vec<(OsString, PyBackedStr)>) -> PyResult<String> {
+fn tree_fingerprint(py: Python<'_>, records: Vec<(NodeName, PyBackedStr)>) -> PyResult<String> {
     let recs: Vec<(&[u8], &[u8])> = records
         .iter()
         .map(|(p, d)| (p.as_bytes(), d.as_bytes()))
