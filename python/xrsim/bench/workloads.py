@@ -49,6 +49,7 @@ __all__ = [
     "ScaleWorkload",
     "Target",
     "Workload",
+    "bench_tree",
     "hashlib_ima",
     "hashlib_tree_fingerprint",
     "pool_size",
@@ -308,7 +309,7 @@ IMA_EVENTS = 100_000
 _trees: dict[str, Path] = {}
 
 
-def _tree(kind: str, total_bytes: int, files: int) -> Path:
+def bench_tree(kind: str, total_bytes: int, files: int) -> Path:
     """The node root of a benchmark tree, written on first use and kept for the process."""
     key = f"{kind}-{total_bytes}-{files}"
     if key in _trees:
@@ -405,11 +406,11 @@ def xrsim_ima(events: Sequence[tuple[str, bytes]]) -> dict[str, bytes]:
 
 def _tree_contenders(kind: str, total_bytes: int, files: int) -> tuple[Contender, ...]:
     def xrsim_setup() -> Prepared:
-        root = _tree(kind, total_bytes, files)
+        root = bench_tree(kind, total_bytes, files)
         return Prepared(lambda: tree.scan(root, TREE_PREFIX).fingerprint)
 
     def hashlib_setup() -> Prepared:
-        root = _tree(kind, total_bytes, files)
+        root = bench_tree(kind, total_bytes, files)
         return Prepared(lambda: hashlib_tree_fingerprint(root, TREE_PREFIX))
 
     return (Contender("xrsim", xrsim_setup), Contender("hashlib", hashlib_setup))
