@@ -6,9 +6,9 @@
 //! bytes, little-endian), the start of each entry in it, each entry's SHA-256 template hash
 //! (the binary list holds only the SHA-1 one) and the two PCR 10 banks. Entry 0 is
 //! `boot_aggregate` with an all-zero SHA-256 digest (no TPM). [`ImaLog::append_many`] writes
-//! the entries, then hashes their template data and extends the PCRs with the SHA-1 bank on
-//! one core and the SHA-256 bank on the other (the banks are independent, so the sequential
-//! extend chains run side by side too); [`replay`] does the same.
+//! the entries, then hashes their template data and extends the PCRs on two cores: the two
+//! banks' extend chains (sequential by nature) run side by side, and the template hashing of
+//! the next chunk fills the time around them (`hash_and_extend`); [`replay`] does the same.
 //!
 //! Template data (`ima-ng` = `d-ng|n-ng`, each field `u32 len` + bytes): `d-ng` is
 //! `sha256:\0` + digest, `n-ng` the path (spaces replaced by `_`, as the kernel stores it) + NUL.
@@ -153,38 +153,55 @@ fn take_u32(buf: &[u8], pos: &mut usize, what: &str) -> Result<u32> {
     Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Splits a binary list into entries and their template fields (structure only).
-fn split(buf: &[u8]) -> Result<Vec<Raw<'_>>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < buf.len() {
-        let start = pos;
-        let n = out.len();
-        let pcr = take_u32(buf, &mut pos, "the PCR index")?;
+/// The entries of a binary list one by one, structure only (no hashing); the first
+/// malformed entry is an error and ends the walk.
+struct Walk<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    n: usize,
+    failed: bool,
+}
+
+fn walk(buf: &[u8]) -> Walk<'_> {
+    Walk {
+        buf,
+        pos: 0,
+        n: 0,
+        failed: false,
+    }
+}
+
+impl<'a> Walk<'a> {
+    fn entry(&mut self) -> Result<Raw<'a>> {
+        let (buf, n) = (self.buf, self.n);
+        let pos = &mut self.pos;
+        let start = *pos;
+        let pcr = take_u32(buf, pos, "the PCR index")?;
         if pcr >= PCR_COUNT {
             return Err(invalid(format!("entry {n}: PCR index {pcr} out of range")));
         }
         let mut digest = [0u8; 20];
-        digest.copy_from_slice(take(buf, &mut pos, 20, "the template digest")?);
-        let name_len = take_u32(buf, &mut pos, "the template name length")? as usize;
+        digest.copy_from_slice(take(buf, pos, 20, "the template digest")?);
+        let name_len = take_u32(buf, pos, "the template name length")? as usize;
         if name_len == 0 || name_len > 255 {
             return Err(invalid(format!(
                 "entry {n}: template name length {name_len} out of range"
             )));
         }
-        let name = take(buf, &mut pos, name_len, "the template name")?;
-        let template = std::str::from_utf8(name)
-            .ok()
-            .filter(|t| matches!(*t, "ima-ng" | "ima-sig"))
-            .ok_or_else(|| {
-                invalid(format!(
+        let name = take(buf, pos, name_len, "the template name")?;
+        let template = match name {
+            b"ima-ng" => "ima-ng",
+            b"ima-sig" => "ima-sig",
+            _ => {
+                return Err(invalid(format!(
                     "entry {n}: unsupported template {:?} (ima-ng and ima-sig are)",
                     String::from_utf8_lossy(name)
-                ))
-            })?;
-        let data_len = take_u32(buf, &mut pos, "the template data length")? as usize;
-        let data_start = pos;
-        let data = take(buf, &mut pos, data_len, "the template data")?;
+                )))
+            }
+        };
+        let data_len = take_u32(buf, pos, "the template data length")? as usize;
+        let data_start = *pos;
+        let data = take(buf, pos, data_len, "the template data")?;
         let want = if template == "ima-sig" { 3 } else { 2 };
         let mut fields: [&[u8]; 3] = [&[]; 3];
         let mut count = 0;
@@ -203,19 +220,37 @@ fn split(buf: &[u8]) -> Result<Vec<Raw<'_>>> {
                 "entry {n}: {template} has {want} fields, found {count}"
             )));
         }
-        out.push(Raw {
+        Ok(Raw {
             span: Span {
                 start,
                 data_start,
-                end: pos,
+                end: *pos,
             },
             pcr,
             digest,
             template,
             fields,
-        });
+        })
     }
-    Ok(out)
+}
+
+impl<'a> Iterator for Walk<'a> {
+    type Item = Result<Raw<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.buf.len() {
+            return None;
+        }
+        let r = self.entry();
+        self.failed = r.is_err();
+        self.n += 1;
+        Some(r)
+    }
+}
+
+/// Splits a binary list into entries and their template fields (structure only).
+fn split(buf: &[u8]) -> Result<Vec<Raw<'_>>> {
+    walk(buf).collect()
 }
 
 fn entry_of(n: usize, raw: &Raw<'_>, sha256: [u8; 32]) -> Result<Entry> {
@@ -265,19 +300,178 @@ fn extend_sha256(pcr: &[u8; 32], hash: &[u8; 32]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Runs the SHA-1 and the SHA-256 work of a list side by side: each bank's template hashes
-/// and its PCR chain are independent of the other bank's, so two cores share the whole job
-/// (chains included) without exchanging anything per entry. Short lists stay on one thread.
-fn per_bank<A: Send, B: Send>(
-    len: usize,
-    sha1: impl FnOnce() -> A + Send,
-    sha256: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    if len < PAR_MIN {
-        (sha1(), sha256())
-    } else {
-        rayon::join(sha1, sha256)
+/// Entries a pipeline step hashes and extends: small enough that the two threads hand work
+/// back and forth often, large enough that a step costs far more than the hand-over.
+const CHUNK: usize = 4096;
+
+/// The PCR values of one bank, by PCR index (`None`: not extended).
+type Bank<const N: usize> = [Option<[u8; N]>; PCR_COUNT as usize];
+
+/// Where the entries of a pipeline come from: written from events ([`Writer`]) or read from
+/// a binary list ([`Reader`]).
+trait Source: Send {
+    /// Appends the spans of up to `count` more entries (none at the end).
+    fn more(&mut self, count: usize, spans: &mut Vec<Span>) -> Result<()>;
+    /// The list the spans point into.
+    fn list(&self) -> &[u8];
+    /// Whether the entry at `span` is a violation.
+    fn violation(&self, span: &Span) -> bool;
+}
+
+/// Checks and writes events into a list.
+struct Writer<'a, P, D> {
+    list: &'a mut Vec<u8>,
+    events: &'a [(P, D)],
+    next: usize,
+}
+
+impl<P: AsRef<[u8]> + Sync, D: AsRef<[u8]> + Sync> Source for Writer<'_, P, D> {
+    fn more(&mut self, count: usize, spans: &mut Vec<Span>) -> Result<()> {
+        let end = (self.next + count).min(self.events.len());
+        for (p, d) in &self.events[self.next..end] {
+            let (p, d) = (p.as_ref(), d.as_ref());
+            check_path(p)?;
+            check_digest(p, d)?;
+            let mut digest = [0u8; 32];
+            digest.copy_from_slice(d);
+            spans.push(write_entry(self.list, p, Some(&digest)));
+        }
+        self.next = end;
+        Ok(())
     }
+
+    fn list(&self) -> &[u8] {
+        self.list
+    }
+
+    fn violation(&self, _: &Span) -> bool {
+        false // the template digests are not written yet; events are never violations
+    }
+}
+
+/// Walks a binary list.
+struct Reader<'a> {
+    walk: Walk<'a>,
+}
+
+impl Source for Reader<'_> {
+    fn more(&mut self, count: usize, spans: &mut Vec<Span>) -> Result<()> {
+        for r in self.walk.by_ref().take(count) {
+            spans.push(r?.span);
+        }
+        Ok(())
+    }
+
+    fn list(&self) -> &[u8] {
+        self.walk.buf
+    }
+
+    fn violation(&self, span: &Span) -> bool {
+        self.walk.buf[span.start + 4..span.start + 24] == [0; 20]
+    }
+}
+
+/// One chunk in the pipeline: its entries' PCR index and violation flag, and their template
+/// hashes (zeros for violations).
+struct Chunk {
+    meta: Vec<(u8, bool)>,
+    h1: Vec<[u8; 20]>,
+    h256: Vec<[u8; 32]>,
+}
+
+/// One entry of a chunk being hashed: its span and meta, where its two hashes go.
+type ChunkItem<'a> = (
+    (&'a Span, &'a (u8, bool)),
+    (&'a mut [u8; 20], &'a mut [u8; 32]),
+);
+
+/// Every entry of a pipeline: spans and template hashes.
+struct Hashed {
+    spans: Vec<Span>,
+    h1: Vec<[u8; 20]>,
+    h256: Vec<[u8; 32]>,
+}
+
+/// Reads or writes the next chunk of entries and hashes their template data (on every core
+/// for a full chunk).
+fn next_chunk(src: &mut impl Source, spans: &mut Vec<Span>) -> Result<Chunk> {
+    let from = spans.len();
+    src.more(CHUNK, spans)?;
+    let list = src.list();
+    let new = &spans[from..];
+    let meta: Vec<(u8, bool)> = new
+        .iter()
+        .map(|s| (list[s.start], src.violation(s)))
+        .collect();
+    let mut h1 = vec![[0u8; 20]; new.len()];
+    let mut h256 = vec![[0u8; 32]; new.len()];
+    let one = |((s, m), (a, b)): ChunkItem<'_>| {
+        if !m.1 {
+            let data = &list[s.data_start..s.end];
+            *a = Sha1::digest(data).into();
+            *b = Sha256::digest(data).into();
+        }
+    };
+    if new.len() < PAR_MIN {
+        new.iter()
+            .zip(&meta)
+            .zip(h1.iter_mut().zip(h256.iter_mut()))
+            .for_each(one);
+    } else {
+        new.par_iter()
+            .zip(meta.par_iter())
+            .zip(h1.par_iter_mut().zip(h256.par_iter_mut()))
+            .with_min_len(256)
+            .for_each(one);
+    }
+    Ok(Chunk { meta, h1, h256 })
+}
+
+fn chain<const N: usize>(
+    meta: &[(u8, bool)],
+    hashes: &[[u8; N]],
+    bank: &mut Bank<N>,
+    extend: fn(&[u8; N], &[u8; N]) -> [u8; N],
+) {
+    for (&(pcr, violation), h) in meta.iter().zip(hashes) {
+        let value = bank[pcr as usize].get_or_insert([0; N]);
+        *value = extend(value, if violation { &[0xff; N] } else { h });
+    }
+}
+
+/// Template hashes and PCR chains of every entry `src` gives, on two cores; the spans and
+/// template hashes of all entries, the banks extended.
+///
+/// Per entry there are four compressions of template hashing (two SHA-1, two SHA-256 over
+/// about 100 bytes), which any thread may do, and three of extending (one SHA-1, two
+/// SHA-256), which must go in order, bank by bank. The work goes in chunks: while one thread
+/// extends the SHA-256 bank with chunk `c`, the other extends the SHA-1 bank with it, then
+/// writes (or reads) chunk `c + 1` and hashes it, helped by the first as soon as that is done
+/// (rayon work stealing). Both cores stay busy and nothing waits per entry.
+fn hash_and_extend(
+    src: &mut impl Source,
+    bank1: &mut Bank<20>,
+    bank256: &mut Bank<32>,
+) -> Result<Hashed> {
+    let mut spans = Vec::new();
+    let (mut h1, mut h256) = (Vec::new(), Vec::new());
+    rayon::scope(|_| {
+        let mut cur = next_chunk(src, &mut spans)?;
+        while !cur.meta.is_empty() {
+            let (_, next) = rayon::join(
+                || chain(&cur.meta, &cur.h256, bank256, extend_sha256),
+                || {
+                    chain(&cur.meta, &cur.h1, bank1, extend_sha1);
+                    next_chunk(src, &mut spans)
+                },
+            );
+            h1.extend_from_slice(&cur.h1);
+            h256.extend_from_slice(&cur.h256);
+            cur = next?;
+        }
+        Ok(())
+    })?;
+    Ok(Hashed { spans, h1, h256 })
 }
 
 /// SHA-256 template hashes of each entry's data (zeros for violations), on every core for
@@ -312,55 +506,33 @@ pub fn parse(binary: &[u8]) -> Result<Vec<Entry>> {
 /// value of every PCR it extends, in both banks. A digest that does not match its data (a
 /// tampered list) is `InvalidInput` naming the entry.
 pub fn replay(binary: &[u8]) -> Result<BTreeMap<u32, Pcrs>> {
-    let raws = split(binary)?;
-    let data = |r: &Raw<'_>| &binary[r.span.data_start..r.span.end];
-    let (sha1, sha256) = per_bank(
-        raws.len(),
-        || {
-            let mut pcrs: BTreeMap<u32, [u8; 20]> = BTreeMap::new();
-            for (n, r) in raws.iter().enumerate() {
-                let pcr = pcrs.entry(r.pcr).or_insert([0; 20]);
-                if r.digest == [0; 20] {
-                    *pcr = extend_sha1(pcr, &[0xff; 20]);
-                } else if <[u8; 20]>::from(Sha1::digest(data(r))) == r.digest {
-                    *pcr = extend_sha1(pcr, &r.digest);
-                } else {
-                    return Err(n);
-                }
-            }
-            Ok(pcrs)
-        },
-        || {
-            let mut pcrs: BTreeMap<u32, [u8; 32]> = BTreeMap::new();
-            for r in &raws {
-                let pcr = pcrs.entry(r.pcr).or_insert([0; 32]);
-                let h: [u8; 32] = if r.digest == [0; 20] {
-                    [0xff; 32]
-                } else {
-                    Sha256::digest(data(r)).into()
-                };
-                *pcr = extend_sha256(pcr, &h);
-            }
-            pcrs
-        },
-    );
-    let sha1 = sha1.map_err(|n| {
-        let name = raws[n].fields[1];
-        invalid(format!(
+    let mut bank1: Bank<20> = [None; PCR_COUNT as usize];
+    let mut bank256: Bank<32> = [None; PCR_COUNT as usize];
+    let mut reader = Reader { walk: walk(binary) };
+    let Hashed { spans, h1, .. } = hash_and_extend(&mut reader, &mut bank1, &mut bank256)?;
+    let stored = |s: &Span| &binary[s.start + 4..s.start + 24];
+    if let Some(n) =
+        (0..spans.len()).find(|&i| stored(&spans[i]) != [0; 20] && stored(&spans[i]) != h1[i])
+    {
+        let raw = walk(&binary[spans[n].start..spans[n].end]).next();
+        let name = raw.and_then(|r| r.ok()).map(|r| r.fields[1]).unwrap_or(b"");
+        return Err(invalid(format!(
             "entry {n} ({}): template digest does not match its data",
             String::from_utf8_lossy(&name[..name.len().saturating_sub(1)])
-        ))
-    })?;
-    Ok(sha1
+        )));
+    }
+    Ok(bank1
         .into_iter()
-        .map(|(i, sha1)| {
-            (
-                i,
+        .zip(bank256)
+        .enumerate()
+        .filter_map(|(i, (sha1, sha256))| {
+            Some((
+                i as u32,
                 Pcrs {
-                    sha1,
-                    sha256: sha256[&i],
+                    sha1: sha1?,
+                    sha256: sha256?,
                 },
-            )
+            ))
         })
         .collect())
 }
@@ -377,6 +549,51 @@ pub struct ImaLog {
 impl Default for ImaLog {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Appends the `ima-ng` template data of one event to `out` (see the module documentation).
+fn template_data(out: &mut Vec<u8>, path: &[u8], digest: Option<&[u8; 32]>) {
+    let d_len = D_NG_SHA256.len() + digest.map_or(VIOLATION_DIGEST_LEN, |d| d.len());
+    out.extend_from_slice(&(d_len as u32).to_le_bytes());
+    out.extend_from_slice(D_NG_SHA256);
+    match digest {
+        Some(d) => out.extend_from_slice(d),
+        None => out.extend_from_slice(&[0; VIOLATION_DIGEST_LEN]),
+    }
+    out.extend_from_slice(&((path.len() + 1) as u32).to_le_bytes());
+    let name_start = out.len();
+    out.extend_from_slice(path);
+    for c in &mut out[name_start..] {
+        if *c == b' ' {
+            *c = b'_';
+        }
+    }
+    out.push(0);
+}
+
+/// Length of an event's template data.
+fn data_len(path: &[u8], digest: Option<&[u8; 32]>) -> usize {
+    4 + D_NG_SHA256.len() + digest.map_or(VIOLATION_DIGEST_LEN, |d| d.len()) + 4 + path.len() + 1
+}
+
+/// Appends one binary-list entry with an all-zero template digest to `list`; its span.
+fn write_entry(list: &mut Vec<u8>, path: &[u8], digest: Option<&[u8; 32]>) -> Span {
+    let start = list.len();
+    let len = data_len(path, digest);
+    list.reserve(HEADER_LEN + len);
+    list.extend_from_slice(&PCR_INDEX.to_le_bytes());
+    list.extend_from_slice(&[0; 20]);
+    list.extend_from_slice(&(TEMPLATE.len() as u32).to_le_bytes());
+    list.extend_from_slice(TEMPLATE.as_bytes());
+    list.extend_from_slice(&(len as u32).to_le_bytes());
+    let data_start = list.len();
+    template_data(list, path, digest);
+    debug_assert_eq!(list.len() - data_start, len);
+    Span {
+        start,
+        data_start,
+        end: list.len(),
     }
 }
 
@@ -454,38 +671,7 @@ impl ImaLog {
 
     /// Writes an entry with a zero template digest; returns its span.
     fn write(&mut self, path: &[u8], digest: Option<&[u8; 32]>) -> Span {
-        let start = self.list.len();
-        let d_len = D_NG_SHA256.len() + digest.map_or(VIOLATION_DIGEST_LEN, |d| d.len());
-        let n_len = path.len() + 1;
-        let data_len = 4 + d_len + 4 + n_len;
-        let l = &mut self.list;
-        l.reserve(HEADER_LEN + data_len);
-        l.extend_from_slice(&PCR_INDEX.to_le_bytes());
-        l.extend_from_slice(&[0; 20]);
-        l.extend_from_slice(&(TEMPLATE.len() as u32).to_le_bytes());
-        l.extend_from_slice(TEMPLATE.as_bytes());
-        l.extend_from_slice(&(data_len as u32).to_le_bytes());
-        let data_start = l.len();
-        l.extend_from_slice(&(d_len as u32).to_le_bytes());
-        l.extend_from_slice(D_NG_SHA256);
-        match digest {
-            Some(d) => l.extend_from_slice(d),
-            None => l.extend_from_slice(&[0; VIOLATION_DIGEST_LEN]),
-        }
-        l.extend_from_slice(&(n_len as u32).to_le_bytes());
-        let name_start = l.len();
-        l.extend_from_slice(path);
-        for c in &mut l[name_start..] {
-            if *c == b' ' {
-                *c = b'_';
-            }
-        }
-        l.push(0);
-        Span {
-            start,
-            data_start,
-            end: l.len(),
-        }
+        write_entry(&mut self.list, path, digest)
     }
 
     /// Stores the template hashes of a written entry and extends the PCRs.
@@ -520,70 +706,46 @@ impl ImaLog {
         Ok(self.push_one(path, Some(&d)))
     }
 
-    /// Measures many files in order. Every event is checked before any is written, so a bad
-    /// one leaves the log as it was.
+    /// Measures many files in order; the hashing and extending go on two cores
+    /// (`hash_and_extend`). A bad event leaves the log as it was (what was written before it
+    /// is cut off again).
     pub fn append_many<P: AsRef<[u8]> + Sync, D: AsRef<[u8]> + Sync>(
         &mut self,
         events: &[(P, D)],
     ) -> Result<()> {
-        for (p, d) in events {
-            check_path(p.as_ref())?;
-            check_digest(p.as_ref(), d.as_ref())?;
-        }
-        let first = self.spans.len();
+        let old_len = self.list.len();
         let bytes: usize = events
             .iter()
-            .map(|(p, _)| HEADER_LEN + 4 + D_NG_SHA256.len() + 32 + 4 + p.as_ref().len() + 1)
+            .map(|(p, _)| HEADER_LEN + data_len(p.as_ref(), Some(&[0; 32])))
             .sum();
         self.list.reserve(bytes);
-        let written: Vec<Span> = events
-            .iter()
-            .map(|(p, d)| {
-                let mut digest = [0u8; 32];
-                digest.copy_from_slice(d.as_ref());
-                self.write(p.as_ref(), Some(&digest))
-            })
-            .collect();
-        let list = &self.list;
-        let (start1, start256) = (self.pcrs.sha1, self.pcrs.sha256);
-        let data = |s: &Span| &list[s.data_start..s.end];
-        let ((sha1, pcr1), (sha256, pcr256)) = per_bank(
-            written.len(),
-            || {
-                let mut pcr = start1;
-                let hashes: Vec<[u8; 20]> = written
-                    .iter()
-                    .map(|s| {
-                        let h: [u8; 20] = Sha1::digest(data(s)).into();
-                        pcr = extend_sha1(&pcr, &h);
-                        h
-                    })
-                    .collect();
-                (hashes, pcr)
-            },
-            || {
-                let mut pcr = start256;
-                let hashes: Vec<[u8; 32]> = written
-                    .iter()
-                    .map(|s| {
-                        let h: [u8; 32] = Sha256::digest(data(s)).into();
-                        pcr = extend_sha256(&pcr, &h);
-                        h
-                    })
-                    .collect();
-                (hashes, pcr)
-            },
-        );
-        for (span, h1) in written.iter().zip(&sha1) {
-            self.list[span.start + 4..span.start + 24].copy_from_slice(h1);
-        }
-        self.spans.extend(written);
-        self.sha256.extend(sha256);
-        self.pcrs = Pcrs {
-            sha1: pcr1,
-            sha256: pcr256,
+        let pcr = PCR_INDEX as usize;
+        let mut bank1: Bank<20> = [None; PCR_COUNT as usize];
+        let mut bank256: Bank<32> = [None; PCR_COUNT as usize];
+        bank1[pcr] = Some(self.pcrs.sha1);
+        bank256[pcr] = Some(self.pcrs.sha256);
+        let mut writer = Writer {
+            list: &mut self.list,
+            events,
+            next: 0,
         };
-        debug_assert_eq!(self.spans.len(), first + events.len());
+        let Hashed { spans, h1, h256 } =
+            match hash_and_extend(&mut writer, &mut bank1, &mut bank256) {
+                Ok(done) => done,
+                Err(e) => {
+                    self.list.truncate(old_len);
+                    return Err(e);
+                }
+            };
+        for (span, h) in spans.iter().zip(&h1) {
+            self.list[span.start + 4..span.start + 24].copy_from_slice(h);
+        }
+        self.spans.extend(spans);
+        self.sha256.extend(h256);
+        self.pcrs = Pcrs {
+            sha1: bank1[pcr].unwrap_or_default(),
+            sha256: bank256[pcr].unwrap_or_default(),
+        };
         Ok(())
     }
 
@@ -719,6 +881,21 @@ mod tests {
         let before = log.binary().to_vec();
         let bad: Vec<(&[u8], &[u8])> = vec![(b"/ok", &[1u8; 32]), (b"/short", &[1u8; 31])];
         assert!(matches!(log.append_many(&bad), Err(Error::InvalidInput(_))));
+        // In a batch long enough for two threads, the bad event late in it.
+        let mut long: Vec<(Vec<u8>, Vec<u8>)> = (0..2000u32)
+            .map(|i| (format!("/f{i}").into_bytes(), vec![1u8; 32]))
+            .collect();
+        long[1500].0 = b"/nul\0".to_vec();
+        assert!(matches!(
+            log.append_many(&long),
+            Err(Error::InvalidInput(_))
+        ));
+        long[1500].0 = b"/ok".to_vec();
+        long[1999].1 = vec![1u8; 33];
+        assert!(matches!(
+            log.append_many(&long),
+            Err(Error::InvalidInput(_))
+        ));
         assert!(log.append(b"/a\0b", &[0; 32]).is_err());
         assert!(log.append_violation(b"").is_err());
         assert_eq!(log.binary(), &before[..]);
