@@ -12,7 +12,9 @@ from xrsim.bench import Report, workloads
 
 #: Bytes of the SHA-256 workload; XRSIM_BENCH_SHA_BYTES makes a quick run possible.
 SHA_BYTES = int(os.environ.get("XRSIM_BENCH_SHA_BYTES", str(1 << 30)))
-WORKLOADS = workloads(sha_bytes=SHA_BYTES)
+#: Bytes of the large-file tree (tree-large); XRSIM_BENCH_TREE_BYTES likewise.
+TREE_BYTES = int(os.environ.get("XRSIM_BENCH_TREE_BYTES", str(1 << 30)))
+WORKLOADS = workloads(sha_bytes=SHA_BYTES, tree_bytes=TREE_BYTES)
 REPORT = Report(WORKLOADS)
 #: Lines that benchmarks other than the ratio rows want in the summary (memory per router).
 NOTES: list[str] = []
@@ -29,17 +31,22 @@ def bench_notes() -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize over the shared workloads: ``workload``/``contender`` pairs, and the
-    distinct ``openssl speed`` arguments as ``openssl_args``."""
+    """Parametrize over the shared workloads: ``workload``/``contender`` pairs of the module's
+    suite (its ``SUITE``, "throughput" when absent), and the distinct ``openssl speed``
+    arguments as ``openssl_args``."""
+    suite = getattr(metafunc.module, "SUITE", "throughput")
+    mine = [w for w in WORKLOADS if w.suite == suite]
+    if "workload" in metafunc.fixturenames and "contender" not in metafunc.fixturenames:
+        metafunc.parametrize("workload", mine, ids=[w.id for w in mine])
     if {"workload", "contender"} <= set(metafunc.fixturenames):
-        cases = [(w, c) for w in WORKLOADS for c in w.contenders]
+        cases = [(w, c) for w in mine for c in w.contenders]
         metafunc.parametrize(
             ("workload", "contender"),
             cases,
             ids=[f"{w.id}-{c.name.replace(' ', '_')}" for w, c in cases],
         )
     if "openssl_args" in metafunc.fixturenames:
-        args = sorted({w.openssl for w in WORKLOADS if w.openssl is not None})
+        args = sorted({w.openssl for w in mine if w.openssl is not None})
         metafunc.parametrize("openssl_args", args, ids=[" ".join(a) for a in args])
 
 

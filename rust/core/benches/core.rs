@@ -3,6 +3,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use xrsim_core::digest::digest;
+use xrsim_core::ima::{replay, ImaLog};
 use xrsim_core::{Curve, HashAlg, KeySpec, PrivateKey};
 
 fn signing(c: &mut Criterion) {
@@ -31,5 +32,36 @@ fn hashing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, signing, hashing);
+/// IMA: 100,000 events appended in one batch, then the binary list replayed (the `ima-100k`
+/// row of `xrsim bench` without Python).
+fn ima(c: &mut Criterion) {
+    let events: Vec<(String, [u8; 32])> = (0..100_000u32)
+        .map(|i| {
+            (
+                format!("/opt/cisco/XR/packages/xr-bench-7.3.1-r1/bin/tool{i:06}"),
+                digest(HashAlg::Sha256, &i.to_be_bytes())
+                    .try_into()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("ima");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.sample_size(20);
+    g.bench_function("append_many_100k", |b| {
+        b.iter(|| {
+            let mut log = ImaLog::new();
+            log.append_many(black_box(&events)).unwrap();
+            log
+        })
+    });
+    let mut log = ImaLog::new();
+    log.append_many(&events).unwrap();
+    g.bench_function("replay_100k", |b| {
+        b.iter(|| replay(black_box(log.binary())).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, signing, hashing, ima);
 criterion_main!(benches);

@@ -13,7 +13,7 @@ from xrsim.bench import OPENSSL, Measurement, Report, run, workloads
 from xrsim.bench.runner import measure, measure_interleaved, openssl_speed
 from xrsim.bench.workloads import Prepared
 
-SMALL = workloads(sha_bytes=1 << 16)
+SMALL = workloads(sha_bytes=1 << 16, tree_bytes=1 << 20, tree_files=200, ima_events=1000)
 
 
 def _by_id(wid: str) -> list:
