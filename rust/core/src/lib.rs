@@ -5,6 +5,7 @@
 //! - [`sign`]: signing and verification (RSA PKCS#1 v1.5, DSA, ECDSA in DER, Ed25519) and the
 //!   batch forms that spread over every core with rayon.
 //! - [`digest`]: SHA-1/256/384/512 one-shot, streaming, over a file and over many files.
+//! - [`rpm`]: RPM packages (format v4) built, signed (OpenPGP), read, verified, extracted.
 //! - [`error`]: the one error enum.
 //!
 //! Backends (chosen by measurement, see `benches/README.md`): OpenSSL 4.0 built from source for
@@ -14,6 +15,7 @@
 pub mod digest;
 pub mod error;
 pub mod keys;
+pub mod rpm;
 pub mod sign;
 
 pub use error::{Error, Result};

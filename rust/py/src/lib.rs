@@ -8,11 +8,13 @@ use pyo3::prelude::*;
 mod digest;
 mod error;
 mod keys;
+mod rpm;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     keys::register(m)?;
     digest::register(m)?;
+    rpm::register(m)?;
     Ok(())
 }
