@@ -293,7 +293,14 @@ class TftpError(TransportError):
 
 
 class PackageError(XrsimError):
-    """A software package operation that was refused (``install add``, ``activate``, ...)."""
+    """A software package operation that was refused (``install add``, ``activate``, ...).
+    ``reason`` says why in words; ``source`` is the package file it concerns (as the user
+    named it: ``harddisk:/x.rpm``), when there is one."""
+
+    def __init__(self, reason: str, source: str | None = None) -> None:
+        super().__init__(f"{source}: {reason}" if source else reason)
+        self.reason = reason
+        self.source = source
 
 
 class InvalidPackage(PackageError, ValueError):

@@ -11,7 +11,8 @@ extract (layer 1).
   digests, then the signature against trusted public keys) return.
 - ``payload``: the regular files with their content; ``extract``: the payload written under
   each of several node roots at once (one decompression, GIL released), each file checked
-  against its header digest first.
+  against its header digest first; ``extract_many``: several packages under several roots,
+  the roots written in parallel on every core (a router's first boot).
 
 Errors (``xrsim.errors``): ``InvalidPackage`` for bytes that are not an RPM or whose digests do
 not match (damaged, tampered); ``InvalidSignature`` for an unsigned package or a signature no
@@ -37,6 +38,7 @@ __all__ = [
     "SigningKey",
     "build",
     "extract",
+    "extract_many",
     "generate_signing_key",
     "key_id_of",
     "payload",
@@ -218,3 +220,10 @@ def extract(data: bytes, roots: Iterable[str | os.PathLike[str]]) -> int:
     after checking every digest; a file or symbolic link in the way is replaced, never
     followed. Returns the number of regular files written per root."""
     return _native.rpm_extract(data, [os.fspath(r) for r in roots])
+
+
+def extract_many(packages: Sequence[bytes], roots: Iterable[str | os.PathLike[str]]) -> list[int]:
+    """``extract`` of several packages under several roots in one call: every package is
+    checked first, then the roots are written in parallel. Nothing is written unless every
+    package checks. Returns the regular files written per root, by package."""
+    return _native.rpm_extract_many(list(packages), [os.fspath(r) for r in roots])

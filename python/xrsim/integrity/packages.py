@@ -251,18 +251,18 @@ class Package:
 
 #: The files of every package, below its prefix: (path pattern, mode). ``{f}`` is the
 #: package's feature (``mpls`` of ``ncs5500-mpls``).
+#: Six files: boot cost grows with the file count (routers boot by the hundred; see
+#: docs/formats.md for the figures).
 _FILES = (
     ("bin/{f}_mgr", 0o755),
-    ("bin/{f}_ma", 0o755),
     ("bin/show_{f}", 0o755),
     ("lib/lib{f}.so.1", 0o755),
     ("lib/lib{f}_api.so.1", 0o755),
-    ("lib/lib{f}_edm.so.1", 0o755),
     ("etc/{f}.conf", 0o644),
     ("etc/{f}_startup.cfg", 0o644),
 )
-#: The base image has a few more.
-_BOOT_FILES = (("bin/sysmgr", 0o755), ("bin/xr_init", 0o755), ("etc/build-info.txt", 0o644))
+#: The base image has two more.
+_BOOT_FILES = (("bin/sysmgr", 0o755), ("etc/build-info.txt", 0o644))
 _DIRS = ("", "bin", "lib", "etc")
 
 
@@ -583,8 +583,11 @@ class PackageManager:
         state.log = [InstallRecord.from_row(r) for r in store.install_log()]
         state.extracted = store.node_packages()
         manager = cls(chassis, repo, state)
-        manager._seed()
-        manager._power_on()
+        # One transaction (one sync of the database) for the whole power-on: a crash before it
+        # commits leaves files extracted without their records, extracted again next time.
+        with store.transaction():
+            manager._seed()
+            manager._power_on()
         return manager
 
     def _now(self) -> str:
@@ -649,22 +652,33 @@ class PackageManager:
         return self._chassis.fs(node_name).root
 
     def _sync_nodes(self) -> None:
-        """Extract each active package on every XR node without a record of it (one
-        decompression per package for all those nodes), then record them in one
-        transaction."""
+        """Extract each active package on every XR node without a record of it, then record
+        them in one transaction. Packages missing on the same nodes (all of them, at a first
+        boot) go in one call that writes the nodes in parallel."""
         st = self._state
-        done: list[tuple[str, str]] = []
+        groups: dict[tuple[str, ...], list[str]] = {}
         for nvr in st.active:
-            pkg = st.packages[nvr]
-            missing = [n for n in self.xr_nodes() if nvr not in st.extracted.get(n, set())]
-            if not missing:
-                continue
-            self._extract(pkg, missing)
-            done.extend((n, nvr) for n in missing)
+            missing = tuple(n for n in self.xr_nodes() if nvr not in st.extracted.get(n, set()))
+            if missing:
+                groups.setdefault(missing, []).append(nvr)
+        done: list[tuple[str, str]] = []
+        for nodes, nvrs in groups.items():
+            roots = self._roots(nodes)
+            rpm.extract_many([self._rpm_bytes(st.packages[n]) for n in nvrs], roots)
+            done.extend((node, nvr) for nvr in nvrs for node in nodes)
         if done:
             self._chassis.store.put_node_packages(done, self._now())
             for node, nvr in done:
                 st.extracted.setdefault(node, set()).add(nvr)
+
+    def _roots(self, nodes: Sequence[str]) -> list[Path]:
+        roots = [self.nodes_root(n) for n in nodes]
+        for r in roots:
+            try:
+                r.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _access_error(exc, r) from None
+        return roots
 
     def _rpm_bytes(self, pkg: Package) -> bytes:
         try:
@@ -680,13 +694,6 @@ class PackageManager:
             ) from None
         except OSError as exc:
             raise _access_error(exc, Path(pkg.rpm_path)) from None
-
-    def _extract(self, pkg: Package, nodes: Sequence[str]) -> None:
-        data = self._rpm_bytes(pkg)
-        roots = [self.nodes_root(n) for n in nodes]
-        for r in roots:
-            r.mkdir(parents=True, exist_ok=True)
-        rpm.extract(data, roots)
 
     def _remove_dirs(self, nvrs: Sequence[str], nodes: Sequence[str] | None = None) -> None:
         for node in nodes if nodes is not None else self.xr_nodes():
@@ -828,82 +835,89 @@ class PackageManager:
         and be new (``InstallError``). Nothing is kept unless all pass."""
         if not items:
             raise InvalidInput("install add needs at least one package")
+        with self._lock:
+            return self._add(items, user=user, command=command, repository=repository)
+
+    def _add(
+        self,
+        items: Sequence[tuple[str, bytes]],
+        *,
+        user: str,
+        command: str | None,
+        repository: str | os.PathLike[str] | None,
+    ) -> InstallRecord:
+        st = self._state
         started = self._chassis.clock.now()
         checked: list[tuple[Package, bytes]] = []
-        repo_dir = (
-            Path(repository) if repository is not None else self._chassis.state_dir / "install_repo"
-        )
+        state_repo = self._chassis.state_dir / "install_repo"
+        repo_dir = Path(repository) if repository is not None else state_repo
         for source, data in items:
             header = self._check(source, data)
-            pkg = Package.from_header(
-                header, str(repo_dir / f"{header.nvr}.{header.arch}.rpm"), source=source
-            )
-            with self._lock:
-                if pkg.nvr in self._state.packages or any(p.nvr == pkg.nvr for p, _ in checked):
-                    raise InstallError(f"package {pkg.nvr} is already in the install repository")
+            kept = str(repo_dir / f"{header.nvr}.{header.arch}.rpm")
+            pkg = Package.from_header(header, kept, source=source)
+            if pkg.nvr in st.packages or any(p.nvr == pkg.nvr for p, _ in checked):
+                raise InstallError(f"package {pkg.nvr} is already in the install repository")
             checked.append((pkg, data))
         cmd = command or "install add source " + " ".join(s for s, _ in items)
-        with self._lock:
-            st = self._state
-            written: list[Path] = []
-            try:
-                repo_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-                for pkg, data in checked:
-                    atomic_write(pkg.rpm_path, data, 0o644)
-                    written.append(Path(pkg.rpm_path))
-            except OSError as exc:
-                for w in written:
-                    w.unlink(missing_ok=True)
-                raise _access_error(exc, repo_dir) from None
-            record = self._record(
-                "add",
-                cmd,
-                user=user,
-                started=started,
-                packages=[p.nvr for p, _ in checked],
-                active=st.active,
-                committed=st.committed,
-            )
-            store = self._chassis.store
-            try:
-                with store.transaction():
-                    store.put_packages(
-                        [
-                            p.row(added=self._now(), active=False, committed=False)
-                            for p, _ in checked
-                        ]
-                    )
-                    store.add_install_record(record.row())
-            except BaseException:
-                for w in written:
-                    w.unlink(missing_ok=True)
-                raise
-            for p, _ in checked:
-                st.packages[p.nvr] = p
-            st.log.append(record)
-            return record
+        written: list[Path] = []
+        try:
+            repo_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for pkg, data in checked:
+                atomic_write(pkg.rpm_path, data, 0o644)
+                written.append(Path(pkg.rpm_path))
+        except OSError as exc:
+            for w in written:
+                w.unlink(missing_ok=True)
+            raise _access_error(exc, repo_dir) from None
+        record = self._record(
+            "add",
+            cmd,
+            user=user,
+            started=started,
+            packages=[p.nvr for p, _ in checked],
+            active=st.active,
+            committed=st.committed,
+        )
+        store = self._chassis.store
+        now = self._now()
+        try:
+            with store.transaction():
+                store.put_packages(
+                    [p.row(added=now, active=False, committed=False) for p, _ in checked]
+                )
+                store.add_install_record(record.row())
+        except BaseException:
+            for w in written:
+                w.unlink(missing_ok=True)
+            raise
+        for p, _ in checked:
+            st.packages[p.nvr] = p
+        st.log.append(record)
+        return record
 
     def _check(self, source: str, data: bytes) -> rpm.RpmHeader:
-        header = rpm.verify(data)  # digests: InvalidPackage when damaged
-        owner = header.name.startswith(OWNER_PREFIX)
-        if not owner:
+        try:
+            header = rpm.verify(data)  # digests: InvalidPackage when damaged
+        except InvalidPackage as e:
+            raise InvalidPackage(e.reason, source) from None
+        if not header.name.startswith(OWNER_PREFIX):
             if header.key_id is None:
-                raise UntrustedPackage(f"{source}: package {header.nvr} is not signed")
+                raise UntrustedPackage(f"package {header.nvr} is not signed", source)
             try:
                 rpm.verify(data, self.public_keys())
             except InvalidSignature:
                 raise UntrustedPackage(
-                    f"{source}: package {header.nvr} is signed by key {header.key_id}, "
-                    "not by a trusted key"
+                    f"package {header.nvr} is signed by key {header.key_id}, not by a trusted key",
+                    source,
                 ) from None
         for part in (header.name, header.version, header.release):
             if not _NVR_PART.fullmatch(part):
-                raise InvalidPackage(f"{source}: {part!r} is not a package name part")
+                raise InvalidPackage(f"{part!r} is not a package name part", source)
         prefix = f"{PACKAGES_ROOT}/{header.nvr}"
         for f in header.files:
             if f.path != prefix and not f.path.startswith(prefix + "/"):
                 raise InvalidPackage(
-                    f"{source}: package {header.nvr} installs {f.path} outside {prefix}"
+                    f"package {header.nvr} installs {f.path} outside {prefix}", source
                 )
         return header
 
@@ -920,13 +934,13 @@ class PackageManager:
         added = [n for n in active if n not in st.active]
         removed = [n for n in st.active if n not in active]
         nodes = self.xr_nodes()
-        extracted: list[str] = []
         try:
-            for nvr in added:
-                self._extract(st.packages[nvr], nodes)
-                extracted.append(nvr)
+            if added:
+                datas = [self._rpm_bytes(st.packages[n]) for n in added]
+                rpm.extract_many(datas, self._roots(nodes))
         except BaseException:
-            self._remove_dirs(extracted)
+            # What was written of packages that were not active goes (a partial copy too).
+            self._remove_dirs(added)
             raise
         record = self._record(
             operation,
@@ -946,7 +960,7 @@ class PackageManager:
                 store.delete_node_packages(gone)
                 store.add_install_record(record.row())
         except BaseException:
-            self._remove_dirs(extracted)
+            self._remove_dirs(added)
             raise
         st.active, st.committed = list(active), new_committed
         for n in added:

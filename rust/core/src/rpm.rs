@@ -14,14 +14,14 @@
 //!   ID of the signature).
 //! - [`verify`]: header and payload digests, then the signature against given public keys.
 //! - [`extract`]: the payload's directories and files written under each of several roots
-//!   (one decompression), every file's content checked against its header digest first.
+//!   (one decompression), every file's content checked against its header digest first;
+//!   [`extract_many`]: several packages at once, the roots written in parallel (rayon).
 //! - [`payload`]: the payload's regular files in memory.
 //!
 //! Malformed or damaged packages are [`Error::InvalidPackage`]; a signature that does not
 //! verify (or none) is [`Error::InvalidSignature`]; a key that cannot sign is
 //! [`Error::InvalidKey`].
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Cursor, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -31,6 +31,7 @@ use pgp::composed::{
     ArmorOptions, Deserializable, KeyType, SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey,
 };
 use pgp::types::KeyDetails;
+use rayon::prelude::*;
 use rpm::signature::pgp::{Signer, Verifier};
 use rpm::{
     BuildConfig, CompressionWithLevel, DigestAlgorithm, FileOptions, FileType, PackageBuilder,
@@ -398,17 +399,46 @@ fn relative(path: &str) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// The process's umask, read once from `/proc/self/status` (Linux 4.7 and later); None when
+/// it cannot be read (then every mode is set explicitly).
+fn umask() -> Option<u32> {
+    static UMASK: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let status = fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+        u32::from_str_radix(line["Umask:".len()..].trim(), 8).ok()
+    })
+}
+
+/// Whether a file or directory made with `mode` gets exactly `mode` (the umask takes none of
+/// its bits): then no `chmod` is needed.
+fn kept_by_umask(mode: u32) -> bool {
+    umask().is_some_and(|m| mode & 0o7777 & m == 0 && mode & 0o7000 == 0)
+}
+
+/// Directories seen or made during one extraction below one root: `true` for those made
+/// now (empty, so nothing is in the way of what goes into them).
+type Made = std::collections::HashMap<PathBuf, bool>;
+
+fn new_dir(path: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .mode(0o755)
+        .create(path)
+        .map_err(|e| io_err(path, e))
+}
+
 /// Make `rel`'s directories below `root` (mode 0755 where new), refusing a symbolic link on
 /// the way (it could lead out of the root).
-fn make_dirs(root: &Path, rel: &Path, made: &mut HashSet<PathBuf>) -> Result<()> {
+fn make_dirs(root: &Path, rel: &Path, made: &mut Made) -> Result<()> {
     let mut cur = root.to_path_buf();
     for c in rel.components() {
         cur.push(c);
-        if made.contains(&cur) {
+        if made.contains_key(&cur) {
             continue;
         }
-        match fs::symlink_metadata(&cur) {
-            Ok(m) if m.file_type().is_dir() => {}
+        let fresh = match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_dir() => false,
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::InvalidInput(format!(
                     "{}: a symbolic link where a directory belongs",
@@ -418,52 +448,66 @@ fn make_dirs(root: &Path, rel: &Path, made: &mut HashSet<PathBuf>) -> Result<()>
             Ok(_) => {
                 // A file where the package has a directory: the package's layout wins.
                 fs::remove_file(&cur).map_err(|e| io_err(&cur, e))?;
-                fs::create_dir(&cur).map_err(|e| io_err(&cur, e))?;
+                new_dir(&cur)?;
+                true
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir(&cur).map_err(|e| io_err(&cur, e))?;
+                new_dir(&cur)?;
+                true
             }
             Err(e) => return Err(io_err(&cur, e)),
-        }
-        made.insert(cur.clone());
+        };
+        made.insert(cur.clone(), fresh);
     }
     Ok(())
 }
 
-/// Write a file anew (a symbolic link or file in the way is replaced, never followed).
-fn write_new(path: &Path, content: &[u8], mode: u32) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_dir() => fs::remove_dir_all(path).map_err(|e| io_err(path, e))?,
-        Ok(_) => fs::remove_file(path).map_err(|e| io_err(path, e))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_err(path, e)),
+/// Write a file anew (a symbolic link or file in the way is replaced, never followed);
+/// `fresh`: its directory was made by this extraction, so nothing is in the way.
+fn write_new(path: &Path, content: &[u8], mode: u32, fresh: bool) -> Result<()> {
+    if !fresh {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_dir() => {
+                fs::remove_dir_all(path).map_err(|e| io_err(path, e))?
+            }
+            Ok(_) => fs::remove_file(path).map_err(|e| io_err(path, e))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(path, e)),
+        }
     }
-    let mut f = fs::OpenOptions::new()
+    let opened = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(mode & 0o7777)
-        .open(path)
-        .map_err(|e| io_err(path, e))?;
+        .open(path);
+    let mut f = match opened {
+        // Something is there after all (two packages sharing a directory): replace it.
+        Err(e) if fresh && e.kind() == io::ErrorKind::AlreadyExists => {
+            return write_new(path, content, mode, false)
+        }
+        other => other.map_err(|e| io_err(path, e))?,
+    };
     f.write_all(content).map_err(|e| io_err(path, e))?;
-    // The umask may have taken bits away: the header's mode is the file's mode.
-    f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
-        .map_err(|e| io_err(path, e))?;
+    if !kept_by_umask(mode) {
+        // The umask took bits away: the header's mode is the file's mode.
+        f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+            .map_err(|e| io_err(path, e))?;
+    }
     Ok(())
 }
 
-/// Extract the payload under every root in `roots` (a node root each: the header's absolute
-/// paths are taken below it). The whole payload is decompressed and checked against the
-/// header digests before anything is written. Directories get their header modes, regular
-/// files their content and modes, symbolic links their targets; ownership is not changed.
-/// Returns the number of regular files written per root.
-pub fn extract(data: &[u8], roots: &[PathBuf]) -> Result<usize> {
+/// One payload entry, checked and ready to write below a root.
+enum Item {
+    Dir(PathBuf, u32),
+    File(PathBuf, Vec<u8>, u32),
+    Link(PathBuf, String),
+}
+
+/// Parse a package, check its digests and every file against its header digest, and list
+/// what extraction writes.
+fn prepare(data: &[u8]) -> Result<Vec<Item>> {
     let pkg = parse(data)?;
     pkg.verify_digests().map_err(invalid_package)?;
-    enum Item {
-        Dir(PathBuf, u32),
-        File(PathBuf, Vec<u8>, u32),
-        Link(PathBuf, String),
-    }
     let mut items = Vec::new();
     for file in pkg.files().map_err(invalid_package)? {
         let file = file.map_err(invalid_package)?;
@@ -484,39 +528,81 @@ pub fn extract(data: &[u8], roots: &[PathBuf]) -> Result<usize> {
             _ => {}
         }
     }
+    Ok(items)
+}
+
+/// Write prepared items below one root; the number of regular files written.
+fn write_items(root: &Path, items: &[Item], made: &mut Made) -> Result<usize> {
     let mut files = 0;
-    for root in roots {
-        let mut made = HashSet::new();
-        files = 0;
-        for item in &items {
-            match item {
-                Item::Dir(rel, mode) => {
-                    make_dirs(root, rel, &mut made)?;
-                    let p = root.join(rel);
+    for item in items {
+        match item {
+            Item::Dir(rel, mode) => {
+                make_dirs(root, rel, made)?;
+                let p = root.join(rel);
+                // A directory made now has 0o755 less the umask.
+                if !(made.get(&p) == Some(&true) && *mode == 0o755 && kept_by_umask(*mode)) {
                     fs::set_permissions(&p, fs::Permissions::from_mode(*mode))
                         .map_err(|e| io_err(&p, e))?;
                 }
-                Item::File(rel, content, mode) => {
-                    if let Some(parent) = rel.parent() {
-                        make_dirs(root, parent, &mut made)?;
-                    }
-                    write_new(&root.join(rel), content, *mode)?;
-                    files += 1;
+            }
+            Item::File(rel, content, mode) => {
+                let parent = rel.parent().unwrap_or(Path::new(""));
+                make_dirs(root, parent, made)?;
+                let fresh = made.get(&root.join(parent)) == Some(&true);
+                write_new(&root.join(rel), content, *mode, fresh)?;
+                files += 1;
+            }
+            Item::Link(rel, target) => {
+                if let Some(parent) = rel.parent() {
+                    make_dirs(root, parent, made)?;
                 }
-                Item::Link(rel, target) => {
-                    if let Some(parent) = rel.parent() {
-                        make_dirs(root, parent, &mut made)?;
-                    }
-                    let p = root.join(rel);
-                    if fs::symlink_metadata(&p).is_ok() {
-                        fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
-                    }
-                    std::os::unix::fs::symlink(target, &p).map_err(|e| io_err(&p, e))?;
+                let p = root.join(rel);
+                if fs::symlink_metadata(&p).is_ok() {
+                    fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
                 }
+                std::os::unix::fs::symlink(target, &p).map_err(|e| io_err(&p, e))?;
             }
         }
     }
     Ok(files)
+}
+
+/// Extract the payload under every root in `roots` (a node root each: the header's absolute
+/// paths are taken below it). The whole payload is decompressed and checked against the
+/// header digests before anything is written. Directories get their header modes, regular
+/// files their content and modes, symbolic links their targets; ownership is not changed.
+/// Returns the number of regular files written per root.
+pub fn extract(data: &[u8], roots: &[PathBuf]) -> Result<usize> {
+    let items = prepare(data)?;
+    let mut files = 0;
+    for root in roots {
+        files = write_items(root, &items, &mut Made::new())?;
+    }
+    Ok(files)
+}
+
+/// [`extract`] of several packages under several roots at once: every package is checked
+/// first (in parallel), then the roots are written in parallel (each root its packages in
+/// order). Nothing is written unless every package checks. Returns the files written per
+/// root of each package.
+pub fn extract_many(packages: &[&[u8]], roots: &[PathBuf]) -> Result<Vec<usize>> {
+    let prepared: Vec<Vec<Item>> = packages
+        .par_iter()
+        .map(|data| prepare(data))
+        .collect::<Result<_>>()?;
+    let counts: Vec<Vec<usize>> = roots
+        .par_iter()
+        .map(|root| {
+            let mut made = Made::new();
+            prepared
+                .iter()
+                .map(|items| write_items(root, items, &mut made))
+                .collect::<Result<Vec<usize>>>()
+        })
+        .collect::<Result<_>>()?;
+    Ok((0..packages.len())
+        .map(|i| counts.first().map_or(0, |c| c[i]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -580,7 +666,7 @@ mod tests {
             hex::encode(Sha256::digest(b"#!/bin/sh\necho tool\n"))
         );
         assert_eq!(tool.mode & 0o7777, 0o755);
-        verify(&data, Some(&[key.public_armored.clone()])).unwrap();
+        verify(&data, Some(std::slice::from_ref(&key.public_armored))).unwrap();
         let other = generate_signing_key("other <o@example.com>", 2048, 1_600_000_000).unwrap();
         assert!(matches!(
             verify(&data, Some(&[other.public_armored])),
@@ -598,6 +684,14 @@ mod tests {
             fs::create_dir_all(r).unwrap();
         }
         assert_eq!(extract(&data, &roots).unwrap(), 2);
+        let more = vec![dir.join("c"), dir.join("d")];
+        for r in &more {
+            fs::create_dir_all(r).unwrap();
+        }
+        assert_eq!(extract_many(&[&data, &data], &more).unwrap(), vec![2, 2]);
+        assert!(dir
+            .join("d/opt/cisco/XR/packages/demo-1.0.0-r1/bin/tool")
+            .is_file());
         let got =
             fs::read(dir.join("b/opt/cisco/XR/packages/demo-1.0.0-r1/etc/tool.conf")).unwrap();
         assert_eq!(got, b"key = value\n");

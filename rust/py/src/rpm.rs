@@ -1,5 +1,5 @@
 //! RPM packages (core `rpm`): `rpm_generate_signing_key`, `rpm_key_id`, `rpm_build`,
-//! `rpm_read`, `rpm_verify`, `rpm_payload`, `rpm_extract`. Every call works with the GIL
+//! `rpm_read`, `rpm_verify`, `rpm_payload`, `rpm_extract`, `rpm_extract_many`. Every call works with the GIL
 //! released. Headers cross as tuples; `python/xrsim/crypto/rpm.py` gives them names.
 
 use std::path::PathBuf;
@@ -158,6 +158,20 @@ fn rpm_extract(py: Python<'_>, data: &[u8], roots: Vec<PathBuf>) -> PyResult<usi
         .map_err(CoreError)?)
 }
 
+#[pyfunction]
+fn rpm_extract_many(
+    py: Python<'_>,
+    packages: Vec<Vec<u8>>,
+    roots: Vec<PathBuf>,
+) -> PyResult<Vec<usize>> {
+    Ok(py
+        .detach(|| {
+            let refs: Vec<&[u8]> = packages.iter().map(Vec::as_slice).collect();
+            rpm::extract_many(&refs, &roots)
+        })
+        .map_err(CoreError)?)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rpm_generate_signing_key, m)?)?;
     m.add_function(wrap_pyfunction!(rpm_key_id, m)?)?;
@@ -166,5 +180,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rpm_verify, m)?)?;
     m.add_function(wrap_pyfunction!(rpm_payload, m)?)?;
     m.add_function(wrap_pyfunction!(rpm_extract, m)?)?;
+    m.add_function(wrap_pyfunction!(rpm_extract_many, m)?)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from xrsim.crypto import rpm
-from xrsim.errors import InstallError, InvalidPackage, UntrustedPackage
+from xrsim.errors import FileAccessError, InstallError, InvalidPackage, UntrustedPackage
 from xrsim.integrity.packages import (
     PACKAGES_ROOT,
     PUBLIC_KEY_FILE,
@@ -342,3 +342,61 @@ def test_manager_of_a_reopened_store(tmp_path: Path) -> None:
     with Router.boot("NCS-55A1-24H", tmp_path / "r") as again:
         assert (again.packages.packages(), again.packages.log()) == first
         assert isinstance(again.packages, PackageManager)
+
+
+# -- a real fault: the node filesystem fills up during an activation -------------------------
+
+
+def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 32 MiB tmpfs (root and mount(8) needed: skipped otherwise, failed under
+    XRSIM_REQUIRE_PEERS=1)."""
+    if os.geteuid() != 0 or _sh("which", "mount").returncode != 0:
+        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+            pytest.fail("mounting a tmpfs needs root and mount(8)")
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    point = tmp_path / "mnt"
+    point.mkdir()
+    result = _sh("mount", "-t", "tmpfs", "-o", "size=32m,mode=0700", "tmpfs", str(point))
+    if result.returncode != 0:
+        pytest.skip(f"mount -t tmpfs failed: {result.stderr.strip()}")
+    try:
+        yield point
+    finally:
+        if _sh("umount", str(point)).returncode != 0:
+            _sh("umount", "-l", str(point))
+
+
+def test_a_full_disk_during_activation_changes_nothing(small_tmpfs: Path) -> None:
+    big = rpm.build(
+        name="owner-big",
+        version="1",
+        release="1",
+        arch="x86_64",
+        summary="big",
+        files=[
+            rpm.FileSpec(f"{PACKAGES_ROOT}/owner-big-1-1/lib/blob{i}", os.urandom(1 << 20))
+            for i in range(3)
+        ],
+        dirs=[rpm.DirSpec(f"{PACKAGES_ROOT}/owner-big-1-1")],
+    )
+    with Router.boot("ASR-9006", small_tmpfs / "state") as r:
+        pm = r.packages
+        pm.add([("harddisk:big.rpm", big)])
+        # Leave room for about one node's copy: the second node's extraction fails.
+        filler = small_tmpfs / "filler"
+        free = os.statvfs(small_tmpfs).f_bavail * os.statvfs(small_tmpfs).f_frsize
+        filler.write_bytes(b"\0" * max(free - (4 << 20), 0))
+        before = (r.chassis.store.snapshot(), [p.nvr for p in pm.active()], pm.log())
+        with pytest.raises(FileAccessError):  # no space left on the device
+            pm.activate(["owner-big"])
+        assert (r.chassis.store.snapshot(), [p.nvr for p in pm.active()], pm.log()) == before
+        for node in pm.xr_nodes():
+            assert not (pm.nodes_root(node) / f"{PACKAGES_ROOT}/owner-big-1-1".lstrip("/")).exists()
+        filler.unlink()
+        pm.activate(["owner-big"])  # with room again it goes through
+        assert "owner-big-1-1" in {p.nvr for p in pm.active()}

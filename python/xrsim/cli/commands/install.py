@@ -21,15 +21,16 @@ key ID and the file list.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from xrsim.cli.context import Ctx
 from xrsim.cli.registry import Registry
 from xrsim.errors import (
+    FileAccessError,
     FilesystemError,
     InstallError,
-    InvalidInput,
     InvalidPackage,
+    StorageError,
     UntrustedPackage,
     XrsimError,
 )
@@ -117,7 +118,7 @@ def _show_package(ctx: Ctx) -> None:
         return
     active = {p.nvr for p in pm.active()}
     committed = {p.nvr for p in pm.committed()}
-    built = datetime.fromtimestamp(pkg.build_time).astimezone()
+    built = datetime.fromtimestamp(pkg.build_time, UTC)
     ctx.line(pkg.nvr)
     rows = (
         ("Name", pkg.name),
@@ -126,7 +127,7 @@ def _show_package(ctx: Ctx) -> None:
         ("Architecture", pkg.arch),
         ("Summary", pkg.summary),
         ("Vendor", pkg.vendor),
-        ("Build Time", f"{built:%a %b %d %H:%M:%S %Y}"),
+        ("Build Time", f"{built:%a %b %d %H:%M:%S %Y} UTC"),
         ("Size", _size(pkg.size)),
         ("GPG Key ID", pkg.gpg_key_id or "(unsigned)"),
         ("State", "Active" if pkg.nvr in active else "Inactive"),
@@ -183,11 +184,17 @@ def _report(ctx: Ctx, record: InstallRecord) -> None:
     _print_record(ctx, record)
 
 
-def _refused(ctx: Ctx, e: XrsimError, source: str | None = None) -> None:
-    if isinstance(e, InvalidPackage) and source is not None:
-        ctx.line(f'% Package "{source}" is invalid: {e}')
+def _refused(ctx: Ctx, e: XrsimError) -> None:
+    """One ``% ...`` line: why the operation was refused."""
+    if isinstance(e, InvalidPackage) and e.source is not None:
+        ctx.line(f'% Package "{e.source}" is invalid: {e.reason}')
     elif isinstance(e, UntrustedPackage):
-        ctx.line(f"% Package signature verification failed: {e}")
+        where = f'"{e.source}": ' if e.source else ""
+        ctx.line(f"% Package signature verification failed: {where}{e.reason}")
+    elif isinstance(e, FileAccessError):
+        ctx.line(f"% The install repository cannot be written: {e.strerror or 'I/O error'}")
+    elif isinstance(e, StorageError):
+        ctx.line(f"% The install operation could not be saved: {e.reason}")
     else:
         ctx.line(f"% {e}")
 
@@ -215,12 +222,8 @@ def _install_add(ctx: Ctx) -> None:
     command = f"install add source {device} {' '.join(names)}"
     try:
         record = ctx.device.packages.add(items, user=ctx.session.user, command=command)
-    except (InvalidPackage, UntrustedPackage, InstallError, InvalidInput) as e:
-        src = next((s for s, _ in items if s in str(e)), items[0][0] if items else None)
-        _refused(ctx, e, src)
-        return
     except XrsimError as e:
-        ctx.line(f"% {e}")
+        _refused(ctx, e)
         return
     _report(ctx, record)
 
