@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from xrsim.chassis import Chassis
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
+    from xrsim.integrity.packages import PackageManager
     from xrsim.net.vrf import Vrfs
     from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
@@ -27,7 +28,7 @@ __all__ = ["DeviceState"]
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
     and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
-    and its hostname."""
+    its software packages, and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -56,6 +57,11 @@ class DeviceState(Protocol):
     @property
     def vrfs(self) -> Vrfs:
         """VRFs bound to network namespaces (``netns_of``) and interfaces bound to links."""
+        ...
+
+    @property
+    def packages(self) -> PackageManager:
+        """The software packages (active, committed, install operations and their log)."""
         ...
 
     def hostname(self) -> str:

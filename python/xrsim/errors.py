@@ -41,6 +41,10 @@ Hierarchy::
     |   +-- UntrustedChain                            a chain that does not lead to the SUDI root
     |   +-- EnvelopeSignatureError (also InvalidSignature) the signature does not verify
     |   +-- NonceMismatch                             another nonce than the one asked for
+    +-- PackageError                                  a software package operation refused
+    |   +-- InvalidPackage         (also ValueError)  not a well-formed RPM, or damaged (digests)
+    |   +-- UntrustedPackage                          unsigned, or signed by a key not trusted
+    |   +-- InstallError                              an install operation that cannot be done
     +-- ScepError                                     an enrollment that did not go through
         +-- ScepProtocolError                         a reply that breaks RFC 8894 (garbage, signer,
         |                                             nonce, transactionID, a certificate not ours)
@@ -64,8 +68,10 @@ __all__ = [
     "FilesystemError",
     "FramingError",
     "HttpStatusError",
+    "InstallError",
     "InvalidInput",
     "InvalidKey",
+    "InvalidPackage",
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
@@ -74,6 +80,7 @@ __all__ = [
     "NetconfError",
     "NetworkError",
     "NonceMismatch",
+    "PackageError",
     "PathEscapes",
     "PathExists",
     "PathIsDirectory",
@@ -94,6 +101,7 @@ __all__ = [
     "UnknownNode",
     "UnsupportedAlgorithm",
     "UntrustedChain",
+    "UntrustedPackage",
     "VrfError",
     "XrsimError",
 ]
@@ -325,6 +333,32 @@ class EnvelopeSignatureError(EnvelopeError, InvalidSignature):
 
 class NonceMismatch(EnvelopeError):
     """The envelope is signed over another nonce than the one the verifier asked for."""
+
+
+class PackageError(XrsimError):
+    """A software package operation that was refused (``install add``, ``activate``, ...).
+    ``reason`` says why in words; ``source`` is the package file it concerns (as the user
+    named it: ``harddisk:/x.rpm``), when there is one."""
+
+    def __init__(self, reason: str, source: str | None = None) -> None:
+        super().__init__(f"{source}: {reason}" if source else reason)
+        self.reason = reason
+        self.source = source
+
+
+class InvalidPackage(PackageError, ValueError):
+    """Bytes that are not a well-formed RPM package, or one whose header or payload digests
+    (or a file's content against its header digest) do not match: damaged or tampered."""
+
+
+class UntrustedPackage(PackageError):
+    """A package that is unsigned, or signed by a key the router does not trust (IOS XR
+    checks every package's GPG signature against the vendor key it carries)."""
+
+
+class InstallError(PackageError):
+    """An install operation that cannot be done: an unknown package, one already added or
+    active, one that is not active, an unknown operation ID to roll back to."""
 
 
 class ScepError(XrsimError):

@@ -408,6 +408,12 @@ def check_show_install_active_summary(router: Router, parsed: dict[str, Any]) ->
         assert any(p.startswith(package) for p in packages), (package, packages)
 
 
+def check_show_install_inactive_summary(router: Router, parsed: dict[str, Any]) -> None:
+    inactive = [p.label for p in router.packages.inactive()]
+    assert parsed["inactive_packages"] == inactive
+    assert parsed.get("num_inactive_packages", 0) == len(inactive)
+
+
 def check_dir(router: Router, parsed: dict[str, Any]) -> None:
     listing = parsed["dir"]
     assert listing["dir_name"] == "harddisk:"
@@ -496,6 +502,7 @@ CHECKS: dict[str, Callable[[Router, dict[str, Any]], None]] = {
     "show users": check_show_users,
     "show processes cpu": check_show_processes_cpu,
     "show install active summary": check_show_install_active_summary,
+    "show install inactive summary": check_show_install_inactive_summary,
     "dir": check_dir,
 }
 

@@ -11,6 +11,7 @@ mod ima;
 mod keys;
 mod names;
 mod tree;
+mod rpm;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -19,5 +20,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     digest::register(m)?;
     tree::register(m)?;
     ima::register(m)?;
+    rpm::register(m)?;
     Ok(())
 }
