@@ -513,6 +513,14 @@ def test_the_commands_found_include_the_known_ones(session: Session) -> None:
     assert set(CHECKS) <= set(session.parsed_commands), session.parsed_commands
 
 
+#: Commands xrsim prints in IOS XR 7.x (eXR) layout that Genie's parser cannot read, with why;
+#: the test checks that Genie still fails on them (an entry goes once Genie reads it).
+GENIE_GAPS = {
+    "show install commit summary": "Genie reads classic XR's 'SDRs:' blocks and XR7's 'Label:' "
+    "line only, not eXR's 'Label : 7.3.1' / 'Committed Packages: N' layout",
+}
+
+
 @pytest.mark.parametrize("via", ["pyats", "netmiko"])
 def test_genie_parses_every_implemented_command(session: Session, via: str) -> None:
     """Genie's parse of each command, through pyATS (``device.parse``) and through netmiko
@@ -523,6 +531,11 @@ def test_genie_parses_every_implemented_command(session: Session, via: str) -> N
             record = session.steps.get(f"parse:{command}")
         else:
             record = session.netmiko_steps.get(f"genie:{command}")
+        if command in GENIE_GAPS:
+            parsed_gap = None if record is None else record.get("parsed")
+            if isinstance(parsed_gap, dict) and parsed_gap:
+                failures[command] = f"Genie parses it now: remove it from GENIE_GAPS ({record})"
+            continue
         if record is None or "error" in record:
             failures[command] = record and record["error"]
             continue

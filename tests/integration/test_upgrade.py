@@ -21,6 +21,7 @@ import pytest
 from xrsim.chassis.store import FAULT_ENV, FAULT_EXIT, FORMAT_VERSION, StateStore
 from xrsim.clock import SimClock
 from xrsim.errors import StateError
+from xrsim.integrity.packages import PACKAGES_ROOT
 from xrsim.router import Router
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -67,9 +68,12 @@ def assert_shows(router: Router, shows: dict[str, str]) -> None:
 
 def assert_no_format_1_files(state: Path) -> None:
     assert not (state / "chassis.json").exists()
+    nodes = state / "nodes"
+    # The software packages' files on each node (format 4) are not the router's state.
+    packages = [n / PACKAGES_ROOT.lstrip("/") for n in nodes.iterdir()] if nodes.exists() else []
     left = (
-        [p for p in (state / "nodes").rglob("*") if p.is_file()]
-        if (state / "nodes").exists()
+        [p for p in nodes.rglob("*") if p.is_file() and not any(d in p.parents for d in packages)]
+        if nodes.exists()
         else []
     )
     assert left == []  # no key, certificate or configuration file stays behind

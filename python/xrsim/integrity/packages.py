@@ -504,6 +504,11 @@ class InstallRecord:
     active: tuple[str, ...]
     committed: tuple[str, ...]
 
+    @property
+    def time(self) -> datetime:
+        """When the operation started (router clock)."""
+        return self.started
+
     @classmethod
     def from_row(cls, row: InstallRow) -> InstallRecord:
         try:
