@@ -48,11 +48,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
 from xrsim import runtime
 from xrsim.chassis import Chassis
@@ -68,6 +68,7 @@ __all__ = [
     "NO_FINGERPRINT",
     "UP_TO_DATE",
     "FingerprintReport",
+    "Fingerprintable",
     "Fingerprints",
     "PackageFingerprint",
     "ScanSubscriber",
@@ -91,9 +92,29 @@ IN_PROGRESS: Status = "generation-in-progress"
 ScanSubscriber: TypeAlias = Callable[[str, Mapping[str, str]], None]
 
 
-def install_fingerprint(package: Package) -> str:
+class _FileEntry(Protocol):
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
+
+
+class Fingerprintable(Protocol):
+    """What the install-time rule reads: a package's header file list (``Package``, and
+    ``crypto.rpm.RpmHeader`` of an RPM file)."""
+
+    @property
+    def nvr(self) -> str: ...
+
+    @property
+    def files(self) -> Sequence[_FileEntry]: ...
+
+
+def install_fingerprint(package: Fingerprintable) -> str:
     """The install-time fingerprint of ``package``: the rule over its RPM header's file
-    digests (regular files only: entries with a digest; directories and symlinks have none)."""
+    digests (SHA-256 hex; regular files only: entries with a digest, directories and symlinks
+    have none)."""
     return tree.fingerprint((f.path, f.digest) for f in package.files if f.digest)
 
 

@@ -1,6 +1,6 @@
 """Known Good Values: the vendor's signed list of package fingerprints (layer 4: imports
-``xrsim.chassis.sudi`` and ``xrsim.chassis.filesystem``, ``xrsim.crypto``, ``xrsim.errors``
-and ``xrsim.integrity.fingerprint``).
+``xrsim.chassis.sudi`` and ``xrsim.chassis.filesystem``, ``xrsim.crypto`` (keys, ``rpm``),
+``xrsim.errors`` and ``xrsim.integrity.fingerprint``).
 
 A KGV file is a JSON document (docs/formats.md, "Known Good Values") mapping each package's
 name-version-release to its fingerprint (the rule of ``xrsim.integrity.fingerprint``), with the
@@ -15,8 +15,8 @@ root certificate can check it (``openssl dgst -sha512 -verify``).
 - ``SignedKgv``: a document with its JSON bytes and signature, as ``make`` gives and
   ``verify`` / ``load`` accept.
 - ``make(packages, ...)``: the vendor side: the KGV of packages as the vendor's RPM headers
-  give them (``crypto.rpm``'s ``Package``: the install-time fingerprint of each), signed with
-  the vendor root key. ``write`` puts ``FILE`` and ``FILE.sig`` on disk; ``xrsim kgv`` is the
+  give them (``read_rpms``: ``crypto.rpm.RpmHeader`` s; or installed ``Package`` s): the
+  install-time fingerprint of each, signed with the vendor root key. ``write`` puts ``FILE`` and ``FILE.sig`` on disk; ``xrsim kgv`` is the
   command (``xrsim.frontends.main``).
 - ``verify(data, signature, root)`` and ``load(path, root=...)``: check the signature against
   the root certificate, then the document. A signature that does not verify (a changed or
@@ -45,14 +45,15 @@ from cryptography.hazmat.primitives import serialization
 
 from xrsim.chassis.filesystem import atomic_write
 from xrsim.chassis.sudi import ROOT_KEY, VendorCA
-from xrsim.crypto import PublicKey, load_private_key, load_public_key
+from xrsim.crypto import PublicKey, load_private_key, load_public_key, rpm
+from xrsim.crypto.rpm import RpmHeader
 from xrsim.errors import FileAccessError, InvalidInput, InvalidKey, InvalidSignature
 from xrsim.integrity.fingerprint import (
     NO_FINGERPRINT,
     FingerprintReport,
+    Fingerprintable,
     install_fingerprint,
 )
-from xrsim.integrity.packages import Package
 
 __all__ = [
     "FORMAT",
@@ -65,6 +66,7 @@ __all__ = [
     "Verdict",
     "load",
     "make",
+    "read_rpms",
     "signature_path",
     "verify",
     "write",
@@ -311,7 +313,7 @@ def _root_public(root: x509.Certificate | PublicKey | bytes) -> PublicKey:
 
 
 def make(
-    packages: Iterable[Package],
+    packages: Iterable[Fingerprintable],
     *,
     platform: str,
     family: str,
@@ -319,8 +321,8 @@ def make(
     created: datetime,
     vendor_dir: str | os.PathLike[str] | None = None,
 ) -> SignedKgv:
-    """The KGV of ``packages`` (as the vendor's RPMs give them: the install-time fingerprint
-    of each), signed with the vendor root key of ``vendor_dir`` (``sudi.vendor_dir``'s
+    """The KGV of ``packages`` (as the vendor's RPM headers give them, ``crypto.rpm.read``,
+    or ``Package`` s: the install-time fingerprint of each), signed with the vendor root key of ``vendor_dir`` (``sudi.vendor_dir``'s
     default; the CA is made there on first use). Two packages of one NVR with different
     contents raise ``InvalidInput``; a vendor directory without ``root.key`` too."""
     values: dict[str, str] = {}
@@ -353,6 +355,28 @@ def make(
     )
     data = kgv.to_json()
     return SignedKgv(kgv=kgv, data=data, signature=key.sign(data, "sha512"))
+
+
+def read_rpms(paths: Iterable[str | os.PathLike[str]]) -> list[RpmHeader]:
+    """The headers of RPM files, each with SHA-256 file digests (what the fingerprint rule
+    hashes): ``InvalidPackage`` for a file that is not an RPM (or damaged: its header and
+    payload digests are checked), ``InvalidInput`` for other file digests (rpm before 4.18
+    wrote MD5), ``FileAccessError`` for one that cannot be read."""
+    headers = []
+    for path in paths:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise FileAccessError(exc.errno or 0, exc.strerror or str(exc), str(p)) from None
+        header = rpm.verify(data)
+        if header.digest_algorithm != rpm.DIGEST_SHA256:
+            raise InvalidInput(
+                f"{p}: file digests of algorithm {header.digest_algorithm}, not SHA-256 (8): "
+                "the fingerprint rule hashes SHA-256 digests"
+            )
+        headers.append(header)
+    return headers
 
 
 def verify(data: bytes, signature: bytes, root: x509.Certificate | PublicKey | bytes) -> Kgv:
