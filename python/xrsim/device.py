@@ -27,8 +27,8 @@ __all__ = ["DeviceState"]
 
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
-    and their remote enrollments, the package fingerprints, the table of its SSH and NETCONF sessions, its VRF table,
-    and its hostname."""
+    and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
+    its package fingerprints and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...

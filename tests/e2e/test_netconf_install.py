@@ -118,7 +118,9 @@ def fingerprints_of(summary: etree._Element) -> dict[str, tuple[str, str]]:
     """NVR -> (install-time, run-time) as the reply gives them."""
     out = {}
     for p in summary.findall("i:package", NS):
-        nvr = "-".join(p.findtext(f"i:{leaf}", namespaces=NS) or "" for leaf in ("name", "version", "release"))
+        nvr = "-".join(
+            p.findtext(f"i:{leaf}", namespaces=NS) or "" for leaf in ("name", "version", "release")
+        )
         out[nvr] = (
             p.findtext("i:rpm-fingerprint/i:rpm-fingerprint-install-time", namespaces=NS) or "",
             p.findtext("i:rpm-fingerprint/i:rpm-fingerprint-run-time", namespaces=NS) or "",
@@ -142,7 +144,9 @@ def test_summary_shape_and_values_before_and_after_a_generation(
     summary = summary_of(m)
     assert summary.findtext("i:rpm-fingerprint-status", namespaces=NS) == "generation-up-to-date"
     # the router clock's time it ran at (the boot), in the seed's format
-    assert summary.findtext("i:rpm-fingerprint-timestamp", namespaces=NS) == "Mon Jun 15 15:58:22 2020"
+    assert (
+        summary.findtext("i:rpm-fingerprint-timestamp", namespaces=NS) == "Mon Jun 15 15:58:22 2020"
+    )
     assert [etree.QName(c).localname for c in summary][:2] == [
         "rpm-fingerprint-status",
         "rpm-fingerprint-timestamp",
@@ -248,7 +252,9 @@ def test_a_user_without_pkg_mgmt_gets_nothing(
             "group nc-viewers",
         ]
     )
-    reply = etree.fromstring(str(connect("viewer").get(filter=("subtree", SUMMARY_FILTER))).encode())
+    reply = etree.fromstring(
+        str(connect("viewer").get(filter=("subtree", SUMMARY_FILTER))).encode()
+    )
     assert reply.find("nc:data/i:install", NS) is None
     reply = etree.fromstring(str(connect().get(filter=("subtree", SUMMARY_FILTER))).encode())
     assert reply.find("nc:data/i:install", NS) is not None

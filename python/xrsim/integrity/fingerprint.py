@@ -360,9 +360,7 @@ class Fingerprints:
         for node in self.nodes():
             root = self._packages.nodes_root(node)
             found = tree.scan_many(root, prefixes) if prefixes else []
-            scans[node] = MappingProxyType(
-                {p.nvr: s for p, s in zip(packages, found, strict=True)}
-            )
+            scans[node] = MappingProxyType({p.nvr: s for p, s in zip(packages, found, strict=True)})
         return scans
 
     def _arm_period(self) -> None:

@@ -16,8 +16,8 @@ root certificate can check it (``openssl dgst -sha512 -verify``).
   ``verify`` / ``load`` accept.
 - ``make(packages, ...)``: the vendor side: the KGV of packages as the vendor's RPM headers
   give them (``read_rpms``: ``crypto.rpm.RpmHeader`` s; or installed ``Package`` s): the
-  install-time fingerprint of each, signed with the vendor root key. ``write`` puts ``FILE`` and ``FILE.sig`` on disk; ``xrsim kgv`` is the
-  command (``xrsim.frontends.main``).
+  install-time fingerprint of each, signed with the vendor root key. ``write`` puts ``FILE``
+  and ``FILE.sig`` on disk; ``xrsim kgv`` is the command (``xrsim.frontends.main``).
 - ``verify(data, signature, root)`` and ``load(path, root=...)``: check the signature against
   the root certificate, then the document. A signature that does not verify (a changed or
   truncated file, another key) raises ``InvalidSignature``; a signed file that is not a KGV
@@ -47,11 +47,11 @@ from xrsim.chassis.filesystem import atomic_write
 from xrsim.chassis.sudi import ROOT_KEY, VendorCA
 from xrsim.crypto import PublicKey, load_private_key, load_public_key, rpm
 from xrsim.crypto.rpm import RpmHeader
-from xrsim.errors import FileAccessError, InvalidInput, InvalidKey, InvalidSignature
+from xrsim.errors import FileAccessError, InvalidInput, InvalidKey
 from xrsim.integrity.fingerprint import (
     NO_FINGERPRINT,
-    FingerprintReport,
     Fingerprintable,
+    FingerprintReport,
     install_fingerprint,
 )
 
@@ -321,10 +321,11 @@ def make(
     created: datetime,
     vendor_dir: str | os.PathLike[str] | None = None,
 ) -> SignedKgv:
-    """The KGV of ``packages`` (as the vendor's RPM headers give them, ``crypto.rpm.read``,
-    or ``Package`` s: the install-time fingerprint of each), signed with the vendor root key of ``vendor_dir`` (``sudi.vendor_dir``'s
-    default; the CA is made there on first use). Two packages of one NVR with different
-    contents raise ``InvalidInput``; a vendor directory without ``root.key`` too."""
+    """The KGV of ``packages`` (RPM headers, ``read_rpms``, or ``Package`` s: the
+    install-time fingerprint of each), signed with the vendor root key of ``vendor_dir``
+    (``sudi.vendor_dir``'s default; the CA is made there on first use). Two packages of one
+    NVR with different contents raise ``InvalidInput``; a vendor directory without
+    ``root.key`` (or whose ``root.key`` is not ``root.pem``'s key) too."""
     values: dict[str, str] = {}
     for package in packages:
         value = install_fingerprint(package)

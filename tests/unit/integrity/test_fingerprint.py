@@ -101,7 +101,8 @@ def test_status_run_time_and_timestamp_through_a_generation(router: Router) -> N
     for p in packages:
         assert f.run_time(p) == f.install_time(p)
     report = f.report()
-    assert report.status == UP_TO_DATE and report.timestamp == f.timestamp
+    assert report.status == UP_TO_DATE
+    assert report.timestamp == f.timestamp
     assert [r.nvr for r in report.packages] == [p.nvr for p in packages]
     assert all(r.matches for r in report.packages)
 
@@ -119,7 +120,8 @@ def test_a_changed_file_is_a_mismatch_of_its_package_at_the_next_period(router: 
     assert f.run_time(victim) == f.install_time(victim)
     assert f.timestamp == first
     router.advance(1)  # the periodic generation falls due
-    assert f.timestamp == router.clock.now() and f.timestamp != first
+    assert f.timestamp == router.clock.now()
+    assert f.timestamp != first
     assert f.status == UP_TO_DATE
     root = router.packages.nodes_root(router.chassis.active_rp.name)
     assert f.run_time(victim) == hashlib_fingerprint(node_files(root, victim.prefix))
@@ -234,7 +236,9 @@ def test_on_a_real_time_clock_the_boot_generation_runs_in_the_worker_pool() -> N
 
     runtime.shared().run(which(), timeout=30)
     with Router.boot() as router:  # the clock follows real time
-        router.fingerprints.subscribe_scan(lambda node, files: threads.append(threading.current_thread().name))
+        router.fingerprints.subscribe_scan(
+            lambda node, files: threads.append(threading.current_thread().name)
+        )
         deadline = time.monotonic() + 60  # a bound, not a timing assert
         while router.fingerprints.status != UP_TO_DATE and time.monotonic() < deadline:
             time.sleep(0.01)  # the test waits; xrsim itself never sleeps
@@ -254,7 +258,7 @@ def test_concurrent_regenerations_agree(router: Router) -> None:
     def run() -> None:
         try:
             router.fingerprints.regenerate()
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:
             errors.append(e)
 
     workers = [threading.Thread(target=run) for _ in range(6)]

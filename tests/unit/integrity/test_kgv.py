@@ -123,7 +123,8 @@ def test_document_keys_and_signature(signed: kgv.SignedKgv, root: x509.Certifica
         "signature-algorithm",
         "packages",
     ]
-    assert doc["format"] == "xrsim-kgv" and doc["format-version"] == 1
+    assert doc["format"] == "xrsim-kgv"
+    assert doc["format-version"] == 1
     assert (doc["platform"], doc["family"], doc["release"]) == ("NCS-55A1-24H", "ncs5500", "7.3.1")
     assert doc["created"] == "2026-01-05T10:00:00Z"
     assert doc["signer"] == root.subject.rfc4514_string()
@@ -164,7 +165,16 @@ def test_openssl_verifies_the_written_files(
 
     def dgst() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [openssl, "dgst", "-sha512", "-verify", "root-pub.pem", "-signature", str(sig), str(path)],
+            [
+                openssl,
+                "dgst",
+                "-sha512",
+                "-verify",
+                "root-pub.pem",
+                "-signature",
+                str(sig),
+                str(path),
+            ],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -182,7 +192,8 @@ def test_load_round_trip_and_file_modes(
     signed: kgv.SignedKgv, root: x509.Certificate, tmp_path: Path
 ) -> None:
     path, sig = kgv.write(tmp_path / "k.json", signed)
-    assert path.read_bytes() == signed.data and sig.read_bytes() == signed.signature
+    assert path.read_bytes() == signed.data
+    assert sig.read_bytes() == signed.signature
     assert (path.stat().st_mode & 0o777, sig.stat().st_mode & 0o777) == (0o644, 0o644)
     assert kgv.load(path, root=root) == signed.kgv
     # the root as PEM bytes or as the public key works too
@@ -281,7 +292,8 @@ def test_bad_values_in_a_signed_document_are_invalid_input(
 def test_check_names_each_verdict(signed: kgv.SignedKgv) -> None:
     good = signed.kgv.get("ncs5500-xr-7.3.1-r731")
     mcast = signed.kgv.get("ncs5500-mcast-7.3.1-r731")
-    assert good is not None and mcast is not None
+    assert good is not None
+    assert mcast is not None
     changed = "1" * 40
     rows = signed.kgv.check(
         [
@@ -297,7 +309,8 @@ def test_check_names_each_verdict(signed: kgv.SignedKgv) -> None:
         ("ncs5500-k9sec-7.3.1-r731", "missing", "missing", "missing", False),
         ("ncs5500-xr-7.3.1-r731", "match", "not-generated", "not-generated", False),
     ]
-    assert rows[1].expected == mcast and rows[2].expected is None
+    assert rows[1].expected == mcast
+    assert rows[2].expected is None
 
 
 def test_make_refuses_two_packages_of_one_nvr_and_a_vendor_without_root_key(
