@@ -329,7 +329,7 @@ def _kgv(args: argparse.Namespace) -> int:
     from xrsim import platforms
     from xrsim.errors import XrsimError
     from xrsim.integrity import kgv
-    from xrsim.integrity.packages import vendor_rpms
+    from xrsim.integrity.packages import VendorRepository, catalog
     from xrsim.release import Release
 
     try:
@@ -338,7 +338,8 @@ def _kgv(args: argparse.Namespace) -> int:
         if args.rpm:
             paths = [Path(p) for p in args.rpm]
         else:
-            paths = vendor_rpms(platform, release, vendor_dir=args.vendor_dir)
+            repository = VendorRepository.open(args.vendor_dir)
+            paths = [repository.package(d)[0] for d in catalog(platform, release)]
         headers = kgv.read_rpms(paths)
         signed = kgv.make(
             headers,

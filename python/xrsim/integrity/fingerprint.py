@@ -58,7 +58,7 @@ from xrsim import runtime
 from xrsim.chassis import Chassis
 from xrsim.clock import as_timedelta
 from xrsim.crypto import tree
-from xrsim.errors import InvalidInput, StateError, XrsimError
+from xrsim.errors import FileAccessError, InvalidInput, StateError, XrsimError
 from xrsim.integrity.packages import Package, PackageManager
 from xrsim.scheduler import Scheduler, Timer
 
@@ -80,6 +80,9 @@ _log = logging.getLogger("xrsim.integrity")
 
 #: How often the run-time fingerprints are regenerated, counted from the last generation.
 GENERATION_PERIOD = timedelta(hours=1)
+
+#: Scans of one generation when the packages keep changing under it (then the error is raised).
+_SCAN_ATTEMPTS = 3
 
 #: The run-time fingerprint of a package not generated yet (the YANG's ``'0'``).
 NO_FINGERPRINT = "0"
@@ -339,7 +342,7 @@ class Fingerprints:
                     self._due.cancel()  # this generation covers it
                     self._due = None
             try:
-                scans = self._scan()
+                scans = self._scan_settled(start)
             except BaseException:
                 with self._lock:
                     self._running = False
@@ -352,6 +355,19 @@ class Fingerprints:
                 subscribers = list(self._subscribers)
             self._arm_period()
             self._notify(subscribers, scans)
+
+    def _scan_settled(self, start: int) -> dict[str, Mapping[str, tree.TreeScan]]:
+        """``_scan``, again when it failed while the packages changed under it (a directory
+        removed by ``install deactivate`` mid-scan); a failure on a settled set is raised."""
+        for _ in range(_SCAN_ATTEMPTS - 1):
+            try:
+                return self._scan()
+            except FileAccessError:
+                with self._lock:
+                    moved = self._changes != start
+                if not moved:
+                    raise
+        return self._scan()
 
     def _scan(self) -> dict[str, Mapping[str, tree.TreeScan]]:
         packages = self._packages.active()
