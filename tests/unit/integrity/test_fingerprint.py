@@ -158,6 +158,46 @@ def test_each_kind_of_change_shows_after_regenerate(router: Router, change: str)
     assert all(f.run_time(p) == f.install_time(p) for p in router.packages.active() if p != victim)
 
 
+def test_a_package_change_makes_a_generation_due_on_the_scheduler(router: Router) -> None:
+    f = router.fingerprints
+    router.advance()
+    assert f.status == UP_TO_DATE
+    optional = router.packages.active()[-1]
+    assert not optional.boot
+    router.packages.deactivate([optional.nvr])
+    # the change is counted at once; the generation is due on the scheduler, not run inline
+    assert f.status == IN_PROGRESS
+    due = [
+        t for t in router.scheduler.pending() if t.name == "package fingerprints: generation due"
+    ]
+    assert len(due) == 1
+    assert due[0].when == router.clock.now()
+    router.advance()
+    assert f.status == UP_TO_DATE
+    assert optional.nvr not in [r.nvr for r in f.report().packages]
+    assert f.run_time(optional) == NO_FINGERPRINT  # not active: none in the last generation
+    router.packages.activate([optional.nvr])
+    assert f.status == IN_PROGRESS
+    back = next(p for p in router.packages.active() if p.nvr == optional.nvr)
+    assert f.run_time(back) == NO_FINGERPRINT  # activated since the last generation
+    router.advance()
+    assert f.status == UP_TO_DATE
+    assert f.run_time(back) == f.install_time(back) == header_fingerprint(back)
+
+
+def test_the_committed_report_gives_run_time_0_for_a_package_not_active(router: Router) -> None:
+    optional = router.packages.active()[-1]
+    router.packages.deactivate([optional.nvr])  # still committed: no install commit
+    router.fingerprints.regenerate()
+    committed = {r.nvr: r for r in router.fingerprints.report("committed").packages}
+    assert committed[optional.nvr].run_time == NO_FINGERPRINT
+    assert committed[optional.nvr].install_time == header_fingerprint(optional)
+    active = router.packages.active()[0]
+    assert committed[active.nvr].matches
+    with pytest.raises(InvalidInput):
+        router.fingerprints.report("inactive")  # type: ignore[arg-type]
+
+
 def test_a_symlink_in_a_package_directory_is_not_followed(router: Router, tmp_path: Path) -> None:
     f = router.fingerprints
     victim = router.packages.active()[0]
@@ -236,18 +276,24 @@ def test_on_a_real_time_clock_the_boot_generation_runs_in_the_worker_pool() -> N
 
     runtime.shared().run(which(), timeout=30)
     with Router.boot() as router:  # the clock follows real time
-        router.fingerprints.subscribe_scan(
-            lambda node, files: threads.append(threading.current_thread().name)
-        )
-        deadline = time.monotonic() + 60  # a bound, not a timing assert
-        while router.fingerprints.status != UP_TO_DATE and time.monotonic() < deadline:
-            time.sleep(0.01)  # the test waits; xrsim itself never sleeps
-        assert router.fingerprints.status == UP_TO_DATE
+        f = router.fingerprints
+
+        def wait_up_to_date() -> None:
+            deadline = time.monotonic() + 60  # a bound, not a timing assert
+            while f.status != UP_TO_DATE and time.monotonic() < deadline:
+                time.sleep(0.01)  # the test waits; xrsim itself never sleeps
+            assert f.status == UP_TO_DATE
+
+        wait_up_to_date()  # the boot's generation ran by itself
         for p in router.packages.active():
-            assert router.fingerprints.run_time(p) == router.fingerprints.install_time(p)
-    if threads:  # the subscriber saw the generation (it may have run before it subscribed)
-        assert all(t.startswith("xrsim-worker") for t in threads)
-        assert loop_thread[0].name not in threads
+            assert f.run_time(p) == f.install_time(p)
+        f.subscribe_scan(lambda node, files: threads.append(threading.current_thread().name))
+        router.packages.deactivate([router.packages.active()[-1].nvr])  # due again
+        wait_up_to_date()
+    xr_nodes = [n for n in router.chassis.nodes if n.runs_xr]
+    assert len(threads) == len(xr_nodes)  # one call per node, from the generation
+    assert all(t.startswith("xrsim-worker") for t in threads)
+    assert loop_thread[0].name not in threads
 
 
 def test_concurrent_regenerations_agree(router: Router) -> None:

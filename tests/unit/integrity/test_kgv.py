@@ -390,3 +390,71 @@ def test_write_on_a_full_disk_leaves_neither_file(vendor: Path, two_page_tmpfs: 
     with pytest.raises(FileAccessError):
         kgv.write(two_page_tmpfs / "kgv.json", big)
     assert list(two_page_tmpfs.iterdir()) == []
+
+
+# -- xrsim kgv ---------------------------------------------------------------------------------
+
+
+def test_xrsim_kgv_writes_the_platform_s_signed_kgv_that_a_router_matches(
+    vendor: Path,
+    root: x509.Certificate,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from xrsim.clock import SimClock
+    from xrsim.frontends.main import main
+    from xrsim.router import Router
+
+    out = tmp_path / "ncs.json"
+    assert (
+        main(["kgv", "--platform", "NCS-55A1-24H", "-o", str(out), "--vendor-dir", str(vendor)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert printed.strip() == f"xrsim kgv: wrote {out} (7 packages) and {out}.sig"
+    known = kgv.load(out, root=root)
+    assert (known.platform, known.family, known.release) == ("NCS-55A1-24H", "ncs5500", "7.3.1")
+    # a router of the platform, its packages from the same vendor, matches it package by package
+    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(vendor))
+    with Router.boot("NCS-55A1-24H", clock=SimClock(frozen=True)) as router:
+        router.fingerprints.regenerate()
+        checks = known.check_report(router.fingerprints.report())
+        assert sorted(c.nvr for c in checks) == sorted(known.packages)
+        assert all(c.ok for c in checks)
+
+
+def test_xrsim_kgv_of_rpm_files_and_its_errors(
+    vendor: Path,
+    root: x509.Certificate,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from xrsim.frontends.main import main
+    from xrsim.integrity.packages import VendorRepository, catalog
+    from xrsim.platforms import load as load_platform
+
+    repository = VendorRepository.open(vendor)
+    rpms = [repository.package(d)[0] for d in catalog(load_platform("ASR-9006"), "7.3.1")][:2]
+    out = tmp_path / "mine.json"
+    argv = ["kgv", "--platform", "ASR-9006", "-o", str(out), "--vendor-dir", str(vendor)]
+    assert main([*argv, "--rpm", str(rpms[0]), "--rpm", str(rpms[1])]) == 0
+    known = kgv.load(out, root=root)
+    assert len(known.packages) == 2
+    assert known.platform == "ASR-9006"
+    capsys.readouterr()
+
+    damaged = tmp_path / "damaged.rpm"
+    data = bytearray(rpms[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    bad = tmp_path / "bad.json"
+    for extra in (["--rpm", str(damaged)], ["--rpm", str(tmp_path / "absent.rpm")]):
+        assert main(["kgv", "-o", str(bad), "--vendor-dir", str(vendor), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("xrsim kgv: ")
+        assert "Traceback" not in err
+        assert not bad.exists()
+        assert not kgv.signature_path(bad).exists()
+    assert main(["kgv", "--platform", "NO-SUCH-PID", "-o", str(bad)]) == 2
+    assert capsys.readouterr().err.startswith("xrsim kgv: ")
