@@ -137,8 +137,8 @@ class Router:
         )
         # The software packages: at first boot the platform's are extracted on every XR node.
         self._packages = PackageManager.open(chassis)
-        # Their fingerprints: generated on the scheduler (due at once, then every hour and
-        # after every package change), in the worker pool.
+        # Their fingerprints: generated on the scheduler (at boot, ``start``; then every hour
+        # and after every package change), in the worker pool.
         self._fingerprints = Fingerprints(self._packages, chassis, self._scheduler)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
@@ -198,6 +198,7 @@ class Router:
             for interface, link in (links or {}).items():
                 router.vrfs.bind_interface(interface, link)
             router.enrollment.resume()  # the polls of pending requests, once the VRFs are bound
+            router.fingerprints.start()  # the boot's generation, once every subscriber is in
         except BaseException:
             router.shutdown()  # the directory is let go: a later boot gets the same answer
             raise
@@ -278,6 +279,7 @@ class Router:
                     f.result()
                 for router in routers:
                     router.enrollment.resume()
+                    router.fingerprints.start()
             except BaseException:
                 for future in futures:
                     future.cancel()  # those not started; the running ones finish

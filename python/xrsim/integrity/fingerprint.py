@@ -14,8 +14,9 @@ concatenation (40 digits); ``crypto.tree.fingerprint`` computes it in the Rust c
   package's directory (``/opt/cisco/XR/packages/<nvr>``) on every node that runs IOS XR; the
   active route processor's give ``run_time``. A generation runs
 
-  - when it is due: at boot and after every change of the active packages
-    (``PackageManager.subscribe``), as work due at once on the router's scheduler;
+  - when it is due: at boot (``start()``, which ``Router.boot`` calls once the router is built)
+    and after every change of the active packages (``PackageManager.subscribe``), as work due
+    at once on the router's scheduler;
   - every ``period`` (``GENERATION_PERIOD``, one hour, counted from the last generation) on the
     router's scheduler;
   - on ``regenerate()``, on the calling thread (never the event loop's), before it returns.
@@ -177,7 +178,7 @@ class Fingerprints:
         *,
         period: float | timedelta = GENERATION_PERIOD,
     ) -> None:
-        """Subscribes to ``packages`` and schedules the first generation (due at once).
+        """Subscribes to ``packages``; ``start()`` schedules the first generation.
         ``period``: the time between periodic generations (> 0)."""
         span = as_timedelta(period, what="period")
         if span <= timedelta(0):
@@ -188,7 +189,6 @@ class Fingerprints:
         self._period = span
         self._lock = threading.Lock()  # the fields below
         self._run_lock = threading.RLock()  # one generation at a time (re-entrant: subscribers)
-        self._changes = 0  # package changes seen (and the boot)
         self._generated = -1  # the value of _changes the last generation started from
         self._running = False
         self._last: _Generation | None = None
@@ -196,7 +196,10 @@ class Fingerprints:
         self._periodic: Timer | None = None
         self._subscribers: list[ScanSubscriber] = []
         self._install: dict[str, tuple[Package, str]] = {}
-        self._request()
+        self._started = False
+        #: package changes seen, the boot counted as one: a generation is due while the last
+        #: one started from an older count
+        self._changes = 1
         packages.subscribe(self._changed)
 
     # -- reading ----------------------------------------------------------------------------
@@ -308,22 +311,32 @@ class Fingerprints:
             raise StateError("fingerprint generation blocks: not on the event loop thread")
         self._generate()
 
-    def _changed(self) -> None:
-        """``PackageManager.subscribe``: the active packages changed."""
-        self._request()
+    def start(self) -> None:
+        """Schedule the boot's generation, due at once (``Router.boot`` calls it when the
+        router is built, so that scan subscribers registered meanwhile see it). Idempotent."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            self._schedule_due()
 
-    def _request(self) -> None:
-        """A generation is due: count the change and have the scheduler run one at once."""
+    def _changed(self) -> None:
+        """``PackageManager.subscribe``: the active packages changed: a generation is due."""
         with self._lock:
             self._changes += 1
-            if self._due is not None and self._due.pending:
-                return
-            try:
-                self._due = self._scheduler.call_later(
-                    0, self._scheduled, name="package fingerprints: generation due"
-                )
-            except StateError:  # the router is shutting down: nothing runs any more
-                self._due = None
+            if self._started:
+                self._schedule_due()
+
+    def _schedule_due(self) -> None:
+        """Have the scheduler run a generation at once (under ``_lock``)."""
+        if self._due is not None and self._due.pending:
+            return
+        try:
+            self._due = self._scheduler.call_later(
+                0, self._scheduled, name="package fingerprints: generation due"
+            )
+        except StateError:  # the router is shutting down: nothing runs any more
+            self._due = None
 
     def _scheduled(self) -> None:
         """A scheduled generation (due or periodic): failures are logged, not raised."""

@@ -325,3 +325,18 @@ def test_the_period_must_be_positive(router: Router) -> None:
         Fingerprints(router.packages, router.chassis, router.scheduler, period=0)
     with pytest.raises(InvalidInput):
         Fingerprints(router.packages, router.chassis, router.scheduler, period=-5)
+
+
+def test_the_boot_generation_waits_for_start_so_early_subscribers_see_it(router: Router) -> None:
+    own = Fingerprints(router.packages, router.chassis, router.scheduler, period=600)
+    seen: list[str] = []
+    own.subscribe_scan(lambda node, files: seen.append(node))
+    router.advance()
+    assert own.status == IN_PROGRESS  # due, but not scheduled before start()
+    assert own.timestamp is None
+    own.start()
+    own.start()  # idempotent: one generation due
+    router.advance()
+    assert own.status == UP_TO_DATE
+    assert seen == [n.name for n in router.chassis.nodes if n.runs_xr]
+    assert own.period.total_seconds() == 600
