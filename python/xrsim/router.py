@@ -11,7 +11,8 @@ front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``) and its VRF table (``Vrfs``: VRFs bound to network namespaces, interfaces
 bound to links, which puts every configuration change into effect on the links before it is
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
-software packages as real RPMs, extracted on every XR node at first boot). It opens
+software packages as real RPMs, extracted on every XR node at first boot) with their
+``Fingerprints`` (``router.fingerprints``). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -58,6 +59,7 @@ from xrsim.errors import (
     StorageError,
     UnansweredPrompt,
 )
+from xrsim.integrity.fingerprint import Fingerprints
 from xrsim.integrity.inventory import FilesystemInventory
 from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
@@ -139,6 +141,9 @@ class Router:
         )
         # The software packages: at first boot the platform's are extracted on every XR node.
         self._packages = PackageManager.open(chassis)
+        # Their fingerprints: generated on the scheduler (at boot, ``start``; then every hour
+        # and after every package change), in the worker pool.
+        self._fingerprints = Fingerprints(self._packages, chassis, self._scheduler)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -197,6 +202,7 @@ class Router:
             for interface, link in (links or {}).items():
                 router.vrfs.bind_interface(interface, link)
             router.enrollment.resume()  # the polls of pending requests, once the VRFs are bound
+            router.fingerprints.start()  # the boot's generation, once every subscriber is in
         except BaseException:
             router.shutdown()  # the directory is let go: a later boot gets the same answer
             raise
@@ -277,6 +283,7 @@ class Router:
                     f.result()
                 for router in routers:
                     router.enrollment.resume()
+                    router.fingerprints.start()
             except BaseException:
                 for future in futures:
                     future.cancel()  # those not started; the running ones finish
@@ -434,6 +441,12 @@ class Router:
         """The software packages (``show install``, ``install add/activate/commit``): real
         RPMs, active ones extracted on every node that runs IOS XR."""
         return self._packages
+
+    @property
+    def fingerprints(self) -> Fingerprints:
+        """The packages' install-time and run-time fingerprints, their generation status and
+        time (``xrsim.integrity.fingerprint``; NETCONF ``install/packages``, the dossier)."""
+        return self._fingerprints
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])

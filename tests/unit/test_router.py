@@ -20,6 +20,7 @@ from xrsim.cli.session import CliSession
 from xrsim.clock import SimClock
 from xrsim.errors import CommandError, InvalidInput, StateError, StorageError
 from xrsim.router import Router
+from xrsim.scheduler import Timer
 
 
 @pytest.fixture(autouse=True)
@@ -175,6 +176,12 @@ def test_cli_commit_that_cannot_be_saved_keeps_the_candidate(tmp_path: Path) -> 
         assert r.hostname() == "r2"
 
 
+def confirm_timers(r: Router) -> list[Timer]:
+    """The router's pending ``commit confirmed`` rollbacks (other features keep timers of
+    their own on the scheduler: the periodic package fingerprints)."""
+    return [t for t in r.scheduler.pending() if "commit confirmed" in t.name]
+
+
 def test_commit_confirmed_in_any_session_schedules_the_rollback(tmp_path: Path) -> None:
     """The rollback is scheduled by the commit itself, not by the API: a plain session
     (console, SSH) gets it too; shutdown cancels it."""
@@ -182,10 +189,10 @@ def test_commit_confirmed_in_any_session_schedules_the_rollback(tmp_path: Path) 
         s = r.session()
         for line in ("configure", "hostname temp", "commit", "end"):
             s.handle_line(line)
-        assert r.scheduler.pending() == []
+        assert confirm_timers(r) == []
         for line in ("configure", "hostname temp2", "commit confirmed 30", "end"):
             s.handle_line(line)
-        (timer,) = r.scheduler.pending()
+        (timer,) = confirm_timers(r)
         assert timer.relative
         assert "commit confirmed" in timer.name
         assert timer.pending
@@ -207,7 +214,7 @@ def test_commit_confirmed_is_rolled_back_when_advance_reaches_its_time(tmp_path:
     with Router.boot(state_dir=tmp_path / "r", hostname="r1", clock=clock) as r:
         s = r.session()
         configure_lines(s, "hostname temp", "commit confirmed 30")
-        (timer,) = r.scheduler.pending()
+        (timer,) = confirm_timers(r)
         assert timer.when == T0 + timedelta(seconds=30)
         r.advance(seconds=29)
         assert r.hostname() == "temp"
@@ -216,7 +223,7 @@ def test_commit_confirmed_is_rolled_back_when_advance_reaches_its_time(tmp_path:
         last = r.datastore.commits[-1]
         assert last.client == "Rollback"
         assert last.time == T0 + timedelta(seconds=30)  # rolled back at its due time
-        assert r.scheduler.pending() == []
+        assert confirm_timers(r) == []
 
 
 def test_commit_confirmed_confirmed_by_a_second_commit_is_not_rolled_back(
@@ -227,7 +234,7 @@ def test_commit_confirmed_confirmed_by_a_second_commit_is_not_rolled_back(
         configure_lines(s, "hostname temp", "commit confirmed 30")
         out = configure_lines(s, "commit")  # no changes: it confirms, says nothing
         assert "No configuration changes" not in out
-        assert r.scheduler.pending() == []
+        assert confirm_timers(r) == []
         r.advance(minutes=10)
         assert r.hostname() == "temp"
         configure_lines(s, "hostname temp2", "commit confirmed 60")
@@ -243,7 +250,7 @@ def test_a_second_commit_confirmed_moves_the_rollback(tmp_path: Path) -> None:
         configure_lines(s, "hostname temp", "commit confirmed 30")
         r.advance(20)
         configure_lines(s, "domain name example.com", "commit confirmed 60")
-        (timer,) = r.scheduler.pending()
+        (timer,) = confirm_timers(r)
         assert timer.when == T0 + timedelta(seconds=80)
         r.advance(30)  # past the first timeout: nothing
         assert r.hostname() == "temp"
