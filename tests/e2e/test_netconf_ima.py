@@ -86,8 +86,10 @@ def connect(router: Router) -> Iterator[Callable[..., Manager]]:
 
 
 def rpc(m: Manager, **inputs: object) -> etree._Element:
-    body = "".join(f"<{k.replace('_', '-')}>{v}</{k.replace('_', '-')}>" for k, v in inputs.items())
-    reply = m.dispatch(to_ele(f'<get-platform-ima-event-logs xmlns="{RA}">{body}</get-platform-ima-event-logs>'))
+    leaves = {k.replace("_", "-"): v for k, v in inputs.items()}
+    body = "".join(f"<{k}>{v}</{k}>" for k, v in leaves.items())
+    op = "get-platform-ima-event-logs"
+    reply = m.dispatch(to_ele(f'<{op} xmlns="{RA}">{body}</{op}>'))
     return etree.fromstring(reply.xml.encode())
 
 
@@ -115,7 +117,8 @@ def test_every_node_list_matches_the_router_and_replays(
         assert [int(e["event-number"]) for e in events] == [x.event_number for x in mine]
         pcr = b"\0" * 20
         for got, want in zip(events, mine, strict=True):
-            assert got["ima-template"] == "ima-ng" and got["pcr-index"] == "10"
+            assert got["ima-template"] == "ima-ng"
+            assert got["pcr-index"] == "10"
             assert got["filename-hint"] == want.filename_hint
             assert base64.b64decode(got["filedata-hash"]) == want.filedata_hash
             assert got["template-hash-algorithm"] == "sha1"

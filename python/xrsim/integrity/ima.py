@@ -55,9 +55,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
+
 from xrsim.chassis import Chassis
 from xrsim.chassis.store import ImaRow, StateStore
-from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
 from xrsim.errors import InvalidInput, StateError
 
 __all__ = [
@@ -234,9 +235,7 @@ class NodeIma:
             self._times.append(_parse_time(row.time))
         self._log.append_many(run)
 
-    def _rows_for(
-        self, measured: Iterable[tuple[str, bytes]], when: datetime
-    ) -> list[ImaRow]:
+    def _rows_for(self, measured: Iterable[tuple[str, bytes]], when: datetime) -> list[ImaRow]:
         """The rows of measuring ``measured`` now: those whose digest differs from the last
         measurement of their path (order kept; a path twice: the last digest counts)."""
         pending: dict[str, bytes] = {}

@@ -66,7 +66,7 @@ def template_data(event: ImaEvent) -> bytes:
 def replay(events: Sequence[ImaEvent]) -> dict[str, bytes]:
     pcrs = {"sha1": b"\0" * 20, "sha256": b"\0" * 32}
     for e in events:
-        for bank in pcrs:
+        for bank, value in list(pcrs.items()):
             size = hashlib.new(bank).digest_size
             if e.violation:
                 extend = b"\xff" * size
@@ -74,7 +74,7 @@ def replay(events: Sequence[ImaEvent]) -> dict[str, bytes]:
                 extend = hashlib.new(bank, template_data(e)).digest()
                 expected = e.template_hash if bank == "sha1" else e.template_hash_sha256
                 assert extend == expected, (e.event_number, bank)
-            pcrs[bank] = hashlib.new(bank, pcrs[bank] + extend).digest()
+            pcrs[bank] = hashlib.new(bank, value + extend).digest()
     return pcrs
 
 
@@ -111,8 +111,13 @@ def test_every_xr_node_has_a_list_of_its_package_files(router: Router) -> None:
         assert [e.event_number for e in events] == list(range(1, len(files) + 2))
         assert {e.time for e in events} == {T0}  # the boot time on the router clock
         for e in events:
-            assert (e.ima_template, e.pcr_index, e.template_hash_algorithm) == ("ima-ng", 10, "sha1")
-            assert e.signature == b"" and not e.violation
+            assert (e.ima_template, e.pcr_index, e.template_hash_algorithm) == (
+                "ima-ng",
+                10,
+                "sha1",
+            )
+            assert e.signature == b""
+            assert not e.violation
         assert all(e.filedata_hash_algorithm == "sha256" for e in rest)
         assert log.pcrs() == replay(events)
         assert len(log) == len(events)
@@ -133,7 +138,7 @@ def test_exports_are_the_kernel_formats(router: Router) -> None:
     # binary_runtime_measurements: pcr, SHA-1 template hash, name, template data, per entry.
     offset = 0
     for e in events:
-        pcr, = struct.unpack_from("<I", binary, offset)
+        (pcr,) = struct.unpack_from("<I", binary, offset)
         digest = binary[offset + 4 : offset + 24]
         (namelen,) = struct.unpack_from("<I", binary, offset + 24)
         name = binary[offset + 28 : offset + 28 + namelen]
@@ -153,7 +158,8 @@ def test_exports_are_the_kernel_formats(router: Router) -> None:
             e.filename_hint,
         ]
     text = log.pcr_file("sha256").splitlines()
-    assert len(text) == 24 and text[0].startswith("PCR-00: ")
+    assert len(text) == 24
+    assert text[0].startswith("PCR-00: ")
     assert text[10].split(": ")[1].lower() == log.pcrs()["sha256"].hex()
     with pytest.raises(InvalidInput):
         log.pcr_file("md5")
@@ -237,7 +243,8 @@ def test_a_violation_is_an_event_of_its_own(router: Router) -> None:
     log = router.ima.log("0/RSP0/CPU0")
     before = log.pcrs()
     event = log.record_violation(a_file(router))
-    assert event.violation and event.event_number == len(log)
+    assert event.violation
+    assert event.event_number == len(log)
     assert event.template_hash == b"\0" * 20
     assert log.pcrs() != before
     assert log.pcrs() == replay(log.events())
@@ -261,7 +268,8 @@ def test_events_after_a_start_event_and_a_start_time(router: Router) -> None:
     assert log.events(0) == everything
     assert [e.event_number for e in log.events(booted)] == [booted + 1, booted + 2]
     assert [e.event_number for e in log.events(booted + 1)] == [booted + 2]
-    assert log.events(booted + 2) == [] and log.events(10**9) == []
+    assert log.events(booted + 2) == []
+    assert log.events(10**9) == []
     one_hour = T0 + timedelta(hours=1)
     assert [e.event_number for e in log.events(start_time=one_hour)] == [booted + 1, booted + 2]
     late = T0 + timedelta(hours=1, minutes=30)
@@ -269,7 +277,9 @@ def test_events_after_a_start_event_and_a_start_time(router: Router) -> None:
     assert [e.event_number for e in log.events(booted + 1, one_hour)] == [booted + 2]
     assert log.events(start_time=T0 - timedelta(days=1)) == everything
     snap = log.snapshot(booted)
-    assert snap.length == booted + 2 and snap.pcrs == log.pcrs() and snap.node == node
+    assert snap.length == booted + 2
+    assert snap.pcrs == log.pcrs()
+    assert snap.node == node
     for bad in (-1, True, "3", 1.5):
         with pytest.raises(InvalidInput):
             log.events(bad)  # type: ignore[arg-type]
@@ -351,7 +361,8 @@ def test_every_append_is_one_transaction(router: Router) -> None:
         ).fetchone()
     finally:
         reader.close()
-    assert count == 50 and len(log) == before + 50
+    assert count == 50
+    assert len(log) == before + 50
 
 
 def test_a_failed_save_changes_nothing(router: Router) -> None:
@@ -368,5 +379,6 @@ def test_a_failed_save_changes_nothing(router: Router) -> None:
     finally:
         blocker.rollback()
         blocker.close()
-    assert log.binary() == binary and log.pcrs() == pcrs
+    assert log.binary() == binary
+    assert log.pcrs() == pcrs
     assert router.ima.measure(node, {a_file(router): "aa" * 32}) == 1  # the same call, later

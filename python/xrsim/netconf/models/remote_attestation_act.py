@@ -84,8 +84,7 @@ def _ima_event_logs(context: ActionContext, el: Element) -> list[Element]:
     if end is not None and (start is None or end < start):
         raise NetconfError(
             "invalid-value",
-            "end-event-number must be used with and be greater than or equal to "
-            "start-event-number",
+            "end-event-number must be used with and be greater than or equal to start-event-number",
             info=(("bad-element", "end-event-number"),),
         )
     ima = device.ima
