@@ -7,9 +7,9 @@
   (``pending_requests``, rows of ``PendingRow``), the serials of the trustpoints' own CAs, the
   IMA measurement list of every node (``ima_lists``, ``ima_events``: rows of ``ImaRow``,
   written by ``xrsim.integrity.ima``), and a ``meta`` table with the format version.
-  ``Chassis`` opens it and the ``Datastore``, ``KeyStore`` and ``CertStore`` write through it. Every write method is one transaction;
-  ``with store.transaction():`` groups several (an enrollment's serial, CA and router
-  certificates), nested groups are savepoints.
+  ``Chassis`` opens it and the ``Datastore``, ``KeyStore`` and ``CertStore`` write through it.
+  Every write method is one transaction; ``with store.transaction():`` groups several (an
+  enrollment's serial, CA and router certificates), nested groups are savepoints.
   Callers compute their new state, persist it, and change their memory only when the method
   returned: a failed write leaves them as they were.
 - ``StorageError`` (``xrsim.errors``) is what every failed write raises, with the reason in
