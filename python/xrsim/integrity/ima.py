@@ -100,8 +100,8 @@ class _Package(Protocol):
 
 class PackageSource(Protocol):
     """What the lists read of the package manager (``router.packages``): the active packages
-    (each with its files: node path, SHA-256 hex from the RPM header) and a callback after
-    every change of the active set."""
+    (each with its file entries: node path, SHA-256 hex from the RPM header, empty for a
+    directory or link) and a callback after every change of the active set."""
 
     def active(self) -> Sequence[_Package]: ...
 
@@ -385,6 +385,8 @@ class ImaLogs:
         found: dict[str, bytes] = {}
         for pkg in self._packages.active():
             for f in pkg.files:
+                if not f.digest:
+                    continue  # a directory or link: nothing the kernel measures
                 path = _check_path(f.path)
                 found[path] = _digest(f.digest, path)
         return sorted(found.items(), key=lambda item: item[0].encode("utf-8", "surrogateescape"))
