@@ -153,7 +153,7 @@ def _event(number: int, entry: ImaEntry, when: datetime) -> ImaEvent:
         template_hash=entry.template_hash,
         template_hash_sha256=entry.template_hash_sha256,
         pcr_index=entry.pcr,
-        signature=b"",
+        signature=entry.signature,
         time=when,
         violation=entry.violation,
     )
