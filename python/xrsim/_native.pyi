@@ -15,6 +15,13 @@ __all__ = [
     "ima_replay",
     "tree_fingerprint",
     "tree_scan",
+    "rpm_build",
+    "rpm_extract",
+    "rpm_generate_signing_key",
+    "rpm_key_id",
+    "rpm_payload",
+    "rpm_read",
+    "rpm_verify",
 ]
 
 __version__: str
@@ -107,3 +114,31 @@ class ImaLog:
 
 def ima_parse(binary: bytes) -> list[_ImaEntry]: ...
 def ima_replay(binary: bytes, pcr: int) -> tuple[bytes, bytes]: ...
+
+# (path, digest, size, mode, user, group, linkto)
+_RpmFile = tuple[str, str, int, int, str, str, str]
+# (name, version, release, arch, summary, vendor, build_time, digest_algorithm, key_id, files)
+_RpmHeader = tuple[str, str, str, str, str, str, int, int, str | None, list[_RpmFile]]
+
+def rpm_generate_signing_key(
+    user_id: str, bits: int, created: int
+) -> tuple[str, str, str, str]: ...
+def rpm_key_id(armored: str) -> str: ...
+def rpm_build(
+    name: str,
+    version: str,
+    release: str,
+    arch: str,
+    summary: str,
+    description: str,
+    license: str,
+    vendor: str,
+    build_time: int,
+    dirs: list[tuple[str, int, str, str]],
+    files: list[tuple[str, bytes, int, str, str]],
+    signing_key: str | None = None,
+) -> bytes: ...
+def rpm_read(data: bytes) -> _RpmHeader: ...
+def rpm_verify(data: bytes, public_keys: list[str] | None = None) -> _RpmHeader: ...
+def rpm_payload(data: bytes) -> list[tuple[str, bytes]]: ...
+def rpm_extract(data: bytes, roots: list[str] | list[PathLike[str]]) -> int: ...

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
     from xrsim.integrity.ima import ImaLogs
+    from xrsim.integrity.packages import PackageManager
     from xrsim.net.vrf import Vrfs
     from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
@@ -28,7 +29,7 @@ __all__ = ["DeviceState"]
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
     and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
-    its IMA measurement lists and its hostname."""
+    its software packages, its IMA measurement lists and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -62,6 +63,11 @@ class DeviceState(Protocol):
     @property
     def vrfs(self) -> Vrfs:
         """VRFs bound to network namespaces (``netns_of``) and interfaces bound to links."""
+        ...
+
+    @property
+    def packages(self) -> PackageManager:
+        """The software packages (active, committed, install operations and their log)."""
         ...
 
     def hostname(self) -> str:

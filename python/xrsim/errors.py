@@ -35,6 +35,10 @@ Hierarchy::
     |       +-- TransportTimeout                      no answer in time (connect, HTTP, TFTP)
     |       +-- HttpStatusError                       an HTTP answer other than 200 (``status``)
     |       +-- TftpError                             a TFTP error packet (``code``), a bad transfer
+    +-- PackageError                                  a software package operation refused
+    |   +-- InvalidPackage         (also ValueError)  not a well-formed RPM, or damaged (digests)
+    |   +-- UntrustedPackage                          unsigned, or signed by a key not trusted
+    |   +-- InstallError                              an install operation that cannot be done
     +-- ScepError                                     an enrollment that did not go through
         +-- ScepProtocolError                         a reply that breaks RFC 8894 (garbage, signer,
         |                                             nonce, transactionID, a certificate not ours)
@@ -56,13 +60,16 @@ __all__ = [
     "FilesystemError",
     "FramingError",
     "HttpStatusError",
+    "InstallError",
     "InvalidInput",
     "InvalidKey",
+    "InvalidPackage",
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
     "NetconfError",
     "NetworkError",
+    "PackageError",
     "PathEscapes",
     "PathExists",
     "PathIsDirectory",
@@ -82,6 +89,7 @@ __all__ = [
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
+    "UntrustedPackage",
     "VrfError",
     "XrsimError",
 ]
@@ -282,6 +290,25 @@ class TftpError(TransportError):
     def __init__(self, reason: str, code: int | None = None) -> None:
         super().__init__(reason)
         self.code = code
+
+
+class PackageError(XrsimError):
+    """A software package operation that was refused (``install add``, ``activate``, ...)."""
+
+
+class InvalidPackage(PackageError, ValueError):
+    """Bytes that are not a well-formed RPM package, or one whose header or payload digests
+    (or a file's content against its header digest) do not match: damaged or tampered."""
+
+
+class UntrustedPackage(PackageError):
+    """A package that is unsigned, or signed by a key the router does not trust (IOS XR
+    checks every package's GPG signature against the vendor key it carries)."""
+
+
+class InstallError(PackageError):
+    """An install operation that cannot be done: an unknown package, one already added or
+    active, one that is not active, an unknown operation ID to roll back to."""
 
 
 class ScepError(XrsimError):

@@ -9,7 +9,9 @@ registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF
 front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``) and its VRF table (``Vrfs``: VRFs bound to network namespaces, interfaces
 bound to links, which puts every configuration change into effect on the links before it is
-saved). It opens ``CliSession`` s for the front doors (console, SSH) and offers the Python
+saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
+software packages as real RPMs, extracted on every XR node at first boot). It opens
+``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
     router = Router.boot(platform="NCS-55A1-24H", state_dir=tmp, hostname="r1")
@@ -55,6 +57,7 @@ from xrsim.errors import (
     StorageError,
     UnansweredPrompt,
 )
+from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
@@ -130,6 +133,8 @@ class Router:
             netns_of=self._vrfs.netns_of,
             fqdn=self.fqdn,
         )
+        # The software packages: at first boot the platform's are extracted on every XR node.
+        self._packages = PackageManager.open(chassis)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -396,6 +401,12 @@ class Router:
     def enrollment(self) -> Enrollment:
         """Enrollment with remote CAs (SCEP, TFTP) and the polls of pending requests."""
         return self._enrollment
+
+    @property
+    def packages(self) -> PackageManager:
+        """The software packages (``show install``, ``install add/activate/commit``): real
+        RPMs, active ones extracted on every node that runs IOS XR."""
+        return self._packages
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])

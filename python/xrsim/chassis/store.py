@@ -23,8 +23,10 @@
   (``chassis.json`` and JSON/PEM files under every RP's ``misc/config/xrsim/``). Opening such a
   directory imports them in one transaction, then removes the old files (private keys included)
   and the directories. Each later format adds one ``Migration``; pending ones run in the same
-  opening transaction. Format 3 admits RA certificates and adds ``pending_requests``; format 5
-  adds the IMA measurement lists.
+  opening transaction. Format 3 admits RA certificates and adds ``pending_requests``; format
+  4 adds the software packages (``packages``, rows of ``PackageRow``), where each node has
+  them extracted (``node_packages``) and the install log (``install_log``, ``InstallRow``); format 5 adds the IMA measurement
+  lists (``ima_lists``, ``ima_events``, rows of ``ImaRow``).
 - Fault injection for crash tests: ``XRSIM_CRASH_AT=<point>[:<n>]`` in the environment (read
   once, at import) makes the process ``os._exit(86)`` the ``n``-th time (default 1) it reaches
   ``point``; ``FAULT_POINTS`` lists them. ``before-commit``: a transaction is written, not yet
@@ -64,8 +66,10 @@ __all__ = [
     "MIGRATIONS",
     "AuthKeyRow",
     "ImaRow",
+    "InstallRow",
     "KeyRow",
     "Migration",
+    "PackageRow",
     "PendingRow",
     "StateStore",
     "crash_point",
@@ -79,6 +83,7 @@ DB_FILE = "state.db"
 LOCK_FILE = "state.lock"
 #: The format this code writes. 1: the files before the store; 2: the first store schema;
 #: 3: RA certificates beside the CA's, and pending enrollment requests (SCEP, TFTP);
+#: 4: software packages, where they are extracted, and the install log;
 #: 5: the IMA measurement lists (``ima_lists``, ``ima_events``).
 FORMAT_VERSION = 5
 
@@ -250,6 +255,33 @@ def _to_3(db: sqlite3.Connection, directory: Path) -> None:
             db.execute(statement)
 
 
+_SCHEMA_4 = """
+CREATE TABLE packages (
+    nvr TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, release TEXT NOT NULL,
+    arch TEXT NOT NULL, boot INTEGER NOT NULL CHECK (boot IN (0, 1)),
+    source TEXT NOT NULL, rpm_path TEXT NOT NULL, header TEXT NOT NULL, added TEXT NOT NULL,
+    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+    committed INTEGER NOT NULL CHECK (committed IN (0, 1)));
+CREATE TABLE node_packages (
+    node TEXT NOT NULL, nvr TEXT NOT NULL, extracted TEXT NOT NULL, PRIMARY KEY (node, nvr));
+CREATE TABLE install_log (
+    id INTEGER PRIMARY KEY, operation TEXT NOT NULL, command TEXT NOT NULL, user TEXT NOT NULL,
+    started TEXT NOT NULL, finished TEXT NOT NULL, status TEXT NOT NULL,
+    packages TEXT NOT NULL, active TEXT NOT NULL, committed TEXT NOT NULL)
+"""
+
+
+def _to_4(db: sqlite3.Connection, directory: Path) -> None:
+    """Format 4: software packages (``packages``: one row per package the router holds, with
+    its header as JSON and whether it is active and committed), where each node has them
+    extracted (``node_packages``), and the install log (``install_log``). A router of an
+    older format gets its platform's packages at its next boot."""
+    del directory
+    for statement in _SCHEMA_4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 _SCHEMA_5 = """
 CREATE TABLE ima_lists (
     node TEXT PRIMARY KEY, boot_time TEXT NOT NULL, boot_mark TEXT NOT NULL);
@@ -415,6 +447,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "format 1 files (chassis.json, JSON/PEM per RP) into the store", _from_files),
     Migration(3, "RA certificates and pending enrollment requests", _to_3),
+    Migration(4, "software packages, their extraction on nodes, the install log", _to_4),
     Migration(5, "IMA measurement lists, one per node", _to_5),
 )
 
@@ -499,6 +532,52 @@ class AuthKeyRow:
     bits: int
     owner: str | None
     pem: bytes
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """One software package the router holds (``header`` is JSON text: the RPM header's
+    summary, vendor, build time, key ID and file entries)."""
+
+    nvr: str
+    name: str
+    version: str
+    release: str
+    arch: str
+    boot: bool
+    source: str
+    rpm_path: str
+    header: str
+    added: str
+    active: bool
+    committed: bool
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "nvr", "name", "version", "release", "arch", "boot", "source", "rpm_path", "header",
+        "added", "active", "committed",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InstallRow:
+    """One install operation of the log (``packages``, ``active``, ``committed``: JSON lists
+    of package NVRs: those the operation named, the active and committed sets after it)."""
+
+    id: int
+    operation: str
+    command: str
+    user: str
+    started: str
+    finished: str
+    status: str
+    packages: str
+    active: str
+    committed: str
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "operation", "command", "user", "started", "finished", "status", "packages",
+        "active", "committed",
+    )  # fmt: skip
 
 
 def _put_chassis(db: sqlite3.Connection, data: dict[str, Any]) -> None:
@@ -1076,6 +1155,103 @@ class StateStore:
             serial = int(row[0]) if row else first
             db.execute("INSERT OR REPLACE INTO ca_serials VALUES (?, ?)", (trustpoint, serial + 1))
             return serial
+
+    # -- software packages (format 4) -------------------------------------------------------
+
+    def packages(self) -> list[PackageRow]:
+        """Every package the router holds, in the order they were added."""
+        rows = self._read(f"SELECT {', '.join(PackageRow.COLUMNS)} FROM packages ORDER BY rowid")  # noqa: S608
+        out = []
+        for r in rows:
+            values = dict(zip(PackageRow.COLUMNS, r, strict=True))
+            for flag in ("boot", "active", "committed"):
+                values[flag] = bool(values[flag])
+            out.append(PackageRow(**values))
+        return out
+
+    def put_packages(self, rows: Sequence[PackageRow]) -> None:
+        """Add or replace packages (one transaction; a replaced one keeps its place)."""
+        cols = PackageRow.COLUMNS
+        with self.transaction():
+            db = self._conn()
+            for row in rows:
+                values = [getattr(row, c) for c in cols]
+                values[5], values[10], values[11] = (
+                    int(row.boot),
+                    int(row.active),
+                    int(row.committed),
+                )
+                names, marks = ", ".join(cols), ", ".join("?" * len(cols))
+                db.execute(
+                    f"INSERT INTO packages ({names}) VALUES ({marks}) "  # noqa: S608
+                    "ON CONFLICT (nvr) DO UPDATE SET "
+                    + ", ".join(f"{c} = excluded.{c}" for c in cols[1:]),
+                    values,
+                )
+
+    def delete_packages(self, nvrs: Sequence[str]) -> int:
+        """Remove packages and their extraction records (one transaction); how many went."""
+        with self.transaction():
+            db = self._conn()
+            gone = 0
+            for nvr in nvrs:
+                gone += db.execute("DELETE FROM packages WHERE nvr = ?", (nvr,)).rowcount
+                db.execute("DELETE FROM node_packages WHERE nvr = ?", (nvr,))
+            return gone
+
+    def set_package_states(self, active: Sequence[str], committed: Sequence[str]) -> None:
+        """Make exactly ``active`` the active packages and ``committed`` the committed ones."""
+        with self.transaction():
+            db = self._conn()
+            db.execute("UPDATE packages SET active = 0, committed = 0")
+            for nvr in active:
+                db.execute("UPDATE packages SET active = 1 WHERE nvr = ?", (nvr,))
+            for nvr in committed:
+                db.execute("UPDATE packages SET committed = 1 WHERE nvr = ?", (nvr,))
+
+    def node_packages(self) -> dict[str, set[str]]:
+        """Node name -> the packages recorded as extracted on it."""
+        out: dict[str, set[str]] = {}
+        for node, nvr in self._read("SELECT node, nvr FROM node_packages ORDER BY node, nvr"):
+            out.setdefault(node, set()).add(nvr)
+        return out
+
+    def put_node_packages(self, pairs: Sequence[tuple[str, str]], when: str) -> None:
+        """Record ``(node, nvr)`` pairs as extracted at ``when``."""
+        with self.transaction():
+            db = self._conn()
+            for node, nvr in pairs:
+                db.execute(
+                    "INSERT OR REPLACE INTO node_packages VALUES (?, ?, ?)", (node, nvr, when)
+                )
+
+    def delete_node_packages(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Forget ``(node, nvr)`` extraction records."""
+        with self.transaction():
+            db = self._conn()
+            for node, nvr in pairs:
+                db.execute("DELETE FROM node_packages WHERE node = ? AND nvr = ?", (node, nvr))
+
+    def install_log(self) -> list[InstallRow]:
+        """The install operations, oldest first."""
+        rows = self._read(f"SELECT {', '.join(InstallRow.COLUMNS)} FROM install_log ORDER BY id")  # noqa: S608
+        return [InstallRow(*r) for r in rows]
+
+    def add_install_record(self, row: InstallRow, *, keep: int = 1000) -> None:
+        """Append one operation, keeping the ``keep`` newest."""
+        cols = InstallRow.COLUMNS
+        with self.transaction():
+            db = self._conn()
+            names, marks = ", ".join(cols), ", ".join("?" * len(cols))
+            db.execute(
+                f"INSERT INTO install_log ({names}) VALUES ({marks})",  # noqa: S608
+                [getattr(row, c) for c in cols],
+            )
+            db.execute(
+                "DELETE FROM install_log WHERE id NOT IN "
+                "(SELECT id FROM install_log ORDER BY id DESC LIMIT ?)",
+                (keep,),
+            )
 
     # -- IMA measurement lists --------------------------------------------------------------
 

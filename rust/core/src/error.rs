@@ -25,6 +25,9 @@ pub enum Error {
     /// A well-formed call with arguments that do not fit together (e.g. a hash for Ed25519).
     #[error("{0}")]
     InvalidInput(String),
+    /// Bytes that are not a well-formed RPM package, or one whose digests do not match.
+    #[error("invalid package: {0}")]
+    InvalidPackage(String),
     /// A file that cannot be read.
     #[error("{path}: {source}")]
     Io {

@@ -9,6 +9,7 @@
 //!   of package directories.
 //! - [`ima`]: IMA measurement lists (ima-ng, PCR 10, SHA-1 and SHA-256 banks): build,
 //!   export, parse, replay.
+//! - [`rpm`]: RPM packages (format v4) built, signed (OpenPGP), read, verified, extracted.
 //! - [`error`]: the one error enum.
 //!
 //! Backends (chosen by measurement, see `benches/README.md`): OpenSSL 4.0 built from source for
@@ -19,6 +20,7 @@ pub mod digest;
 pub mod error;
 pub mod ima;
 pub mod keys;
+pub mod rpm;
 pub mod sign;
 pub mod tree;
 

@@ -10,6 +10,7 @@ import_exception!(xrsim.errors, InvalidSignature);
 import_exception!(xrsim.errors, InvalidInput);
 import_exception!(xrsim.errors, FileAccessError);
 import_exception!(xrsim.errors, BackendError);
+import_exception!(xrsim.errors, InvalidPackage);
 
 /// A core error on its way to Python: `core_call().map_err(CoreError)?`.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl From<CoreError> for PyErr {
                 None => FileAccessError::new_err(msg),
             },
             Error::Backend(_) => BackendError::new_err(msg),
+            Error::InvalidPackage(_) => InvalidPackage::new_err(msg),
         }
     }
 }

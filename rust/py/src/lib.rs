@@ -10,6 +10,7 @@ mod error;
 mod ima;
 mod keys;
 mod tree;
+mod rpm;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -18,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     digest::register(m)?;
     tree::register(m)?;
     ima::register(m)?;
+    rpm::register(m)?;
     Ok(())
 }

@@ -22,10 +22,13 @@ from xrsim.chassis.store import (
     FAULT_POINTS,
     FORMAT_VERSION,
     AuthKeyRow,
+    InstallRow,
     KeyRow,
+    PackageRow,
     PendingRow,
     StateStore,
     _create,
+    _to_3,
 )
 from xrsim.errors import StateError, StorageError
 
@@ -293,7 +296,9 @@ def pending(trustpoint: str = "tp", usage: str = "general", left: int = 10) -> P
     )  # fmt: skip
 
 
-def test_format_2_store_migrates_to_3_keeping_its_certificates(tmp_path: Path) -> None:
+def test_format_2_store_migrates_to_the_current_one_keeping_its_certificates(
+    tmp_path: Path,
+) -> None:
     directory = tmp_path / "s"
     directory.mkdir()
     db = sqlite3.connect(directory / DB_FILE)
@@ -312,7 +317,42 @@ def test_format_2_store_migrates_to_3_keeping_its_certificates(tmp_path: Path) -
         assert store.certificate("tp", "ra-signer") == b"RA-PEM"
         assert store.pending_requests() == []
     with StateStore.open(directory) as again:
-        assert again.opened_format == FORMAT_VERSION
+        assert again.opened_format == FORMAT_VERSION >= 3
+
+
+def test_format_3_store_migrates_to_4_with_empty_package_tables(tmp_path: Path) -> None:
+    directory = tmp_path / "s"
+    directory.mkdir()
+    db = sqlite3.connect(directory / DB_FILE)
+    with db:
+        _create(db)
+        _to_3(db, directory)  # the format 3 schema, as the previous xrsim wrote it
+        db.execute("INSERT INTO meta VALUES ('format', '3')")
+        db.execute("INSERT INTO certificates VALUES ('tp', 'ra-signer', ?)", (b"RA-PEM",))
+    db.close()
+    with StateStore.open(directory) as store:
+        assert store.opened_format == 3
+        assert store.certificate("tp", "ra-signer") == b"RA-PEM"
+        assert store.packages() == []
+        assert store.install_log() == []
+        assert store.node_packages() == {}
+        row = PackageRow(
+            "p-1-r1", "p", "1", "r1", "x86_64", False, "vendor", "/x.rpm", "{}", T, True, False
+        )
+        store.put_packages([row])
+        store.put_node_packages([("0/RP0/CPU0", "p-1-r1")], T)
+        store.add_install_record(
+            InstallRow(1, "add", "install add", "admin", T, T, "success", "[]", "[]", "[]")
+        )
+    with StateStore.open(directory) as again:
+        assert again.packages() == [row]
+        assert again.node_packages() == {"0/RP0/CPU0": {"p-1-r1"}}
+        assert [r.id for r in again.install_log()] == [1]
+        again.set_package_states([], ["p-1-r1"])
+        assert again.packages()[0].active is False
+        assert again.packages()[0].committed is True
+        assert again.delete_packages(["p-1-r1"]) == 1
+        assert again.node_packages() == {}
 
 
 def test_pending_requests_are_kept_replaced_and_cleared(store: StateStore) -> None:

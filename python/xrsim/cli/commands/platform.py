@@ -1,7 +1,6 @@
 """The chassis: ``show version``, ``show platform``, ``show inventory``, ``show license udi``,
 ``reload [location NODE|all]``, ``redundancy switchover``, ``show redundancy`` and
-``show reboot history [location NODE]``, ``show install active [summary]`` (a first form: the
-platform profile's release and packages)."""
+``show reboot history [location NODE]``. The install commands are ``install.py``'s."""
 
 from __future__ import annotations
 
@@ -184,42 +183,6 @@ def _show_redundancy_summary(ctx: Ctx) -> None:
         ctx.line(f"    {active.name:>11}{standby.name:>16} (Node Ready, NSR: Ready)")
 
 
-def _active_packages(ctx: Ctx) -> list[str]:
-    """The active packages of the platform profile's release: the base image, then the
-    profile's optional packages with the release suffix (``-r731``)."""
-    ch = ctx.device.chassis
-    rel = str(ch.release)
-    suffix = "-r" + rel.replace(".", "")
-    base = f"{ch.platform.family}-xr-{rel} version={rel} [Boot image]"
-    return [base, *(f"{p}{suffix}" for p in ch.platform.packages)]
-
-
-def _show_install_active_summary(ctx: Ctx) -> None:
-    packages = _active_packages(ctx)
-    ctx.line(f"Label : {ctx.device.chassis.release}")
-    ctx.line("")
-    ctx.line(f"    Active Packages: {len(packages)}")
-    for p in packages:
-        ctx.line(f"        {p}")
-    ctx.line("")
-
-
-def _show_install_active(ctx: Ctx) -> None:
-    """Per node that runs IOS XR: its boot partition and active packages."""
-    packages = _active_packages(ctx)
-    ctx.line(f"Label : {ctx.device.chassis.release}")
-    ctx.line("")
-    for node in ctx.device.chassis.nodes:
-        if not node.runs_xr:
-            continue
-        ctx.line(f"Node {node.name} [{'RP' if node.is_rp else 'LC'}]")
-        ctx.line("  Boot Partition: xr_lv0")
-        ctx.line(f"  Active Packages: {len(packages)}")
-        for p in packages:
-            ctx.line(f"        {p}")
-        ctx.line("")
-
-
 def _show_reboot_history(ctx: Ctx) -> None:
     ch = ctx.device.chassis
     node = str(ctx.args.get("node", ch.active_rp.name))
@@ -249,12 +212,9 @@ def register(reg: Registry) -> None:
             "switchover": "Switch over to the standby route processor",
             "reboot": "Show reboot information",
             "history": "Reboot history",
-            "install": "Show installation information",
-            "active": "Show active packages",
         }
     )
     read_sys = (("read", "sysmgr"), ("read", "system"))
-    read_pkg = (("read", "pkg-mgmt"),)
 
     reg.command("exec", "show version", _show_version, tasks=(("read", "basic-services"),))
     reg.command("exec", "show platform", _show_platform, tasks=read_sys)
@@ -267,8 +227,6 @@ def register(reg: Registry) -> None:
     reg.command("exec", "redundancy switchover", _switchover, tasks=(("execute", "root-lr"),))
     reg.command("exec", "show redundancy", _show_redundancy, tasks=read_sys)
     reg.command("exec", "show redundancy summary", _show_redundancy_summary, tasks=read_sys)
-    reg.command("exec", "show install active", _show_install_active, tasks=read_pkg)
-    reg.command("exec", "show install active summary", _show_install_active_summary, tasks=read_pkg)
     reg.command(
         "exec", "show reboot history [ location <node:WORD> ]", _show_reboot_history, tasks=read_sys
     )
