@@ -13,8 +13,6 @@ __all__ = [
     "digest_files",
     "ima_parse",
     "ima_replay",
-    "tree_fingerprint",
-    "tree_scan",
     "rpm_build",
     "rpm_extract",
     "rpm_generate_signing_key",
@@ -22,6 +20,8 @@ __all__ = [
     "rpm_payload",
     "rpm_read",
     "rpm_verify",
+    "tree_fingerprint",
+    "tree_scan",
 ]
 
 __version__: str

@@ -2,6 +2,9 @@
 
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
 - ``xrsim serve``: boot a router and serve its CLI over SSH on 127.0.0.1 until Ctrl-C.
+- ``xrsim kgv``: the vendor side of package fingerprints: the signed Known Good Values of a
+  platform's packages (or of given RPM files), written as ``FILE`` and ``FILE.sig``
+  (``xrsim.integrity.kgv``).
 - ``xrsim bench``: signing, key generation and hashing throughput against pyca/cryptography,
   hashlib and ``openssl speed``, as a ratio table or ``--json``; on request (``--only
   scale-100``, ``--only scale-1000``) the scale rows, N routers serving SSH in this process.
@@ -153,6 +156,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
     b.set_defaults(func=_bench)
+
+    k = sub.add_parser(
+        "kgv",
+        help="write the signed Known Good Values of a platform's packages",
+        description=(
+            "Write the Known Good Values (KGV) of a platform's packages as the simulated vendor "
+            "publishes them: a JSON file mapping each package's name-version-release to its "
+            "fingerprint, and FILE.sig, its RSA PKCS#1 v1.5 SHA-512 signature by the simulated "
+            "vendor root key (check it with 'openssl dgst -sha512 -verify'; see docs/formats.md)."
+        ),
+    )
+    k.add_argument(
+        "--platform",
+        default=None,
+        metavar="PID",
+        help="platform PID (default: NCS-55A1-24H)",
+    )
+    k.add_argument(
+        "--release", default=None, metavar="X.Y.Z", help="IOS XR release (default: the platform's)"
+    )
+    k.add_argument(
+        "--rpm",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="make the KGV of this RPM file instead of the platform's packages (repeatable)",
+    )
+    k.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="FILE",
+        help="where to write (default: kgv-<PID>-<release>.json; the signature goes to FILE.sig)",
+    )
+    k.add_argument(
+        "--vendor-dir",
+        default=None,
+        metavar="DIR",
+        help=(
+            "the simulated vendor directory (default: $XRSIM_VENDOR_DIR, else "
+            "~/.local/share/xrsim/vendor)"
+        ),
+    )
+    k.set_defaults(func=_kgv)
     return parser
 
 
@@ -273,6 +320,42 @@ def _bench(args: argparse.Namespace) -> int:
             report.print(console)
         if results:
             console.print(bench.scale_table(results))
+    return 0
+
+
+def _kgv(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from xrsim import platforms
+    from xrsim.errors import XrsimError
+    from xrsim.integrity import kgv
+    from xrsim.integrity.packages import VendorRepository, catalog
+    from xrsim.release import Release
+
+    try:
+        platform = platforms.load(args.platform or platforms.DEFAULT_PID)
+        release = Release.of(args.release) if args.release else platform.release
+        if args.rpm:
+            paths = [Path(p) for p in args.rpm]
+        else:
+            repository = VendorRepository.open(args.vendor_dir)
+            paths = [repository.package(d)[0] for d in catalog(platform, release)]
+        headers = kgv.read_rpms(paths)
+        signed = kgv.make(
+            headers,
+            platform=platform.pid,
+            family=platform.family,
+            release=str(release),
+            created=datetime.now(UTC),
+            vendor_dir=args.vendor_dir,
+        )
+        output = Path(args.output or f"kgv-{platform.pid}-{release}.json")
+        path, sig = kgv.write(output, signed)
+    except XrsimError as e:
+        print(f"xrsim kgv: {e}", file=sys.stderr)
+        return 2
+    count = len(signed.kgv.packages)
+    print(f"xrsim kgv: wrote {path} ({count} package{'s' if count != 1 else ''}) and {sig}")
     return 0
 
 

@@ -33,6 +33,7 @@ from xrsim.netconf.models import (
     remote_attestation_act,
     shellutil_cfg,
     shellutil_oper,
+    spirit_install_instmgr_oper,
     xrsim_crypto_oper,
 )
 from xrsim.netconf.registry import Model, ModelRegistry
@@ -50,6 +51,7 @@ MODELS: tuple[Model, ...] = (
     invmgr_oper.INVENTORY,
     pfi_im_cmd_oper.INTERFACES,
     ipv4_io_oper.IPV4_NETWORK,
+    spirit_install_instmgr_oper.INSTALL,
     xrsim_crypto_oper.CRYPTO_KEYS,
     xrsim_crypto_oper.TRUSTPOINTS,
     cli_diff_act.GET_CLI_CONFIG_DIFF,
