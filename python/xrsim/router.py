@@ -10,7 +10,9 @@ front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``) and its VRF table (``Vrfs``: VRFs bound to network namespaces, interfaces
 bound to links, which puts every configuration change into effect on the links before it is
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
-software packages as real RPMs, extracted on every XR node at first boot). It opens
+software packages as real RPMs, extracted on every XR node at first boot) with their
+fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
+``xrsim.integrity.ima``). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -57,6 +59,8 @@ from xrsim.errors import (
     StorageError,
     UnansweredPrompt,
 )
+from xrsim.integrity.fingerprint import Fingerprints
+from xrsim.integrity.ima import ImaLogs
 from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
@@ -135,6 +139,11 @@ class Router:
         )
         # The software packages: at first boot the platform's are extracted on every XR node.
         self._packages = PackageManager.open(chassis)
+        # Their fingerprints (the first generation due at once on the scheduler) and the IMA
+        # measurement lists, which measure what each generation finds changed on a node.
+        self._fingerprints = Fingerprints(self._packages, chassis, self._scheduler)
+        self._ima = ImaLogs(chassis, self._packages)
+        self._fingerprints.subscribe_scan(self._ima.on_scan)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -407,6 +416,19 @@ class Router:
         """The software packages (``show install``, ``install add/activate/commit``): real
         RPMs, active ones extracted on every node that runs IOS XR."""
         return self._packages
+
+    @property
+    def fingerprints(self) -> Fingerprints:
+        """The packages' install-time and run-time fingerprints (``xrsim.integrity.
+        fingerprint``): generated at boot, after every package change and periodically."""
+        return self._fingerprints
+
+    @property
+    def ima(self) -> ImaLogs:
+        """The IMA measurement list of every node that runs IOS XR (``xrsim.integrity.ima``):
+        the package files at the node's boot, then what the fingerprint generations find
+        changed or new."""
+        return self._ima
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])

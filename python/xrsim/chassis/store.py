@@ -25,8 +25,8 @@
   and the directories. Each later format adds one ``Migration``; pending ones run in the same
   opening transaction. Format 3 admits RA certificates and adds ``pending_requests``; format
   4 adds the software packages (``packages``, rows of ``PackageRow``), where each node has
-  them extracted (``node_packages``) and the install log (``install_log``, ``InstallRow``); format 5 adds the IMA measurement
-  lists (``ima_lists``, ``ima_events``, rows of ``ImaRow``).
+  them extracted (``node_packages``) and the install log (``install_log``, ``InstallRow``);
+  format 5 adds the IMA measurement lists (``ima_lists``, ``ima_events``, rows of ``ImaRow``).
 - Fault injection for crash tests: ``XRSIM_CRASH_AT=<point>[:<n>]`` in the environment (read
   once, at import) makes the process ``os._exit(86)`` the ``n``-th time (default 1) it reaches
   ``point``; ``FAULT_POINTS`` lists them. ``before-commit``: a transaction is written, not yet

@@ -8,11 +8,11 @@
     then every file of every active package (``PackageSource.active()``), digests from the RPM
     header (the files were just extracted from it: nothing is hashed again), sorted by path
     (bytewise), all stamped with the boot time;
-  * files that changed or appeared later: ``measure(node, files)`` is the fingerprint
-    generation's scan callback (``Fingerprints.subscribe_scan``: node path -> SHA-256 hex of
-    every package file found on the node). A file is measured again only when its digest
-    differs from its last measurement in this boot, as the kernel's ``iint`` cache does; a
-    removed file is not an event (the kernel logs none);
+  * files that changed or appeared later: ``measure(node, files)``, which ``on_scan``, the
+    fingerprint generation's scan callback, calls (``Fingerprints.subscribe_scan``: node path
+    -> SHA-256 hex of every package file found on the node). A file is measured again only
+    when its digest differs from its last measurement in this boot, as the kernel's ``iint``
+    cache does; a removed file is not an event (the kernel logs none);
   * the files of a package activated later (``PackageSource.subscribe``): those never measured
     in this boot, from their RPM header;
   * ``NodeIma.record_violation(path)``: a ToMToU / open-writers violation (the list holds a zero
@@ -55,10 +55,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
-
 from xrsim.chassis import Chassis
 from xrsim.chassis.store import ImaRow, StateStore
+from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
 from xrsim.errors import InvalidInput, StateError
 
 __all__ = [
@@ -427,12 +426,17 @@ class ImaLogs:
     def measure(self, node: str, files: Mapping[str, str]) -> int:
         """Measure the files a scan found on ``node`` (node path -> SHA-256 hex): those new
         or changed since their last measurement, in path order, as one saved append. The
-        number of events added. The fingerprint generation's scan callback."""
+        number of events added."""
         log = self.log(node)
         measured = [(_check_path(p), _digest(d, p)) for p, d in files.items()]
         measured.sort(key=lambda item: item[0].encode("utf-8", "surrogateescape"))
         with self._current(log):
             return self._append(log, measured)
+
+    def on_scan(self, node: str, files: Mapping[str, str]) -> None:
+        """``measure`` as the fingerprint generation's scan callback
+        (``Fingerprints.subscribe_scan``)."""
+        self.measure(node, files)
 
     def _packages_changed(self) -> None:
         """A package was activated or deactivated: measure, on every node, the active
