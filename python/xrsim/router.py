@@ -12,7 +12,8 @@ front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 bound to links, which puts every configuration change into effect on the links before it is
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
 software packages as real RPMs, extracted on every XR node at first boot) with their
-``Fingerprints`` (``router.fingerprints``). It opens
+fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
+``xrsim.integrity.ima``). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -60,6 +61,7 @@ from xrsim.errors import (
     UnansweredPrompt,
 )
 from xrsim.integrity.fingerprint import Fingerprints
+from xrsim.integrity.ima import ImaLogs
 from xrsim.integrity.inventory import FilesystemInventory
 from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
@@ -144,6 +146,9 @@ class Router:
         # Their fingerprints: generated on the scheduler (at boot, ``start``; then every hour
         # and after every package change), in the worker pool.
         self._fingerprints = Fingerprints(self._packages, chassis, self._scheduler)
+        self._ima = ImaLogs(chassis, self._packages)
+        # The IMA lists measure what each generation finds changed or new on a node.
+        self._fingerprints.subscribe_scan(self._ima.on_scan)
         self._api: CliSession | None = None
         self._lock = threading.Lock()
         self._sessions: list[CliSession] = []
@@ -447,6 +452,13 @@ class Router:
         """The packages' install-time and run-time fingerprints, their generation status and
         time (``xrsim.integrity.fingerprint``; NETCONF ``install/packages``, the dossier)."""
         return self._fingerprints
+
+    @property
+    def ima(self) -> ImaLogs:
+        """The IMA measurement list of every node that runs IOS XR (``xrsim.integrity.ima``):
+        the package files at the node's boot, then what the fingerprint generations find
+        changed or new."""
+        return self._ima
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])
