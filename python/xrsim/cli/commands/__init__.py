@@ -16,6 +16,7 @@ from xrsim.cli.commands import (
     crypto_ca,
     crypto_keys,
     discovery,
+    dossier,
     filesystem,
     interfaces,
     ipv6,
@@ -54,6 +55,7 @@ FAMILIES: tuple[Family, ...] = (
     system,
     ipv6,
     discovery,
+    dossier,
 )
 
 
