@@ -315,7 +315,9 @@ def parse_include(text: str, column: int, chassis: Chassis) -> Request:
     if not selectors:
         raise DossierInputError("no selector given", words.end(), incomplete=True)
     if fs_options is not None and "filesystem-inventory" not in selectors:
-        raise DossierInputError(f"{_OPTIONS_WORD} needs the filesystem-inventory selector", options_at)
+        raise DossierInputError(
+            f"{_OPTIONS_WORD} needs the filesystem-inventory selector", options_at
+        )
     ordered = tuple(s for s in SELECTORS if s in selectors)
     return Request(ordered, nonce, fs_options)
 
@@ -397,7 +399,9 @@ def parse_incremental_ima(text: str, column: int, chassis: Chassis) -> list[ImaS
             start_time = None
             if when is not None:
                 try:
-                    start_time = datetime.strptime(str(when), _START_TIME_FORMAT).replace(tzinfo=UTC)
+                    start_time = datetime.strptime(str(when), _START_TIME_FORMAT).replace(
+                        tzinfo=UTC
+                    )
                 except ValueError:
                     raise DossierInputError(
                         f"incremental-ima: {name}: start_time is not like "
@@ -612,7 +616,9 @@ def collect_incremental_ima(sources: Sources, starts: Sequence[ImaStart]) -> dic
                 {
                     "node-location": start.node,
                     "start-event": start.start_event,
-                    "start-time": None if start.start_time is None else start.start_time.isoformat(),
+                    "start-time": None
+                    if start.start_time is None
+                    else start.start_time.isoformat(),
                     "pcr-values": {b: v.hex() for b, v in sorted(log.pcrs().items())},
                     "events": [_event_json(e) for e in events],
                 }
