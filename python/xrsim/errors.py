@@ -36,6 +36,12 @@ Hierarchy::
     |       +-- TransportTimeout                      no answer in time (connect, HTTP, TFTP)
     |       +-- HttpStatusError                       an HTTP answer other than 200 (``status``)
     |       +-- TftpError                             a TFTP error packet (``code``), a bad transfer
+    +-- EnvelopeError                                 a signed envelope (``utility sign``) refused
+    |   +-- MalformedEnvelope      (also ValueError)  not JSON, a field of the wrong type or coding
+    |   |   +-- MissingField                          a required field absent (``field``)
+    |   +-- UntrustedChain                            a chain that does not lead to the SUDI root
+    |   +-- EnvelopeSignatureError (also InvalidSignature) the signature does not verify
+    |   +-- NonceMismatch                             another nonce than the one asked for
     +-- ScepError                                     an enrollment that did not go through
         +-- ScepProtocolError                         a reply that breaks RFC 8894 (garbage, signer,
         |                                             nonce, transactionID, a certificate not ours)
@@ -54,6 +60,8 @@ __all__ = [
     "CryptoError",
     "DossierInputError",
     "DirectoryNotEmpty",
+    "EnvelopeError",
+    "EnvelopeSignatureError",
     "FileAccessError",
     "FilesystemError",
     "FramingError",
@@ -63,8 +71,11 @@ __all__ = [
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
+    "MalformedEnvelope",
+    "MissingField",
     "NetconfError",
     "NetworkError",
+    "NonceMismatch",
     "PathEscapes",
     "PathExists",
     "PathIsDirectory",
@@ -84,6 +95,7 @@ __all__ = [
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
+    "UntrustedChain",
     "VrfError",
     "XrsimError",
 ]
@@ -295,6 +307,37 @@ class TftpError(TransportError):
     def __init__(self, reason: str, code: int | None = None) -> None:
         super().__init__(reason)
         self.code = code
+
+
+class EnvelopeError(XrsimError):
+    """A signed envelope (``| utility sign``, ``xrsim.integrity.envelope``) that cannot be
+    trusted; the subclasses say why."""
+
+
+class MalformedEnvelope(EnvelopeError, ValueError):
+    """Envelope text that is not one JSON object of the documented shape: truncated or not
+    JSON, a field of the wrong type, bad base64, an unknown algorithm or signature version."""
+
+
+class MissingField(MalformedEnvelope):
+    """A required envelope field is absent; ``field`` names it."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UntrustedChain(EnvelopeError):
+    """The certificate chain of an envelope does not lead to the SUDI root it is checked
+    against (another root, a broken link, an expired or non-CA certificate, none given)."""
+
+
+class EnvelopeSignatureError(EnvelopeError, InvalidSignature):
+    """The envelope's signature does not verify over its nonce, version, chain and data."""
+
+
+class NonceMismatch(EnvelopeError):
+    """The envelope is signed over another nonce than the one the verifier asked for."""
 
 
 class ScepError(XrsimError):

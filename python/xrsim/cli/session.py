@@ -12,8 +12,12 @@ text (a surrogate: the SSH front door carries bytes that were not UTF-8 as surro
 is refused with the ``^`` under the first one, before anything parses it, also as the answer
 to a question (which then waits on). A line starting with ``!`` is a comment in
 every configuration mode. ``Pipe`` is one output modifier after ``|`` (``include``, ...,
-``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``; ``file`` writes the
-output to a file, for a user who may write files as ``copy`` does); ``FailedConfig``
+``utility``: ``Utility`` is IOS XR's ``head``/``tail``/``egrep``/``wc``, ``Sign`` its ``utility
+sign nonce N [include-certificate]``, the output signed by the active RP's SUDI key into the
+JSON envelope of ``xrsim.integrity.envelope``, for a user with ``execute basic-services``, on
+releases with ``sudi-signature``; ``file`` writes the output to a file, for a user who may
+write files as ``copy`` does; pipes apply in order, so ``| utility sign nonce 1 | file
+harddisk:x.json`` saves the envelope); ``FailedConfig``
 what ``show configuration failed [load]`` shows of the session's last failed commit or load.
 """
 
@@ -38,11 +42,12 @@ from xrsim.aaa import (
 )
 from xrsim.cli import messages
 from xrsim.cli.context import Ctx, Device, Interaction, Prompt
-from xrsim.cli.parser import Match, ParseError, help_at, parse, tokenize
+from xrsim.cli.parser import Match, ParseError, Token, help_at, parse, tokenize
 from xrsim.cli.registry import Keyword
 from xrsim.clock import xr_timestamp
 from xrsim.config.tree import Change, PathItem
 from xrsim.errors import XrsimError
+from xrsim.integrity import envelope
 
 if TYPE_CHECKING:
     from xrsim.cli.registry import Command, Registry, TokenNode
@@ -51,9 +56,11 @@ if TYPE_CHECKING:
 __all__ = [
     "INVALID",
     "NOT_AUTHORIZED",
+    "UTILITY_SIGN",
     "CliSession",
     "FailedConfig",
     "Pipe",
+    "Sign",
     "Utility",
     "error_text",
 ]
@@ -67,6 +74,11 @@ _EVERY_WRITE = tuple(("write", task) for task in TASK_IDS)
 _SECRET_WORDS = re.compile(r"\b(secret|password)\b.*", re.IGNORECASE)
 _log = logging.getLogger("xrsim.cli")
 _ids = itertools.count(1)
+#: ``| utility sign``: IOS XR's task for it (the seed's dossier task group grants it with
+#: ``task execute basic-services`` beside ``task execute dossier``).
+UTILITY_SIGN: tuple[tuple[str, str], ...] = (("execute", "basic-services"),)
+#: The release feature ``| utility sign`` needs.
+SIGN_FEATURE = "sudi-signature"
 #: A character no text holds (a byte that was not UTF-8, as a surrogate escape).
 _NOT_TEXT = re.compile("[\ud800-\udfff]")
 
@@ -131,6 +143,63 @@ class Utility:
         return " ".join(f"{counts[k]:>7}" for k in chosen) + "\n"
 
 
+@dataclass(frozen=True)
+class Sign:
+    """``| utility sign nonce N [include-certificate]``: the output (as UTF-8; a character
+    that is not text becomes ``?``) signed by the active RP's SUDI key over ``nonce``, printed
+    as the envelope (``xrsim.integrity.envelope.sign``). ``column`` is where ``sign`` was
+    typed (the ``^`` of a release without it)."""
+
+    nonce: int
+    include_certificate: bool = False
+    column: int = 0
+
+    def apply(self, text: str, session: CliSession) -> str:
+        identity = session.device.chassis.sudi()
+        data = text.encode("utf-8", "replace")
+        signed = envelope.sign(
+            data,
+            nonce=self.nonce,
+            identity=identity,
+            include_certificate=self.include_certificate,
+        )
+        return signed + "\n"
+
+
+#: ``utility sign``'s keywords.
+_SIGN_WORDS = ("nonce", "include-certificate")
+
+
+def _parse_sign(text: str, toks: list[Token], col: int) -> Sign:
+    """``sign nonce N [include-certificate]`` (either order; ``toks[0]`` is ``sign``)."""
+    nonce: int | None = None
+    include = False
+    i = 1
+    while i < len(toks):
+        tok = toks[i]
+        words = [w for w in _SIGN_WORDS if w.startswith(tok.text.lower())]
+        if len(words) != 1:
+            raise ParseError("invalid", col + tok.start, text)
+        if words[0] == "include-certificate":
+            if include:
+                raise ParseError("invalid", col + tok.start, text)
+            include = True
+            i += 1
+            continue
+        if nonce is not None:
+            raise ParseError("invalid", col + tok.start, text)
+        if i + 1 == len(toks):
+            raise ParseError("incomplete", col + len(text), text)
+        value = toks[i + 1]
+        if not value.text.isdigit() or int(value.text) > envelope.MAX_NONCE:
+            raise ParseError("invalid", col + value.start, text)
+        nonce = int(value.text)
+        i += 2
+    if nonce is None:
+        raise ParseError("incomplete", col + len(text), text)
+    return Sign(nonce, include, col + toks[0].start)
+
+
 #: The options of each utility: short and long spelling to the long name, and whether a
 #: number follows.
 _UTILITY_OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -161,16 +230,22 @@ _UTILITY_OPTIONS: dict[str, dict[str, tuple[str, bool]]] = {
 }
 
 
-def _parse_utility(text: str, col: int) -> Utility:
+def _parse_utility(text: str, col: int) -> Utility | Sign:
     """``utility NAME [options] [PATTERN]`` (``text`` without ``utility``; ``col`` its column)."""
     toks = tokenize(text)
     if not toks:
         raise ParseError("incomplete", col + len(text), text)
     word = toks[0].text.lower()
-    names = [n for n in _UTILITY_OPTIONS if n.startswith(word)]
+    names = [n for n in (*_UTILITY_OPTIONS, "sign") if n.startswith(word)]
     if len(names) != 1:
         raise ParseError("invalid", col + toks[0].start, text)
-    name = names[0]
+    if names[0] == "sign":
+        return _parse_sign(text, toks, col)
+    return _parse_filter(names[0], text, toks, col)
+
+
+def _parse_filter(name: str, text: str, toks: list[Token], col: int) -> Utility:
+    """``head``/``tail``/``egrep``/``wc`` and their options (``toks[0]`` is the name)."""
     options = _UTILITY_OPTIONS[name]
     flags: set[str] = set()
     count = 10
@@ -213,11 +288,14 @@ class Pipe:
     kind: str
     arg: str
     utility: Utility | None = None
+    sign: Sign | None = None
 
     def apply(self, text: str, session: CliSession) -> str:
         lines = text.splitlines(keepends=True)
         if self.kind == "file":
             return self._to_file(text, session)
+        if self.sign is not None:
+            return self.sign.apply(text, session)
         if self.kind == "count":
             return f"Number of lines which match regexp = {len(lines)}\n"
         if self.utility is not None:
@@ -267,7 +345,11 @@ def _parse_pipes(segments: list[tuple[str, int]]) -> list[Pipe]:
             raise ParseError("incomplete", col + len(text), text)
         if kind == "utility":
             offset = toks[1].start
-            out.append(Pipe(kind, arg, _parse_utility(text[offset:], col + offset)))
+            parsed = _parse_utility(text[offset:], col + offset)
+            if isinstance(parsed, Sign):
+                out.append(Pipe(kind, arg, sign=parsed))
+            else:
+                out.append(Pipe(kind, arg, parsed))
             continue
         if kind in ("include", "exclude", "begin"):
             # IOS XR takes the expression in double quotes too (``| include "a b"``): the
@@ -499,18 +581,24 @@ class CliSession:
             if not self._exists(match.command):
                 # The command does not exist on this release: refused like an unknown one.
                 raise ParseError("invalid", self._missing_column(match, head, via_do), head)
+            for p in pipes:  # so is ``utility sign`` before the release that has it
+                if p.sign is not None and not self.device.chassis.supports(SIGN_FEATURE):
+                    raise ParseError("invalid", p.sign.column, line)
         except ParseError as e:
             return error_text(e, column)
         return self._execute(match, via_do, pipes)
 
     def _execute(self, match: Match, via_do: bool, pipes: list[Pipe]) -> str:
         """Run a parsed command the user is authorized for, with pipes the user is authorized
-        for (``| file`` writes a file: what ``copy`` takes, ``FILE_WRITE``); nothing runs
-        otherwise."""
+        for (``| file`` writes a file: what ``copy`` takes, ``FILE_WRITE``; ``| utility sign``
+        signs with the SUDI key: ``UTILITY_SIGN``); nothing runs otherwise."""
         self.last_error = None
         writes = any(p.kind == "file" for p in pipes)
-        if not self.authorized(match.command) or (
-            writes and not authorize(self.user_tasks(), FILE_WRITE)
+        signs = any(p.sign is not None for p in pipes)
+        if (
+            not self.authorized(match.command)
+            or (writes and not authorize(self.user_tasks(), FILE_WRITE))
+            or (signs and not authorize(self.user_tasks(), UTILITY_SIGN))
         ):
             self.denied = True
             return messages.NOT_AUTHORIZED + "\n"
