@@ -336,10 +336,8 @@ def _verify_dossier(args: argparse.Namespace) -> int:
     known = None
     if args.kgv is not None:
         try:
-            known = kgv_file.load(Path(args.kgv), root)
-        except OSError as e:
-            return fail(f"cannot read {e.filename}: {e.strerror}")
-        except XrsimError as e:
+            known = dict(kgv_file.load(Path(args.kgv), root=root).packages)
+        except XrsimError as e:  # unreadable, not signed by the root, not a KGV document
             return fail(f"{args.kgv}: {e}")
     report = verify_dossier(text, root, kgv=known, nonce=args.nonce)
     for line in report.lines():

@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from xrsim.chassis import Chassis
 from xrsim.errors import DossierInputError, XrsimError
@@ -74,9 +74,6 @@ SHOW_SECTIONS = {"system-inventory": "show inventory"}
 SUCCESS = "Success"
 NOT_AUTHORIZED = "Not authorized"
 ERROR = "Error"
-
-if TYPE_CHECKING:
-    from xrsim.crypto.ima import ImaEntry
 
 _MAX_NONCE = (1 << 64) - 1
 _OPTIONS_WORD = "filesystem-inventory-options"
@@ -135,8 +132,22 @@ class FingerprintSource(Protocol):
     def run_time(self, pkg: Any) -> str: ...
 
 
+class ImaSnapshotLike(Protocol):
+    @property
+    def boot_time(self) -> datetime: ...
+    @property
+    def events(self) -> Sequence[Any]: ...
+    @property
+    def pcrs(self) -> Mapping[str, bytes]: ...
+    @property
+    def length(self) -> int: ...
+
+
 class NodeImaLike(Protocol):
     def events(self, start_event: int = 0, start_time: datetime | None = None) -> Sequence[Any]: ...
+    def snapshot(
+        self, start_event: int = 0, start_time: datetime | None = None
+    ) -> ImaSnapshotLike: ...
     def binary(self) -> bytes: ...
     def pcrs(self) -> dict[str, bytes]: ...
 
@@ -278,6 +289,15 @@ def _value(word: str) -> Any:
         raise ValueError(word) from None
 
 
+def _nonce(words: _Words) -> int:
+    value = words.next()
+    if value is None:
+        raise DossierInputError("nonce needs a number", words.end(), incomplete=True)
+    if not value[0].isdigit() or int(value[0]) > _MAX_NONCE:
+        raise DossierInputError(f"nonce must be 0 to {_MAX_NONCE}", value[1])
+    return int(value[0])
+
+
 def parse_include(text: str, column: int, chassis: Chassis) -> Request:
     """The words after ``include`` (``text``, starting at ``column`` of the line). Raises
     ``DossierInputError`` with the column of the first bad word."""
@@ -294,12 +314,7 @@ def parse_include(text: str, column: int, chassis: Chassis) -> Request:
         if kw == "nonce":
             if nonce is not None:
                 raise DossierInputError("nonce given twice", col)
-            value = words.next()
-            if value is None:
-                raise DossierInputError("nonce needs a number", words.end(), incomplete=True)
-            if not value[0].isdigit() or int(value[0]) > _MAX_NONCE:
-                raise DossierInputError(f"nonce must be 0 to {_MAX_NONCE}", value[1])
-            nonce = int(value[0])
+            nonce = _nonce(words)
         elif kw == _OPTIONS_WORD:
             if fs_options is not None:
                 raise DossierInputError(f"{_OPTIONS_WORD} given twice", col)
@@ -415,7 +430,7 @@ def parse_incremental_ima(text: str, column: int, chassis: Chassis) -> list[ImaS
 # -- collection ------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
     """Records as JSON: dataclasses as objects (keys with ``-``), times as ISO 8601,
     packages as their name-version-release, bytes as hex."""
     if isinstance(value, datetime):
@@ -504,34 +519,39 @@ def _rollback_history(sources: Sources) -> Any:
     return [_jsonable(record) for record in sources.packages.log()]
 
 
-def _entry_json(number: int, entry: ImaEntry) -> dict[str, Any]:
-    return {
-        "event-number": number,
-        "pcr-index": entry.pcr,
-        "ima-template": entry.template,
-        "template-hash-algorithm": "sha1",
-        "template-hash": entry.template_hash.hex(),
-        "filedata-hash-algorithm": entry.digest_algorithm,
-        "filedata-hash": entry.digest.hex(),
-        "filename-hint": entry.path,
-        "violation": entry.violation,
-    }
+def _event_json(event: Any) -> dict[str, Any]:
+    """One ``NodeIma`` event (``xrsim.integrity.ima.ImaEvent``) in the YANG ``IMA-EVENT``
+    shape: its fields with ``-`` for ``_`` (event-number, ima-template, filename-hint,
+    filedata-hash, template-hash-algorithm, template-hash, pcr-index, signature, time...)."""
+    data = _jsonable(event)
+    return data if isinstance(data, dict) else {"event": data}
+
+
+#: Reads of a node's list and its snapshot that may race with a new measurement.
+_SNAPSHOT_TRIES = 5
 
 
 def _snapshot_node(node: str, log: NodeImaLike) -> dict[str, Any]:
-    from xrsim.crypto import ima as crypto_ima  # noqa: PLC0415 - the Rust IMA core, on use
+    """The node's whole measurement list (binary, as the kernel exports it), its events and
+    PCR 10 values, read so that they agree (a measurement made between the reads is retried)."""
+    from xrsim.crypto import ima as crypto_ima
 
-    binary = log.binary()
-    entries = crypto_ima.parse(binary)
-    pcrs = log.pcrs()
+    for _ in range(_SNAPSHOT_TRIES):
+        binary = log.binary()
+        snap = log.snapshot()
+        if snap.length == len(snap.events) == len(crypto_ima.parse(binary)):
+            break
+    else:
+        raise _Unavailable(f"{node}: the IMA list kept changing while it was read")
     return {
         "node-location": node,
         "ima-template": "ima-ng",
         "pcr-index": 10,
-        "pcr-values": {bank: value.hex() for bank, value in sorted(pcrs.items())},
-        "event-count": len(entries),
+        "boot-time": snap.boot_time.isoformat(),
+        "pcr-values": {bank: value.hex() for bank, value in sorted(snap.pcrs.items())},
+        "event-count": snap.length,
         "binary-runtime-measurements": base64.b64encode(binary).decode("ascii"),
-        "events": [_entry_json(i, e) for i, e in enumerate(entries)],
+        "events": [_event_json(e) for e in snap.events],
     }
 
 
@@ -593,12 +613,6 @@ def collect(sources: Sources, request: Request) -> dict[str, Any]:
     return doc
 
 
-def _event_json(event: Any) -> dict[str, Any]:
-    """One ``NodeIma.events`` item in the YANG event shape (``_jsonable`` of its fields)."""
-    data = _jsonable(event)
-    return data if isinstance(data, dict) else {"event": data}
-
-
 def collect_incremental_ima(sources: Sources, starts: Sequence[ImaStart]) -> dict[str, Any]:
     """``incremental-ima``: per node, the events after ``start_event`` measured at or after
     ``start_time``, with the node's PCR values now."""
@@ -610,17 +624,17 @@ def collect_incremental_ima(sources: Sources, starts: Sequence[ImaStart]) -> dic
             raise _Unavailable("IMA is not available")
         out = []
         for start in starts:
-            log = ima.log(start.node)
-            events = log.events(start.start_event, start.start_time)
+            snap = ima.log(start.node).snapshot(start.start_event, start.start_time)
+            when = start.start_time
             out.append(
                 {
                     "node-location": start.node,
                     "start-event": start.start_event,
-                    "start-time": None
-                    if start.start_time is None
-                    else start.start_time.isoformat(),
-                    "pcr-values": {b: v.hex() for b, v in sorted(log.pcrs().items())},
-                    "events": [_event_json(e) for e in events],
+                    "start-time": None if when is None else when.isoformat(),
+                    "boot-time": snap.boot_time.isoformat(),
+                    "pcr-values": {b: v.hex() for b, v in sorted(snap.pcrs.items())},
+                    "event-count": snap.length,
+                    "events": [_event_json(e) for e in snap.events],
                 }
             )
         return out

@@ -203,7 +203,7 @@ class _Measured:
 def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measured]]:
     """Replay each node's list against its PCRs; returns node -> path -> last measurement
     (of the lists that replay)."""
-    from xrsim.crypto import ima  # noqa: PLC0415 - the Rust IMA core, on use
+    from xrsim.crypto import ima
 
     measured: dict[str, dict[str, _Measured]] = {}
     nodes = _section_data(doc, "system-integrity-snapshot")
@@ -237,11 +237,18 @@ def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measure
             )
             continue
         listed = [
-            (e.get("template-hash"), e.get("filename-hint"), e.get("filedata-hash"))
+            (
+                e.get("event-number"),
+                e.get("template-hash"),
+                e.get("filename-hint"),
+                e.get("filedata-hash"),
+            )
             for e in events
             if isinstance(e, dict)
         ]
-        actual = [(e.template_hash.hex(), e.path, e.digest.hex()) for e in entries]
+        actual = [
+            (i, e.template_hash.hex(), e.path, e.digest.hex()) for i, e in enumerate(entries, 1)
+        ]
         if listed != actual:
             report.failed(what, "the events listed are not the measurement list's entries")
             continue
@@ -272,13 +279,41 @@ def _changed_files(
     return out
 
 
+def _problems(
+    pkg: Mapping[str, Any],
+    listed: str,
+    kgv: Mapping[str, str] | None,
+    measured: Mapping[str, Mapping[str, _Measured]],
+) -> list[str]:
+    """What is wrong with one package entry (``listed``: its file list's fingerprint)."""
+    nvr = str(pkg.get("nvr", "?"))
+    install = str(pkg.get("rpm-fingerprint-install-time", ""))
+    run = str(pkg.get("rpm-fingerprint-run-time", ""))
+    problems = []
+    if listed != install:
+        problems.append(f"install-time fingerprint {install} is not its file list's {listed}")
+    if kgv is not None:
+        known = kgv.get(nvr)
+        if known is None:
+            problems.append("not in the Known Good Values")
+        elif known != install:
+            problems.append(f"install-time fingerprint {install} is not the KGV {known}")
+    if run in ("", "0"):
+        problems.append(f"no run-time fingerprint yet (status {pkg.get('rpm-fingerprint-status')})")
+    elif run != install:
+        files = _changed_files(pkg, measured)
+        named = "; ".join(files) if files else "no IMA event names the file (removed?)"
+        problems.append(f"run-time fingerprint {run} differs from install-time {install}: {named}")
+    return problems
+
+
 def _packages(
     report: Report,
     doc: Mapping[str, Any],
     kgv: Mapping[str, str] | None,
     measured: Mapping[str, Mapping[str, _Measured]],
 ) -> None:
-    from xrsim.crypto import tree  # noqa: PLC0415 - the Rust fingerprint core, on use
+    from xrsim.crypto import tree
 
     packages = _section_data(doc, "packages")
     if packages is None:
@@ -293,32 +328,13 @@ def _packages(
         nvr = str(pkg.get("nvr", "?"))
         what = f"package {nvr}"
         install = str(pkg.get("rpm-fingerprint-install-time", ""))
-        run = str(pkg.get("rpm-fingerprint-run-time", ""))
         try:
             records = [(str(f["path"]), str(f["sha256"])) for f in pkg.get("files", [])]
             listed = tree.fingerprint(records)
         except (KeyError, TypeError, XrsimError):
             report.failed(what, "the package's file list is damaged")
             continue
-        problems = []
-        if listed != install:
-            problems.append(f"install-time fingerprint {install} is not its file list's {listed}")
-        if kgv is not None:
-            known = kgv.get(nvr)
-            if known is None:
-                problems.append("not in the Known Good Values")
-            elif known != install:
-                problems.append(f"install-time fingerprint {install} is not the KGV {known}")
-        if run in ("", "0"):
-            problems.append(
-                f"no run-time fingerprint yet (status {pkg.get('rpm-fingerprint-status')})"
-            )
-        elif run != install:
-            files = _changed_files(pkg, measured)
-            named = "; ".join(files) if files else "no IMA event names the file (removed?)"
-            problems.append(
-                f"run-time fingerprint {run} differs from install-time {install}: {named}"
-            )
+        problems = _problems(pkg, listed, kgv, measured)
         if problems:
             report.failed(what, "; ".join(problems))
         else:

@@ -85,7 +85,8 @@ def test_seed_keys_and_text_sections_are_the_routers_show_output(router: Router)
     (rp,) = history["reboot-history"]
     assert rp["node-location"] == "0/RP0/CPU0"
     assert [r["reason"] for r in rp["reboots"]] == ["test reload"]
-    assert "packages" not in d and "filesystem-inventory" not in d
+    assert "packages" not in d
+    assert "filesystem-inventory" not in d
 
 
 def test_sections_follow_the_selector_order_whatever_the_typed_order(router: Router) -> None:
@@ -207,10 +208,12 @@ def test_bad_lines_are_refused_with_the_marker_under_the_bad_word(
     out = TS.sub("", s.handle_line(line), count=1)
     marker, invalid, why = out.splitlines()
     assert invalid == "% Invalid input detected at '^' marker."
-    assert reason in why and why.startswith("% ")
+    assert reason in why
+    assert why.startswith("% ")
     column = marker.index("^") - len(s.prompt)
     assert line[column:].strip(), line
-    assert "Traceback" not in out and "{" not in marker
+    assert "Traceback" not in out
+    assert "{" not in marker
 
 
 @pytest.mark.parametrize("rest", ["", "nonce 5", "packages nonce"])
@@ -242,12 +245,13 @@ def test_incremental_ima_takes_the_seed_form(router: Router) -> None:
         "'start_time': 'Tue Feb 16 09:15:17 2021'}}]}\""
     )
     (start,) = dossier.parse_incremental_ima(seed, 0, router.chassis)
-    assert start.node == "0/RP0/CPU0" and start.start_event == 1000
-    assert start.start_time is not None and start.start_time.isoformat() == (
-        "2021-02-16T09:15:17+00:00"
-    )
+    assert start.node == "0/RP0/CPU0"
+    assert start.start_event == 1000
+    assert start.start_time is not None
+    assert start.start_time.isoformat() == ("2021-02-16T09:15:17+00:00")
     d = doc_of(router.cli(f"{BASE} incremental-ima {seed}"))
-    assert "incremental-ima" in d and d["license-udi"]["result-code"] == "Success"
+    assert "incremental-ima" in d
+    assert d["license-udi"]["result-code"] == "Success"
 
 
 @pytest.mark.parametrize(
@@ -265,7 +269,8 @@ def test_incremental_ima_takes_the_seed_form(router: Router) -> None:
 def test_bad_incremental_ima_json_is_refused(router: Router, rest: str) -> None:
     out = router.cli(f"{BASE} incremental-ima {rest}")
     assert "% Invalid input detected at '^' marker." in out
-    assert "Traceback" not in out and "collection-start-time" not in out
+    assert "Traceback" not in out
+    assert "collection-start-time" not in out
 
 
 def test_file_pipe_saves_the_json_for_a_user_who_may_write_files(router: Router) -> None:
