@@ -311,7 +311,6 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _verify_dossier(args: argparse.Namespace) -> int:
     from xrsim.errors import XrsimError
-    from xrsim.integrity import kgv as kgv_file
     from xrsim.integrity.verify import EXIT_UNUSABLE, verify_dossier
 
     def fail(message: str) -> int:
@@ -335,6 +334,8 @@ def _verify_dossier(args: argparse.Namespace) -> int:
         return fail(f"{args.sudi_root} is not a certificate (PEM or DER)")
     known = None
     if args.kgv is not None:
+        from xrsim.integrity import kgv as kgv_file
+
         try:
             known = dict(kgv_file.load(Path(args.kgv), root=root).packages)
         except XrsimError as e:  # unreadable, not signed by the root, not a KGV document
