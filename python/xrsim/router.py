@@ -4,7 +4,8 @@ A router is a ``Chassis`` (nodes, per-node filesystems, SUDI, reboot history, th
 its ``Datastore`` (running configuration, commits), its ``KeyStore``, ``CertStore`` and
 ``Enrollment`` (SCEP and TFTP enrollment, ``xrsim.pki.enrollment``), its ``Scheduler`` (timed
 work on the chassis clock: the ``commit confirmed`` rollback, the SSH idle timeouts, the polls
-of pending enrollment requests, re-armed at boot), the CLI
+of pending enrollment requests and the filesystem inventory's snapshots, re-armed at boot),
+its ``FilesystemInventory`` (``router.fsinventory``), the CLI
 registry (one per process, shared) and its ``SessionTable`` (the SSH and NETCONF sessions its
 front doors record: ``show ssh``, ``clear ssh``, ``show netconf-yang clients``,
 ``kill-session``) and its VRF table (``Vrfs``: VRFs bound to network namespaces, interfaces
@@ -46,7 +47,7 @@ from xrsim.cli.commands.ssh import FACTORY_LINES
 from xrsim.cli.registry import TYPES
 from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
-from xrsim.config.tree import Change
+from xrsim.config.tree import Change, ConfigTree
 from xrsim.crypto import generate_key, generate_keys
 from xrsim.errors import (
     CommandError,
@@ -55,6 +56,7 @@ from xrsim.errors import (
     StorageError,
     UnansweredPrompt,
 )
+from xrsim.integrity.inventory import FilesystemInventory
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
@@ -108,15 +110,17 @@ class Router:
         self._scheduler = Scheduler(chassis.clock, name=f"scheduler of {chassis.serial}")
         self._confirm_timer: Timer | None = None
         self._vrfs = Vrfs(chassis)
+        self._fsinventory = FilesystemInventory(chassis, self._scheduler)
         # The registry is the datastore's schema: stored lines are parsed again at load.
         # Every change of the running configuration is put into effect by the VRF table first
-        # (interfaces bound to links); nothing is bound yet, so loading only seeds it.
+        # (interfaces bound to links; nothing is bound yet, so loading only seeds it), then
+        # by the filesystem inventory (its snapshot schedule).
         self._datastore = Datastore(
             now=chassis.clock.now,
             storage=chassis.store,
             on_confirm=self._schedule_confirm_rollback,
             schema=self.registry,
-            on_apply=self._vrfs.apply,
+            on_apply=self._apply,
         )
         self._vrfs.apply(self._datastore.running)
         self._keys = KeyStore(chassis.store, chassis.clock)
@@ -315,6 +319,7 @@ class Router:
         try:
             router = cls(chassis, registry=registry, owned_dir=owned)
             router._first_boot(hostname)
+            router._fsinventory.resume(router._datastore.running)  # its snapshots re-armed
         except BaseException:
             if router is not None:
                 router._scheduler.close()
@@ -396,6 +401,28 @@ class Router:
     def enrollment(self) -> Enrollment:
         """Enrollment with remote CAs (SCEP, TFTP) and the polls of pending requests."""
         return self._enrollment
+
+    @property
+    def fsinventory(self) -> FilesystemInventory:
+        """The filesystem inventory (``filesystem-inventory``): snapshots of every node's
+        filesystem on the scheduler, ``collect`` for the dossier."""
+        return self._fsinventory
+
+    def _apply(self, target: ConfigTree) -> Callable[[], None]:
+        """The datastore's ``on_apply``: the VRF table, then the filesystem inventory, put
+        ``target`` into effect; the undo undoes both."""
+        undo_vrfs = self._vrfs.apply(target)
+        try:
+            undo_inventory = self._fsinventory.apply(target)
+        except BaseException:
+            undo_vrfs()
+            raise
+
+        def undo() -> None:
+            undo_inventory()
+            undo_vrfs()
+
+        return undo
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])

@@ -18,6 +18,7 @@ from xrsim.cli.commands import (
     discovery,
     dossier,
     filesystem,
+    integrity,
     interfaces,
     ipv6,
     logging,
@@ -55,6 +56,7 @@ FAMILIES: tuple[Family, ...] = (
     system,
     ipv6,
     discovery,
+    integrity,
     dossier,
 )
 
