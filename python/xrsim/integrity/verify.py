@@ -203,12 +203,12 @@ class _Measured:
 def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measured]]:
     """Replay each node's list against its PCRs; returns node -> path -> last measurement
     (of the lists that replay)."""
-    from xrsim.crypto import ima
-
     measured: dict[str, dict[str, _Measured]] = {}
     nodes = _section_data(doc, "system-integrity-snapshot")
     if nodes is None:
         return measured
+    from xrsim.crypto import ima
+
     if not isinstance(nodes, list):
         report.failed("ima", "system-integrity-snapshot is not a list of nodes")
         return measured
@@ -313,11 +313,11 @@ def _packages(
     kgv: Mapping[str, str] | None,
     measured: Mapping[str, Mapping[str, _Measured]],
 ) -> None:
-    from xrsim.crypto import tree
-
     packages = _section_data(doc, "packages")
     if packages is None:
         return
+    from xrsim.crypto import tree
+
     if not isinstance(packages, list):
         report.failed("packages", "the packages section is not a list")
         return
