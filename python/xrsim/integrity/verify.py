@@ -225,8 +225,8 @@ def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measure
         try:
             entries = ima.parse(binary)
             replayed = ima.replay(binary)
-        except XrsimError as e:
-            report.failed(what, f"the measurement list does not parse: {e}")
+        except XrsimError as exc:
+            report.failed(what, f"the measurement list does not parse: {exc}")
             continue
         bad = [b for b in ("sha1", "sha256") if replayed.get(b) != reported.get(b)]
         if bad:
@@ -254,9 +254,9 @@ def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measure
             continue
         report.passed(what, f"{len(entries)} events replay to the reported PCR 10 (sha1, sha256)")
         last = measured.setdefault(node, {})
-        for e in entries:
-            if not e.violation:
-                last[e.path] = _Measured(node, e.digest.hex())
+        for entry in entries:
+            if not entry.violation:
+                last[entry.path] = _Measured(node, entry.digest.hex())
     return measured
 
 
