@@ -229,7 +229,7 @@ def test_trust_insights_end_to_end(
     (tmp_path / "collected.json").write_text(collected)
 
     # The administrator saves it on the router; the file is read from the node filesystem.
-    saved = collect(server, ADMIN[:1] + (ADMIN_SECRET,), f"{command} | file harddisk:d1580.json")
+    saved = collect(server, (ADMIN[0], ADMIN_SECRET), f"{command} | file harddisk:d1580.json")
     assert "{" not in saved
     fetched = tmp_path / "fetched.json"
     fetched.write_bytes(router.chassis.fs().read("harddisk:d1580.json"))
