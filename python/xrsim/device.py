@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from xrsim.chassis import Chassis
     from xrsim.clock import SimClock
     from xrsim.config.datastore import Datastore
+    from xrsim.integrity.ima import ImaLogs
     from xrsim.net.vrf import Vrfs
     from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
@@ -27,7 +28,7 @@ __all__ = ["DeviceState"]
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
     and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
-    and its hostname."""
+    its IMA measurement lists and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -52,6 +53,11 @@ class DeviceState(Protocol):
 
     @property
     def session_table(self) -> SessionTable: ...
+
+    @property
+    def ima(self) -> ImaLogs:
+        """The IMA measurement list of every node that runs IOS XR."""
+        ...
 
     @property
     def vrfs(self) -> Vrfs:

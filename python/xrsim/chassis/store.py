@@ -4,11 +4,12 @@
   with a typed schema: the chassis record and its reboot and switchover history, the running
   configuration, the commit database, private keys, SSH authentication keys, trustpoint
   certificates (CA, RA and router), the enrollment requests a CA has not answered yet
-  (``pending_requests``, rows of ``PendingRow``), the serials of the trustpoints' own CAs, and
-  a ``meta`` table with the format version. ``Chassis`` opens it and the ``Datastore``,
-  ``KeyStore`` and ``CertStore`` write through it. Every write method is one transaction;
-  ``with store.transaction():`` groups several (an enrollment's serial, CA and router
-  certificates), nested groups are savepoints.
+  (``pending_requests``, rows of ``PendingRow``), the serials of the trustpoints' own CAs, the
+  IMA measurement list of every node (``ima_lists``, ``ima_events``: rows of ``ImaRow``,
+  written by ``xrsim.integrity.ima``), and a ``meta`` table with the format version.
+  ``Chassis`` opens it and the ``Datastore``, ``KeyStore`` and ``CertStore`` write through it.
+  Every write method is one transaction; ``with store.transaction():`` groups several (an
+  enrollment's serial, CA and router certificates), nested groups are savepoints.
   Callers compute their new state, persist it, and change their memory only when the method
   returned: a failed write leaves them as they were.
 - ``StorageError`` (``xrsim.errors``) is what every failed write raises, with the reason in
@@ -22,7 +23,8 @@
   (``chassis.json`` and JSON/PEM files under every RP's ``misc/config/xrsim/``). Opening such a
   directory imports them in one transaction, then removes the old files (private keys included)
   and the directories. Each later format adds one ``Migration``; pending ones run in the same
-  opening transaction. Format 3 admits RA certificates and adds ``pending_requests``.
+  opening transaction. Format 3 admits RA certificates and adds ``pending_requests``; format 5
+  adds the IMA measurement lists.
 - Fault injection for crash tests: ``XRSIM_CRASH_AT=<point>[:<n>]`` in the environment (read
   once, at import) makes the process ``os._exit(86)`` the ``n``-th time (default 1) it reaches
   ``point``; ``FAULT_POINTS`` lists them. ``before-commit``: a transaction is written, not yet
@@ -61,6 +63,7 @@ __all__ = [
     "LOCK_FILE",
     "MIGRATIONS",
     "AuthKeyRow",
+    "ImaRow",
     "KeyRow",
     "Migration",
     "PendingRow",
@@ -75,8 +78,9 @@ __all__ = [
 DB_FILE = "state.db"
 LOCK_FILE = "state.lock"
 #: The format this code writes. 1: the files before the store; 2: the first store schema;
-#: 3: RA certificates beside the CA's, and pending enrollment requests (SCEP, TFTP).
-FORMAT_VERSION = 3
+#: 3: RA certificates beside the CA's, and pending enrollment requests (SCEP, TFTP);
+#: 5: the IMA measurement lists (``ima_lists``, ``ima_events``).
+FORMAT_VERSION = 5
 
 FAULT_ENV = "XRSIM_CRASH_AT"
 FAULT_EXIT = 86
@@ -246,6 +250,26 @@ def _to_3(db: sqlite3.Connection, directory: Path) -> None:
             db.execute(statement)
 
 
+_SCHEMA_5 = """
+CREATE TABLE ima_lists (
+    node TEXT PRIMARY KEY, boot_time TEXT NOT NULL, boot_mark TEXT NOT NULL);
+CREATE TABLE ima_events (
+    node TEXT NOT NULL REFERENCES ima_lists (node), seq INTEGER NOT NULL CHECK (seq >= 1),
+    time TEXT NOT NULL, path TEXT NOT NULL, digest BLOB NOT NULL,
+    violation INTEGER NOT NULL CHECK (violation IN (0, 1)),
+    PRIMARY KEY (node, seq))
+"""
+
+
+def _to_5(db: sqlite3.Connection, directory: Path) -> None:
+    """Format 5: one IMA measurement list per node (``ima_lists``: when the node's list began
+    and which boot it belongs to; ``ima_events``: its events after ``boot_aggregate``)."""
+    del directory
+    for statement in _SCHEMA_5.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Format 1: where each RP kept the router's state, and the chassis file.
 V1_TREE = ("misc", "config", "xrsim")
 V1_CHASSIS = "chassis.json"
@@ -391,6 +415,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "format 1 files (chassis.json, JSON/PEM per RP) into the store", _from_files),
     Migration(3, "RA certificates and pending enrollment requests", _to_3),
+    Migration(5, "IMA measurement lists, one per node", _to_5),
 )
 
 
@@ -448,6 +473,19 @@ class PendingRow:
         "subject", "fingerprint", "state", "created", "next_poll", "period", "polls",
         "polls_left",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImaRow:
+    """One event of a node's IMA measurement list after ``boot_aggregate`` (table
+    ``ima_events``): ``seq`` its index in the list (1 is the first after ``boot_aggregate``),
+    ``time`` an ISO time, ``digest`` the file's SHA-256 (empty for a violation)."""
+
+    seq: int
+    time: str
+    path: str
+    digest: bytes
+    violation: bool
 
 
 @dataclass(frozen=True)
@@ -1038,6 +1076,56 @@ class StateStore:
             serial = int(row[0]) if row else first
             db.execute("INSERT OR REPLACE INTO ca_serials VALUES (?, ?)", (trustpoint, serial + 1))
             return serial
+
+    # -- IMA measurement lists --------------------------------------------------------------
+
+    def ima_lists(self) -> dict[str, tuple[str, str]]:
+        """Every stored list: node -> (boot time, boot mark), as ``start_ima`` stored them."""
+        return {
+            str(node): (str(when), str(mark))
+            for node, when, mark in self._read(
+                "SELECT node, boot_time, boot_mark FROM ima_lists ORDER BY node"
+            )
+        }
+
+    def ima_events(self, node: str) -> list[ImaRow]:
+        """The node's events after ``boot_aggregate``, in list order."""
+        return [
+            ImaRow(int(seq), str(when), str(path), bytes(digest), bool(violation))
+            for seq, when, path, digest, violation in self._read(
+                "SELECT seq, time, path, digest, violation FROM ima_events WHERE node = ? "
+                "ORDER BY seq",
+                (node,),
+            )
+        ]
+
+    def start_ima(
+        self, node: str, boot_time: str, boot_mark: str, rows: Sequence[ImaRow] = ()
+    ) -> None:
+        """Begin the node's list afresh (one transaction): its old events go, the list's boot
+        time and mark are replaced and ``rows`` are its first events."""
+        with self.transaction():
+            db = self._conn()
+            db.execute("DELETE FROM ima_events WHERE node = ?", (node,))
+            db.execute(
+                "INSERT OR REPLACE INTO ima_lists VALUES (?, ?, ?)", (node, boot_time, boot_mark)
+            )
+            self._put_ima(db, node, rows)
+
+    def append_ima(self, node: str, rows: Sequence[ImaRow]) -> None:
+        """Append events to the node's list (one transaction; the list must exist)."""
+        with self.transaction():
+            db = self._conn()
+            if db.execute("SELECT 1 FROM ima_lists WHERE node = ?", (node,)).fetchone() is None:
+                raise StateError(f"no IMA measurement list of {node} is stored")
+            self._put_ima(db, node, rows)
+
+    @staticmethod
+    def _put_ima(db: sqlite3.Connection, node: str, rows: Sequence[ImaRow]) -> None:
+        db.executemany(
+            "INSERT INTO ima_events VALUES (?, ?, ?, ?, ?, ?)",
+            [(node, r.seq, r.time, r.path, r.digest, int(r.violation)) for r in rows],
+        )
 
     # -- inspection -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::keys::HashAlg;
 
 /// Read size for files: large enough that the hashing, not the system call, dominates.
-const FILE_CHUNK: usize = 1 << 20;
+pub const FILE_CHUNK: usize = 1 << 20;
 
 /// A streaming hash of one of the four algorithms.
 #[derive(Debug, Clone)]
@@ -74,6 +74,39 @@ pub fn digest(alg: HashAlg, data: &[u8]) -> Vec<u8> {
     h.finalize()
 }
 
+/// Feeds everything `reader` yields to `feed`, `buf.len()` bytes a read. With `short_is_eof`
+/// a read that returns less than asked for ends the stream: for a regular file on a local
+/// filesystem a short read only happens at the end (the kernel fills the buffer otherwise), so
+/// a small file costs one `read` instead of two.
+pub(crate) fn read_all<R: Read>(
+    reader: &mut R,
+    buf: &mut [u8],
+    short_is_eof: bool,
+    mut feed: impl FnMut(&[u8]),
+) -> std::io::Result<()> {
+    loop {
+        match reader.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                feed(&buf[..n]);
+                if short_is_eof && n < buf.len() {
+                    return Ok(());
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// SHA-256 of a file's content, read into `buf` (reused across calls by the caller).
+pub fn sha256_file_with(path: &Path, buf: &mut [u8]) -> std::io::Result<[u8; 32]> {
+    let mut file = File::open(path)?;
+    let mut h = Sha256::new();
+    read_all(&mut file, buf, true, |chunk| h.update(chunk))?;
+    Ok(h.finalize().into())
+}
+
 /// Digest of a file's content, read in 1 MiB chunks.
 pub fn digest_file(alg: HashAlg, path: &Path) -> Result<Vec<u8>> {
     let io_err = |source| Error::Io {
@@ -83,14 +116,7 @@ pub fn digest_file(alg: HashAlg, path: &Path) -> Result<Vec<u8>> {
     let mut file = File::open(path).map_err(io_err)?;
     let mut h = Hasher::new(alg);
     let mut buf = vec![0u8; FILE_CHUNK];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_err(e)),
-        }
-    }
+    read_all(&mut file, &mut buf, false, |chunk| h.update(chunk)).map_err(io_err)?;
     Ok(h.finalize())
 }
 

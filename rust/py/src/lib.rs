@@ -7,12 +7,16 @@ use pyo3::prelude::*;
 
 mod digest;
 mod error;
+mod ima;
 mod keys;
+mod tree;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     keys::register(m)?;
     digest::register(m)?;
+    tree::register(m)?;
+    ima::register(m)?;
     Ok(())
 }

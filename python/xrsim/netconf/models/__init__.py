@@ -30,6 +30,7 @@ from xrsim.netconf.models import (
     ip_domain_cfg,
     ipv4_io_oper,
     pfi_im_cmd_oper,
+    remote_attestation_act,
     shellutil_cfg,
     shellutil_oper,
     xrsim_crypto_oper,
@@ -55,6 +56,7 @@ MODELS: tuple[Model, ...] = (
     cfgmgr_rollback_act.ROLL_BACK_CONFIGURATION_LAST,
     cfgmgr_rollback_act.ROLL_BACK_CONFIGURATION_TO,
     cfgmgr_rollback_act.ROLL_BACK_CONFIGURATION_TO_EXCLUDE,
+    remote_attestation_act.GET_PLATFORM_IMA_EVENT_LOGS,
 )
 
 
