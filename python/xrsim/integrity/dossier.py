@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from xrsim.chassis import Chassis
+from xrsim.crypto import ima as crypto_ima
 from xrsim.errors import DossierInputError, XrsimError
 
 __all__ = [
@@ -534,8 +535,6 @@ _SNAPSHOT_TRIES = 5
 def _snapshot_node(node: str, log: NodeImaLike) -> dict[str, Any]:
     """The node's whole measurement list (binary, as the kernel exports it), its events and
     PCR 10 values, read so that they agree (a measurement made between the reads is retried)."""
-    from xrsim.crypto import ima as crypto_ima
-
     for _ in range(_SNAPSHOT_TRIES):
         binary = log.binary()
         snap = log.snapshot()

@@ -55,10 +55,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
-
 from xrsim.chassis import Chassis
 from xrsim.chassis.store import ImaRow, StateStore
+from xrsim.crypto.ima import ImaEntry, ImaLog, pcr_file
 from xrsim.errors import InvalidInput, StateError
 
 __all__ = [

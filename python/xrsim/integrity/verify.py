@@ -40,6 +40,7 @@ from typing import Any
 
 from cryptography import x509
 
+from xrsim.crypto import ima, tree
 from xrsim.errors import (
     EnvelopeError,
     MalformedEnvelope,
@@ -207,7 +208,6 @@ def _ima(report: Report, doc: Mapping[str, Any]) -> dict[str, dict[str, _Measure
     nodes = _section_data(doc, "system-integrity-snapshot")
     if nodes is None:
         return measured
-    from xrsim.crypto import ima
 
     if not isinstance(nodes, list):
         report.failed("ima", "system-integrity-snapshot is not a list of nodes")
@@ -316,7 +316,6 @@ def _packages(
     packages = _section_data(doc, "packages")
     if packages is None:
         return
-    from xrsim.crypto import tree
 
     if not isinstance(packages, list):
         report.failed("packages", "the packages section is not a list")
