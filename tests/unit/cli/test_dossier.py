@@ -6,16 +6,22 @@ options refused with IOS XR's ``%`` errors (nothing collected), ``| file`` savin
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from xrsim.cli.session import NOT_AUTHORIZED, CliSession
-from xrsim.integrity import dossier
+from xrsim.crypto import ima
+from xrsim.integrity import dossier, envelope
+from xrsim.integrity.ima import ImaLogs
+from xrsim.integrity.verify import verify_dossier
 from xrsim.router import Router
 
 TS = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC\n")
@@ -285,3 +291,82 @@ def test_the_seed_user_cannot_pipe_to_a_file_without_filesystem_write(router: Ro
     s: CliSession = router.session(user="dossier-user")
     out = s.handle_line(f"{BASE} include reboot-history | file harddisk:x.json")
     assert out == NOT_AUTHORIZED + "\n"
+
+
+# -- the IMA sections, from real measurement lists -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Pkg:
+    files: tuple[_File, ...]
+
+
+class _Packages:
+    """A package source of fixed files (the package manager's part the IMA lists read)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self._pkg = _Pkg(tuple(_File(p, hashlib.sha256(d).hexdigest()) for p, d in files.items()))
+
+    def active(self) -> list[_Pkg]:
+        return [self._pkg]
+
+    def subscribe(self, fn: Callable[[], None]) -> None:
+        del fn
+
+
+def test_snapshot_and_incremental_ima_from_the_nodes_lists(router: Router) -> None:
+    prefix = "/opt/cisco/XR/packages/demo-1.0.0-r731"
+    files = {f"{prefix}/bin/a": b"a", f"{prefix}/bin/b": b"b"}
+    logs = ImaLogs(router.chassis, _Packages(files))
+    changed = hashlib.sha256(b"a2").hexdigest()
+    logs.measure("0/RP0/CPU0", {f"{prefix}/bin/a": changed})
+    sources = dossier.Sources(
+        chassis=router.chassis,
+        now=router.clock.now,
+        show=lambda _command: "text\n",
+        allowed=frozenset([*dossier.SELECTORS, "incremental-ima"]),
+        ima=logs,
+    )
+    doc = dossier.collect(sources, dossier.Request(("system-integrity-snapshot",), nonce=4))
+    (node,) = doc["system-integrity-snapshot"]["system-integrity-snapshot"]
+    log = logs.log("0/RP0/CPU0")
+    assert node["node-location"] == "0/RP0/CPU0"
+    assert base64.b64decode(node["binary-runtime-measurements"]) == log.binary()
+    assert node["pcr-values"] == {b: v.hex() for b, v in log.pcrs().items()}
+    assert ima.replay(log.binary()) == log.pcrs()
+    assert [e["event-number"] for e in node["events"]] == [1, 2, 3, 4]
+    assert [e["filename-hint"] for e in node["events"]] == [
+        "boot_aggregate",
+        f"{prefix}/bin/a",
+        f"{prefix}/bin/b",
+        f"{prefix}/bin/a",
+    ]
+    assert node["events"][3]["filedata-hash"] == changed
+    assert node["event-count"] == 4
+
+    starts = dossier.parse_incremental_ima(
+        "\"{'ima_start': [{'0/RP0/CPU0': {'start_event': 2}}]}\"", 0, router.chassis
+    )
+    inc = dossier.collect_incremental_ima(sources, starts)["incremental-ima"]
+    assert inc["result-code"] == "Success"
+    (only,) = inc["incremental-ima"]
+    assert [e["event-number"] for e in only["events"]] == [3, 4]
+    assert only["event-count"] == 4
+    assert only["pcr-values"] == node["pcr-values"]
+
+    # Signed with the router's SUDI key, the verifier replays the list to those PCRs.
+    text = envelope.sign(
+        dossier.render(doc).encode(),
+        nonce=4,
+        identity=router.chassis.sudi(),
+        include_certificate=True,
+    )
+    root = router.chassis.sudi().root_cert
+    report = verify_dossier(text, root, nonce=4)
+    assert "ima 0/RP0/CPU0" in [c.what for c in report.checks if c.passed]
