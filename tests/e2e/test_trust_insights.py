@@ -221,6 +221,10 @@ def test_trust_insights_end_to_end(
         ),
     )
 
+    # The boot's fingerprint generation, done before the collector asks.
+    router.fingerprints.regenerate()
+    assert router.fingerprints.status == "generation-up-to-date"
+
     # dossier-user collects; writing a file is not among its tasks.
     command = f"{BASE} include {SELECTORS} nonce 1580 | utility sign nonce 1580 include-certificate"
     collected = collect(server, DOSSIER_USER, command)
