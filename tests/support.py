@@ -7,12 +7,13 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import paramiko
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-__all__ = ["Dialogue", "ca_certificate_pem", "xrsim_env"]
+__all__ = ["Dialogue", "PtyShell", "ca_certificate_pem", "ssh_client", "xrsim_env"]
 
 
 class Dialogue:
@@ -73,3 +74,68 @@ def xrsim_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def ssh_client(port: int, user: str = "admin", password: str = "admin") -> paramiko.SSHClient:
+    """A paramiko client logged in to ``127.0.0.1:port`` by password, as a user first runs it
+    (no keys from ~/.ssh, no agent; the host key accepted on first sight)."""
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        "127.0.0.1",
+        port=port,
+        username=user,
+        password=password,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
+    return client
+
+
+class PtyShell:
+    """A pty shell over paramiko (``vt100``, 200 columns) read as raw bytes: what a terminal
+    receives. ``until`` returns everything up to and including a marker (decoded, any byte
+    that is not UTF-8 shown as U+FFFD), ``send`` writes raw bytes or text, ``run`` sends and
+    reads up to the prompt."""
+
+    def __init__(
+        self,
+        port: int,
+        user: str = "admin",
+        password: str = "admin",
+        *,
+        timeout: float = 20,
+    ) -> None:
+        self.client = ssh_client(port, user, password)
+        self.chan = self.client.invoke_shell(term="vt100", width=200)
+        self.chan.settimeout(timeout)
+        self.raw = b""
+
+    def until(self, marker: str) -> str:
+        """Everything received up to and including ``marker``; ``EOFError`` if the channel
+        closes first."""
+        want = marker.encode()
+        while want not in self.raw:
+            data = self.chan.recv(1 << 16)
+            if not data:
+                raise EOFError(f"channel closed before {marker!r}; got {self.raw!r}")
+            self.raw += data
+        head, _, self.raw = self.raw.partition(want)
+        return (head + want).decode("utf-8", "replace")
+
+    def send(self, data: bytes | str) -> None:
+        self.chan.sendall(data.encode() if isinstance(data, str) else data)
+
+    def run(self, data: bytes | str, prompt: str) -> str:
+        """Send ``data`` and return everything up to and including the next ``prompt``."""
+        self.send(data)
+        return self.until(prompt)
+
+    @property
+    def alive(self) -> bool:
+        transport = self.client.get_transport()
+        return transport is not None and transport.is_active() and not self.chan.closed
+
+    def close(self) -> None:
+        self.client.close()

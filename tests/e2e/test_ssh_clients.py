@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import paramiko
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -30,7 +29,7 @@ from netmiko.base_connection import BaseConnection
 from scrapli import Scrapli
 from scrapli_cfg import ScrapliCfg
 
-from support import ca_certificate_pem
+from support import PtyShell, ca_certificate_pem
 from xrsim.crypto import generate_key
 from xrsim.errors import XrsimError
 from xrsim.frontends.ssh import SshServer
@@ -374,50 +373,14 @@ def test_scrapli_cfg_abort(router: Router, scrapli_cfg: ScrapliCfg) -> None:
 # -- the shell's line discipline, byte by byte (paramiko channel with a pty) ----------------
 
 
-class Shell:
-    """A pty shell channel read as raw text (what a terminal would receive)."""
-
-    def __init__(self, port: int) -> None:
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        self.client.connect(
-            "127.0.0.1",
-            port=port,
-            username=USER,
-            password=PASSWORD,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=10,
-        )
-        self.chan = self.client.invoke_shell(term="vt100", width=200)
-        self.chan.settimeout(10)
-        self.seen = ""
-
-    def until(self, marker: str) -> str:
-        """Everything received up to and including ``marker``."""
-        while marker not in self.seen:
-            data = self.chan.recv(65536)
-            if not data:
-                raise EOFError(f"channel closed before {marker!r}; got {self.seen!r}")
-            self.seen += data.decode()
-        head, _, self.seen = self.seen.partition(marker)
-        return head + marker
-
-    def send(self, text: str) -> None:
-        self.chan.send(text.encode())
-
-    def close(self) -> None:
-        self.client.close()
-
-
 @pytest.fixture
-def shell(server: SshServer) -> Iterator[Shell]:
-    sh = Shell(server.port)
+def shell(server: SshServer) -> Iterator[PtyShell]:
+    sh = PtyShell(server.port, timeout=10)
     yield sh
     sh.close()
 
 
-def test_shell_echo_output_and_prompt(shell: Shell) -> None:
+def test_shell_echo_output_and_prompt(shell: PtyShell) -> None:
     assert shell.until(PROMPT) == PROMPT
     shell.send("show version | i Version\r")
     text = shell.until(PROMPT)
@@ -430,20 +393,20 @@ def test_shell_echo_output_and_prompt(shell: Shell) -> None:
     assert "\n" not in text.replace("\r\n", "")
 
 
-def test_shell_empty_line_backspace_and_crlf(shell: Shell) -> None:
+def test_shell_empty_line_backspace_and_crlf(shell: PtyShell) -> None:
     shell.until(PROMPT)
     shell.send("\r")
     assert shell.until(PROMPT) == "\r\n" + PROMPT
     shell.send("\r\n")  # CR LF is one Enter
     assert shell.until(PROMPT) == "\r\n" + PROMPT
-    assert shell.seen == ""
+    assert shell.raw == b""
     shell.send("show clocx\x7fk\n")
     text = shell.until(PROMPT)
     assert text.startswith("show clocx\b \bk\r\n")
     assert "Invalid input" not in text
 
 
-def test_shell_help_keeps_the_line(shell: Shell) -> None:
+def test_shell_help_keeps_the_line(shell: PtyShell) -> None:
     shell.until(PROMPT)
     shell.send("show cl?")
     text = shell.until(PROMPT + "show cl")
@@ -453,7 +416,7 @@ def test_shell_help_keeps_the_line(shell: Shell) -> None:
     assert "UTC" in shell.until(PROMPT)
 
 
-def test_shell_ctrl_c_abandons_a_question(router: Router, shell: Shell) -> None:
+def test_shell_ctrl_c_abandons_a_question(router: Router, shell: PtyShell) -> None:
     shell.until(PROMPT)
     shell.send("crypto key generate rsa abandoned\r")
     shell.until("How many bits in the modulus [2048]: ")
@@ -464,7 +427,7 @@ def test_shell_ctrl_c_abandons_a_question(router: Router, shell: Shell) -> None:
     assert shell.until(PROMPT) == "half typed^C\r\n" + PROMPT
 
 
-def test_shell_hidden_answers_are_not_echoed(router: Router, shell: Shell) -> None:
+def test_shell_hidden_answers_are_not_echoed(router: Router, shell: PtyShell) -> None:
     router.configure(["crypto ca trustpoint lab", "enrollment terminal"])
     answers = iter([*ca_certificate_pem().splitlines(), "", "yes"])
     router.cli("crypto ca authenticate lab", answers=lambda prompt: next(answers))
@@ -479,7 +442,7 @@ def test_shell_hidden_answers_are_not_echoed(router: Router, shell: Shell) -> No
     assert shell.until(PROMPT) == "^C\r\n" + PROMPT
 
 
-def test_shell_exit_closes_the_channel(server: SshServer, shell: Shell) -> None:
+def test_shell_exit_closes_the_channel(server: SshServer, shell: PtyShell) -> None:
     shell.until(PROMPT)
     shell.send("exit\r")
     assert shell.until("\r\n") == "exit\r\n"
@@ -488,7 +451,7 @@ def test_shell_exit_closes_the_channel(server: SshServer, shell: Shell) -> None:
 
 
 def test_show_ssh_lists_the_sessions(server: SshServer) -> None:
-    first, second = Shell(server.port), Shell(server.port)
+    first, second = PtyShell(server.port, timeout=10), PtyShell(server.port, timeout=10)
     try:
         first.until(PROMPT)
         second.until(PROMPT)

@@ -21,10 +21,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import paramiko
 import pytest
 
-from support import xrsim_env
+from support import PtyShell, xrsim_env
 from xrsim.chassis.store import DB_FILE
 from xrsim.errors import CommandError, InvalidInput, StateError, StorageError
 from xrsim.frontends.ssh import SshServer
@@ -41,41 +40,11 @@ TOO_LONG = "(File name too long)"
 # -- file names over 255 bytes, over real SSH -----------------------------------------------
 
 
-class Shell:
-    def __init__(self, port: int) -> None:
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        self.client.connect(
-            "127.0.0.1",
-            port=port,
-            username=USER,
-            password=PASSWORD,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=10,
-        )
-        self.chan = self.client.invoke_shell(term="vt100", width=200)
-        self.chan.settimeout(20)
-        self.raw = b""
-
-    def until(self, marker: str) -> str:
-        want = marker.encode()
-        while want not in self.raw:
-            data = self.chan.recv(65536)
-            if not data:
-                raise EOFError(f"channel closed before {marker!r}; got {self.raw!r}")
-            self.raw += data
-        head, _, self.raw = self.raw.partition(want)
-        return (head + want).decode()
-
-    def run(self, line: str, until: str = PROMPT) -> list[str]:
+class Shell(PtyShell):
+    def lines(self, line: str, until: str = PROMPT) -> list[str]:
         """The lines the router answered ``line`` with (no echo, no prompt, no timestamp)."""
-        self.chan.sendall(line.encode() + b"\r")
-        out = self.until(until).split("\r\n")[1:-1]
+        out = self.run(line + "\r", until).split("\r\n")[1:-1]
         return [ln for ln in out if not ln.endswith(" UTC")]
-
-    def close(self) -> None:
-        self.client.close()
 
 
 @pytest.fixture
@@ -101,26 +70,27 @@ def test_long_file_names_answer_error_not_internal_error(
 ) -> None:
     path = f"harddisk:/{name}"
     before = sorted(p.name for p in harddisk(router).iterdir())
-    assert shell.run(f"dir {path}") == [f"%Error opening {path} {TOO_LONG}"]
-    assert shell.run(f"more {path}") == [f"%Error opening {path} {TOO_LONG}"]
-    assert shell.run(f"copy {path} harddisk:/x") == [f"%Error opening {path} {TOO_LONG}"]
-    assert shell.run(f"delete {path}") == [f"%Error deleting {path} {TOO_LONG}"]
-    out = shell.run(f"mkdir {path}", until="]?")
+    assert shell.lines(f"dir {path}") == [f"%Error opening {path} {TOO_LONG}"]
+    assert shell.lines(f"more {path}") == [f"%Error opening {path} {TOO_LONG}"]
+    assert shell.lines(f"copy {path} harddisk:/x") == [f"%Error opening {path} {TOO_LONG}"]
+    assert shell.lines(f"delete {path}") == [f"%Error deleting {path} {TOO_LONG}"]
+    out = shell.lines(f"mkdir {path}", until="]?")
     assert out == []
-    assert shell.run("") == [f"%Error creating directory {path} {TOO_LONG}"]
-    assert shell.run(f"show running-config | file {path}") == [f"%Error opening {path} {TOO_LONG}"]
-    shell.run("show running-config | file harddisk:/small")
-    shell.run(f"copy harddisk:/small {path}", until="]?")
-    assert shell.run("") == [f"%Error opening {path} {TOO_LONG}"]
+    assert shell.lines("") == [f"%Error creating directory {path} {TOO_LONG}"]
+    opening = [f"%Error opening {path} {TOO_LONG}"]
+    assert shell.lines(f"show running-config | file {path}") == opening
+    shell.lines("show running-config | file harddisk:/small")
+    shell.lines(f"copy harddisk:/small {path}", until="]?")
+    assert shell.lines("") == [f"%Error opening {path} {TOO_LONG}"]
     assert sorted(p.name for p in harddisk(router).iterdir()) == sorted([*before, "small"])
 
 
 def test_a_name_of_255_bytes_is_a_file_name(router: Router, shell: Shell) -> None:
     name = "b" * 255
-    shell.run(f"mkdir harddisk:/{name}", until="]?")
-    assert shell.run("") == [f"Created dir harddisk:/{name}"]
+    shell.lines(f"mkdir harddisk:/{name}", until="]?")
+    assert shell.lines("") == [f"Created dir harddisk:/{name}"]
     assert (harddisk(router) / name).is_dir()
-    assert shell.run(f"delete harddisk:/{name}/nothing") == [
+    assert shell.lines(f"delete harddisk:/{name}/nothing") == [
         f"%Error deleting harddisk:/{name}/nothing (No such file or directory)"
     ]
 

@@ -30,9 +30,9 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import paramiko
 import pytest
 
+from support import PtyShell
 from xrsim.cli import default_registry
 from xrsim.cli.parser import ParseError, parse, tokenize
 from xrsim.cli.registry import Registry, TokenNode
@@ -320,25 +320,12 @@ class Fuzzer:
                 return body
 
 
-class Shell:
+class Shell(PtyShell):
     """One paramiko pty shell; ``sync`` brings it to a prompt and returns what came."""
 
     def __init__(self, port: int, seed: int) -> None:
+        super().__init__(port, timeout=30)
         self.seed = seed
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        self.client.connect(
-            "127.0.0.1",
-            port=port,
-            username=USER,
-            password=PASSWORD,
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=10,
-        )
-        self.chan = self.client.invoke_shell(term="vt100", width=200)
-        self.chan.settimeout(30)
-        self.raw = b""
         self.marks = 0
 
     def check(self, what: str, ok: bool, detail: Any = "") -> None:
@@ -382,14 +369,6 @@ class Shell:
 
     def prompt_after(self, text: str) -> str:
         return text.rsplit("\r\n", 1)[-1]
-
-    @property
-    def alive(self) -> bool:
-        transport = self.client.get_transport()
-        return transport is not None and transport.is_active() and not self.chan.closed
-
-    def close(self) -> None:
-        self.client.close()
 
 
 class _Errors(logging.Handler):

@@ -15,9 +15,9 @@ import asyncio
 from collections.abc import Iterator
 
 import asyncssh
-import paramiko
 import pytest
 
+from support import PtyShell, ssh_client
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -36,56 +36,12 @@ def marker(column: int) -> str:
     return " " * column + "^"
 
 
-def client(port: int) -> paramiko.SSHClient:
-    c = paramiko.SSHClient()
-    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    c.connect(
-        "127.0.0.1",
-        port=port,
-        username=USER,
-        password=PASSWORD,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=10,
-    )
-    return c
+class Shell(PtyShell):
+    """The router's pty shell as a terminal receives it (the server sends no byte that is
+    not UTF-8; ``until`` would show one as U+FFFD)."""
 
-
-class Shell:
-    """A pty shell over paramiko: raw bytes in, what a terminal receives out (decoded, with
-    any byte that is not UTF-8 shown as U+FFFD; the server sends none)."""
-
-    def __init__(self, port: int) -> None:
-        self.client = client(port)
-        self.chan = self.client.invoke_shell(term="vt100", width=200)
-        self.chan.settimeout(20)
-        self.raw = b""
-
-    def until(self, marker: str) -> str:
-        """Everything received up to and including ``marker``."""
-        want = marker.encode()
-        while want not in self.raw:
-            data = self.chan.recv(65536)
-            if not data:
-                raise EOFError(f"channel closed before {marker!r}; got {self.raw!r}")
-            self.raw += data
-        head, _, self.raw = self.raw.partition(want)
-        return (head + want).decode("utf-8", "replace")
-
-    def send(self, data: bytes) -> None:
-        self.chan.sendall(data)
-
-    def run(self, data: bytes, prompt: str = PROMPT) -> str:
-        self.send(data)
-        return self.until(prompt)
-
-    @property
-    def alive(self) -> bool:
-        transport = self.client.get_transport()
-        return transport is not None and transport.is_active() and not self.chan.closed
-
-    def close(self) -> None:
-        self.client.close()
+    def run(self, data: bytes | str, prompt: str = PROMPT) -> str:
+        return super().run(data, prompt)
 
 
 @pytest.fixture
@@ -165,7 +121,7 @@ def test_utf8_split_across_packets_is_one_character(shell: Shell) -> None:
 
 
 def test_invalid_utf8_in_an_exec_request(server: SshServer) -> None:
-    c = client(server.port)
+    c = ssh_client(server.port)
     try:
         _, stdout, _ = c.exec_command(b"show \xffversion")  # type: ignore[arg-type]
         out = stdout.read().decode()
