@@ -13,6 +13,7 @@ Hierarchy::
     |   +-- InvalidSignature                          a signature that does not verify
     |   +-- BackendError                              the crypto library failed (RNG, memory)
     +-- InvalidInput               (also ValueError)  arguments that do not fit together
+    |   +-- DossierInputError                         a bad dossier request (``column``)
     +-- FileAccessError            (also OSError)     a file that cannot be read or written
     +-- FilesystemError                               a node filesystem operation refused or failed
     |   +-- InvalidPath            (also ValueError)  empty path, NUL byte, unknown device, too long
@@ -62,6 +63,7 @@ __all__ = [
     "CommandError",
     "CryptoError",
     "DirectoryNotEmpty",
+    "DossierInputError",
     "EnvelopeError",
     "EnvelopeSignatureError",
     "FileAccessError",
@@ -137,6 +139,17 @@ class BackendError(CryptoError):
 
 class InvalidInput(XrsimError, ValueError):
     """Arguments that do not fit together, such as a hash given for an Ed25519 signature."""
+
+
+class DossierInputError(InvalidInput):
+    """A ``show platform security integrity dossier`` line that cannot be collected: an
+    unknown selector, a bad nonce, options that are not JSON of the expected shape.
+    ``column`` is where the bad word starts on the line; ``incomplete``: a word is missing."""
+
+    def __init__(self, message: str, column: int, *, incomplete: bool = False) -> None:
+        super().__init__(message)
+        self.column = column
+        self.incomplete = incomplete
 
 
 class FileAccessError(XrsimError, OSError):

@@ -9,6 +9,10 @@
   throughput against pyca/cryptography, hashlib (and a straightforward Python fingerprint and
   IMA implementation) and ``openssl speed``, as a ratio table or ``--json``; on request (``--only
   scale-100``, ``--only scale-1000``) the scale rows, N routers serving SSH in this process.
+- ``xrsim verify-dossier FILE --sudi-root ROOT [--kgv KGV] [--nonce N]``: check a signed
+  dossier as a Trust Insights collector would (``xrsim.integrity.verify``): one ``PASS``/``FAIL``
+  line per check; exit 0 when every check passed, 1 when one failed, 2 when the input is not a
+  signed dossier or a file cannot be read.
 """
 
 from __future__ import annotations
@@ -210,6 +214,35 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     k.set_defaults(func=_kgv)
+
+    v = sub.add_parser(
+        "verify-dossier",
+        help="verify a signed dossier against the SUDI root and Known Good Values",
+        description=(
+            "Verify a dossier signed with '| utility sign nonce N include-certificate': the "
+            "certificate chain to the SUDI root, the signature, the nonce, each package's "
+            "fingerprints against the Known Good Values, and each node's IMA measurement list "
+            "against its reported PCRs. Prints one PASS/FAIL line per check; exits 0 when all "
+            "passed, 1 when one failed, 2 when the input is unusable."
+        ),
+    )
+    v.add_argument("file", metavar="FILE", help="the signed dossier (the envelope JSON)")
+    v.add_argument(
+        "--sudi-root",
+        required=True,
+        metavar="ROOT",
+        help="the SUDI root CA certificate (PEM or DER) the chain must lead to",
+    )
+    v.add_argument(
+        "--kgv",
+        default=None,
+        metavar="KGV",
+        help="the signed Known Good Values file (its signature checked with the SUDI root)",
+    )
+    v.add_argument(
+        "--nonce", type=int, default=None, metavar="N", help="the nonce the dossier was asked for"
+    )
+    v.set_defaults(func=_verify_dossier)
     return parser
 
 
@@ -367,6 +400,43 @@ def _kgv(args: argparse.Namespace) -> int:
     count = len(signed.kgv.packages)
     print(f"xrsim kgv: wrote {path} ({count} package{'s' if count != 1 else ''}) and {sig}")
     return 0
+
+
+def _verify_dossier(args: argparse.Namespace) -> int:
+    from xrsim.errors import XrsimError
+    from xrsim.integrity.verify import EXIT_UNUSABLE, verify_dossier
+
+    def fail(message: str) -> int:
+        print(f"xrsim verify-dossier: {message}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+    try:
+        text = Path(args.file).read_bytes()
+        root_bytes = Path(args.sudi_root).read_bytes()
+    except OSError as e:
+        return fail(f"cannot read {e.filename}: {e.strerror}")
+    try:
+        from cryptography import x509
+
+        root = (
+            x509.load_pem_x509_certificate(root_bytes)
+            if b"-----BEGIN" in root_bytes
+            else x509.load_der_x509_certificate(root_bytes)
+        )
+    except ValueError:
+        return fail(f"{args.sudi_root} is not a certificate (PEM or DER)")
+    known = None
+    if args.kgv is not None:
+        from xrsim.integrity import kgv as kgv_file
+
+        try:
+            known = dict(kgv_file.load(Path(args.kgv), root=root).packages)
+        except XrsimError as e:  # unreadable, not signed by the root, not a KGV document
+            return fail(f"{args.kgv}: {e}")
+    report = verify_dossier(text, root, kgv=known, nonce=args.nonce)
+    for line in report.lines():
+        print(line)
+    return report.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

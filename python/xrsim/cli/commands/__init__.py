@@ -16,6 +16,7 @@ from xrsim.cli.commands import (
     crypto_ca,
     crypto_keys,
     discovery,
+    dossier,
     filesystem,
     install,
     integrity,
@@ -58,6 +59,7 @@ FAMILIES: tuple[Family, ...] = (
     ipv6,
     discovery,
     integrity,
+    dossier,
 )
 
 
