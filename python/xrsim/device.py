@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from xrsim.config.datastore import Datastore
     from xrsim.integrity.fingerprint import Fingerprints
     from xrsim.integrity.ima import ImaLogs
+    from xrsim.integrity.inventory import FilesystemInventory
     from xrsim.integrity.packages import PackageManager
     from xrsim.net.vrf import Vrfs
     from xrsim.pki.enrollment import Enrollment
@@ -30,7 +31,8 @@ __all__ = ["DeviceState"]
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
     and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
-    its software packages and their fingerprints, its IMA measurement lists and its hostname."""
+    its software packages and their fingerprints, its IMA measurement lists, its filesystem
+    inventory and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -64,6 +66,11 @@ class DeviceState(Protocol):
     @property
     def ima(self) -> ImaLogs:
         """The IMA measurement list of every node that runs IOS XR."""
+        ...
+
+    @property
+    def fsinventory(self) -> FilesystemInventory:
+        """The filesystem inventory (``filesystem-inventory`` snapshots, ``collect``)."""
         ...
 
     @property

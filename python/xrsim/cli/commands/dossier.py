@@ -16,8 +16,6 @@ sections, as the requesting user (``_show``). The output pipes (``| file harddis
 
 from __future__ import annotations
 
-from typing import Any
-
 from xrsim.aaa import authorize
 from xrsim.cli import messages
 from xrsim.cli.context import Ctx
@@ -64,16 +62,15 @@ def _sources(ctx: Ctx) -> dossier.Sources:
     device = ctx.device
     grants = ctx.session.user_tasks()
     allowed = frozenset(name for name, tasks in SECTION_TASKS.items() if authorize(grants, tasks))
-    extra: dict[str, Any] = {
-        name: getattr(device, name, None)
-        for name in ("packages", "fingerprints", "ima", "fsinventory")
-    }
     return dossier.Sources(
         chassis=device.chassis,
         now=device.clock.now,
         show=lambda command: _show(ctx, command),
         allowed=allowed,
-        **extra,
+        packages=device.packages,
+        fingerprints=device.fingerprints,
+        ima=device.ima,
+        fsinventory=device.fsinventory,
     )
 
 
