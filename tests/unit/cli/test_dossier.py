@@ -10,8 +10,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 from xrsim.cli.session import NOT_AUTHORIZED, CliSession
 from xrsim.crypto import ima
 from xrsim.integrity import dossier, envelope
-from xrsim.integrity.ima import ImaLogs
 from xrsim.integrity.verify import verify_dossier
 from xrsim.router import Router
 
@@ -296,36 +294,12 @@ def test_the_seed_user_cannot_pipe_to_a_file_without_filesystem_write(router: Ro
 # -- the IMA sections, from real measurement lists -------------------------------------------
 
 
-@dataclass(frozen=True)
-class _File:
-    path: str
-    digest: str
-
-
-@dataclass(frozen=True)
-class _Pkg:
-    files: tuple[_File, ...]
-
-
-class _Packages:
-    """A package source of fixed files (the package manager's part the IMA lists read)."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self._pkg = _Pkg(tuple(_File(p, hashlib.sha256(d).hexdigest()) for p, d in files.items()))
-
-    def active(self) -> list[_Pkg]:
-        return [self._pkg]
-
-    def subscribe(self, fn: Callable[[], None]) -> None:
-        del fn
-
-
 def test_snapshot_and_incremental_ima_from_the_nodes_lists(router: Router) -> None:
-    prefix = "/opt/cisco/XR/packages/demo-1.0.0-r731"
-    files = {f"{prefix}/bin/a": b"a", f"{prefix}/bin/b": b"b"}
-    logs = ImaLogs(router.chassis, _Packages(files))
-    changed = hashlib.sha256(b"a2").hexdigest()
-    logs.measure("0/RP0/CPU0", {f"{prefix}/bin/a": changed})
+    logs = router.ima
+    path = router.packages.active()[0].files[0].path
+    changed = hashlib.sha256(b"changed").hexdigest()
+    logs.measure("0/RP0/CPU0", {path: changed})
+    count = len(logs.log("0/RP0/CPU0").events())
     sources = dossier.Sources(
         chassis=router.chassis,
         now=router.clock.now,
@@ -340,24 +314,22 @@ def test_snapshot_and_incremental_ima_from_the_nodes_lists(router: Router) -> No
     assert base64.b64decode(node["binary-runtime-measurements"]) == log.binary()
     assert node["pcr-values"] == {b: v.hex() for b, v in log.pcrs().items()}
     assert ima.replay(log.binary()) == log.pcrs()
-    assert [e["event-number"] for e in node["events"]] == [1, 2, 3, 4]
-    assert [e["filename-hint"] for e in node["events"]] == [
-        "boot_aggregate",
-        f"{prefix}/bin/a",
-        f"{prefix}/bin/b",
-        f"{prefix}/bin/a",
-    ]
-    assert node["events"][3]["filedata-hash"] == changed
-    assert node["event-count"] == 4
+    assert [e["event-number"] for e in node["events"]] == list(range(1, count + 1))
+    assert node["events"][0]["filename-hint"] == "boot_aggregate"
+    assert node["events"][-1]["filename-hint"] == path
+    assert node["events"][-1]["filedata-hash"] == changed
+    assert node["event-count"] == count
 
     starts = dossier.parse_incremental_ima(
-        "\"{'ima_start': [{'0/RP0/CPU0': {'start_event': 2}}]}\"", 0, router.chassis
+        f"\"{{'ima_start': [{{'0/RP0/CPU0': {{'start_event': {count - 2}}}}}]}}\"",
+        0,
+        router.chassis,
     )
     inc = dossier.collect_incremental_ima(sources, starts)["incremental-ima"]
     assert inc["result-code"] == "Success"
     (only,) = inc["incremental-ima"]
-    assert [e["event-number"] for e in only["events"]] == [3, 4]
-    assert only["event-count"] == 4
+    assert [e["event-number"] for e in only["events"]] == [count - 1, count]
+    assert only["event-count"] == count
     assert only["pcr-values"] == node["pcr-values"]
 
     # Signed with the router's SUDI key, the verifier replays the list to those PCRs.
