@@ -328,7 +328,10 @@ def _packages(
         what = f"package {nvr}"
         install = str(pkg.get("rpm-fingerprint-install-time", ""))
         try:
-            records = [(str(f["path"]), str(f["sha256"])) for f in pkg.get("files", [])]
+            # The fingerprint rule covers regular files: entries with a digest (directories
+            # and symlinks have none), as integrity.fingerprint.install_fingerprint.
+            listed_files = [(str(f["path"]), str(f["sha256"])) for f in pkg.get("files", [])]
+            records = [(path, digest) for path, digest in listed_files if digest]
             listed = tree.fingerprint(records)
         except (KeyError, TypeError, XrsimError):
             report.failed(what, "the package's file list is damaged")
