@@ -10,8 +10,8 @@ mod error;
 mod ima;
 mod keys;
 mod names;
-mod tree;
 mod rpm;
+mod tree;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
