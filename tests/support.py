@@ -12,8 +12,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from ncclient import manager
+from ncclient.manager import Manager
 
-__all__ = ["Dialogue", "PtyShell", "ca_certificate_pem", "ssh_client", "xrsim_env"]
+__all__ = [
+    "Dialogue",
+    "PtyShell",
+    "ca_certificate_pem",
+    "netconf_manager",
+    "ssh_client",
+    "xrsim_env",
+]
 
 
 class Dialogue:
@@ -139,3 +148,19 @@ class PtyShell:
 
     def close(self) -> None:
         self.client.close()
+
+
+def netconf_manager(port: int, user: str, password: str, *, timeout: int = 30) -> Manager:
+    """ncclient as IOS XR users call it (``device_params={"name": "iosxr"}``), logged in to
+    ``127.0.0.1:port`` by password (no keys from ~/.ssh, no agent, the host key not checked)."""
+    return manager.connect(
+        host="127.0.0.1",
+        port=port,
+        username=user,
+        password=password,
+        hostkey_verify=False,
+        device_params={"name": "iosxr"},
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=timeout,
+    )

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 import asyncssh
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from ncclient.operations import RPCError
 from ncclient.transport.errors import SSHError
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -34,17 +34,7 @@ USERS = {"admin": "admin", "viewer": "viewer-pw"}
 
 def nc_connect(port: int, user: str = "admin", timeout: int = 30) -> Manager:
     """ncclient as IOS XR users call it."""
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username=user,
-        password=USERS[user],
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=timeout,
-    )
+    return netconf_manager(port, user, USERS[user], timeout=timeout)
 
 
 def hostname_config(name: str) -> str:

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from ncclient.operations import RPCError
 from ncclient.xml_ import to_ele
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -64,17 +64,7 @@ def connect(router: Router) -> Iterator[Callable[..., Manager]]:
     opened: list[Manager] = []
 
     def make(user: str = "admin") -> Manager:
-        m = manager.connect(
-            host="127.0.0.1",
-            port=server.port,
-            username=user,
-            password=USERS[user],
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        )
+        m = netconf_manager(server.port, user, USERS[user])
         opened.append(m)
         return m
 
@@ -142,6 +132,9 @@ def test_start_and_end_event_numbers_of_one_node(
     router: Router, connect: Callable[..., Manager]
 ) -> None:
     node = "0/1/CPU0"
+    # The boot's fingerprint generation done first: it would measure the file's real digest
+    # again after the two measurements below (a race with the worker pool otherwise).
+    router.fingerprints.regenerate()
     log = router.ima.log(node)
     path = log.events()[1].filename_hint
     booted = len(log)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 
+from support import netconf_manager
 from xrsim.chassis.sudi import ROOT_CERT, VendorCA
 from xrsim.clock import SimClock
 from xrsim.frontends.ssh import SshServer
@@ -40,17 +40,7 @@ SUMMARY_FILTER = (
 
 
 def nc_connect(port: int, user: str = "admin") -> Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username=user,
-        password=USERS[user],
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    )
+    return netconf_manager(port, user, USERS[user])
 
 
 def hashlib_fingerprint(root: Path, prefix: str) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.net import interfaces as ifs
 from xrsim.router import Router
@@ -61,17 +61,7 @@ def router() -> Iterator[Router]:
 @pytest.fixture
 def nc(router: Router) -> Iterator[Manager]:
     server = SshServer(router, users={"admin": "admin"}).start()
-    m = manager.connect(
-        host="127.0.0.1",
-        port=server.port,
-        username="admin",
-        password="admin",
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    )
+    m = netconf_manager(server.port, "admin", "admin")
     yield m
     m.close_session()
     server.stop()

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from ncclient.operations.rpc import RPCError
 from ncclient.xml_ import to_ele
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -47,17 +47,7 @@ def connect(router: Router) -> Iterator[Callable[..., Manager]]:
     opened: list[Manager] = []
 
     def make(user: str = "admin") -> Manager:
-        m = manager.connect(
-            host="127.0.0.1",
-            port=server.port,
-            username=user,
-            password=USERS[user],
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        )
+        m = netconf_manager(server.port, user, USERS[user])
         opened.append(m)
         return m
 

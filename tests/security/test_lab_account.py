@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncssh
 import pytest
-from ncclient import manager
 from ncclient.transport.errors import AuthenticationError
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -72,17 +72,7 @@ def ssh_configure(server: SshServer, username: str, password: str, lines: list[s
 
 
 def netconf_hostname(server: SshServer, username: str, password: str) -> str:
-    with manager.connect(
-        host="127.0.0.1",
-        port=server.port,
-        username=username,
-        password=password,
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    ) as m:
+    with netconf_manager(server.port, username, password) as m:
         return str(m.get_config(source="running").xml)
 
 

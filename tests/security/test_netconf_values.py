@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from ncclient.operations import RPCError
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -77,17 +77,7 @@ def connect(router: Router) -> Iterator[Callable[[str], Manager]]:
     opened: list[Manager] = []
 
     def make(user: str) -> Manager:
-        m = manager.connect(
-            host="127.0.0.1",
-            port=server.port,
-            username=user,
-            password=PASSWORDS[user],
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        )
+        m = netconf_manager(server.port, user, PASSWORDS[user])
         opened.append(m)
         return m
 

@@ -27,8 +27,8 @@ from typing import Any
 
 import asyncssh
 import pytest
-from ncclient import manager
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 from xrsim.runtime import shared
@@ -246,17 +246,7 @@ def test_another_session_is_answered_while_a_login_is_verified(
 
 def test_netconf_logins_are_verified_off_the_loop(router: Router, server: RecordingServer) -> None:
     router.configure(["username alice", "group root-lr", f"secret {ALICE[1]}"])
-    with manager.connect(
-        host="127.0.0.1",
-        port=server.port,
-        username=ALICE[0],
-        password=ALICE[1],
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    ) as m:
+    with netconf_manager(server.port, ALICE[0], ALICE[1]) as m:
         assert m.connected
         assert "<host-name>r1</host-name>" in m.get_config(source="running").xml
     mine = [c for c in server.checks if c.username == "alice"]

@@ -32,11 +32,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -225,17 +225,7 @@ def test_netconf_get_config_shows_only_what_running_config_shows(
     router: Router, server: SshServer, login: Callable[[str], BaseConnection]
 ) -> None:
     shown = _top_items(login("low").send_command("show running-config"))
-    m: Manager = manager.connect(
-        host="127.0.0.1",
-        port=server.port,
-        username="low",
-        password=LOW_PASSWORD,
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    )
+    m: Manager = netconf_manager(server.port, "low", LOW_PASSWORD)
     try:
         cli_filter = ("subtree", f'<cli xmlns="{CLI_NS}"/>')
         for reply in (

@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from lxml import etree
-from ncclient import manager
 from ncclient.manager import Manager
 from ncclient.operations import RPCError
 from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 
+from support import netconf_manager
 from xrsim.frontends.ssh import SshServer
 from xrsim.router import Router
 
@@ -86,17 +86,7 @@ def cli(server: SshServer, user: str, password: str | None = None) -> BaseConnec
 
 
 def nc(server: SshServer, user: str) -> Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=server.port,
-        username=user,
-        password=PASSWORDS[user],
-        hostkey_verify=False,
-        device_params={"name": "iosxr"},
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=30,
-    )
+    return netconf_manager(server.port, user, PASSWORDS[user])
 
 
 @pytest.fixture
