@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import paramiko
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,8 +24,11 @@ __all__ = [
     "Dialogue",
     "PtyShell",
     "ca_certificate_pem",
+    "fill",
+    "mounted_tmpfs",
     "netconf_manager",
     "ssh_client",
+    "unmount",
     "xrsim_env",
 ]
 
@@ -164,3 +172,71 @@ def netconf_manager(port: int, user: str, password: str, *, timeout: int = 30) -
         allow_agent=False,
         timeout=timeout,
     )
+
+
+# -- real faults: small filesystems a test mounts ----------------------------------------------
+
+
+def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+
+
+def cannot_mount(message: str) -> None:
+    """No small filesystem for the test: a skip, or a failure in CI (XRSIM_REQUIRE_PEERS=1)."""
+    if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+        pytest.fail(f"{message}; XRSIM_REQUIRE_PEERS=1 requires the fault tests to run")
+    pytest.skip(message)
+
+
+def unmount(path: Path) -> None:
+    """Unmount ``path`` if it is a mount point; lazily when still busy (a leaked handle)."""
+    if _sh("mountpoint", "-q", str(path)).returncode != 0:
+        return
+    if _sh("umount", str(path)).returncode != 0:
+        _sh("umount", "-l", str(path))
+
+
+@contextmanager
+def mounted_tmpfs(point: Path, size: str, mode: str = "0700") -> Iterator[Path]:
+    """A tmpfs of ``size`` (mount(8)'s form: ``4m``, ``256k``) mounted on the directory
+    ``point`` (made if missing) and unmounted at the end, always. It needs root and mount(8):
+    without them the test is skipped, or failed under ``XRSIM_REQUIRE_PEERS=1``."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        cannot_mount("mounting a tmpfs needs root and mount(8)")
+    point.mkdir(parents=True, exist_ok=True)
+    result = _sh("mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(point))
+    if result.returncode != 0:
+        cannot_mount(f"mount -t tmpfs failed: {result.stderr.strip()}")
+    try:
+        yield point
+    finally:
+        unmount(point)
+
+
+def fill(mount: Path) -> Path:
+    """A filler file that takes every free byte of ``mount`` (written until ENOSPC); a 4 KiB
+    file written next to it fails with ENOSPC."""
+    filler = mount / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
+            chunk = b"\0" * size
+            while True:
+                try:
+                    os.write(fd, chunk)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+    finally:
+        os.close(fd)
+    probe = mount / "probe"
+    code = None
+    try:
+        probe.write_bytes(b"x" * 4096)
+    except OSError as e:
+        code = e.errno
+    finally:
+        probe.unlink(missing_ok=True)
+    assert code == errno.ENOSPC, f"{mount} is not full (4 KiB more: errno {code})"
+    return filler

@@ -30,7 +30,7 @@ disk: every private key stored under the state directory (files, and the rows of
 database) is a key the router shows, and the reverse.
 
 Mounting needs root and ``mount``; without them these tests skip, or fail under
-``XRSIM_REQUIRE_PEERS=1`` (``_cannot_mount``, the one place that decides).
+``XRSIM_REQUIRE_PEERS=1`` (``support.cannot_mount``, the one place that decides).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes as PrivateKey
 
 import xrsim.errors
-from support import xrsim_env
+from support import cannot_mount, fill, mounted_tmpfs, unmount, xrsim_env
 from xrsim.cli import CliSession
 from xrsim.crypto import generate_key
 from xrsim.errors import StateError
@@ -314,60 +314,15 @@ def restart(router: Router, state_dir: Path) -> Router:
 # --------------------------------------------------------------------------------------------
 
 
-def _cannot_mount(message: str) -> None:
-    """No small filesystem for the test: a skip, or a failure in CI (XRSIM_REQUIRE_PEERS=1)."""
-    if os.environ.get(REQUIRE_PEERS_ENV) == "1":
-        pytest.fail(f"{message}; {REQUIRE_PEERS_ENV}=1 requires the fault tests to run")
-    pytest.skip(message)
-
-
 def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-
-
-def _unmount(path: Path) -> None:
-    if _sh("mountpoint", "-q", str(path)).returncode != 0:
-        return
-    if _sh("umount", str(path)).returncode != 0:
-        _sh("umount", "-l", str(path))  # still busy (a leaked handle): detach it anyway
 
 
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB tmpfs mounted on a fresh directory; unmounted at the end, always."""
-    mount = shutil.which("mount")
-    if os.geteuid() != 0 or mount is None:
-        _cannot_mount("mounting a tmpfs needs root and mount(8)")
-    point = tmp_path / "mnt"
-    point.mkdir()
-    result = _sh("mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(point))
-    if result.returncode != 0:
-        _cannot_mount(f"mount -t tmpfs failed: {result.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "mnt", "4m") as point:
         yield point
-    finally:
-        _unmount(point)
-
-
-def fill(mount: Path) -> Path:
-    """A filler file that takes every free byte of ``mount`` (written until ENOSPC)."""
-    filler = mount / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9, 1):
-            chunk = b"\0" * size
-            while True:
-                try:
-                    os.write(fd, chunk)
-                except OSError as e:
-                    if e.errno != errno.ENOSPC:
-                        raise
-                    break
-    finally:
-        os.close(fd)
-    assert write_errno(mount / "probe", 4096) == errno.ENOSPC
-    (mount / "probe").unlink(missing_ok=True)
-    return filler
 
 
 def write_errno(path: Path, size: int) -> int | None:
@@ -389,7 +344,7 @@ class Ext4Volume:
     def mount(self) -> None:
         result = _sh("mount", "-o", "loop,errors=remount-ro", str(self.image), str(self.point))
         if result.returncode != 0:
-            _cannot_mount(f"mount -o loop failed: {result.stderr.strip()}")
+            cannot_mount(f"mount -o loop failed: {result.stderr.strip()}")
 
     def fail(self) -> None:
         """A filesystem error: the kernel turns the mounted filesystem read-only (EROFS for
@@ -400,7 +355,7 @@ class Ext4Volume:
 
     def repair(self) -> None:
         """Unmount, check and repair, mount again read-write."""
-        _unmount(self.point)
+        unmount(self.point)
         fsck = _sh("e2fsck", "-fy", str(self.image))
         assert fsck.returncode in (0, 1), fsck.stdout + fsck.stderr
         self.mount()
@@ -410,13 +365,13 @@ class Ext4Volume:
 def ext4_volume(tmp_path: Path) -> Iterator[Ext4Volume]:
     """A 32 MiB ext4 volume on a loop device; unmounted at the end, always."""
     if os.geteuid() != 0 or not all(shutil.which(t) for t in ("mount", "mkfs.ext4", "e2fsck")):
-        _cannot_mount("an ext4 loop volume needs root, mount(8), mkfs.ext4 and e2fsck")
+        cannot_mount("an ext4 loop volume needs root, mount(8), mkfs.ext4 and e2fsck")
     image = tmp_path / "ext4.img"
     with image.open("wb") as f:
         f.truncate(32 << 20)
     made = _sh("mkfs.ext4", "-q", "-F", str(image))
     if made.returncode != 0:
-        _cannot_mount(f"mkfs.ext4 failed: {made.stderr.strip()}")
+        cannot_mount(f"mkfs.ext4 failed: {made.stderr.strip()}")
     volume = Ext4Volume(image, tmp_path / "ext4")
     volume.point.mkdir()
     volume.mount()
@@ -425,12 +380,12 @@ def ext4_volume(tmp_path: Path) -> Iterator[Ext4Volume]:
         / Path(_sh("findmnt", "-no", "SOURCE", str(volume.point)).stdout.strip()).name
         / "trigger_fs_error"
     ).exists():
-        _unmount(volume.point)
-        _cannot_mount("this kernel has no /sys/fs/ext4/DEV/trigger_fs_error")
+        unmount(volume.point)
+        cannot_mount("this kernel has no /sys/fs/ext4/DEV/trigger_fs_error")
     try:
         yield volume
     finally:
-        _unmount(volume.point)
+        unmount(volume.point)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,11 +7,8 @@ disk (a real tmpfs) that stores nothing half and catches up afterwards."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from support import fill, mounted_tmpfs
 from xrsim.clock import SimClock
 from xrsim.errors import InvalidInput
 from xrsim.integrity.inventory import SNAPSHOT_DIR
@@ -302,47 +300,18 @@ def test_another_route_processor_and_a_line_card(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-
-
 @pytest.fixture
 def full_disk_router(tmp_path: Path) -> Iterator[tuple[Router, Path]]:
     """A router whose RP's ``/misc/scratch/filesysinv`` is a 256 KiB tmpfs (needs root)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
     r = boot(tmp_path / "r")
-    point = r.chassis.fs().resolve(SNAPSHOT_DIR)
-    point.mkdir(parents=True)
-    mounted = _sh("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(point))
-    if mounted.returncode != 0:
-        r.shutdown()
-        pytest.skip(f"mount -t tmpfs failed: {mounted.stderr.strip()}")
     try:
-        yield r, point
+        with mounted_tmpfs(r.chassis.fs().resolve(SNAPSHOT_DIR), "256k") as point:
+            try:
+                yield r, point
+            finally:
+                r.shutdown()  # before the unmount: nothing of the router stays open on it
     finally:
         r.shutdown()
-        if _sh("umount", str(point)).returncode != 0:
-            _sh("umount", "-l", str(point))
-
-
-def _fill(point: Path) -> Path:
-    """A filler file that takes every free byte of the tmpfs (written until ENOSPC)."""
-    filler = point / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    failed: list[int] = []
-    try:
-        for size in (1 << 16, 1 << 12, 1 << 9, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError as e:
-                    failed.append(e.errno or 0)
-                    break
-    finally:
-        os.close(fd)
-    assert set(failed) == {errno.ENOSPC}
-    return filler
 
 
 def test_a_full_disk_stores_nothing_half_and_the_next_snapshot_catches_up(
@@ -351,7 +320,7 @@ def test_a_full_disk_stores_nothing_half_and_the_next_snapshot_catches_up(
     router, point = full_disk_router
     enable(router)
     assert [b["block"] for b in blocks(router)] == [0]
-    filler = _fill(point)
+    filler = fill(point)
     (disk(router) / "while-full.txt").write_text("x\n")
     router.advance(minutes=30)  # the snapshot fails: ENOSPC
     assert sorted(p.name for p in point.iterdir()) == [

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from support import mounted_tmpfs
 from xrsim.chassis.sudi import ROOT_CERT, ROOT_KEY, VendorCA
 from xrsim.crypto import generate_key
 from xrsim.errors import FileAccessError, InvalidInput, InvalidSignature
@@ -355,25 +355,11 @@ def test_make_refuses_two_packages_of_one_nvr_and_a_vendor_without_root_key(
 # -- a full disk: the second file does not fit, nothing is left -------------------------------
 
 
-def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-
-
 @pytest.fixture
 def two_page_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs of two pages (8 KiB), mounted as root; unmounted at the end."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    point = tmp_path / "mnt"
-    point.mkdir()
-    result = _sh("mount", "-t", "tmpfs", "-o", "size=8k,mode=0755", "tmpfs", str(point))
-    if result.returncode != 0:
-        pytest.skip(f"mount -t tmpfs failed: {result.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "mnt", "8k", mode="0755") as point:
         yield point
-    finally:
-        if _sh("umount", str(point)).returncode != 0:
-            _sh("umount", "-l", str(point))
 
 
 def test_write_on_a_full_disk_leaves_neither_file(vendor: Path, two_page_tmpfs: Path) -> None:

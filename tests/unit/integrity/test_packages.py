@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from support import mounted_tmpfs
 from xrsim.crypto import rpm
 from xrsim.errors import FileAccessError, InstallError, InvalidPackage, UntrustedPackage
 from xrsim.integrity.packages import (
@@ -347,28 +348,12 @@ def test_manager_of_a_reopened_store(tmp_path: Path) -> None:
 # -- a real fault: the node filesystem fills up during an activation -------------------------
 
 
-def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-
-
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 32 MiB tmpfs (root and mount(8) needed: skipped otherwise, failed under
     XRSIM_REQUIRE_PEERS=1)."""
-    if os.geteuid() != 0 or _sh("which", "mount").returncode != 0:
-        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
-            pytest.fail("mounting a tmpfs needs root and mount(8)")
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    point = tmp_path / "mnt"
-    point.mkdir()
-    result = _sh("mount", "-t", "tmpfs", "-o", "size=32m,mode=0700", "tmpfs", str(point))
-    if result.returncode != 0:
-        pytest.skip(f"mount -t tmpfs failed: {result.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "mnt", "32m") as point:
         yield point
-    finally:
-        if _sh("umount", str(point)).returncode != 0:
-            _sh("umount", "-l", str(point))
 
 
 def test_a_full_disk_during_activation_changes_nothing(small_tmpfs: Path) -> None:
