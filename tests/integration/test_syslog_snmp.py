@@ -8,6 +8,8 @@
   ``ciscoPkiCertExpiryAlert`` of an expiry notice, its varbinds the seed's fields; nothing
   is sent without ``snmp-server traps pki``; a trap with a community snmptrapd does not
   accept is dropped by it.
+- Genie (pyATS 26, ``.venv-pyats``, out of process) parses ``show logging`` with its iosxr
+  ``ShowLogging`` parser, schema checked: the counters and the buffer's lines.
 - VRF: the syslog listener and snmptrapd in a namespace joined only to the router's VRF
   ``mgmt`` (the test makes both namespaces): ``logging ... vrf mgmt`` and ``snmp-server vrf
   mgmt`` / ``host ...`` reach them; the same hosts in the default VRF (a namespace with no
@@ -16,6 +18,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -290,3 +295,67 @@ def test_syslog_and_traps_inside_vrf_mgmt(
     finally:
         trapd.stop()
         listener.close()
+
+
+# -- Genie's iosxr ShowLogging as the judge of ``show logging`` -------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+PYATS_PYTHON = os.environ.get("XRSIM_PYATS_PYTHON", str(ROOT / ".venv-pyats" / "bin" / "python"))
+#: Parses stdin with Genie's iosxr ``show logging`` parser (schema checked) and prints JSON.
+GENIE_SCRIPT = """
+import json, sys
+from genie.libs.parser.iosxr.show_logging import ShowLogging
+print(json.dumps(ShowLogging(device=None).parse(output=sys.stdin.read())))
+"""
+
+
+def _genie_python() -> str:
+    if not Path(PYATS_PYTHON).is_file():
+        message = f"pyATS is not installed: {PYATS_PYTHON} does not exist (make pyats-venv)"
+        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+            pytest.fail(f"{message}; XRSIM_REQUIRE_PEERS=1 requires every peer program")
+        pytest.skip(message)
+    return PYATS_PYTHON
+
+
+@pytest.mark.peer
+def test_genie_parses_show_logging(router: Router, listener: SyslogListener) -> None:
+    python = _genie_python()
+    # Unicon sends ``logging console disable`` when it connects; Genie's iosxr parser knows
+    # the console line in that form.
+    router.configure(
+        [
+            "logging console disable",
+            f"logging 127.0.0.1 port {listener.port}",
+            "logging buffered 307200",
+        ]
+    )
+    router.notify.expiry(Notice())
+    router.notify.expiry(Notice(severity=4, mnemonic="CERT_EXPIRING_WARNING"))
+    output = router.cli("show logging")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    done = subprocess.run(
+        [python, "-c", GENIE_SCRIPT],
+        input=output,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    parsed = json.loads(done.stdout)
+    assert parsed["syslog_logging"] == {
+        "enabled": {"counters": {"messages_dropped": 0, "flushes": 0, "overruns": 0}}
+    }
+    assert parsed["log_buffer_bytes"] == 307200
+    assert parsed["logging"]["console"] == {"status": "Disabled"}
+    assert parsed["logging"]["trap"] == {"level": "informational", "messages_logged": 2}
+    assert parsed["logging"]["buffer"] == {"level": "debugging", "messages_logged": 2}
+    lines = [e.line() for e in router.notify.buffer.entries()]
+    # Genie keeps the remote host's line among the logs (its iosxr parser has no pattern for
+    # it); the buffer's lines are the last ones, exactly.
+    assert parsed["logs"][-2:] == lines
+    assert parsed["logs"][:-2] == ["Logging to 127.0.0.1 vrf default , 2 message lines logged"]
