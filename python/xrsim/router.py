@@ -13,7 +13,9 @@ bound to links, which puts every configuration change into effect on the links b
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
 software packages as real RPMs, extracted on every XR node at first boot) with their
 fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
-``xrsim.integrity.ima``). It opens
+``xrsim.integrity.ima``), and its CA trustpool (``router.trustpool``, ``xrsim.pki.trustpool``:
+the built-in bundle, the downloaded one, the policy's automatic update on the scheduler). It
+opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -68,8 +70,10 @@ from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.enrollment import Enrollment
+from xrsim.pki.download import Downloader
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
+from xrsim.pki.trustpool import TrustPool, TrustpoolNotice
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
@@ -140,6 +144,15 @@ class Router:
             trustpoint=self._trustpoint,
             netns_of=self._vrfs.netns_of,
             fqdn=self.fqdn,
+        )
+        # The CA trustpool: the built-in bundle and the downloaded one, its policy and timer.
+        self._trustpool_notices: list[TrustpoolNotice] = []
+        self._trustpool = TrustPool(
+            chassis.store,
+            chassis.clock,
+            self._scheduler,
+            Downloader(self._vrfs.netns_of),
+            self._trustpool_notice,
         )
         # The software packages: at first boot the platform's are extracted on every XR node.
         self._packages = PackageManager.open(chassis)
@@ -337,6 +350,7 @@ class Router:
             router = cls(chassis, registry=registry, owned_dir=owned)
             router._first_boot(hostname)
             router._fsinventory.resume(router._datastore.running)  # its snapshots re-armed
+            router._trustpool.resume(router._datastore.running)  # its update timer armed
         except BaseException:
             if router is not None:
                 router._scheduler.close()
@@ -425,19 +439,38 @@ class Router:
         filesystem on the scheduler, ``collect`` for the dossier."""
         return self._fsinventory
 
+    @property
+    def trustpool(self) -> TrustPool:
+        """The CA trustpool (``crypto ca trustpool``): the built-in and downloaded CA
+        certificates, the trustpool policy and its automatic update."""
+        return self._trustpool
+
+    def _trustpool_notice(self, notice: TrustpoolNotice) -> None:
+        """The trustpool's ``on_notice``: kept in ``trustpool_notices``."""
+        with self._lock:
+            self._trustpool_notices.append(notice)
+
+    @property
+    def trustpool_notices(self) -> list[TrustpoolNotice]:
+        """The notices of the trustpool's automatic update, oldest first."""
+        with self._lock:
+            return list(self._trustpool_notices)
+
     def _apply(self, target: ConfigTree) -> Callable[[], None]:
-        """The datastore's ``on_apply``: the VRF table, then the filesystem inventory, put
-        ``target`` into effect; the undo undoes both."""
-        undo_vrfs = self._vrfs.apply(target)
+        """The datastore's ``on_apply``: the VRF table, the filesystem inventory, then the
+        trustpool policy put ``target`` into effect; the undo undoes them all, in reverse."""
+        undos: list[Callable[[], None]] = []
         try:
-            undo_inventory = self._fsinventory.apply(target)
+            for step in (self._vrfs.apply, self._fsinventory.apply, self._trustpool.apply):
+                undos.append(step(target))
         except BaseException:
-            undo_vrfs()
+            for done in reversed(undos):
+                done()
             raise
 
         def undo() -> None:
-            undo_inventory()
-            undo_vrfs()
+            for done in reversed(undos):
+                done()
 
         return undo
 
