@@ -31,7 +31,8 @@ __all__ = ["DeviceState"]
 
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
-    and their remote enrollments, its CA trustpool, the table of its SSH and NETCONF sessions, its VRF table,
+    and their remote enrollments, its CA trustpool, the table of its SSH and NETCONF sessions,
+    its VRF table,
     its software packages and their fingerprints, its IMA measurement lists, its filesystem
     inventory and its hostname."""
 

@@ -69,8 +69,8 @@ from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.pki import DEFAULT_LABEL, KeyStore
-from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.download import Downloader
+from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.pki.trustpool import TrustPool, TrustpoolNotice

@@ -73,16 +73,16 @@ from xrsim.scheduler import Scheduler, Timer
 
 __all__ = [
     "BUILTIN_FILE",
-    "POLICY",
     "HOURLY",
+    "POLICY",
     "RETRY_DAYS",
     "PoolEntry",
     "TrustPool",
     "TrustpoolNotice",
     "TrustpoolPolicy",
     "builtin",
-    "parse_bundle",
     "next_point",
+    "parse_bundle",
     "policy_of",
     "time_left_words",
 ]

@@ -95,9 +95,7 @@ def _show_policy(ctx: Ctx) -> None:
     ctx.line("")
     ctx.line("Trustpool Policy")
     ctx.line("")
-    ctx.line(
-        f"Trustpool revocation checking is {'disabled' if policy.crl_optional else 'enabled'}"
-    )
+    ctx.line(f"Trustpool revocation checking is {'disabled' if policy.crl_optional else 'enabled'}")
     ctx.line(f"CA Bundle Location: {policy.cabundle_url or 'not configured'}")
     if policy.description:
         ctx.line(f"Description: {policy.description}")
