@@ -6,7 +6,9 @@ replaces them, the ``crypto ca trustpool policy`` and its automatic update.
 - ``parse_bundle(data)``: a CA bundle as IOS XR takes it: PKCS#7 certificates-only (DER, as
   ``ios.p7b``, or PEM) or concatenated PEM certificates. Empty, truncated or garbled data, a
   bundle without certificates, a certificate that is not a CA's, or two with the same issuer
-  and subject (IOS's rule) raise ``InvalidBundle`` with the reason in words.
+  and subject (IOS's rule) raise ``InvalidBundle`` with the reason in words. A PKCS#7 whose
+  certificate SET OF is in bundle order rather than DER order (``openssl crl2pkcs7`` writes
+  them so) is BER: pyca reads it and warns; that one warning is silenced around the call.
 - ``TrustpoolPolicy`` (``policy_of(tree)``): the ``crypto ca trustpool policy`` block:
   ``cabundle url URL``, ``crl optional``, ``description LINE`` and ``vrf NAME`` (the VRF the
   downloads go in; IOS XE's trustpool policy has it, the seed does not name it; a ``tftp://``
@@ -54,6 +56,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -97,6 +100,8 @@ HOURLY = timedelta(hours=1)
 _PEM_CERT = b"-----BEGIN CERTIFICATE-----"
 _PEM_CERT_END = b"-----END CERTIFICATE-----"
 _PEM_PKCS7 = (b"-----BEGIN PKCS7-----", b"-----BEGIN CERTIFICATE CHAIN-----")
+#: pyca's warning for a PKCS#7 read as BER (a regular expression of ``warnings`` filters).
+_BER_WARNING = "PKCS#7 certificates could not be parsed as DER"
 
 
 # -- bundles ----------------------------------------------------------------------------------
@@ -116,9 +121,15 @@ def _load(data: bytes) -> list[x509.Certificate]:
     """The certificates of PKCS#7 (PEM or DER) or concatenated PEM, unchecked."""
     text = data.strip()
     if text.startswith(_PEM_PKCS7):
-        return list(pkcs7.load_pem_pkcs7_certificates(text))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _BER_WARNING, UserWarning)
+            return list(pkcs7.load_pem_pkcs7_certificates(text))
     if not text.startswith(b"-----BEGIN"):
-        return list(pkcs7.load_der_pkcs7_certificates(data))
+        with warnings.catch_warnings():
+            # ``openssl crl2pkcs7`` (and so many published bundles) writes the certificate
+            # SET OF in bundle order, which is BER, not DER: pyca reads it, with a warning.
+            warnings.filterwarnings("ignore", _BER_WARNING, UserWarning)
+            return list(pkcs7.load_der_pkcs7_certificates(data))
     begins, ends = text.count(_PEM_CERT), text.count(_PEM_CERT_END)
     if begins == 0:
         raise InvalidBundle("the bundle holds no PEM certificate")
@@ -497,19 +508,19 @@ class TrustPool:
         # Shut down meanwhile (StateError): nothing runs any more.
         with contextlib.suppress(StateError):
             self._timer = self._scheduler.call_at(
-                when, lambda: self._due(generation), name="crypto ca trustpool: automatic update"
+                when,
+                lambda: self._due(generation, key),
+                name="crypto ca trustpool: automatic update",
             )
 
-    def _due(self, generation: int) -> None:
-        """A point of the schedule (a scheduler callback): try the update, or warn."""
+    def _due(self, generation: int, key: datetime) -> None:
+        """A point of the schedule keyed to ``key`` (a scheduler callback): try the update,
+        or warn."""
         with self._lock:
             if generation != self._generation:
                 return
             policy = self._policy
             now = self._clock.now()
-            key = self._key(now)
-        if key is None:
-            return
         notice = (
             self._update(generation, policy, key, now)
             if policy.cabundle_url
