@@ -52,6 +52,9 @@ Hierarchy::
         +-- ScepFailure                               CertRep FAILURE (``fail_info`` in words)
         +-- ScepPolicyError                           the CA refused by the router's own rules
                                                       (a CA key over 2048 bits)
+    +-- TrustpoolError                                a trustpool change refused (``reason``)
+        +-- InvalidBundle          (also ValueError)  not a CA bundle: empty, truncated, not
+                                                      PKCS#7 or PEM, a certificate not of a CA
 
 Certificate validation (``xrsim.pki.validate``: which CA validates a peer's certificate)::
 
@@ -89,6 +92,7 @@ __all__ = [
     "HostnameMismatch",
     "HttpStatusError",
     "InstallError",
+    "InvalidBundle",
     "InvalidInput",
     "InvalidKey",
     "InvalidPackage",
@@ -118,6 +122,7 @@ __all__ = [
     "TftpError",
     "TransportError",
     "TransportTimeout",
+    "TrustpoolError",
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
@@ -422,6 +427,22 @@ class ScepPolicyError(ScepError):
     """A CA the router refuses by its own rules (IOS XR: a CA key over 2048 bits)."""
 
 
+# -- the CA trustpool (xrsim.pki.trustpool) ----------------------------------------------------
+
+
+class TrustpoolError(XrsimError):
+    """A trustpool change that was refused; ``reason`` says why in words, for the CLI to print
+    after ``%``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidBundle(TrustpoolError, ValueError):
+    """Bytes that are not a CA certificate bundle (PKCS#7 certificates-only, DER or PEM, or
+    concatenated PEM certificates): empty, truncated, of another format, holding no
+    certificate, a certificate that is not a CA's, or two with the same issuer and subject."""
 # -- certificate validation (``xrsim.pki.validate``) -------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """Public key infrastructure (layer 3): the key store (``keystore``), trustpoint configuration
 and the certificate store with its pending requests (``trustpoint``), certificates and CSRs in
-IOS XR's terms (``x509``), and enrollment with remote CAs over SCEP and TFTP (``enrollment``,
-the one module here that builds on ``xrsim.scep`` and ``xrsim.net``). There is no trustpool
-and no expiry monitor."""
+IOS XR's terms (``x509``), enrollment with remote CAs over SCEP and TFTP (``enrollment``,
+which builds on ``xrsim.scep`` and ``xrsim.net``), downloads by URL inside a VRF
+(``download``, on ``xrsim.net``) and the CA trustpool with its built-in bundle (``data/``) and
+automatic update (``trustpool``)."""
 
 from __future__ import annotations
 

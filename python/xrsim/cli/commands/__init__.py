@@ -27,6 +27,7 @@ from xrsim.cli.commands import (
     platform,
     ssh,
     system,
+    trustpool,
     vrf,
 )
 from xrsim.cli.registry import Registry
@@ -52,6 +53,7 @@ FAMILIES: tuple[Family, ...] = (
     filesystem,
     crypto_keys,
     crypto_ca,
+    trustpool,
     ssh,
     netconf,
     logging,
