@@ -443,6 +443,8 @@ class InvalidBundle(TrustpoolError, ValueError):
     """Bytes that are not a CA certificate bundle (PKCS#7 certificates-only, DER or PEM, or
     concatenated PEM certificates): empty, truncated, of another format, holding no
     certificate, a certificate that is not a CA's, or two with the same issuer and subject."""
+
+
 # -- certificate validation (``xrsim.pki.validate``) -------------------------------------------
 
 
