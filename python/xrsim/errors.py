@@ -55,12 +55,29 @@ Hierarchy::
     +-- TrustpoolError                                a trustpool change refused (``reason``)
         +-- InvalidBundle          (also ValueError)  not a CA bundle: empty, truncated, not
                                                       PKCS#7 or PEM, a certificate not of a CA
+
+Certificate validation (``xrsim.pki.validate``: which CA validates a peer's certificate)::
+
+    XrsimError
+    +-- CertificateValidationError                    a peer certificate refused (``reason``,
+        |                                             ``anchor``: the trustpoint or "trustpool")
+        +-- UntrustedCertificate                      no trustpoint CA and no trustpool
+        |                                             certificate issued it
+        +-- CertificateRejected                       the chain fails a check (validity,
+        |   |                                         constraints, usage, algorithm)
+        |   +-- HostnameMismatch                      valid, but not for the host connected to
+        +-- CertificateRevoked                        listed in its issuer's CRL (``serial``)
+        +-- RevocationUnknown                         the CRL could not be fetched, read or
+                                                      trusted, and ``crl optional`` is not set
 """
 
 from __future__ import annotations
 
 __all__ = [
     "BackendError",
+    "CertificateRejected",
+    "CertificateRevoked",
+    "CertificateValidationError",
     "ChassisError",
     "CliError",
     "CommandError",
@@ -72,6 +89,7 @@ __all__ = [
     "FileAccessError",
     "FilesystemError",
     "FramingError",
+    "HostnameMismatch",
     "HttpStatusError",
     "InstallError",
     "InvalidBundle",
@@ -94,6 +112,7 @@ __all__ = [
     "PathNotFound",
     "PathProtected",
     "RedundancyError",
+    "RevocationUnknown",
     "ScepError",
     "ScepFailure",
     "ScepPolicyError",
@@ -107,6 +126,7 @@ __all__ = [
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
+    "UntrustedCertificate",
     "UntrustedChain",
     "UntrustedPackage",
     "VrfError",
@@ -423,3 +443,47 @@ class InvalidBundle(TrustpoolError, ValueError):
     """Bytes that are not a CA certificate bundle (PKCS#7 certificates-only, DER or PEM, or
     concatenated PEM certificates): empty, truncated, of another format, holding no
     certificate, a certificate that is not a CA's, or two with the same issuer and subject."""
+
+
+# -- certificate validation (``xrsim.pki.validate``) -------------------------------------------
+
+
+class CertificateValidationError(XrsimError):
+    """A peer certificate the router does not accept. ``reason`` says why in words, for the CLI
+    to print after ``%``; ``anchor`` is what judged it: a trustpoint's name, ``"trustpool"``, or
+    None when no CA the router knows issued it."""
+
+    def __init__(self, reason: str, anchor: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.anchor = anchor
+
+
+class UntrustedCertificate(CertificateValidationError):
+    """No trustpoint's CA certificate and no active trustpool certificate issued the
+    certificate (directly or through CA certificates the router holds)."""
+
+
+class CertificateRejected(CertificateValidationError):
+    """The chain to the anchor fails a check: a certificate outside its validity period, a CA
+    without ``basicConstraints cA``, a key usage that does not allow the use, a key or
+    signature algorithm the validator does not accept."""
+
+
+class HostnameMismatch(CertificateRejected):
+    """A chain that validates, for another name than the host the router connected to."""
+
+
+class CertificateRevoked(CertificateValidationError):
+    """The certificate is listed in its issuer's CRL; ``serial`` is its serial number in IOS
+    XR's colon hex."""
+
+    def __init__(self, reason: str, anchor: str | None = None, serial: str = "") -> None:
+        super().__init__(reason, anchor)
+        self.serial = serial
+
+
+class RevocationUnknown(CertificateValidationError):
+    """The revocation status could not be learnt (no CRL distribution point, the CRL not
+    fetched, not a CRL, not signed by the issuer, out of date) while the policy that judged
+    the certificate (the trustpoint's, or the trustpool's) has no ``crl optional``."""

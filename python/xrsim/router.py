@@ -14,10 +14,11 @@ saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packa
 software packages as real RPMs, extracted on every XR node at first boot) with their
 fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
 ``xrsim.integrity.ima``), its CA trustpool (``router.trustpool``, ``xrsim.pki.trustpool``:
-the built-in bundle, the downloaded one, the policy's automatic update on the scheduler), and
-its ``Notifier`` (``router.notify``, ``xrsim.notify``: the
-logging buffer, remote syslog and SNMP traps of the running configuration; the PKI modules'
-notices become its messages and traps). It opens
+the built-in bundle, the downloaded one, the policy's automatic update on the scheduler), its
+``PeerValidator`` (``router.validator``, ``xrsim.pki.validate``: which CA validates an HTTPS
+server, a trustpoint's CA and policy before the trustpool's), and its ``Notifier``
+(``router.notify``, ``xrsim.notify``: the logging buffer, remote syslog and SNMP traps of the
+running configuration; the PKI modules' notices become its messages and traps). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -48,6 +49,8 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
+from cryptography import x509
+
 from xrsim import release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
@@ -77,6 +80,7 @@ from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.pki.trustpool import TrustPool
+from xrsim.pki.validate import PeerValidator, TrustpointCa
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
@@ -158,12 +162,21 @@ class Router:
             netns_of=self._vrfs.netns_of,
             fqdn=self.fqdn,
         )
+        # Which CA validates a peer (an HTTPS server): the trustpoints' CAs and their policy
+        # before the trustpool and its policy, read when a peer is judged.
+        self._validator = PeerValidator(
+            clock=chassis.clock,
+            trustpoints=self._trustpoint_cas,
+            pool=self._pool_certificates,
+            pool_crl_optional=self._pool_crl_optional,
+            netns_of=self._vrfs.netns_of,
+        )
         # The CA trustpool: the built-in bundle and the downloaded one, its policy and timer.
         self._trustpool = TrustPool(
             chassis.store,
             chassis.clock,
             self._scheduler,
-            Downloader(self._vrfs.netns_of),
+            Downloader(self._vrfs.netns_of, verifier=self._validator.verifier),
             self._notifier.trustpool,  # its notices: syslog messages
         )
         # The software packages: at first boot the platform's are extracted on every XR node.
@@ -511,6 +524,28 @@ class Router:
         the package files at the node's boot, then what the fingerprint generations find
         changed or new."""
         return self._ima
+
+    @property
+    def validator(self) -> PeerValidator:
+        """Which CA validates a peer's certificate (``xrsim.pki.validate``): a trustpoint's CA
+        and its ``crl optional`` before the trustpool and its policy; HTTPS downloads use it."""
+        return self._validator
+
+    def _trustpoint_cas(self) -> list[TrustpointCa]:
+        """The configured trustpoints holding a CA certificate, by name, with their policy."""
+        out = []
+        for name in sorted(self._certs.names()):
+            ca = self._certs.ca(name)
+            tp = self._trustpoint(name)
+            if ca is not None and tp is not None:
+                out.append(TrustpointCa(name, ca, tp.crl_optional))
+        return out
+
+    def _pool_certificates(self) -> list[x509.Certificate]:
+        return self._trustpool.active()
+
+    def _pool_crl_optional(self) -> bool:
+        return self._trustpool.policy().crl_optional
 
     def _trustpoint(self, name: str) -> Trustpoint | None:
         node = self._datastore.running.get([f"crypto ca trustpoint {name}"])

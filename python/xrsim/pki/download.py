@@ -8,12 +8,17 @@
     status other than 200 is an ``HttpStatusError``.
   - ``tftp://HOST[:PORT][;VRF]/PATH``: a TFTP read (``xrsim.net.tftp``); the URL's own ``;VRF``
     comes before ``vrf``.
-  - ``https://`` is added here by the validation work (TLS with the peer checked against the
-    trustpool); until then it is refused like any other scheme.
+  - ``https://HOST[:PORT]/PATH``: the same GET over TLS (``xrsim.net.http``), the server's
+    certificate judged by ``verifier(vrf)`` (the router's ``xrsim.pki.validate.PeerValidator``:
+    a trustpoint's CA and its policy before the trustpool and its policy, CRLs fetched in the
+    same VRF) before anything is sent; refused with a
+    ``xrsim.errors.CertificateValidationError`` kind. Without a ``verifier`` an ``https://`` URL
+    is refused (``InvalidInput``).
 
 ``vrf`` None is the default VRF. Failures are typed, with the reason in words:
 ``InvalidInput`` (a URL this cannot fetch), ``VrfError``, ``TransportError`` and its kinds
-(``TransportTimeout``, ``HttpStatusError``, ``TftpError``).
+(``TransportTimeout``, ``HttpStatusError``, ``TftpError``), ``CertificateValidationError`` and its
+kinds (``https://``).
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from collections.abc import Callable
 from xrsim.errors import InvalidInput
 from xrsim.net import http, tftp
 
-__all__ = ["DEFAULT_TIMEOUT", "SCHEMES", "Downloader", "scheme_of"]
+__all__ = ["DEFAULT_TIMEOUT", "SCHEMES", "Downloader", "Verifier", "scheme_of"]
 
 #: Seconds an HTTP exchange has (and each TFTP packet: ``tftp_timeout``).
 DEFAULT_TIMEOUT = 30.0
 #: The URL schemes ``Downloader`` fetches.
-SCHEMES = ("http", "tftp")
+SCHEMES = ("http", "https", "tftp")
+#: ``verifier(vrf)``: the callback that judges an HTTPS server's certificate in that VRF.
+Verifier = Callable[[str | None], http.PeerVerifier]
 
 
 def scheme_of(url: str) -> str:
@@ -46,8 +53,10 @@ class Downloader:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         tftp_timeout: float = tftp.DEFAULT_TIMEOUT,
+        verifier: Verifier | None = None,
     ) -> None:
         self._netns_of = netns_of
+        self._verifier = verifier
         self.timeout = timeout
         self.tftp_timeout = tftp_timeout
 
@@ -55,6 +64,8 @@ class Downloader:
         scheme = scheme_of(url)
         if scheme == "http":
             return self._http(url, vrf)
+        if scheme == "https":
+            return self._https(url, vrf)
         if scheme == "tftp":
             return self._tftp(url, vrf)
         raise InvalidInput(
@@ -64,6 +75,15 @@ class Downloader:
     def _http(self, url: str, vrf: str | None) -> bytes:
         netns = self._netns_of(vrf)
         reply = http.request("GET", url, netns=netns, timeout=self.timeout)
+        return reply.raise_for_status(url).body
+
+    def _https(self, url: str, vrf: str | None) -> bytes:
+        if self._verifier is None:
+            raise InvalidInput(f"{url}: no certificate validation for https:// downloads here")
+        netns = self._netns_of(vrf)
+        reply = http.request(
+            "GET", url, netns=netns, timeout=self.timeout, verify=self._verifier(vrf)
+        )
         return reply.raise_for_status(url).body
 
     def _tftp(self, url: str, vrf: str | None) -> bytes:

@@ -26,7 +26,13 @@ from xrsim.cli.context import Ctx
 from xrsim.cli.messages import TRUSTPOOL_NOT_CLEANED, TRUSTPOOL_NOT_SAVED
 from xrsim.cli.registry import Item, Registry
 from xrsim.clock import xr_time
-from xrsim.errors import InvalidInput, NetworkError, StorageError, TrustpoolError
+from xrsim.errors import (
+    CertificateValidationError,
+    InvalidInput,
+    NetworkError,
+    StorageError,
+    TrustpoolError,
+)
 from xrsim.pki.download import SCHEMES, scheme_of
 from xrsim.pki.trustpool import POLICY
 from xrsim.pki.x509 import Described
@@ -38,7 +44,7 @@ IMPORT_URL = "crypto ca trustpool import url <url:WORD>"
 MODE = "config-trustpool"
 
 
-def _reason(e: NetworkError | InvalidInput | TrustpoolError) -> str:
+def _reason(e: NetworkError | InvalidInput | TrustpoolError | CertificateValidationError) -> str:
     return str(getattr(e, "reason", None) or e).rstrip(".")
 
 
@@ -54,6 +60,9 @@ def _import(ctx: Ctx) -> None:
         return
     except (NetworkError, InvalidInput, TrustpoolError) as e:
         ctx.line(f"% Trustpool import failed: {_reason(e)}.")
+        return
+    except CertificateValidationError as e:  # https://: the server's certificate refused
+        ctx.line(f"% Trustpool import failed: the server's certificate was refused: {_reason(e)}.")
         return
     ctx.line(f"% Trustpool import succeeded: {count} CA certificates imported.")
 
@@ -119,7 +128,7 @@ def _show_policy(ctx: Ctx) -> None:
 
 def _check_url(ctx: Ctx) -> str | None:
     url = str(ctx.args["url"])
-    if scheme_of(url) in (*SCHEMES, "https"):
+    if scheme_of(url) in SCHEMES:
         return None
     ctx.invalid_at(ctx.match.columns[-1])
     return "invalid url"
