@@ -97,7 +97,32 @@ TYPES: dict[str, str] = {
     "IFTYPE": r"[A-Za-z][A-Za-z-]*",
     "IFID": r"\d+(?:/[A-Za-z]*\d+)*",
     "IPV4PREFIX": r"\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}",
+    # ``clock set``: a time of day and a month name (its first three letters at least).
+    "HHMMSS": r"(?:[01]?\d|2[0-3]):[0-5]?\d:[0-5]?\d",
+    "MONTH": "(?i:"
+    + "|".join(
+        m[:3] + "".join(f"(?:{c}" for c in m[3:]) + ")?" * (len(m) - 3)
+        for m in (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        )
+    )
+    + ")",
 }
+
+
+#: How ``?`` shows a named type other than ``WORD``.
+_TYPE_SHOWN = {"HHMMSS": "hh:mm:ss", "MONTH": "MONTH"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +144,7 @@ class Param:
         if self.kind == "INT":
             return f"<{self.lo}-{self.hi}>"
         if self.kind == "TYPED":
-            return "WORD"
+            return _TYPE_SHOWN.get(self.type_name, "WORD")
         return self.kind
 
 
