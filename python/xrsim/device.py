@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from xrsim.integrity.inventory import FilesystemInventory
     from xrsim.integrity.packages import PackageManager
     from xrsim.net.vrf import Vrfs
+    from xrsim.notify import Notifier
     from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
@@ -32,7 +33,7 @@ class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
     and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
     its software packages and their fingerprints, its IMA measurement lists, its filesystem
-    inventory and its hostname."""
+    inventory, its syslog and SNMP notifier and its hostname."""
 
     @property
     def chassis(self) -> Chassis: ...
@@ -76,6 +77,11 @@ class DeviceState(Protocol):
     @property
     def vrfs(self) -> Vrfs:
         """VRFs bound to network namespaces (``netns_of``) and interfaces bound to links."""
+        ...
+
+    @property
+    def notify(self) -> Notifier:
+        """Syslog (buffer, remote hosts) and SNMP traps (``xrsim.notify``)."""
         ...
 
     @property

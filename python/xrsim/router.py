@@ -13,7 +13,9 @@ bound to links, which puts every configuration change into effect on the links b
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
 software packages as real RPMs, extracted on every XR node at first boot) with their
 fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
-``xrsim.integrity.ima``). It opens
+``xrsim.integrity.ima``), and its ``Notifier`` (``router.notify``, ``xrsim.notify``: the
+logging buffer, remote syslog and SNMP traps of the running configuration; the PKI modules'
+notices become its messages and traps). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -66,6 +68,7 @@ from xrsim.integrity.inventory import FilesystemInventory
 from xrsim.integrity.packages import PackageManager
 from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
+from xrsim.notify import Message, Notifier
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.keystore import StoredKey
@@ -118,6 +121,15 @@ class Router:
         self._confirm_timer: Timer | None = None
         self._vrfs = Vrfs(chassis)
         self._fsinventory = FilesystemInventory(chassis, self._scheduler)
+        # Syslog (buffer, remote hosts in their VRFs) and SNMP traps; PKI notices reach it
+        # through the router (``router.notify``).
+        self._notifier = Notifier(
+            clock=chassis.clock,
+            node=lambda: self._chassis.active_rp.name,
+            hostname=self.hostname,
+            netns_of=self._vrfs.netns_of,
+            uptime=chassis.uptime,
+        )
         # The registry is the datastore's schema: stored lines are parsed again at load.
         # Every change of the running configuration is put into effect by the VRF table first
         # (interfaces bound to links; nothing is bound yet, so loading only seeds it), then
@@ -130,6 +142,7 @@ class Router:
             on_apply=self._apply,
         )
         self._vrfs.apply(self._datastore.running)
+        self._notifier.apply(self._datastore.running)
         self._keys = KeyStore(chassis.store, chassis.clock)
         self._certs = CertStore(chassis.store)
         self._enrollment = Enrollment(
@@ -425,20 +438,38 @@ class Router:
         filesystem on the scheduler, ``collect`` for the dossier."""
         return self._fsinventory
 
+    @property
+    def notify(self) -> Notifier:
+        """Syslog and SNMP traps (``xrsim.notify``): the logging buffer (``show logging``),
+        the remote syslog hosts and trap hosts of the running configuration, and
+        ``expiry``/``trustpool`` for the PKI notices."""
+        return self._notifier
+
+    def log(self, msg: Message) -> None:
+        """Log ``msg`` as the router's processes do (buffer, remote syslog hosts)."""
+        self._notifier.log(msg)
+
     def _apply(self, target: ConfigTree) -> Callable[[], None]:
-        """The datastore's ``on_apply``: the VRF table, then the filesystem inventory, put
-        ``target`` into effect; the undo undoes both."""
-        undo_vrfs = self._vrfs.apply(target)
-        try:
-            undo_inventory = self._fsinventory.apply(target)
-        except BaseException:
-            undo_vrfs()
-            raise
+        """The datastore's ``on_apply``: the VRF table, the filesystem inventory, then the
+        notifier, put ``target`` into effect, each in turn; the undo undoes them all (in
+        reverse order), and a failure undoes those already applied."""
+        steps: list[Callable[[ConfigTree], Callable[[], None]]] = [
+            self._vrfs.apply,
+            self._fsinventory.apply,
+            self._notifier.apply,
+        ]
+        undos: list[Callable[[], None]] = []
 
         def undo() -> None:
-            undo_inventory()
-            undo_vrfs()
+            for u in reversed(undos):
+                u()
 
+        try:
+            for step in steps:
+                undos.append(step(target))
+        except BaseException:
+            undo()
+            raise
         return undo
 
     @property
@@ -628,6 +659,7 @@ class Router:
                 s.close()
             self._sessions.clear()
         self._vrfs.withdraw()
+        self._notifier.close()
         self._chassis.close()
         if self._owned_dir is not None:
             self._owned_dir.cleanup()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from xrsim.cli.registry import Item, Registry
 from xrsim.config.tree import ConfigTree
+from xrsim.notify import LEVELS
 
 __all__ = [
     "ABSOLUTE_TIMEOUT",
@@ -22,17 +23,6 @@ __all__ = [
     "register",
 ]
 
-#: Syslog severities, most severe first, as IOS XR names them.
-LEVELS = (
-    "emergencies",
-    "alerts",
-    "critical",
-    "errors",
-    "warnings",
-    "notifications",
-    "informational",
-    "debugging",
-)
 #: IOS XR logs to the console at ``informational`` unless configured otherwise.
 DEFAULT_CONSOLE_LEVEL = "informational"
 
