@@ -128,7 +128,7 @@ class Router:
         # through the router (``router.notify``).
         self._notifier = Notifier(
             clock=chassis.clock,
-            node=lambda: self._chassis.active_rp.name,
+            node=lambda: f"RP/{self._chassis.active_rp.name}",
             hostname=self.hostname,
             netns_of=self._vrfs.netns_of,
             uptime=chassis.uptime,

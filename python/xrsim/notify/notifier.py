@@ -103,7 +103,7 @@ FACILITY = f"logging facility <facility:{{ {' | '.join(FACILITIES)} }}>"
 
 #: SNMP trap kinds xrsim sends (``snmp-server traps KIND``).
 TRAP_KINDS = ("pki",)
-COMMUNITY = "snmp-server community <name:WORD> [ <access:{ RO | RW }> ]"
+COMMUNITY = "snmp-server community <name:WORD> [ <access:{ ro | rw }> ]"
 SNMP_HOST = (
     "snmp-server host <host:IPV4> traps version 2c <community:WORD> [ udp-port <port:1-65535> ]"
 )
@@ -204,7 +204,7 @@ class SnmpConfig:
         for node in tree.root.sorted_children():
             syntax = node.syntax
             if syntax == COMMUNITY:
-                communities[str(node.args["name"])] = str(node.args.get("access", "RO"))
+                communities[str(node.args["name"])] = str(node.args.get("access", "ro")).upper()
             elif syntax == SNMP_HOST:
                 hosts.append(host_of(node, "default"))
             elif syntax == SNMP_TRAPS:
@@ -268,11 +268,13 @@ class _HostCount:
 
 @dataclass(frozen=True)
 class Counters:
-    """What ``show logging`` counts: ``logged`` messages in all, ``dropped`` (remote sends that
-    failed), ``buffer_logged`` (into the buffer), ``trap_logged`` (to remote hosts), per host
-    ``(logged, dropped)``, traps sent and dropped."""
+    """What ``show logging`` counts: ``logged`` messages in all, ``at_or_above[S]`` those of
+    severity S or more severe, ``dropped`` (remote sends that failed), ``buffer_logged`` (into
+    the buffer), ``overruns`` (dropped from the full buffer), ``trap_logged`` (that passed
+    ``logging trap``), per configured host ``(logged, dropped)``, traps sent and dropped."""
 
     logged: int
+    at_or_above: dict[Severity, int]
     dropped: int
     buffer_logged: int
     overruns: int
@@ -306,6 +308,7 @@ class Notifier:
         self._seq = itertools.count(1)
         self._request_ids = itertools.count(1)
         self._logged = 0
+        self._by_severity = [0] * len(Severity)
         self._trap_logged = 0
         self._hosts: dict[SyslogHost, _HostCount] = {}
         self._traps_sent = 0
@@ -368,12 +371,14 @@ class Notifier:
                 message=msg,
             )
             self._logged += 1
+            self._by_severity[sev] += 1
             cfg = self._logging
             if sev <= cfg.buffer_level:
                 self.buffer.add(entry)
-            targets = [h for h in cfg.hosts if sev <= h.severity and sev <= cfg.trap_level]
-            if targets:
+            targets: list[SyslogHost] = []
+            if sev <= cfg.trap_level:
                 self._trap_logged += 1
+                targets = [h for h in cfg.hosts if sev <= h.severity]
             listeners = list(self._listeners)
             facility = FACILITIES[cfg.facility]
         if targets:
@@ -425,6 +430,7 @@ class Notifier:
             }
             return Counters(
                 logged=self._logged,
+                at_or_above={s: sum(self._by_severity[: int(s) + 1]) for s in Severity},
                 dropped=sum(c.dropped for c in self._hosts.values()),
                 buffer_logged=self.buffer.logged,
                 overruns=self.buffer.overruns,
