@@ -16,12 +16,7 @@ xrsim's own tables.
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from notify_peers import SnmpTrapd, SyslogListener, Trap
 from xrsim.clock import SimClock
 from xrsim.router import Router
 
@@ -41,13 +37,11 @@ COMMUNITY = "xrsim-pki"
 #: Days left at each notice: weekly warnings from 60, then daily alerts from 7.
 SCHEDULE = [60, 53, 46, 39, 32, 25, 18, 11, 7, 6, 5, 4, 3, 2, 1]
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-#: How long to wait for datagrams that must come (never asserted on).
-PATIENCE = 20.0
 
 # CISCO-PKI-MIB (1.3.6.1.4.1.9.9.854): ciscoPkiCertExpiryAlert and the certChainEntry columns
 # of its OBJECTS clause, in that order.
-EXPIRY_TRAP = ".1.3.6.1.4.1.9.9.854.1.2"
-CHAIN = ".1.3.6.1.4.1.9.9.854.2.2.1.1"
+EXPIRY_TRAP = "1.3.6.1.4.1.9.9.854.1.2"
+CHAIN = "1.3.6.1.4.1.9.9.854.2.2.1.1"
 TRAP_COLUMNS = (
     ("certSerialNum", 2),
     ("certSubName", 9),
@@ -56,133 +50,11 @@ TRAP_COLUMNS = (
     ("certTpLabel", 8),
     ("certRemainingLife", 7),
 )
-SYS_UPTIME = ".1.3.6.1.2.1.1.3.0"
-SNMP_TRAP_OID = ".1.3.6.1.6.3.1.1.4.1.0"
+SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
+SNMP_TRAP_OID = "1.3.6.1.6.3.1.1.4.1.0"
 
 
-# -- the receivers ----------------------------------------------------------------------------
-
-
-class SyslogListener:
-    """A UDP syslog receiver on loopback: a socket of the test."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = int(self.sock.getsockname()[1])
-
-    def take(self, count: int) -> list[str]:
-        """The datagrams received: waits until ``count`` are in (or ``PATIENCE`` passed),
-        then takes whatever else is there too, so that an extra message shows."""
-        got: list[str] = []
-        deadline = time.monotonic() + PATIENCE
-        while len(got) < count:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
-                break
-            got.append(self.sock.recv(65535).decode())
-        while select.select([self.sock], [], [], 0)[0]:
-            got.append(self.sock.recv(65535).decode())
-        return got
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Trap:
-    source: str
-    varbinds: list[tuple[str, str, str]]  # (OID, type, value)
-
-
-_VARBIND = re.compile(r"^(?P<oid>\.[\d.]+) = (?P<type>[A-Za-z-]+): (?P<value>.*)$")
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
-    return value
-
-
-class TrapDaemon:
-    """Debian's ``snmptrapd`` in the foreground on loopback, accepting community
-    ``COMMUNITY`` only, logging one line per trap (numeric OIDs) to a file."""
-
-    def __init__(self, binary: str, workdir: Path) -> None:
-        self.port = free_udp_port()
-        self.log = workdir / "snmptrapd.log"
-        conf = workdir / "snmptrapd.conf"
-        conf.write_text(f"authCommunity log {COMMUNITY}\n")
-        env = {**os.environ, "MIBS": "", "MIBDIRS": str(workdir)}  # no MIB noise in the log
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "-f",  # foreground
-                "-n",  # no name lookups
-                "-On",  # numeric OIDs
-                "-C",  # only our configuration file
-                "-c",
-                str(conf),
-                "-Lf",
-                str(self.log),
-                "-F",
-                "TRAP %B %V~%v\n",
-                f"udp:127.0.0.1:{self.port}",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + PATIENCE
-        while "NET-SNMP version" not in self._text():
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read() if self.proc.stderr else ""
-                pytest.fail(f"snmptrapd exited ({self.proc.returncode}): {err}{self._text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"snmptrapd did not start: {self._text()}")
-            time.sleep(0.05)
-
-    def _text(self) -> str:
-        try:
-            return self.log.read_text()
-        except FileNotFoundError:
-            return ""
-
-    def traps(self, count: int) -> list[Trap]:
-        """The traps logged: waits until ``count`` are in (or ``PATIENCE`` passed)."""
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            lines = [ln for ln in self._text().splitlines() if ln.startswith("TRAP ")]
-            if len(lines) >= count or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        out = []
-        for ln in lines:
-            head, _, binds = ln[len("TRAP ") :].partition(" .")
-            parsed = []
-            for vb in ("." + binds).split("~"):
-                m = _VARBIND.match(vb)
-                assert m, f"unparsed varbind {vb!r} in {ln!r}"
-                parsed.append((m["oid"], m["type"], _unquote(m["value"])))
-            out.append(Trap(head, parsed))
-        return out
-
-    def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
+# -- the receivers (tests/notify_peers.py) -----------------------------------------------------
 
 
 @pytest.fixture
@@ -193,10 +65,11 @@ def syslog() -> Iterator[SyslogListener]:
 
 
 @pytest.fixture
-def snmptrapd(require_tool: Callable[[str], str], tmp_path: Path) -> Iterator[TrapDaemon]:
-    daemon = TrapDaemon(require_tool("snmptrapd"), tmp_path)
+def snmptrapd(require_tool: Callable[[str], str], tmp_path: Path) -> Iterator[SnmpTrapd]:
+    require_tool("snmptrapd")
+    daemon = SnmpTrapd.start(tmp_path / "snmptrapd", community=COMMUNITY)
     yield daemon
-    daemon.close()
+    daemon.stop()
 
 
 @pytest.fixture
@@ -326,13 +199,15 @@ def check_syslog(got: list[str], want: list[Expected], last_seq: int) -> int:
 
 
 def check_traps(got: list[Trap], want: list[Expected]) -> None:
+    """Each trap is the expected ``ciscoPkiCertExpiryAlert``, in order, with exactly the
+    notification's objects (instances of the trustpoint's ``certChainTable`` row)."""
     assert len(got) == len(want), got
-    index = "." + ".".join(str(b) for b in (len(TP), *TP.encode()))
+    index = ".".join(str(b) for b in (len(TP), *TP.encode()))
     for trap, w in zip(got, want, strict=True):
         assert trap.source.startswith("UDP: [127.0.0.1]:"), trap.source
-        (uptime, trap_oid, *objects) = trap.varbinds
-        assert uptime[:2] == (SYS_UPTIME, "Timeticks")
-        assert trap_oid == (SNMP_TRAP_OID, "OID", EXPIRY_TRAP)
+        assert trap.community == COMMUNITY
+        assert trap.varbinds[SYS_UPTIME][0] == "Timeticks"
+        assert trap.varbinds[SNMP_TRAP_OID] == ("OID", "." + EXPIRY_TRAP)
         values = {
             "certSerialNum": w.cert.serial,
             "certSubName": w.cert.subject,
@@ -341,16 +216,17 @@ def check_traps(got: list[Trap], want: list[Expected]) -> None:
             "certTpLabel": TP,
             "certRemainingLife": str(w.days_left * 86400),
         }
-        assert objects == [
-            (f"{CHAIN}.{column}{index}", "STRING", values[name]) for name, column in TRAP_COLUMNS
-        ]
+        objects = {f"{CHAIN}.{column}.{index}": name for name, column in TRAP_COLUMNS}
+        assert set(trap.varbinds) == {SYS_UPTIME, SNMP_TRAP_OID, *objects}
+        for oid, name in objects.items():
+            assert trap.string(oid) == values[name], name
 
 
 # -- the test -------------------------------------------------------------------------------------
 
 
 def test_alert_sequence_then_regeneration(
-    router: Router, syslog: SyslogListener, snmptrapd: TrapDaemon
+    router: Router, syslog: SyslogListener, snmptrapd: SnmpTrapd
 ) -> None:
     generate_key(router, "check-root")
     generate_key(router, "check-leaf")
@@ -362,7 +238,9 @@ def test_alert_sequence_then_regeneration(
             "ca-keypair rsa check-root",
             "keypair rsa check-leaf",
             "subject-name CN=cisco.com",
-            "subject-name ca-certificate CN=cacert,OU=SPBU,O=CSCO,L=BGL,ST=KA,C=IN",
+            # typed in order, printed last first: the seed's issuer, after the attributes
+            # IOS XR adds to its own CA's name (serialNumber, unstructuredName)
+            "subject-name ca-certificate C=IN,ST=KA,L=BGL,O=CSCO,OU=SPBU,CN=cacert",
             "lifetime certificate 90",
             "serial-number none",
             "ip-address none",
@@ -379,17 +257,18 @@ def test_alert_sequence_then_regeneration(
     enroll(router)
     first = shown_router_certificate(router)
     assert first.end == START + 90 * DAY
-    assert first.issuer == "CN=cacert,OU=SPBU,O=CSCO,L=BGL,ST=KA,C=IN"
+    assert first.issuer.endswith(",CN=cacert,OU=SPBU,O=CSCO,L=BGL,ST=KA,C=IN"), first.issuer
     sent = 0
 
     # ``clock set`` to a day before the first notice: nothing yet
     clock_set(router, first.end - 61 * DAY)
-    assert syslog.take(0) == []
+    assert syslog.nothing_more()
 
     # ``router.advance`` across the first warnings (60, 53, 46, 39, 32 days left)
     router.advance(days=30)
     want = expected(first, [60, 53, 46, 39, 32])
-    seq = check_syslog(syslog.take(len(want)), want, 0)
+    seq = check_syslog(syslog.receive(len(want)), want, 0)
+    assert syslog.nothing_more()
     sent += len(want)
     check_traps(snmptrapd.traps(sent), want)
 
@@ -397,7 +276,8 @@ def test_alert_sequence_then_regeneration(
     # 7, 6, 5 run on the way, each at its time
     clock_set(router, first.end - 4 * DAY - timedelta(hours=12))
     want2 = expected(first, [25, 18, 11, 7, 6, 5])
-    seq = check_syslog(syslog.take(len(want2)), want2, seq)
+    seq = check_syslog(syslog.receive(len(want2)), want2, seq)
+    assert syslog.nothing_more()
     sent += len(want2)
     check_traps(snmptrapd.traps(sent), [*want, *want2])
 
@@ -411,11 +291,18 @@ def test_alert_sequence_then_regeneration(
 
     # the old certificate's alerts (4, 3, 2, 1 days left) stop
     router.advance(days=5)
-    assert syslog.take(0) == []
+    assert syslog.nothing_more()
     assert len(snmptrapd.traps(sent)) == sent
 
     # the new certificate's start at its own 60 days, and run their course
     router.advance(days=90)
     want3 = expected(second, SCHEDULE)
-    check_syslog(syslog.take(len(want3)), want3, seq)
+    got3 = syslog.receive(len(want3))
+    check_syslog(got3, want3, seq)
+    assert syslog.nothing_more()
+
+    # the logging buffer holds the same lines (what the remote host got, after <PRI>SEQ: )
+    shown = router.cli("show logging").splitlines()
+    for datagram in got3:
+        assert datagram.split(": ", 1)[1] in shown
     check_traps(snmptrapd.traps(sent + len(want3)), [*want, *want2, *want3])
