@@ -34,6 +34,9 @@ DEB_PACKAGES := $(shell cat requirements/debian.txt)
 CARGO_FLAGS := --release --locked
 # CI sets CI=true: then a missing peer program fails its test instead of skipping it.
 REQUIRE_PEERS := $(if $(CI),1,0)
+# pytest-xdist workers: the suite waits on SSH peers, tool venvs and child processes as much as
+# it computes, and every test has its own state directory, ports and namespaces.
+PYTEST_WORKERS ?= 2
 PY_DIRS := python tests benches simulator
 
 .PHONY: dev run lab-scep test bench bench-core lint debs build cargo-test pytest lock clean scrapli-venv \
@@ -99,7 +102,7 @@ lint: $(DEPS_STAMP)
 	cargo clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
 
 pytest:
-	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest tests
+	XRSIM_REQUIRE_PEERS=$(REQUIRE_PEERS) $(BIN)/pytest -n $(PYTEST_WORKERS) tests
 
 test: debs build scrapli-venv napalm-venv pyats-venv ansible-venv cargo-test lint pytest
 
@@ -108,7 +111,7 @@ bench: dev
 	  --benchmark-columns=median,ops,rounds -p no:cacheprovider
 
 bench-core:
-	cargo bench $(CARGO_FLAGS) -p xrsim-core
+	cargo bench $(CARGO_FLAGS) -p xrsim-bench
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools

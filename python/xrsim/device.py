@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from xrsim.pki.enrollment import Enrollment
     from xrsim.pki.keystore import KeyStore
     from xrsim.pki.trustpoint import CertStore
+    from xrsim.pki.trustpool import TrustPool
     from xrsim.scheduler import Scheduler
     from xrsim.sessions import SessionTable
 
@@ -31,7 +32,8 @@ __all__ = ["DeviceState"]
 
 class DeviceState(Protocol):
     """A router's chassis, configuration datastore, clock, scheduler, key store, certificates
-    and their remote enrollments, the table of its SSH and NETCONF sessions, its VRF table,
+    and their remote enrollments, its CA trustpool, the table of its SSH and NETCONF sessions,
+    its VRF table,
     its software packages and their fingerprints, its IMA measurement lists, its filesystem
     inventory, its syslog and SNMP notifier and its hostname."""
 
@@ -58,6 +60,11 @@ class DeviceState(Protocol):
 
     @property
     def session_table(self) -> SessionTable: ...
+
+    @property
+    def trustpool(self) -> TrustPool:
+        """The CA trustpool (built-in and downloaded certificates, policy, update timer)."""
+        ...
 
     @property
     def fingerprints(self) -> Fingerprints:

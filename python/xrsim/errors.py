@@ -52,6 +52,9 @@ Hierarchy::
         +-- ScepFailure                               CertRep FAILURE (``fail_info`` in words)
         +-- ScepPolicyError                           the CA refused by the router's own rules
                                                       (a CA key over 2048 bits)
+    +-- TrustpoolError                                a trustpool change refused (``reason``)
+        +-- InvalidBundle          (also ValueError)  not a CA bundle: empty, truncated, not
+                                                      PKCS#7 or PEM, a certificate not of a CA
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ __all__ = [
     "FramingError",
     "HttpStatusError",
     "InstallError",
+    "InvalidBundle",
     "InvalidInput",
     "InvalidKey",
     "InvalidPackage",
@@ -99,6 +103,7 @@ __all__ = [
     "TftpError",
     "TransportError",
     "TransportTimeout",
+    "TrustpoolError",
     "UnansweredPrompt",
     "UnknownNode",
     "UnsupportedAlgorithm",
@@ -400,3 +405,21 @@ class ScepFailure(ScepError):
 
 class ScepPolicyError(ScepError):
     """A CA the router refuses by its own rules (IOS XR: a CA key over 2048 bits)."""
+
+
+# -- the CA trustpool (xrsim.pki.trustpool) ----------------------------------------------------
+
+
+class TrustpoolError(XrsimError):
+    """A trustpool change that was refused; ``reason`` says why in words, for the CLI to print
+    after ``%``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidBundle(TrustpoolError, ValueError):
+    """Bytes that are not a CA certificate bundle (PKCS#7 certificates-only, DER or PEM, or
+    concatenated PEM certificates): empty, truncated, of another format, holding no
+    certificate, a certificate that is not a CA's, or two with the same issuer and subject."""

@@ -13,7 +13,9 @@ bound to links, which puts every configuration change into effect on the links b
 saved), and its ``PackageManager`` (``router.packages``, ``xrsim.integrity.packages``: the
 software packages as real RPMs, extracted on every XR node at first boot) with their
 fingerprints (``router.fingerprints``) and the nodes' IMA measurement lists (``router.ima``,
-``xrsim.integrity.ima``), and its ``Notifier`` (``router.notify``, ``xrsim.notify``: the
+``xrsim.integrity.ima``), its CA trustpool (``router.trustpool``, ``xrsim.pki.trustpool``:
+the built-in bundle, the downloaded one, the policy's automatic update on the scheduler), and
+its ``Notifier`` (``router.notify``, ``xrsim.notify``: the
 logging buffer, remote syslog and SNMP traps of the running configuration; the PKI modules'
 notices become its messages and traps), among them those of its ``ExpiryMonitor``
 (``router.expiry``, ``xrsim.pki.expiry``: certificate expiry notices on the scheduler, started
@@ -72,10 +74,12 @@ from xrsim.net.interfaces import factory_lines as interface_factory_lines
 from xrsim.net.vrf import Vrfs
 from xrsim.notify import Message, Notifier
 from xrsim.pki import DEFAULT_LABEL, KeyStore
+from xrsim.pki.download import Downloader
 from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.expiry import ExpiryMonitor
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
+from xrsim.pki.trustpool import TrustPool
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
@@ -156,6 +160,14 @@ class Router:
             trustpoint=self._trustpoint,
             netns_of=self._vrfs.netns_of,
             fqdn=self.fqdn,
+        )
+        # The CA trustpool: the built-in bundle and the downloaded one, its policy and timer.
+        self._trustpool = TrustPool(
+            chassis.store,
+            chassis.clock,
+            self._scheduler,
+            Downloader(self._vrfs.netns_of),
+            self._notifier.trustpool,  # its notices: syslog messages
         )
         # Certificate expiry notices: timers on the scheduler, re-armed on every certificate
         # change (started at boot); each notice becomes a CEPKI syslog message and a PKI trap.
@@ -364,6 +376,7 @@ class Router:
             router = cls(chassis, registry=registry, owned_dir=owned)
             router._first_boot(hostname)
             router._fsinventory.resume(router._datastore.running)  # its snapshots re-armed
+            router._trustpool.resume(router._datastore.running)  # its update timer armed
         except BaseException:
             if router is not None:
                 router._scheduler.close()
@@ -459,6 +472,13 @@ class Router:
         return self._expiry
 
     @property
+    def trustpool(self) -> TrustPool:
+        """The CA trustpool (``crypto ca trustpool``): the built-in and downloaded CA
+        certificates, the trustpool policy and its automatic update (its notices go to
+        ``router.notify``)."""
+        return self._trustpool
+
+    @property
     def notify(self) -> Notifier:
         """Syslog and SNMP traps (``xrsim.notify``): the logging buffer (``show logging``),
         the remote syslog hosts and trap hosts of the running configuration, and
@@ -470,13 +490,14 @@ class Router:
         self._notifier.log(msg)
 
     def _apply(self, target: ConfigTree) -> Callable[[], None]:
-        """The datastore's ``on_apply``: the VRF table, the filesystem inventory, then the
-        notifier, put ``target`` into effect, each in turn; the undo undoes them all (in
-        reverse order), and a failure undoes those already applied."""
+        """The datastore's ``on_apply``: the VRF table, the filesystem inventory, the
+        notifier, then the trustpool policy, put ``target`` into effect, each in turn; the undo
+        undoes them all (in reverse order), and a failure undoes those already applied."""
         steps: list[Callable[[ConfigTree], Callable[[], None]]] = [
             self._vrfs.apply,
             self._fsinventory.apply,
             self._notifier.apply,
+            self._trustpool.apply,
         ]
         undos: list[Callable[[], None]] = []
 

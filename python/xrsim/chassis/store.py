@@ -6,7 +6,9 @@
   certificates (CA, RA and router), the enrollment requests a CA has not answered yet
   (``pending_requests``, rows of ``PendingRow``), the serials of the trustpoints' own CAs, the
   IMA measurement list of every node (``ima_lists``, ``ima_events``: rows of ``ImaRow``,
-  written by ``xrsim.integrity.ima``), and a ``meta`` table with the format version.
+  written by ``xrsim.integrity.ima``), the downloaded CA trustpool (``trustpool``,
+  ``trustpool_import``, written by ``xrsim.pki.trustpool``), and a ``meta`` table with the
+  format version.
   ``Chassis`` opens it and the ``Datastore``, ``KeyStore`` and ``CertStore`` write through it.
   Every write method is one transaction; ``with store.transaction():`` groups several (an
   enrollment's serial, CA and router certificates), nested groups are savepoints.
@@ -26,7 +28,10 @@
   opening transaction. Format 3 admits RA certificates and adds ``pending_requests``; format
   4 adds the software packages (``packages``, rows of ``PackageRow``), where each node has
   them extracted (``node_packages``) and the install log (``install_log``, ``InstallRow``);
-  format 5 adds the IMA measurement lists (``ima_lists``, ``ima_events``, rows of ``ImaRow``).
+  format 5 adds the IMA measurement lists (``ima_lists``, ``ima_events``, rows of ``ImaRow``);
+  format 6 adds the downloaded CA trustpool (``trustpool``: the certificates as DER in bundle
+  order; ``trustpool_import``: where and when the bundle came from). The built-in trustpool
+  ships with xrsim and is never stored.
 - Fault injection for crash tests: ``XRSIM_CRASH_AT=<point>[:<n>]`` in the environment (read
   once, at import) makes the process ``os._exit(86)`` the ``n``-th time (default 1) it reaches
   ``point``; ``FAULT_POINTS`` lists them. ``before-commit``: a transaction is written, not yet
@@ -84,8 +89,9 @@ LOCK_FILE = "state.lock"
 #: The format this code writes. 1: the files before the store; 2: the first store schema;
 #: 3: RA certificates beside the CA's, and pending enrollment requests (SCEP, TFTP);
 #: 4: software packages, where they are extracted, and the install log;
-#: 5: the IMA measurement lists (``ima_lists``, ``ima_events``).
-FORMAT_VERSION = 5
+#: 5: the IMA measurement lists (``ima_lists``, ``ima_events``);
+#: 6: the downloaded CA trustpool (``trustpool``, ``trustpool_import``).
+FORMAT_VERSION = 6
 
 FAULT_ENV = "XRSIM_CRASH_AT"
 FAULT_EXIT = 86
@@ -302,6 +308,25 @@ def _to_5(db: sqlite3.Connection, directory: Path) -> None:
             db.execute(statement)
 
 
+_SCHEMA_6 = """
+CREATE TABLE trustpool (seq INTEGER PRIMARY KEY CHECK (seq >= 0), der BLOB NOT NULL);
+CREATE TABLE trustpool_import (
+    id INTEGER PRIMARY KEY CHECK (id = 1), source TEXT, time TEXT NOT NULL,
+    count INTEGER NOT NULL CHECK (count >= 0))
+"""
+
+
+def _to_6(db: sqlite3.Connection, directory: Path) -> None:
+    """Format 6: the downloaded CA trustpool (``trustpool``: one row per certificate, DER, in
+    the bundle's order; ``trustpool_import``: the bundle's source URL, None for one given as
+    bytes, the time it was imported and how many certificates it held). A router of an older
+    format has only the built-in trustpool."""
+    del directory
+    for statement in _SCHEMA_6.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 #: Format 1: where each RP kept the router's state, and the chassis file.
 V1_TREE = ("misc", "config", "xrsim")
 V1_CHASSIS = "chassis.json"
@@ -449,6 +474,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "RA certificates and pending enrollment requests", _to_3),
     Migration(4, "software packages, their extraction on nodes, the install log", _to_4),
     Migration(5, "IMA measurement lists, one per node", _to_5),
+    Migration(6, "the downloaded CA trustpool", _to_6),
 )
 
 
@@ -1302,6 +1328,35 @@ class StateStore:
             "INSERT INTO ima_events VALUES (?, ?, ?, ?, ?, ?)",
             [(node, r.seq, r.time, r.path, r.digest, int(r.violation)) for r in rows],
         )
+
+    # -- the downloaded CA trustpool (format 6) ---------------------------------------------
+
+    def trustpool(self) -> list[bytes]:
+        """The downloaded trustpool certificates (DER), in bundle order."""
+        return [bytes(r[0]) for r in self._read("SELECT der FROM trustpool ORDER BY seq")]
+
+    def trustpool_import(self) -> tuple[str | None, str, int] | None:
+        """(source URL or None, time, count) of the stored bundle; None when there is none."""
+        rows = self._read("SELECT source, time, count FROM trustpool_import WHERE id = 1")
+        if not rows:
+            return None
+        source, when, count = rows[0]
+        return (None if source is None else str(source)), str(when), int(count)
+
+    def replace_trustpool(self, ders: Sequence[bytes], *, source: str | None, when: str) -> None:
+        """Make ``ders`` the whole downloaded trustpool (one transaction); an empty sequence
+        removes it and its import record (``crypto ca trustpool import url clean``)."""
+        with self.transaction():
+            db = self._conn()
+            db.execute("DELETE FROM trustpool")
+            db.execute("DELETE FROM trustpool_import")
+            db.executemany(
+                "INSERT INTO trustpool VALUES (?, ?)", [(i, bytes(d)) for i, d in enumerate(ders)]
+            )
+            if ders:
+                db.execute(
+                    "INSERT INTO trustpool_import VALUES (1, ?, ?, ?)", (source, when, len(ders))
+                )
 
     # -- inspection -------------------------------------------------------------------------
 

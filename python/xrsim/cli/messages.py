@@ -44,6 +44,8 @@ __all__ = [
     "PLEASE_ANSWER_YES_NO",
     "PLEASE_ANSWER_YES_NO_CANCEL",
     "ROLLBACK_FAILED",
+    "TRUSTPOOL_NOT_CLEANED",
+    "TRUSTPOOL_NOT_SAVED",
     "UNCOMMITTED",
     "ambiguous",
     "cannot_open",
@@ -70,6 +72,8 @@ KEY_NOT_SAVED = "% Key operation failed: the keys could not be saved: {reason}."
 KEYS_NOT_REMOVED = "% Key zeroize failed: the keys were not removed: {reason}."
 CERT_NOT_SAVED = "% Failed to store the certificate: {reason}."
 CERTS_NOT_CLEARED = "% Failed to clear the certificates: {reason}."
+TRUSTPOOL_NOT_SAVED = "% Trustpool import failed: the trustpool could not be saved: {reason}."
+TRUSTPOOL_NOT_CLEANED = "% Trustpool clean failed: the trustpool could not be saved: {reason}."
 
 
 # -- parsing and authorization ------------------------------------------------------------------

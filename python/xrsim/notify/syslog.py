@@ -1,5 +1,5 @@
-"""Syslog messages as IOS XR writes them, and the logging buffer (layer 4: imports
-``xrsim.errors``, ``xrsim.config.tree``).
+"""Syslog messages as IOS XR writes them, and the logging buffer (layer 4: imports only
+``xrsim.errors``).
 
 - ``Severity``: the eight syslog levels (RFC 5424 numbers) with IOS XR's names
   (``emergencies`` ... ``debugging``); ``LEVELS`` the names, most severe first; ``level(name)``.
@@ -17,9 +17,13 @@
 
       <185>12: RP/0/RP0/CPU0:Dec  1 17:20:01.123 UTC: cepki[1147]: %SECURITY-CEPKI-1-... : text
 
-  (IOS XR captures of remote syslog show this layout: the sequence number is the router's
-  count of messages, the rest is the buffer's line; no RFC 3164 hostname field unless
-  ``logging hostnameprefix`` is set, which xrsim does not offer.)
+  That is the layout of IOS XR's remote syslog as napalm-logs documents it from captures
+  (``<PRI><messageid>: [<hostname> ]<node>:<datetime>: <process>[<pid>]: %<message>``, e.g.
+  ``<149>2647599: vmx01 RP/0/RSP1/CPU0:Mar 28 15:08:30.941 UTC: bgp[1051]: %ROUTING-BGP-5-
+  MAXPFX : ...``; the hostname only with ``logging hostnameprefix``, which xrsim does not
+  offer). The sequence number is the router's count of messages since boot; the buffer's
+  lines have the same layout without it (Genie's iosxr ``ShowLogging`` test outputs:
+  ``RP/0/RP0/CPU0:Sep 25 23:24:29.114 UTC: syslogd[342]: %SECURITY-XR_SSL-6-INFO : ...``).
 - ``LogBuffer``: ``logging buffered``: the newest messages up to the configured size in bytes
   (IOS XR's default 2097152), oldest dropped first, each counted.
 

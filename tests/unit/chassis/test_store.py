@@ -29,6 +29,8 @@ from xrsim.chassis.store import (
     StateStore,
     _create,
     _to_3,
+    _to_4,
+    _to_5,
 )
 from xrsim.errors import StateError, StorageError
 
@@ -378,3 +380,41 @@ def test_a_bad_role_or_usage_is_refused(store: StateStore) -> None:
     with pytest.raises(StorageError):
         store.put_pending(pending(usage="nonsense"))
     assert store.pending_requests() == []
+
+
+def test_format_5_store_migrates_to_6_with_an_empty_trustpool(tmp_path: Path) -> None:
+    directory = tmp_path / "s"
+    directory.mkdir()
+    db = sqlite3.connect(directory / DB_FILE)
+    with db:
+        _create(db)  # the format 5 schema, as the previous xrsim wrote it
+        for step in (_to_3, _to_4, _to_5):
+            step(db, directory)
+        db.execute("INSERT INTO meta VALUES ('format', '5')")
+        db.execute("INSERT INTO certificates VALUES ('tp', 'ca', ?)", (b"CA-PEM",))
+    db.close()
+    with StateStore.open(directory) as store:
+        assert store.opened_format == 5
+        assert store.snapshot()["meta"] == [("format", str(FORMAT_VERSION))]
+        assert store.certificate("tp", "ca") == b"CA-PEM"
+        assert store.trustpool() == []
+        assert store.trustpool_import() is None
+        store.replace_trustpool([b"DER-1", b"DER-2"], source="http://x/ios.p7b", when=T)
+    with StateStore.open(directory) as again:
+        assert again.opened_format == FORMAT_VERSION == 6
+        assert again.trustpool() == [b"DER-1", b"DER-2"]
+        assert again.trustpool_import() == ("http://x/ios.p7b", T, 2)
+        again.replace_trustpool([b"DER-3"], source=None, when=T)
+        assert again.trustpool() == [b"DER-3"]
+        assert again.trustpool_import() == (None, T, 1)
+        again.replace_trustpool([], source=None, when=T)  # clean
+        assert again.trustpool() == []
+        assert again.trustpool_import() is None
+
+
+def test_a_trustpool_that_cannot_be_saved_keeps_the_old_one(store: StateStore) -> None:
+    store.replace_trustpool([b"OLD"], source=None, when=T)
+    fill_up(store)
+    with pytest.raises(StorageError):
+        store.replace_trustpool([b"N" * 65536] * 8, source=None, when=T)
+    assert store.trustpool() == [b"OLD"]

@@ -7,12 +7,14 @@ read every task."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from xrsim.cli import build_registry
 from xrsim.cli.commands import FAMILIES
 from xrsim.cli.commands.ssh import SshPolicy
 from xrsim.cli.registry import Item, Registry
+from xrsim.clock import SimClock
 from xrsim.pki.trustpoint import TP, Trustpoint
 from xrsim.router import Router
 
@@ -145,17 +147,22 @@ def test_a_shifted_registry_renders_and_authorizes_a_stored_configuration_identi
         assert shown.index("banner motd hello") < shown.index("hostname r9")
 
 
+def _noon() -> SimClock:
+    return SimClock(datetime(2026, 12, 1, 12, tzinfo=UTC), frozen=True)
+
+
 def test_unknown_stored_lines_are_kept_sorted_last_and_shown_to_every_task_only(
     tmp_path: Path,
 ) -> None:
     state = tmp_path / "r"
     later = build_registry((*FAMILIES, Later))
-    with Router.boot(state_dir=state, registry=later) as router:
+    with Router.boot(state_dir=state, registry=later, clock=_noon()) as router:
         router.configure([*CONFIG, "telemetry model-driven"])
         router.configure(["crypto ca trustpoint tp", "auto-enroll 80"])
         assert running(router)[-2:] == ["telemetry model-driven", "end"]
-    # This release has neither command: boot keeps the lines as they were.
-    with Router.boot(state_dir=state) as router:
+    # This release has neither command: boot keeps the lines as they were. (A frozen clock:
+    # the rollback below is a commit of its own, stamped in the header it compares.)
+    with Router.boot(state_dir=state, clock=_noon()) as router:
         shown = running(router)
         assert shown[-2:] == ["telemetry model-driven", "end"]
         start = shown.index("crypto ca trustpoint tp")

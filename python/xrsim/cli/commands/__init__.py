@@ -28,6 +28,7 @@ from xrsim.cli.commands import (
     snmp,
     ssh,
     system,
+    trustpool,
     vrf,
 )
 from xrsim.cli.registry import Registry
@@ -53,6 +54,7 @@ FAMILIES: tuple[Family, ...] = (
     filesystem,
     crypto_keys,
     crypto_ca,
+    trustpool,
     ssh,
     netconf,
     logging,

@@ -12,8 +12,12 @@ notifier (``xrsim.notify``, ``router.notify``) reads at each commit::
 ``logging HOST`` is stored as IOS XR shows it, ``vrf default`` spelled out
 (``logging 10.1.22.2 vrf default severity info``); ``LEVEL`` there is IOS XR's short form
 (``info``, ``warning``, ``error``...). ``show logging`` prints the counters and the buffer in
-IOS XR's layout, ``clear logging`` empties the buffer after ``Clear logging buffer [confirm]
-[y/n] :``.
+IOS XR's layout (the header lines and their order as Genie's iosxr ``ShowLogging`` golden
+output has them; the ``Logging to ADDR vrf VRF , N message lines logged`` line per host is
+xrsim's reading of IOS XR, no capture of it was found), ``clear logging`` empties the buffer
+after ``Clear logging buffer [confirm] [y/n] :``. The console count is of the messages at or
+above the console level (xrsim writes no syslog on the console line); no terminal monitors
+exist, so the monitor count stays 0.
 
 Line templates: ``absolute-timeout MINUTES`` in ``line console|default|template`` (Unicon
 sends ``absolute-timeout 0`` beside ``exec-timeout 0 0`` and ``session-timeout 0``); it is
