@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from xrsim.chassis.store import StateStore
 from xrsim.clock import SimClock
+from xrsim.crypto import generate_key
 from xrsim.pki.expiry import (
     ALERT_MNEMONIC,
     WARNING_MNEMONIC,
@@ -30,6 +31,7 @@ from xrsim.pki.expiry import (
     notice_times,
 )
 from xrsim.pki.trustpoint import CertStore, Trustpoint
+from xrsim.router import Router
 from xrsim.scheduler import Scheduler
 
 START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -424,3 +426,49 @@ def test_a_failing_subscriber_does_not_undo_the_change(
         rig.certs.set_ca("check", ca_cert())
     assert rig.certs.ca("check") is not None
     assert "subscriber" in caplog.text
+
+
+# -- the router's monitor ---------------------------------------------------------------------
+
+
+def test_the_router_rearms_at_boot_and_sends_nothing_late(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A self-enrolled trustpoint: the notices go to the logging buffer; a router down while
+    some fell due sends the next one after its restart, not those it missed."""
+    monkeypatch.setenv("XRSIM_VENDOR_DIR", str(tmp_path / "vendor"))
+    clock = SimClock(START, frozen=True)
+    r = Router.boot(None, tmp_path / "r1", "r1", clock=clock)
+    try:
+        r.keys.put("ecdsa", "tp-root", generate_key("ecdsa"))
+        r.keys.put("ecdsa", "tp-leaf", generate_key("ecdsa"))
+        r.configure(
+            [
+                "crypto ca trustpoint check",
+                "enrollment url self",
+                "ca-keypair ecdsa tp-root",
+                "keypair ecdsa tp-leaf",
+                "subject-name CN=cisco.com",
+                "lifetime certificate 90",
+                "serial-number none",
+                "ip-address none",
+            ]
+        )
+        r.cli("crypto ca authenticate check")
+        r.cli("crypto ca enroll check")
+        end = START + 90 * DAY
+        assert [u.when for u in ids(r.expiry)] == [end - 60 * DAY]
+        r.advance(days=35)
+        assert [e.message.mnemonic for e in r.notify.buffer.entries()] == [WARNING_MNEMONIC]
+    finally:
+        r.shutdown()
+    clock.advance(timedelta(days=20))  # down while the 53- and 46-day warnings fell due
+    r = Router.boot(None, tmp_path / "r1", clock=clock)
+    try:
+        assert [u.when for u in ids(r.expiry)] == [end - 32 * DAY]
+        r.advance(days=4)
+        (entry,) = r.notify.buffer.entries()
+        assert entry.time == end - 32 * DAY
+        assert entry.message.text.endswith("Time Left= 32 days, 0 hours, 0 minutes, 0 seconds")
+    finally:
+        r.shutdown()
