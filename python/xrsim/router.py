@@ -18,7 +18,9 @@ the built-in bundle, the downloaded one, the policy's automatic update on the sc
 ``PeerValidator`` (``router.validator``, ``xrsim.pki.validate``: which CA validates an HTTPS
 server, a trustpoint's CA and policy before the trustpool's), and its ``Notifier``
 (``router.notify``, ``xrsim.notify``: the logging buffer, remote syslog and SNMP traps of the
-running configuration; the PKI modules' notices become its messages and traps). It opens
+running configuration; the PKI modules' notices become its messages and traps), among them
+those of its ``ExpiryMonitor`` (``router.expiry``, ``xrsim.pki.expiry``: certificate expiry
+notices on the scheduler, started at boot). It opens
 ``CliSession`` s for the front doors (console, SSH) and offers the Python
 API:
 
@@ -77,6 +79,7 @@ from xrsim.notify import Message, Notifier
 from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.download import Downloader
 from xrsim.pki.enrollment import Enrollment
+from xrsim.pki.expiry import ExpiryMonitor
 from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.pki.trustpool import TrustPool
@@ -179,6 +182,15 @@ class Router:
             Downloader(self._vrfs.netns_of, verifier=self._validator.verifier),
             self._notifier.trustpool,  # its notices: syslog messages
         )
+        # Certificate expiry notices: timers on the scheduler, re-armed on every certificate
+        # change (started at boot); each notice becomes a CEPKI syslog message and a PKI trap.
+        self._expiry = ExpiryMonitor(
+            certs=self._certs,
+            scheduler=self._scheduler,
+            clock=chassis.clock,
+            trustpoint=self._trustpoint,
+            on_notice=self._notifier.expiry,
+        )
         # The software packages: at first boot the platform's are extracted on every XR node.
         self._packages = PackageManager.open(chassis)
         # Their fingerprints: generated on the scheduler (at boot, ``start``; then every hour
@@ -245,6 +257,7 @@ class Router:
             for interface, link in (links or {}).items():
                 router.vrfs.bind_interface(interface, link)
             router.enrollment.resume()  # the polls of pending requests, once the VRFs are bound
+            router.expiry.start()  # the certificates' next expiry notices
             router.fingerprints.start()  # the boot's generation, once every subscriber is in
         except BaseException:
             router.shutdown()  # the directory is let go: a later boot gets the same answer
@@ -326,6 +339,7 @@ class Router:
                     f.result()
                 for router in routers:
                     router.enrollment.resume()
+                    router.expiry.start()
                     router.fingerprints.start()
             except BaseException:
                 for future in futures:
@@ -463,6 +477,12 @@ class Router:
         """The filesystem inventory (``filesystem-inventory``): snapshots of every node's
         filesystem on the scheduler, ``collect`` for the dossier."""
         return self._fsinventory
+
+    @property
+    def expiry(self) -> ExpiryMonitor:
+        """Certificate expiry notices (``xrsim.pki.expiry``): the next one of each watched
+        certificate (``upcoming()``); they go to ``notify.expiry``."""
+        return self._expiry
 
     @property
     def trustpool(self) -> TrustPool:
@@ -708,6 +728,7 @@ class Router:
         on bound links, and release the state directory (closing the state store); a
         temporary state directory is removed.
         Idempotent."""
+        self._expiry.stop()
         self._scheduler.close()
         self._confirm_timer = None
         with self._lock:

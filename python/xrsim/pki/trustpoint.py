@@ -15,13 +15,18 @@ serial numbers the trustpoint's own CA has given (``enrollment url self``, table
 ``ca_serials``). Each change is
 one store transaction; ``with certs.transaction():`` makes several one (an enrollment's
 serials and certificates), so a failure (``xrsim.errors.StorageError``) or a crash keeps none
-of them.
+of them. ``CertStore.subscribe(fn)`` calls ``fn()`` after each committed change of a
+certificate (``set_ca``, ``set_ra``, ``set_router``, ``clear``): at once for a change made on
+its own, once after the outermost ``certs.transaction()`` commits for changes made inside one,
+never for a transaction that failed; the expiry monitor (``xrsim.pki.expiry``) re-arms on it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -198,6 +203,8 @@ class _State(Protocol):
     def delete_pending(self, trustpoint: str, usage: str) -> int: ...
 
 
+_log = logging.getLogger("xrsim.pki")
+
 _USAGES: tuple[Usage, ...] = ("general", "signing", "encryption")
 #: The RA certificates a SCEP CA may give with its own: the one that signs its replies and the
 #: one requests are encrypted to (NDES gives both; one RA certificate may do both).
@@ -209,12 +216,66 @@ class CertStore:
 
     def __init__(self, state: _State) -> None:
         self._state = state
+        self._subscribers: list[Callable[[], None]] = []
+        self._subscribers_lock = threading.Lock()
+        #: per thread: how deep in ``transaction()`` it is, and whether a certificate changed
+        self._local = threading.local()
+
+    # -- change notifications ---------------------------------------------------------------
+
+    def subscribe(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` after each committed certificate change; returns the unsubscribe.
+        ``fn`` runs on the thread that made the change, after the store's transaction (it may
+        read the store); an exception it raises is logged (logger ``xrsim.pki``), never passed
+        to the caller whose change is already saved."""
+        with self._subscribers_lock:
+            self._subscribers.append(fn)
+
+        def unsubscribe() -> None:
+            with self._subscribers_lock:
+                if fn in self._subscribers:
+                    self._subscribers.remove(fn)
+
+        return unsubscribe
+
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0))
+
+    def _changed(self) -> None:
+        """A certificate write went into the store: tell the subscribers now, or when the
+        outermost ``transaction()`` has committed."""
+        if self._depth():
+            self._local.dirty = True
+        else:
+            self._notify()
+
+    def _notify(self) -> None:
+        with self._subscribers_lock:
+            subscribers = list(self._subscribers)
+        for fn in subscribers:
+            try:
+                fn()
+            except Exception:
+                _log.exception("certificate change subscriber %r failed", fn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several changes (with other writes of the state store) into one."""
-        with self._state.transaction():
-            yield
+        """Group several changes (with other writes of the state store) into one; the
+        subscribers hear of them once, after the outermost one commits."""
+        depth = self._depth()
+        self._local.depth = depth + 1
+        try:
+            with self._state.transaction():
+                yield
+        except BaseException:
+            if depth == 0:
+                self._local.dirty = False
+            raise
+        finally:
+            self._local.depth = depth
+        if depth == 0 and getattr(self._local, "dirty", False):
+            self._local.dirty = False
+            self._notify()
 
     def ca(self, name: str) -> x509.Certificate | None:
         raw = self._state.certificate(name, "ca")
@@ -222,6 +283,7 @@ class CertStore:
 
     def set_ca(self, name: str, cert: x509.Certificate) -> None:
         self._state.set_certificate(name, "ca", cert.public_bytes(serialization.Encoding.PEM))
+        self._changed()
 
     def ra(self, name: str) -> dict[str, x509.Certificate]:
         """The trustpoint's RA certificates by role (``RA_ROLES``), those it has."""
@@ -236,6 +298,7 @@ class CertStore:
         if role not in RA_ROLES:
             raise ValueError(f"not an RA role: {role}")
         self._state.set_certificate(name, role, cert.public_bytes(serialization.Encoding.PEM))
+        self._changed()
 
     def pending(self, name: str | None = None) -> list[PendingRow]:
         """Requests the CA has not answered (of one trustpoint, or of all)."""
@@ -257,11 +320,15 @@ class CertStore:
 
     def set_router(self, name: str, usage: Usage, cert: x509.Certificate) -> None:
         self._state.set_certificate(name, usage, cert.public_bytes(serialization.Encoding.PEM))
+        self._changed()
 
     def clear(self, name: str) -> bool:
         """Remove the trustpoint's certificates and pending requests (one transaction);
         whether there were any."""
-        return self._state.clear_certificates(name) > 0
+        cleared = self._state.clear_certificates(name) > 0
+        if cleared:
+            self._changed()
+        return cleared
 
     def names(self) -> list[str]:
         """Trustpoints that hold a certificate or a pending request."""
