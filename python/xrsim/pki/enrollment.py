@@ -22,7 +22,8 @@ http://...`` or ``tftp://...`` (``xrsim.cli.commands.crypto_ca`` holds the dialo
   boot. A poll that gets the certificate stores it and removes the request in one transaction;
   a CA's FAILURE, a certificate that is not for our key or not from our CA, a key pair
   regenerated meanwhile or the retries used up remove the request and log why (logger
-  ``xrsim.pki.enrollment``, IOS XR's ``%PKI-...`` message layout; xrsim has no logging buffer).
+  ``xrsim.pki.enrollment``, IOS XR's ``%PKI-...`` message layout; not yet through the router's
+  notifier to its logging buffer and remote syslog).
 
 Errors reach the caller typed, with ``reason`` in words (``xrsim.errors``): ``VrfError``,
 ``TransportError`` (``TransportTimeout``, ``HttpStatusError``, ``TftpError``), ``ScepError``
