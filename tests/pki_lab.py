@@ -4,9 +4,16 @@ through pytest's ``pythonpath``).
 - ``Ca``: a CA made with pyca/cryptography (ECDSA P-256 unless told otherwise): ``issue`` gives
   CA and server certificates (subjectAltName, CRL distribution point, extended key usage,
   validity, key usage as asked), ``crl`` the CRL it signs (revoked serials, this/next update).
-- ``FileServer``: a real HTTP (or, with ``tls=``, HTTPS) server on loopback, in a daemon
-  thread, serving ``files`` (path to bytes, changeable while it runs), inside a network
-  namespace when asked; ``requests`` records each path asked for, ``url(path)`` gives its URL.
+  ``ca_usage`` is a CA's keyUsage with bits turned off.
+- ``root(cn, not_after=...)``: a self-signed certificate for a trustpool bundle (its key thrown
+  away), valid from well before ``T0``, the trustpool tests' frozen clock.
+- ``pem(certs)``, ``p7b(certs, workdir, der=True)``: a certificate or a bundle as PEM, and a
+  PKCS#7 certificates-only bundle made by the real ``openssl crl2pkcs7 -nocrl``.
+- ``FileServer``: a real HTTP (or, with ``tls=``, HTTPS) server in a daemon thread, on
+  ``address`` (127.0.0.1 unless told) inside a network namespace when asked, serving ``files``
+  (path to bytes, changeable while it runs; a missing path is a 404); ``status`` other than
+  200 answers every request with that error (500: the server fails); ``requests`` records
+  each path asked for (``len``: how many GETs), ``url(path, host=...)`` gives its URL.
 """
 
 from __future__ import annotations
@@ -14,10 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import ipaddress
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -29,23 +38,81 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from xrsim.net.netns import socket_in
 
-__all__ = ["NOW", "Ca", "FileServer", "Issued", "name", "pem"]
+__all__ = [
+    "NOW",
+    "T0",
+    "Ca",
+    "FileServer",
+    "Issued",
+    "ca_usage",
+    "name",
+    "p7b",
+    "pem",
+    "root",
+]
 
 #: A fixed 'now' the certificates are made around (tests pass it to ``validate``).
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+#: The trustpool tests' frozen clock (``SimClock(T0, frozen=True)``).
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def name(cn: str) -> x509.Name:
+def name(cn: str, org: str = "xrsim lab") -> x509.Name:
+    """``CN=cn,O=org`` (O first in the DER, as the built-in trustpool's names)."""
     return x509.Name(
         [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
             x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xrsim lab"),
         ]
     )
 
 
-def pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
+def pem(certs: x509.Certificate | Iterable[x509.Certificate]) -> bytes:
+    """A certificate, or several one after the other (a PEM bundle), as PEM."""
+    if isinstance(certs, x509.Certificate):
+        certs = [certs]
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def p7b(certs: Sequence[x509.Certificate], workdir: Path, *, der: bool = True) -> bytes:
+    """A PKCS#7 certificates-only bundle, made by ``openssl crl2pkcs7 -nocrl -certfile``."""
+    openssl = shutil.which("openssl")
+    assert openssl is not None, "the openssl CLI is needed"
+    workdir.mkdir(parents=True, exist_ok=True)
+    src = workdir / f"certs-{len(list(workdir.iterdir()))}.pem"
+    src.write_bytes(pem(certs))
+    done = subprocess.run(
+        [
+            openssl,
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            str(src),
+            "-outform",
+            "DER" if der else "PEM",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return done.stdout
+
+
+def ca_usage(
+    *, digital_signature: bool = True, key_cert_sign: bool = True, crl_sign: bool = True
+) -> x509.KeyUsage:
+    """A CA's keyUsage (digitalSignature, keyCertSign, cRLSign), bits turned off as asked."""
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=key_cert_sign,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 class Issued:
@@ -82,12 +149,15 @@ def _key(kind: str) -> CertificateIssuerPrivateKeyTypes:
 
 
 class Ca(Issued):
-    """A CA: self-signed (``Ca("Root")``), or issued by ``parent``."""
+    """A CA: self-signed (``Ca("Root")``), or issued by ``parent``; with ``ca=False`` its
+    basicConstraints say cA false (a certificate that is not a CA's, keyUsage
+    digitalSignature only)."""
 
     def __init__(
         self,
         cn: str,
         *,
+        org: str = "xrsim lab",
         parent: Ca | None = None,
         kind: str = "ec",
         key: CertificateIssuerPrivateKeyTypes | None = None,
@@ -96,37 +166,29 @@ class Ca(Issued):
         not_after: dt.datetime | None = None,
         key_usage: x509.KeyUsage | None = None,
         cdp: str | None = None,
+        ca: bool = True,
     ) -> None:
         own = key or _key(kind)
         signing_key = parent.key if parent is not None else own
+        subject = name(cn, org)
         builder = (
             x509.CertificateBuilder()
-            .subject_name(name(cn))
-            .issuer_name(parent.cert.subject if parent else name(cn))
+            .subject_name(subject)
+            .issuer_name(parent.cert.subject if parent else subject)
             .public_key(own.public_key())
             .serial_number(serial or x509.random_serial_number())
             .not_valid_before(not_before or NOW - dt.timedelta(days=10))
             .not_valid_after(not_after or NOW + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
             .add_extension(
-                key_usage
-                or x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
+                key_usage or ca_usage(key_cert_sign=ca, crl_sign=ca),
                 critical=True,
             )
         )
         if cdp is not None:
             builder = builder.add_extension(_cdp(cdp), critical=False)
         super().__init__(builder.sign(signing_key, _digest(signing_key)), own)
+        self.org = org
         self.serials: list[int] = []
 
     def issue(
@@ -140,15 +202,14 @@ class Ca(Issued):
         not_before: dt.datetime | None = None,
         not_after: dt.datetime | None = None,
         kind: str = "ec",
-        ca: bool = False,
     ) -> Issued:
-        """A server certificate (or, with ``ca=True``, a non-CA certificate claiming nothing:
-        ``basicConstraints`` cA false) issued by this CA."""
+        """A server certificate (``basicConstraints`` cA false) issued by this CA, named
+        ``CN=cn`` in this CA's organization."""
         key = _key(kind)
         serial = x509.random_serial_number()
         builder = (
             x509.CertificateBuilder()
-            .subject_name(name(cn))
+            .subject_name(name(cn, self.org))
             .issuer_name(self.cert.subject)
             .public_key(key.public_key())
             .serial_number(serial)
@@ -194,6 +255,19 @@ class Ca(Issued):
         return builder.sign(key, _digest(key)).public_bytes(encoding)
 
 
+def root(
+    cn: str,
+    *,
+    not_after: dt.datetime,
+    org: str = "lab",
+    ca: bool = True,
+    not_before: dt.datetime = T0 - dt.timedelta(days=400),
+) -> x509.Certificate:
+    """A self-signed certificate for a trustpool bundle, its key thrown away (a CA's unless
+    ``ca=False``)."""
+    return Ca(cn, org=org, not_before=not_before, not_after=not_after, ca=ca).cert
+
+
 def _digest(key: CertificateIssuerPrivateKeyTypes) -> hashes.SHA256 | None:
     from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
 
@@ -216,7 +290,8 @@ def _cdp(url: str) -> x509.CRLDistributionPoints:
 
 
 class FileServer:
-    """``files`` over HTTP (HTTPS with ``tls=(cert_path, key_path)``) on 127.0.0.1."""
+    """``files`` over HTTP (HTTPS with ``tls=(cert_path, key_path)``) on ``address``, inside
+    ``netns`` when given; ``status`` other than 200 answers every request with it."""
 
     def __init__(
         self,
@@ -224,11 +299,15 @@ class FileServer:
         *,
         tls: tuple[Path, Path] | None = None,
         netns: str | None = None,
+        address: str = "127.0.0.1",
     ) -> None:
         self.files: dict[str, bytes] = dict(files or {})
         self.requests: list[str] = []
+        self.status = 200
+        self.address = address
         self._tls = tls
         self._netns = netns
+        self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -237,18 +316,19 @@ class FileServer:
     def scheme(self) -> str:
         return "https" if self._tls else "http"
 
-    def url(self, path: str) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+    def url(self, path: str, host: str | None = None) -> str:
+        return f"{self.scheme}://{host or self.address}:{self.port}{path}"
 
     def start(self) -> FileServer:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                body = owner.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
+                with owner._lock:
+                    owner.requests.append(self.path)
+                    status, body = owner.status, owner.files.get(self.path)
+                if status != 200 or body is None:
+                    self.send_error(404 if status == 200 else status)
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
@@ -259,20 +339,22 @@ class FileServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        server = http.server.ThreadingHTTPServer(
+            (self.address, 0), Handler, bind_and_activate=False
+        )
         server.daemon_threads = True
         server.socket.close()
         sock = socket_in(self._netns, socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", 0))
+            sock.bind((self.address, 0))
             if self._tls is not None:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 context.load_cert_chain(*self._tls)
                 sock = context.wrap_socket(sock, server_side=True)
             server.socket = sock
             server.server_address = sock.getsockname()
-            server.server_name, server.server_port = "127.0.0.1", server.server_address[1]
+            server.server_name, server.server_port = self.address, server.server_address[1]
             server.server_activate()
         except BaseException:
             sock.close()

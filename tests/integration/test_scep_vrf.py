@@ -29,10 +29,9 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from netlab_fixtures import Attachment, Site
+from pki_lab import Ca, ca_usage
 from simulator.dialogue import enrollment_answers
 from simulator.netlab import Lab
 from xrsim.net import http
@@ -230,57 +229,24 @@ def test_the_same_url_from_another_vrf_fails(
     assert _running(router) == before
 
 
-def _operator_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "lab"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "test TFTP CA"),
-        ]
-    )
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
+def _operator_ca() -> Ca:
+    """The TFTP CA operator's RSA CA (keyUsage keyCertSign and cRLSign only)."""
+    usage = ca_usage(digital_signature=False)
+    return Ca("test TFTP CA", org="lab", kind="rsa2048", key_usage=usage)
 
 
-def _sign_request(
-    key: rsa.RSAPrivateKey, ca: x509.Certificate, request: x509.CertificateSigningRequest
-) -> x509.Certificate:
+def _sign_request(ca: Ca, request: x509.CertificateSigningRequest) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(request.subject)
-        .issuer_name(ca.subject)
+        .issuer_name(ca.cert.subject)
         .public_key(request.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+        .sign(ca.key, hashes.SHA256())
     )
 
 
@@ -302,7 +268,8 @@ def test_tftp_enrollment_in_vrf_mgmt(
     site, first = tftp_server(mgmt)
     assert site.tftp is not None
     root = site.tftp.root
-    ca_key, ca_cert = _operator_ca()
+    ca = _operator_ca()
+    ca_cert = ca.cert
     ca_pem = tmp_path / "operator-ca.pem"
     ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     # The CA operator publishes the CA certificate as NAME.ca.
@@ -348,7 +315,7 @@ def test_tftp_enrollment_in_vrf_mgmt(
         assert any(f"{fqdn}.req".encode() in bytes(p) for p in cap.packets)
 
         # The test as the CA operator: sign the request, leave FQDN.crt on the server.
-        issued = _sign_request(ca_key, ca_cert, request)
+        issued = _sign_request(ca, request)
         (root / f"{fqdn}.crt").write_bytes(issued.public_bytes(serialization.Encoding.PEM))
         (root / f"{fqdn}.crt").chmod(0o644)
         router.advance(minutes=1)  # the enrollment retry period's poll reads FQDN.crt

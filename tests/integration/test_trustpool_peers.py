@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from netlab_fixtures import Attachment, Site
+from pki_lab import T0, FileServer, p7b, pem, root
 from simulator.netlab import Lab
-from trustpool_support import T0, BundleServer, make_ca, p7b, pem
 from xrsim.clock import SimClock
 from xrsim.pki.trustpool import RETRY_DAYS
 from xrsim.router import Router
@@ -67,7 +67,7 @@ def test_import_from_tftpd_hpa_inside_the_vrf(
 ) -> None:
     site, attachment = tftp_server(namespaces[0], addressed=True)
     assert site.tftp is not None
-    roots = [make_ca(f"Lab Root {n}", not_after=T0 + (n + 1) * 365 * DAY) for n in range(3)]
+    roots = [root(f"Lab Root {n}", not_after=T0 + (n + 1) * 365 * DAY) for n in range(3)]
     bundle = site.tftp.root / "ios.p7b"
     bundle.write_bytes(p7b(roots, tmp_path / "p7b"))
     bundle.chmod(0o644)
@@ -101,11 +101,11 @@ def test_http_in_the_policy_vrf_and_the_automatic_update(
     web = netlab.namespace("web")
     hosts = list(netlab.subnet().hosts())
     netlab.link(mgmt, web, f"{hosts[0]}/24", f"{hosts[1]}/24")
-    server = BundleServer()
-    soon = make_ca("Soon Root", not_after=T0 + 40 * DAY)
-    fresh = [make_ca("Fresh Root", not_after=T0 + 1000 * DAY)]
-    with server.serve(netns=web, address=str(hosts[1])):
-        url = server.url("/ios.pem", host=str(hosts[1]))
+    server = FileServer(netns=web, address=str(hosts[1]))
+    soon = root("Soon Root", not_after=T0 + 40 * DAY)
+    fresh = [root("Fresh Root", not_after=T0 + 1000 * DAY)]
+    with server:
+        url = server.url("/ios.pem")
         server.files["/ios.pem"] = pem([soon])
         # the default VRF cannot reach it; VRF mgmt (the policy's) can
         got = body(router.cli(f"crypto ca trustpool import url {url}"))
@@ -116,11 +116,11 @@ def test_http_in_the_policy_vrf_and_the_automatic_update(
         assert router.trustpool.next_event() == T0 + 20 * DAY
         server.status = 500
         server.files["/ios.pem"] = pem(fresh)
-        requests = server.requests
+        requests = len(server.requests)
         router.advance(days=39)  # to one day before the expiry: 20, 15, ..., 1 days
-        assert server.requests - requests == len(RETRY_DAYS)
+        assert len(server.requests) - requests == len(RETRY_DAYS)
         router.advance(hours=3)  # then every hour
-        assert server.requests - requests == len(RETRY_DAYS) + 3
+        assert len(server.requests) - requests == len(RETRY_DAYS) + 3
         assert router.trustpool.downloaded() == [soon]
         server.status = 200
         router.advance(hours=1)

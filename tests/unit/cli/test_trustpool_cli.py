@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from trustpool_support import T0, BundleServer, make_ca, p7b, pem
+from pki_lab import T0, FileServer, p7b, pem, root
 from xrsim.cli.session import NOT_AUTHORIZED
 from xrsim.clock import SimClock, xr_time
 from xrsim.pki.trustpool import builtin
@@ -33,9 +33,8 @@ def router(tmp_path: Path) -> Iterator[Router]:
 
 
 @pytest.fixture
-def server() -> Iterator[BundleServer]:
-    s = BundleServer()
-    with s.serve():
+def server() -> Iterator[FileServer]:
+    with FileServer() as s:
         yield s
 
 
@@ -138,11 +137,11 @@ def test_a_bundle_url_of_another_scheme_is_refused_at_the_marker(router: Router)
 
 
 def test_import_over_http_replaces_the_pool_and_clean_removes_it(
-    router: Router, server: BundleServer, tmp_path: Path
+    router: Router, server: FileServer, tmp_path: Path
 ) -> None:
-    roots = [make_ca(f"Lab Root {n}", not_after=T0 + (n + 2) * 100 * DAY) for n in range(2)]
+    roots = [root(f"Lab Root {n}", not_after=T0 + (n + 2) * 100 * DAY) for n in range(2)]
     m1 = builtin()[1]
-    shadow = make_ca("xrsim Root CA M1", org="xrsim", not_after=T0 + 4000 * DAY)
+    shadow = root("xrsim Root CA M1", org="xrsim", not_after=T0 + 4000 * DAY)
     server.files["/ios.p7b"] = p7b([*roots, shadow], tmp_path)
     server.files["/other.pem"] = pem(roots[:1])
     url = server.url("/ios.p7b")
@@ -165,17 +164,17 @@ def test_import_over_http_replaces_the_pool_and_clean_removes_it(
 
 
 def test_bad_bundles_and_unreachable_servers_change_nothing(
-    router: Router, server: BundleServer, tmp_path: Path
+    router: Router, server: FileServer, tmp_path: Path
 ) -> None:
-    good = [make_ca("Lab Root", not_after=T0 + 300 * DAY)]
+    good = [root("Lab Root", not_after=T0 + 300 * DAY)]
     router.trustpool.import_bundle(pem(good))
-    der = p7b([make_ca("Other Root", not_after=T0 + 300 * DAY)], tmp_path)
+    der = p7b([root("Other Root", not_after=T0 + 300 * DAY)], tmp_path)
     server.files.update(
         {
             "/empty.p7b": b"",
             "/truncated.p7b": der[:-40],
             "/garbage.p7b": b"<html>not found</html>",
-            "/leaf.pem": pem([make_ca("leaf", not_after=T0 + DAY, ca=False)]),
+            "/leaf.pem": pem([root("leaf", not_after=T0 + DAY, ca=False)]),
         }
     )
     before = router.chassis.store.snapshot()
@@ -190,8 +189,7 @@ def test_bad_bundles_and_unreachable_servers_change_nothing(
     for path, message in cases.items():
         got = body(router.cli(f"crypto ca trustpool import url {server.url(path)}"))
         assert got[-1].startswith(message), (path, got)
-    closed = BundleServer()
-    with closed.serve():
+    with FileServer() as closed:
         gone = closed.url("/ios.p7b")
     got = body(router.cli(f"crypto ca trustpool import url {gone}"))
     assert (
@@ -202,9 +200,9 @@ def test_bad_bundles_and_unreachable_servers_change_nothing(
     assert router.trustpool.downloaded() == good
 
 
-def test_the_automatic_update_logs_its_attempts(router: Router, server: BundleServer) -> None:
-    soon = make_ca("Soon Root", not_after=T0 + 25 * DAY)
-    fresh = make_ca("Fresh Root", not_after=T0 + 900 * DAY)
+def test_the_automatic_update_logs_its_attempts(router: Router, server: FileServer) -> None:
+    soon = root("Soon Root", not_after=T0 + 25 * DAY)
+    fresh = root("Fresh Root", not_after=T0 + 900 * DAY)
     server.files["/ios.pem"] = pem([fresh])
     server.status = 503
     router.trustpool.import_bundle(pem([soon]))
@@ -227,7 +225,7 @@ def test_the_automatic_update_logs_its_attempts(router: Router, server: BundleSe
         f"1 CA certificates from {url}"
     )
     assert router.trustpool.downloaded() == [fresh]
-    assert server.requests == 3
+    assert server.requests == ["/ios.pem"] * 3
 
 
 def test_a_user_without_crypto_tasks_is_refused(router: Router) -> None:

@@ -45,7 +45,7 @@ class Site:
         # the HTTPS bundle holds one more CA: an accepted import shows in the pool
         self.bundle = [self.ca.cert, self.other.cert]
         self.https = FileServer(
-            {"/bundle.pem": b"".join(pem(c) for c in self.bundle)},
+            {"/bundle.pem": pem(self.bundle)},
             tls=self.cert.write(tmp_path, "bundle-server"),
         ).start()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from trustpool_support import T0, BundleServer, make_ca, p7b, pem
+from pki_lab import T0, FileServer, p7b, pem, root
 from xrsim.chassis.store import StateStore
 from xrsim.clock import SimClock
 from xrsim.errors import InvalidBundle, StorageError
@@ -106,7 +106,7 @@ def test_a_new_pool_is_the_built_in_bundle(tp: Pool) -> None:
 
 @pytest.fixture
 def three() -> list[x509.Certificate]:
-    return [make_ca(f"Lab Root {n}", not_after=T0 + (n + 1) * 100 * DAY) for n in range(3)]
+    return [root(f"Lab Root {n}", not_after=T0 + (n + 1) * 100 * DAY) for n in range(3)]
 
 
 def test_bundles_as_pkcs7_der_pkcs7_pem_and_concatenated_pem(
@@ -120,7 +120,7 @@ def test_bundles_as_pkcs7_der_pkcs7_pem_and_concatenated_pem(
 def test_bad_bundles_are_refused(three: list[x509.Certificate], tmp_path: Path) -> None:
     der = p7b(three, tmp_path)
     text = pem(three)
-    leaf = make_ca("a leaf", not_after=T0 + DAY, ca=False)
+    leaf = root("a leaf", not_after=T0 + DAY, ca=False)
     bad = {
         "empty": b"",
         "blank": b" \n\t\n",
@@ -148,7 +148,7 @@ def test_an_import_replaces_the_pool_whole_and_survives_a_reopen(
     assert tp.pool.import_bundle(p7b(three, tmp_path), source="http://x/a.p7b") == 3
     assert tp.pool.downloaded() == three
     assert tp.pool.active() == [*three, *builtin()]
-    other = [make_ca("Other Root", not_after=T0 + 900 * DAY)]
+    other = [root("Other Root", not_after=T0 + 900 * DAY)]
     assert tp.pool.import_bundle(pem(other)) == 1
     assert tp.pool.downloaded() == other  # replaced, not added to
     tp.reopen()
@@ -165,7 +165,7 @@ def test_a_built_in_certificate_is_inactive_while_a_downloaded_one_has_its_subje
     tp: Pool,
 ) -> None:
     m1 = builtin()[1]
-    again = make_ca("xrsim Root CA M1", org="xrsim", not_after=T0 + 3000 * DAY)
+    again = root("xrsim Root CA M1", org="xrsim", not_after=T0 + 3000 * DAY)
     assert again.subject == m1.subject
     assert again != m1
     tp.pool.import_bundle(pem([again]))
@@ -184,7 +184,7 @@ def test_a_refused_bundle_changes_nothing(
 ) -> None:
     tp.pool.import_bundle(pem(three))
     before, timer = tp.store.snapshot(), tp.pool.next_event()
-    der = p7b([make_ca("New", not_after=T0 + DAY)], tmp_path)
+    der = p7b([root("New", not_after=T0 + DAY)], tmp_path)
     for data in (b"", der[:-10], b"garbage"):
         with pytest.raises(InvalidBundle):
             tp.pool.import_bundle(data)
@@ -199,7 +199,7 @@ def test_a_full_database_keeps_the_old_pool(tp: Pool, three: list[x509.Certifica
     db = tp.store._db
     assert db is not None
     db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
-    big = [make_ca(f"Big Root {n}", not_after=T0 + 500 * DAY) for n in range(60)]
+    big = [root(f"Big Root {n}", not_after=T0 + 500 * DAY) for n in range(60)]
     with pytest.raises(StorageError) as e:
         tp.pool.import_bundle(pem(big))
     assert e.value.reason == "no space left on the device"
@@ -227,8 +227,8 @@ def test_the_schedule_points() -> None:
 
 
 def test_without_a_bundle_url_warnings_at_each_point_until_the_expiry(tp: Pool) -> None:
-    soon = make_ca("Soon Root", not_after=T0 + 30 * DAY)
-    later = make_ca("Later Root", not_after=T0 + 400 * DAY)
+    soon = root("Soon Root", not_after=T0 + 30 * DAY)
+    later = root("Later Root", not_after=T0 + 400 * DAY)
     tp.pool.import_bundle(pem([later, soon]))
     assert tp.pool.next_event() == T0 + 10 * DAY  # 20 days before the earliest expiry
     tp.scheduler.advance(30 * DAY)
@@ -248,10 +248,9 @@ def test_without_a_bundle_url_warnings_at_each_point_until_the_expiry(tp: Pool) 
 def test_the_update_fails_on_schedule_then_succeeds(
     tp: Pool, three: list[x509.Certificate]
 ) -> None:
-    soon = make_ca("Soon Root", not_after=T0 + 30 * DAY)
-    fresh = [make_ca("Fresh Root", not_after=T0 + 800 * DAY)]
-    server = BundleServer()
-    with server.serve():
+    soon = root("Soon Root", not_after=T0 + 30 * DAY)
+    fresh = [root("Fresh Root", not_after=T0 + 800 * DAY)]
+    with FileServer() as server:
         url = server.url("/ios.p7b")
         server.files["/ios.p7b"] = pem(fresh)
         server.status = 500
@@ -264,7 +263,7 @@ def test_the_update_fails_on_schedule_then_succeeds(
             DAY - HOUR,
             DAY - 2 * HOUR,
         ]
-        assert server.requests == len(RETRY_DAYS) + 2
+        assert server.requests == ["/ios.p7b"] * (len(RETRY_DAYS) + 2)
         failed = tp.notices[0]
         assert (failed.severity, failed.mnemonic) == (3, "TRUSTPOOL_DOWNLOAD_FAIL")
         assert "HTTP 500" in (failed.reason or "")

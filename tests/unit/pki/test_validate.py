@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pki_lab import NOW, Ca, FileServer, name
+from pki_lab import NOW, Ca, FileServer, ca_usage, name
 from xrsim.errors import (
     CertificateRejected,
     CertificateRevoked,
@@ -239,7 +239,7 @@ def test_a_server_certificate_for_clients_only_is_rejected_not_a_name_mismatch(
 
 def test_an_issuer_that_is_not_a_ca_is_rejected(crls: FileServer) -> None:
     lab = Lab(crls)
-    not_ca = lab.ca.issue("not a CA", ca=True)
+    not_ca = lab.ca.issue("not a CA")
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
         x509.CertificateBuilder()
@@ -267,17 +267,7 @@ def test_an_issuer_that_is_not_a_ca_is_rejected(crls: FileServer) -> None:
 def test_a_ca_whose_key_usage_lacks_keycertsign_is_rejected(crls: FileServer) -> None:
     no_sign = Ca(
         "No Sign",
-        key_usage=x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=False,
-            crl_sign=True,
-            encipher_only=False,
-            decipher_only=False,
-        ),
+        key_usage=ca_usage(key_cert_sign=False),
     )
     leaf = no_sign.issue("s").cert
     with pytest.raises(CertificateRejected, match="keyCertSign"):
@@ -360,17 +350,7 @@ def test_revocation_unknown_fails_closed_unless_crl_optional(crls: FileServer, c
 def test_a_crl_signer_without_crlsign_is_not_trusted(crls: FileServer) -> None:
     ca = Ca(
         "No CRL Sign",
-        key_usage=x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=True,
-            crl_sign=False,
-            encipher_only=False,
-            decipher_only=False,
-        ),
+        key_usage=ca_usage(crl_sign=False),
     )
     leaf = ca.issue("s", cdp=crls.url("/nocrlsign.crl")).cert
     crls.files["/nocrlsign.crl"] = ca.crl()
