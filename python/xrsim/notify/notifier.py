@@ -471,9 +471,8 @@ class Notifier:
 
     # -- PKI notices ------------------------------------------------------------------------
 
-    def expiry(self, notice: ExpiryLike) -> None:
-        """A certificate expiry notice: its CEPKI syslog message, and the CISCO-PKI-MIB
-        ``ciscoPkiCertExpiryAlert`` trap when ``snmp-server traps pki`` is configured."""
+    def _cepki(self, notice: Notice) -> None:
+        """Log ``notice`` as IOS XR's ``cepki`` process does: ``%SECURITY-CEPKI-S-MNEMONIC``."""
         self.log(
             Message(
                 facility="SECURITY",
@@ -484,6 +483,11 @@ class Notifier:
                 process="cepki",
             )
         )
+
+    def expiry(self, notice: ExpiryLike) -> None:
+        """A certificate expiry notice: its CEPKI syslog message, and the CISCO-PKI-MIB
+        ``ciscoPkiCertExpiryAlert`` trap when ``snmp-server traps pki`` is configured."""
+        self._cepki(notice)
         index = snmp.chain_index(notice.trustpoint)
         seconds = max(0, int(notice.time_left.total_seconds()))
         values = {
@@ -505,16 +509,7 @@ class Notifier:
 
     def trustpool(self, notice: Notice) -> None:
         """A trustpool notice: its syslog message (IOS XR's ``cepki`` process, CEPKI)."""
-        self.log(
-            Message(
-                facility="SECURITY",
-                subsystem="CEPKI",
-                severity=int(notice.severity),
-                mnemonic=notice.mnemonic,
-                text=notice.text(),
-                process="cepki",
-            )
-        )
+        self._cepki(notice)
 
     # -- shutdown ---------------------------------------------------------------------------
 
