@@ -27,6 +27,7 @@ __all__ = [
     "fill",
     "mounted_tmpfs",
     "netconf_manager",
+    "scratch_netns",
     "ssh_client",
     "unmount",
     "xrsim_env",
@@ -240,3 +241,24 @@ def fill(mount: Path) -> Path:
         probe.unlink(missing_ok=True)
     assert code == errno.ENOSPC, f"{mount} is not full (4 KiB more: errno {code})"
     return filler
+
+
+# -- a network namespace of the test's own ------------------------------------------------------
+
+
+@contextmanager
+def scratch_netns(stem: str) -> Iterator[str]:
+    """A new network namespace ``STEM-PID-TOKEN`` with its loopback up, removed afterwards.
+    Without root a skip, or a failure in CI (``XRSIM_REQUIRE_PEERS=1``)."""
+    if os.geteuid() != 0:
+        message = "network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)"
+        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+            pytest.fail(f"{message}; XRSIM_REQUIRE_PEERS=1 requires them")
+        pytest.skip(message)
+    name = f"{stem}-{os.getpid()}-{os.urandom(3).hex()}"
+    subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True, timeout=20)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=False, timeout=20)

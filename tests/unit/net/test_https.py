@@ -6,9 +6,7 @@ server's certificate revoked in a CRL served over real HTTP."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from cryptography import x509
 
 from pki_lab import Ca, FileServer, Issued
+from support import scratch_netns
 from xrsim.clock import SimClock
 from xrsim.errors import (
     CertificateRevoked,
@@ -124,15 +123,8 @@ def test_a_closed_port_is_refused() -> None:
 
 @pytest.fixture
 def netns() -> Iterator[str]:
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    name = f"https-{os.getpid()}-unit"
-    subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
-    try:
-        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True, timeout=20)
+    with scratch_netns("https") as name:
         yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False, timeout=20)
 
 
 def test_tls_inside_a_network_namespace(tmp_path: Path, server_cert: Issued, netns: str) -> None:

@@ -5,12 +5,11 @@ interfaces realised on veths are in ``tests/integration/test_vrf_net.py``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
+from support import scratch_netns
 from xrsim.config.datastore import ApplyFailed
 from xrsim.errors import CommandError, InvalidInput, VrfError
 from xrsim.router import Router
@@ -27,14 +26,8 @@ def router() -> Iterator[Router]:
 
 @pytest.fixture
 def netns() -> Iterator[str]:
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    name = f"vrfnet-{os.getpid()}-unit"
-    subprocess.run(["ip", "netns", "add", name], check=True, timeout=20)
-    try:
+    with scratch_netns("vrfnet") as name:
         yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], check=False, timeout=20)
 
 
 def test_the_default_vrf_is_the_process_namespace(router: Router) -> None:
