@@ -458,7 +458,31 @@ def probe_gil(call: Callable[[], object], margin: float = 0.005) -> GilProbe:
     return GilProbe(end - begin, max(0.0, high - low), increments, span)
 
 
+@dataclass(frozen=True)
+class GilProbes:
+    """Up to ``attempts`` probes of the same call: it releases the GIL if one of them shows it.
+
+    A call that holds the GIL gives about zero increments on every attempt; a call that releases
+    it can still show a short span once when the operating system gives the spinning thread no
+    core for a while (two pytest-xdist workers and the call itself on two cores). Another try is
+    the answer to that, not a lower bar.
+    """
+
+    call: Callable[[], object]
+    attempts: int = 3
+
+    def assert_released(self, min_increments: int = 1000) -> None:
+        failures: list[str] = []
+        for _ in range(self.attempts):
+            try:
+                probe_gil(self.call).assert_released(min_increments)
+                return
+            except AssertionError as exc:
+                failures.append(str(exc).splitlines()[0])
+        raise AssertionError("; ".join(failures))
+
+
 @pytest.fixture(scope="session")
-def gil_probe() -> Callable[[Callable[[], object]], GilProbe]:
-    """``gil_probe(lambda: work()).assert_released()``."""
-    return probe_gil
+def gil_probe() -> Callable[[Callable[[], object]], GilProbes]:
+    """``gil_probe(lambda: work()).assert_released()`` (the call may run up to three times)."""
+    return GilProbes

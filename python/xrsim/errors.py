@@ -69,6 +69,16 @@ Certificate validation (``xrsim.pki.validate``: which CA validates a peer's cert
         +-- CertificateRevoked                        listed in its issuer's CRL (``serial``)
         +-- RevocationUnknown                         the CRL could not be fetched, read or
                                                       trusted, and ``crl optional`` is not set
+
+Labs (``xrsim.lab``: lab files, ``xrsim up``/``down``, the pytest plugin, inventories)::
+
+    XrsimError
+    +-- LabError                                      a lab that cannot be started, found or
+        |                                             stopped (``reason``)
+        +-- LabFileError           (also ValueError)  a lab file refused: ``path``, ``line``,
+        |                                             ``field`` (a dotted path) and ``reason``
+        +-- LabNotFound            (also LookupError) no running (or kept) lab of that name
+        +-- LabExists                                 a lab of that name is already up
 """
 
 from __future__ import annotations
@@ -99,6 +109,10 @@ __all__ = [
     "InvalidPath",
     "InvalidSignature",
     "KeySizeError",
+    "LabError",
+    "LabExists",
+    "LabFileError",
+    "LabNotFound",
     "MalformedEnvelope",
     "MissingField",
     "NetconfError",
@@ -487,3 +501,33 @@ class RevocationUnknown(CertificateValidationError):
     """The revocation status could not be learnt (no CRL distribution point, the CRL not
     fetched, not a CRL, not signed by the issuer, out of date) while the policy that judged
     the certificate (the trustpoint's, or the trustpool's) has no ``crl optional``."""
+
+
+class LabError(XrsimError):
+    """A lab that cannot be started, found or stopped (``reason``: what went wrong)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LabFileError(LabError, ValueError):
+    """A lab file refused: where (``path``, ``line``, from 1; 0 when the file as a whole),
+    which field (``field``, a dotted path such as ``nodes.r1.ssh_port``; empty for the whole
+    file) and why (``reason``). ``str()`` is ``PATH:LINE: FIELD: REASON``."""
+
+    def __init__(self, path: str, line: int, field: str, reason: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {field}: {reason}" if field else f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.field = field
+        self.reason = reason
+
+
+class LabNotFound(LabError, LookupError):
+    """No lab of that name is up (nor kept) on this machine."""
+
+
+class LabExists(LabError):
+    """A lab of that name is already up."""

@@ -307,9 +307,14 @@ def test_large_digest_releases_the_gil(gil_probe: Any) -> None:
 
 def test_large_update_releases_the_gil(gil_probe: Any) -> None:
     data = _random_bytes(19, 32 * MIB)
-    h = Hasher("sha512")
-    gil_probe(lambda: h.update(data)).assert_released()
-    assert h.digest() == hashlib.sha512(data).digest()
+    hashers: list[Hasher] = []
+
+    def update() -> None:
+        hashers.append(Hasher("sha512"))
+        hashers[-1].update(data)
+
+    gil_probe(update).assert_released()
+    assert hashers[-1].digest() == hashlib.sha512(data).digest()
 
 
 def test_digest_file_and_files_release_the_gil(gil_probe: Any, tmp_path: Path) -> None:

@@ -1,0 +1,8 @@
+"""Labs (layer 6): lab files, the launcher behind ``xrsim up``/``down``/``ls``/``console``/
+``ssh``, the pytest plugin, inventories for the automation tools, the containerlab export.
+
+- ``spec``: what a lab file describes (``LabSpec``, ``NodeSpec``, ...), frozen dataclasses.
+- ``labfile``: YAML lab files read and checked against the lab schema (``load``, ``loads``);
+  a bad file raises ``LabFileError`` with its line, field and reason.
+- ``status``: what a running lab is (``LabStatus``, ``lab.json``).
+"""
