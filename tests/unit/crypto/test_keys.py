@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import math
 import os
 import pickle
 import random
@@ -1340,3 +1341,35 @@ def test_exceptions_carry_no_key_material(keys: Keyring) -> None:
         PrivateKey.from_der(broken)
     assert der[-16:].hex() not in str(info.value).lower()
     assert not _HEX_RUN.search(str(info.value))
+
+
+@pytest.mark.peer
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("bits", [2048, 3072, 4096])
+def test_generated_rsa_keys_meet_fips_186_5(bits: int, require_tool: Callable[[str], str]) -> None:
+    """RSA keys of the sizes xrsim's own generator makes (fewer Miller-Rabin rounds than
+    OpenSSL's, rust/core/src/rsagen.rs), judged by pyca and the system's OpenSSL: p and q prime
+    (``openssl prime``: its 64 rounds), of nlen/2 bits each with the two top bits set, far
+    apart, e = 65537, d = e^-1 mod lcm(p - 1, q - 1) > 2^(nlen/2), the CRT values right."""
+    openssl = require_tool("openssl")
+    private = to_cryptography(generate_key("rsa", bits=bits))
+    assert isinstance(private, rsa.RSAPrivateKey)
+    numbers = private.private_numbers()
+    p, q, d, half = numbers.p, numbers.q, numbers.d, bits // 2
+    e, n = numbers.public_numbers.e, numbers.public_numbers.n
+    assert e == 65537
+    assert n == p * q
+    assert n.bit_length() == bits
+    for prime in (p, q):
+        assert prime.bit_length() == half
+        assert prime >> (half - 2) == 0b11
+        result = _run(openssl, "prime", str(prime))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.rstrip().endswith("is prime"), result.stdout
+    assert abs(p - q) > 2 ** (half - 100)
+    lcm = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+    assert d == pow(e, -1, lcm)
+    assert d > 2**half
+    assert numbers.dmp1 == d % (p - 1)
+    assert numbers.dmq1 == d % (q - 1)
+    assert numbers.iqmp == pow(q, -1, p)
