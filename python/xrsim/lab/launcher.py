@@ -15,9 +15,9 @@ plugin's fixtures hold.
 2. with networks or peers in the spec, starts them (``xrsim.lab.network.LabNetwork``, in
    ``ROOT/peers``): namespaces, bridges, veths, the peer programs; their namespaces and pids go
    into ``lab.json`` at once, so ``xrsim down`` can undo them even after a SIGKILL;
-3. boots every node (``boot_nodes``: its platform, hostname, release and serial, a serial made
-   from the lab and node names unless given; state in ``ROOT/nodes/<node>``; its VRFs bound
-   to the network's namespaces);
+3. boots every node in one batch (``boot_nodes``, ``Router.boot_many``): its platform,
+   hostname, release and serial (made from the lab and node names unless given), state in
+   ``ROOT/nodes/<node>``, its VRFs bound to the network's namespaces;
 4. on a node's first boot only (its state directory was new), configures its users
    (``username``, ``group``, ``secret 10 HASH``: one SHA-512-crypt hash per distinct user and
    password in the lab, not per node; a node with only the default ``admin``/``admin`` gets
@@ -45,12 +45,12 @@ import dataclasses
 import os
 import random
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
@@ -65,9 +65,12 @@ from xrsim.lab import registry
 from xrsim.lab.console import ConsoleServer
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
 from xrsim.lab.status import LabState, LabStatus, NodeEndpoint, PeerEndpoint
-from xrsim.router import Router
+from xrsim.router import BootSpec, Router
 
-__all__ = ["NETCONF_LINES", "Lab", "NodeBoot", "OnStep", "boot_nodes", "default_serial"]
+if TYPE_CHECKING:
+    from xrsim.lab.network import LabNetwork, NetworkPlan, NodePlan
+
+__all__ = ["NETCONF_LINES", "Lab", "OnStep", "boot_nodes", "default_serial"]
 
 #: ``on_step(text, done, total)``.
 OnStep = Callable[[str, int, int], None]
@@ -86,48 +89,16 @@ def default_serial(lab: str, node: NodeSpec) -> str:
     return fmt.generate(random.Random(f"xrsim-lab/{lab}/{node.name}"))  # noqa: S311 - not secret
 
 
-@dataclasses.dataclass(frozen=True)
-class NodeBoot:
-    """One router to boot (``Router.boot``'s arguments that differ by router)."""
-
-    state_dir: Path
-    platform: str | None = None
-    hostname: str | None = None
-    release_version: str | None = None
-    serial: str | None = None
-    vrfs: Mapping[str, str] | None = None
-    links: Mapping[str, str] | None = None
-
-
 def boot_nodes(
-    nodes: Sequence[NodeBoot],
+    nodes: Sequence[BootSpec],
     *,
     clock: SimClock | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Router]:
-    """Boot ``nodes`` (in order; ``progress(done, total)`` after each); on a failure those
+    """Boot ``nodes`` in one batch (``Router.boot_many``: host keys generated together, the
+    chassis opened in threads), ``progress(done, total)`` as each opens; on a failure those
     booted are shut down and the error raised. The one place the lab boots routers."""
-    routers: list[Router] = []
-    try:
-        for i, n in enumerate(nodes, 1):
-            routers.append(
-                Router.boot(
-                    n.platform,
-                    n.state_dir,
-                    n.hostname,
-                    release_version=n.release_version,
-                    serial=n.serial,
-                    clock=clock,
-                    vrfs=n.vrfs,
-                    links=n.links,
-                )
-            )
-            if progress is not None:
-                progress(i, len(nodes))
-    except BaseException:
-        _shutdown_all(routers)
-        raise
-    return routers
+    return Router.boot_many(nodes=nodes, clock=clock, progress=progress)
 
 
 def _shutdown_all(routers: Sequence[Router]) -> None:
@@ -205,12 +176,12 @@ class Lab:
         self.routers: dict[str, Router] = {}
         self.servers: dict[str, SshServer] = {}
         self.consoles: dict[str, ConsoleServer] = {}
-        self.network: Any = None  # xrsim.lab.network.LabNetwork when the spec has one
+        self.network: LabNetwork | None = None  # when the spec has networks or peers
         self._status: LabStatus | None = None
         self._lock_fd: int | None = None
         self._stack: contextlib.ExitStack | None = None
         self._starting = False
-        self._plan: Any = None
+        self._plan: NetworkPlan | None = None
         self._done = 0
         self._total = 0
 
@@ -328,12 +299,8 @@ class Lab:
     def _start_network(self, stack: contextlib.ExitStack) -> None:
         if not self.spec.networks and not self.spec.peers:
             return
-        try:
-            from xrsim.lab.network import LabNetwork  # type: ignore[import-not-found]
-        except ImportError:  # pragma: no cover - until the network module is in
-            raise LabError(
-                f"lab {self.spec.name}: networks and peers need xrsim.lab.network"
-            ) from None
+        from xrsim.lab.network import LabNetwork
+
         net = LabNetwork(self.spec, self.root / "peers")
         self.network = net
         stack.callback(net.close)
@@ -347,7 +314,7 @@ class Lab:
             pids=tuple(plan.pids),
         )
 
-    def _node_plan(self, name: str) -> Any:
+    def _node_plan(self, name: str) -> NodePlan | None:
         if self._plan is None:
             return None
         return self._plan.nodes.get(name)
@@ -355,7 +322,7 @@ class Lab:
     def _boot(self, stack: contextlib.ExitStack, made_root: bool) -> list[bool]:
         """Boot every node; which ones were booted for the first time."""
         spec = self.spec
-        boots: list[NodeBoot] = []
+        boots: list[BootSpec] = []
         fresh: list[bool] = []
         for node in spec.nodes:
             state = self.root / "nodes" / node.name
@@ -363,7 +330,7 @@ class Lab:
             fresh.append(new)
             np = self._node_plan(node.name)
             boots.append(
-                NodeBoot(
+                BootSpec(
                     state_dir=state,
                     platform=node.platform,
                     hostname=node.host_name if new else None,
@@ -383,7 +350,7 @@ class Lab:
             stack.callback(self._if_failed(remove_created))
 
         def progress(done: int, total: int) -> None:
-            self._step(f"booted {spec.nodes[done - 1].name}")
+            self._step(f"booted {done} of {total} routers")
 
         routers = boot_nodes(boots, clock=self.clock, progress=progress)
         stack.callback(_shutdown_all, routers)
