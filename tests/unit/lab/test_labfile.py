@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -243,13 +244,49 @@ def test_config_file_is_relative_to_the_lab_file(
     assert labfile.loads(text).node("r1").config[0] == "hostname r2-cfg"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
-def test_config_file_unreadable(tmp_path: Path) -> None:
-    cfg = tmp_path / "r.cfg"
-    cfg.write_text("hostname r\n")
-    cfg.chmod(0)
-    with pytest.raises(LabFileError, match="Permission denied"):
-        labfile.loads("name: x\nnodes: {r1: {config_file: r.cfg}}\n", base=tmp_path)
+def _refusal_as(uid: int | None, text: str, base: Path) -> str:
+    """``line|field|reason`` of ``loads(text)``, read as user ``uid`` (a forked child that
+    drops root for it) or as this process (None)."""
+    if uid is None:
+        with pytest.raises(LabFileError) as err:
+            labfile.loads(text, base=base)
+        return f"{err.value.line}|{err.value.field}|{err.value.reason}"
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no pytest from here, only os._exit
+        status = 1
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            try:
+                labfile.loads(text, base=base)
+            except LabFileError as e:
+                os.write(w, f"{e.line}|{e.field}|{e.reason}".encode())
+                status = 0
+        finally:
+            os._exit(status)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        got = f.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, got
+    return got
+
+
+def test_config_file_unreadable() -> None:
+    """A config_file without read permission: refused with its line. Root reads every file
+    whatever its mode, so as root the check runs in a child that drops to nobody."""
+    with tempfile.TemporaryDirectory(prefix="xrsim-labfile-") as d:
+        base = Path(d)
+        base.chmod(0o755)
+        cfg = base / "r.cfg"
+        cfg.write_text("hostname r\n")
+        cfg.chmod(0)
+        text = "name: x\nnodes:\n  r1: {config_file: r.cfg}\n"
+        got = _refusal_as(65534 if os.geteuid() == 0 else None, text, base)
+    assert got == f"3|nodes.r1.config_file|cannot read '{cfg}': Permission denied"
 
 
 def test_config_file_a_directory_or_not_utf8(tmp_path: Path) -> None:
