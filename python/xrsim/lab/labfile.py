@@ -161,7 +161,12 @@ class _Composer:
 
 
 def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the pure-Python parser: its messages name the character
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        reason = f"character {e.character:#06x} is not taken ({e.reason})"
+        raise LabFileError(source, line, "", f"YAML syntax: {reason}") from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -177,9 +182,6 @@ def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
         if e.problem and e.context:
             reason += f" ({e.context})"
         raise LabFileError(source, line, "", f"YAML syntax: {reason}") from None
-    except yaml.reader.ReaderError as e:
-        line = text[: e.position].count("\n") + 1
-        raise LabFileError(source, line, "", f"YAML syntax: {e.reason}") from None
     except yaml.YAMLError as e:
         raise LabFileError(source, 0, "", f"YAML syntax: {e}") from None
     finally:

@@ -548,6 +548,13 @@ REFUSALS: list[tuple[str, str, int, str, str]] = [
         "",
         "a field name must be text, not a list or mapping",
     ),
+    (
+        "yaml-control-char",
+        "name: a\nnodes:\n  r1: {hostname: \x01}\n",
+        3,
+        "",
+        "YAML syntax: character 0x0001 is not taken (special characters are not allowed)",
+    ),
     ("empty", "", 0, "", "the lab file is empty"),
     ("comments-only", "# nothing\n", 0, "", "the lab file is empty"),
     # semantic: platform, release, users, address
