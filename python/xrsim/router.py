@@ -45,12 +45,13 @@ Release-dependent boot behaviour goes through ``xrsim.release.supports``.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import tempfile
 import threading
-from collections import deque
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -59,7 +60,7 @@ from types import TracebackType
 
 from cryptography import x509
 
-from xrsim import release
+from xrsim import platforms, release
 from xrsim.chassis import Chassis
 from xrsim.cli import CliSession, Registry, default_registry
 from xrsim.cli.commands.ssh import FACTORY_LINES
@@ -67,13 +68,14 @@ from xrsim.cli.registry import TYPES
 from xrsim.clock import SimClock, as_timedelta
 from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change, ConfigTree
-from xrsim.crypto import generate_key, generate_keys
+from xrsim.crypto import PrivateKey, generate_key, generate_keys
 from xrsim.errors import (
     CommandError,
     InvalidInput,
     StateError,
     StorageError,
     UnansweredPrompt,
+    XrsimError,
 )
 from xrsim.integrity.fingerprint import Fingerprints
 from xrsim.integrity.ima import ImaLogs
@@ -86,7 +88,6 @@ from xrsim.pki import DEFAULT_LABEL, KeyStore
 from xrsim.pki.download import Downloader
 from xrsim.pki.enrollment import Enrollment
 from xrsim.pki.expiry import ExpiryMonitor
-from xrsim.pki.keystore import StoredKey
 from xrsim.pki.trustpoint import CertStore, Trustpoint
 from xrsim.pki.trustpool import TrustPool
 from xrsim.pki.validate import PeerValidator, TrustpointCa
@@ -104,6 +105,12 @@ HOST_KEY_BITS = 2048
 #: Threads ``Router.boot_many`` opens chassis in (their file I/O overlaps; measured best on
 #: two cores, see benches/README.md).
 BOOT_WORKERS = 3
+
+#: Factory configuration changes by registry and lines (``Router._factory_changes``).
+_FACTORY_CHANGES: weakref.WeakKeyDictionary[Registry, dict[tuple[str, ...], tuple[Change, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+_FACTORY_LOCK = threading.Lock()
 
 #: Answers to interactive prompts: a mapping from a piece of the prompt text to the answer,
 #: or a function of the prompt text (returning None when it has no answer).
@@ -144,6 +151,75 @@ def _check_specs(specs: Sequence[BootSpec]) -> None:
         if where in seen:
             raise InvalidInput(f"two routers on one state directory: {spec.state_dir}")
         seen.add(where)
+
+
+def _expects_host_key(spec: BootSpec) -> bool:
+    """Whether the router of ``spec`` will need a host key at boot, as far as can be told
+    before it opens: a new state directory on a release that makes one (an existing one may
+    need one too: ``_HostKeys.take`` then makes it on the spot)."""
+    if Path(spec.state_dir).exists():
+        return False
+    try:
+        if spec.release_version is not None:
+            version: release.Release | str = spec.release_version
+        else:
+            version = platforms.load(spec.platform or platforms.DEFAULT_PID).release
+        return release.supports(version, "boot-host-key")
+    except XrsimError:
+        return False  # the open refuses it
+
+
+class _HostKeys:
+    """The RSA host keys of one ``boot_many``: ``expected`` keys generated ahead, in batches
+    on every core (``generate_keys``, GIL released) from a thread of its own, so that key
+    generation, the long pole of a first boot, runs from the first moment while the chassis
+    open. ``take`` hands out the next one (waiting for it), or once the expected ones are
+    taken or generation was stopped (``close``), makes one on the spot."""
+
+    def __init__(self, expected: int) -> None:
+        self._queue: queue.Queue[PrivateKey | BaseException] = queue.Queue()
+        self._left = expected
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(expected,), name="xrsim-hostkeys", daemon=True
+        )
+        if expected:
+            self._thread.start()
+
+    def _produce(self, count: int) -> None:
+        batch = 2 * (os.cpu_count() or 1)
+        try:
+            while count > 0 and not self._stop.is_set():
+                n = min(batch, count)
+                for key in generate_keys(n, "rsa", bits=HOST_KEY_BITS):
+                    self._queue.put(key)
+                count -= n
+        except BaseException as e:  # every taker still waiting gets it
+            self._queue.put(e)
+
+    def take(self) -> PrivateKey:
+        with self._lock:
+            ahead = self._left > 0
+            self._left -= ahead
+        while ahead:
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set() and not self._thread.is_alive():
+                    break
+                continue
+            if isinstance(item, BaseException):
+                self._queue.put(item)
+                raise item
+            return item
+        return generate_key("rsa", bits=HOST_KEY_BITS)
+
+    def close(self) -> None:
+        """Stop generating (a batch under way finishes) and wait for the thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 @dataclass(frozen=True)
@@ -374,60 +450,41 @@ class Router:
         workers: int,
         progress: Callable[[int, int], None] | None,
     ) -> list[Router]:
-        """``boot_many`` of checked-in ``specs``."""
+        """``boot_many`` of checked-in ``specs``: the keys the new routers will need are
+        generated from the start on a thread of their own (``_HostKeys``), each open takes
+        one when its router turns out to need it and stores it, in the pool."""
         _check_specs(specs)
         routers: list[Router] = []
-        waiting: list[Router] = []
-        stored: list[Future[StoredKey]] = []
-        batch = 2 * (os.cpu_count() or 1)
         total = len(specs)
+        keys = _HostKeys(sum(_expects_host_key(s) for s in specs))
+
+        def open_one(spec: BootSpec) -> Router:
+            router = cls._open(
+                spec.platform,
+                spec.state_dir,
+                spec.hostname,
+                release_version=spec.release_version,
+                serial=spec.serial,
+                clock=clock,
+                registry=registry,
+            )
+            try:
+                if router.needs_host_key():
+                    router.keys.put("rsa", DEFAULT_LABEL, keys.take())
+            except BaseException:
+                router.shutdown()
+                raise
+            return router
 
         with ThreadPoolExecutor(
             max_workers=max(1, workers), thread_name_prefix="xrsim-boot"
         ) as pool:
-
-            def generate(needy: list[Router]) -> None:
-                if not needy:
-                    return
-                keys = generate_keys(len(needy), "rsa", bits=HOST_KEY_BITS)
-                # Stored on the pool too (each store waits on its own file writes), after
-                # the opens already queued; waited for at the end.
-                stored.extend(
-                    pool.submit(r.keys.put, "rsa", DEFAULT_LABEL, key)
-                    for r, key in zip(needy, keys, strict=True)
-                )
-
-            futures = [
-                pool.submit(
-                    cls._open,
-                    spec.platform,
-                    spec.state_dir,
-                    spec.hostname,
-                    release_version=spec.release_version,
-                    serial=spec.serial,
-                    clock=clock,
-                    registry=registry,
-                )
-                for spec in specs
-            ]
+            futures = [pool.submit(open_one, spec) for spec in specs]
             try:
-                pending = deque(futures)
-                while pending:
-                    # Take every open that finished (waiting for more while too few routers
-                    # wait for a key to keep every core busy), then generate their keys in
-                    # one batch while the pool opens the next ones: batches grow to what
-                    # the opens deliver in the time of one batch.
-                    while pending and (pending[0].done() or len(waiting) < batch):
-                        router = pending.popleft().result()
-                        routers.append(router)
-                        if progress is not None:
-                            progress(len(routers), total)
-                        if router.needs_host_key():
-                            waiting.append(router)
-                    generate(waiting)
-                    waiting = []
-                for f in stored:
-                    f.result()
+                for future in futures:
+                    routers.append(future.result())
+                    if progress is not None:
+                        progress(len(routers), total)
                 for router, spec in zip(routers, specs, strict=True):
                     router._bind(spec.vrfs, spec.links)
                 for router in routers:
@@ -435,14 +492,15 @@ class Router:
                     router.expiry.start()
                     router.fingerprints.start()
             except BaseException:
+                keys.close()  # opens still running make their own key
                 for future in futures:
                     future.cancel()  # those not started; the running ones finish
-                for put in stored:
-                    put.cancel()
                 left = [f.result() for f in futures if not f.cancelled() and not f.exception()]
                 for router in {id(r): r for r in [*routers, *left]}.values():
                     router.shutdown()
                 raise
+            finally:
+                keys.close()
         return routers
 
     @classmethod
@@ -499,17 +557,31 @@ class Router:
         ds = router.datastore
         fresh = ds.running.is_empty()
         current = router._running_value("hostname")
-        factory: list[str] = []
+        changes: list[Change] = []
         if current is None or (hostname is not None and current != hostname):
             name = hostname or DEFAULT_HOSTNAME
             if not name or any(c.isspace() for c in name):
                 raise InvalidInput(f"not a hostname: {name!r}")
-            factory.append(f"hostname {name}")
+            changes += router._changes_of([f"hostname {name}"])
         if fresh:
-            factory.extend(FACTORY_LINES)
-            factory.extend(interface_factory_lines(self._chassis))
-        if factory:
-            ds.set_initial(router._changes_of(factory))
+            lines = (*FACTORY_LINES, *interface_factory_lines(self._chassis))
+            changes += router._factory_changes(lines)
+        if changes:
+            ds.set_initial(changes)
+
+    def _factory_changes(self, lines: tuple[str, ...]) -> list[Change]:
+        """``_changes_of(lines)``, parsed once per registry and lines: changes are immutable
+        and the same lines parse to the same ones, and parsing a platform's factory lines (a
+        ``shutdown`` per port) was most of a first boot's Python time (benches/README.md,
+        "Labs at scale")."""
+        with _FACTORY_LOCK:
+            known = _FACTORY_CHANGES.setdefault(self.registry, {})
+            cached = known.get(lines)
+        if cached is None:
+            cached = tuple(self._changes_of(lines))
+            with _FACTORY_LOCK:
+                known[lines] = cached
+        return list(cached)
 
     def needs_host_key(self) -> bool:
         """Whether boot owes this router its RSA host key (IOS XR 7.0.1 on, none yet)."""

@@ -28,6 +28,7 @@ Layer 2: imports nothing of the CLI (the ``Schema`` protocol is how the registry
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ __all__ = [
 _DIGITS = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; sorting a running configuration asks it often
 def natural_key(key: str) -> tuple[tuple[int, int | str], ...]:
     """How instances of one command sort: digit runs as numbers, so ``interface
     HundredGigE0/0/0/2`` comes before ``.../10`` and ``username u9`` before ``u10``."""

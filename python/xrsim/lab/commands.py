@@ -269,7 +269,9 @@ def _foreground(args: argparse.Namespace, spec: LabSpec, root: Path) -> int:
             pass
         print(f"xrsim up: stopping lab {spec.name}", file=sys.stderr, flush=True)
     finally:
-        lab.stop(keep=args.keep)
+        lab.stop(keep=True)
+        if not args.keep:
+            registry.remove(root)  # at once: its files are deleted in the background
     return 0
 
 
@@ -399,7 +401,7 @@ def _down(args: argparse.Namespace) -> int:
         clean = clean or not root.exists()  # a foreground lab removed its own directory
     if clean:  # the lab undid its processes and namespaces itself
         if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+            registry.remove(root)
     else:
         registry.cleanup(status, keep=args.keep)
     kept = f" (its state kept in {root})" if args.keep else ""

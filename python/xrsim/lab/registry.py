@@ -18,6 +18,12 @@
 - ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone: kill the
   processes it recorded (peers), delete the network namespaces it recorded, then remove the
   lab directory, or with ``keep`` leave it with state ``stopped``.
+- ``remove(root)``: how a lab directory is removed: renamed at once into ``home()/.trash``
+  (the name is free again, nothing of the lab is left at its place), then deleted by a
+  detached background process (``purge``): a 1,000-router lab's directory holds about 80,000
+  files and directories, and freeing them takes this machine's disk a minute
+  (benches/README.md, "Labs at scale"). A purge that did not finish (killed, machine
+  stopped) is finished by the next ``remove``.
 """
 
 from __future__ import annotations
@@ -27,9 +33,13 @@ import dataclasses
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from xrsim.errors import LabError, LabExists, LabNotFound
@@ -45,6 +55,8 @@ __all__ = [
     "home",
     "labs",
     "lock",
+    "purge",
+    "remove",
     "root_of",
 ]
 
@@ -53,6 +65,18 @@ NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
 #: The file names inside a lab directory.
 STATUS = "lab.json"
 LOCK = "lock"
+#: Where ``remove`` puts lab directories until they are deleted (not a lab name: a dot).
+TRASH = ".trash"
+#: The ``remove`` child: forks the deleter and exits.
+_PURGE = (
+    "import os, sys\n"
+    "if os.fork():\n"
+    "    os._exit(0)\n"
+    "from xrsim.lab import registry\n"
+    "registry.purge(sys.argv[1])\n"
+)
+#: Threads ``purge`` deletes in (the disk's latency, not the CPU, is what they overlap).
+PURGE_THREADS = 16
 
 
 def home() -> Path:
@@ -192,4 +216,51 @@ def cleanup(status: LabStatus, *, keep: bool = False) -> None:
             stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=())
             stopped.write(root / STATUS)
     else:
+        remove(root)
+
+
+def remove(root: str | os.PathLike[str]) -> None:
+    """Remove the lab directory ``root`` at once (see the module docs): renamed into the
+    ``.trash`` directory beside it, deleted there by a detached ``purge`` process. Where the
+    rename cannot be made, removed here and now."""
+    root = Path(root)
+    if not root.exists():
+        return
+    trash = root.parent / TRASH
+    try:
+        trash.mkdir(mode=0o700, exist_ok=True)
+        os.rename(root, trash / f"{root.name}-{os.getpid()}-{secrets.token_hex(4)}")
+    except OSError:
         shutil.rmtree(root, ignore_errors=True)
+        return
+    # The purge forks at once and its first process exits (waited for here): the deleter
+    # belongs to no caller (no zombie, no child to reap in a long-lived process).
+    subprocess.run(
+        [sys.executable, "-c", _PURGE, str(trash)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def purge(trash: str | os.PathLike[str]) -> None:
+    """Delete everything in ``trash`` (``remove``'s directory), the lab directories' node
+    directories on ``PURGE_THREADS`` threads, at the lowest CPU priority."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    trash = Path(trash)
+    try:
+        labs = list(trash.iterdir())
+    except OSError:
+        return
+    parts: list[Path] = []
+    for lab in labs:
+        with contextlib.suppress(OSError):
+            parts.extend((lab / "nodes").iterdir())
+    with ThreadPoolExecutor(PURGE_THREADS, thread_name_prefix="xrsim-purge") as pool:
+        list(pool.map(partial(shutil.rmtree, ignore_errors=True), parts))
+        list(pool.map(partial(shutil.rmtree, ignore_errors=True), labs))

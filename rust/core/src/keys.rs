@@ -244,6 +244,17 @@ impl KeySpec {
     }
 }
 
+/// The pool [`PrivateKey::generate_many`] runs in: one thread per core.
+fn keygen_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("xrsim-keygen-{i}"))
+            .build()
+            .expect("a thread pool for key generation")
+    })
+}
+
 pub(crate) enum PrivInner {
     OpenSsl(PKey<Private>),
     Ed25519(Box<Ed25519KeyPair>),
@@ -300,13 +311,17 @@ impl PrivateKey {
         }
     }
 
-    /// Generates `count` keys in parallel on every core.
+    /// Generates `count` keys in parallel on every core, in a thread pool of their own: the
+    /// work other callers put on rayon's global pool meanwhile (package extraction, tree
+    /// scans, IMA lists of routers booting beside the keys) does not queue behind them.
     pub fn generate_many(spec: KeySpec, count: usize) -> Result<Vec<Self>> {
         spec.validate()?;
-        (0..count)
-            .into_par_iter()
-            .map(|_| Self::generate(spec))
-            .collect()
+        keygen_pool().install(|| {
+            (0..count)
+                .into_par_iter()
+                .map(|_| Self::generate(spec))
+                .collect()
+        })
     }
 
     /// Loads an unencrypted private key in DER: PKCS#8, or the traditional RSA/DSA/EC forms.

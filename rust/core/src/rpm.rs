@@ -22,10 +22,12 @@
 //! verify (or none) is [`Error::InvalidSignature`]; a key that cannot sign is
 //! [`Error::InvalidKey`].
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Cursor, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use pgp::composed::{
     ArmorOptions, Deserializable, KeyType, SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey,
@@ -531,6 +533,30 @@ fn prepare(data: &[u8]) -> Result<Vec<Item>> {
     Ok(items)
 }
 
+/// Packages checked and listed by [`prepare`], by the SHA-256 of their bytes (at most
+/// [`PREPARED_MAX`]; the cache is emptied when full).
+type PreparedCache = HashMap<[u8; 32], Arc<Vec<Item>>>;
+static PREPARED: Mutex<Option<PreparedCache>> = Mutex::new(None);
+const PREPARED_MAX: usize = 64;
+
+/// [`prepare`], once per package content in this process.
+fn prepared(data: &[u8]) -> Result<Arc<Vec<Item>>> {
+    let digest: [u8; 32] = Sha256::digest(data).into();
+    let lookup =
+        |cache: &mut Option<PreparedCache>| cache.as_ref().and_then(|m| m.get(&digest).cloned());
+    if let Some(items) = lookup(&mut PREPARED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(items);
+    }
+    let items = Arc::new(prepare(data)?);
+    let mut cache = PREPARED.lock().unwrap_or_else(|e| e.into_inner());
+    let map = cache.get_or_insert_with(HashMap::new);
+    if map.len() >= PREPARED_MAX {
+        map.clear();
+    }
+    map.insert(digest, Arc::clone(&items));
+    Ok(items)
+}
+
 /// Write prepared items below one root; the number of regular files written.
 fn write_items(root: &Path, items: &[Item], made: &mut Made) -> Result<usize> {
     let mut files = 0;
@@ -585,21 +611,38 @@ pub fn extract(data: &[u8], roots: &[PathBuf]) -> Result<usize> {
 /// first (in parallel), then the roots are written in parallel (each root its packages in
 /// order). Nothing is written unless every package checks. Returns the files written per
 /// root of each package.
+///
+/// One root (a router's one XR node, what most first boots extract): all of it in the calling
+/// thread, no pool (rayon's global pool may be busy: waiting for it costs more than the work).
+/// Packages already checked by this process (the same bytes: one platform's packages, extracted
+/// on a thousand routers of a lab) are not parsed, decompressed and checked again.
 pub fn extract_many(packages: &[&[u8]], roots: &[PathBuf]) -> Result<Vec<usize>> {
-    let prepared: Vec<Vec<Item>> = packages
-        .par_iter()
-        .map(|data| prepare(data))
-        .collect::<Result<_>>()?;
-    let counts: Vec<Vec<usize>> = roots
-        .par_iter()
-        .map(|root| {
-            let mut made = Made::new();
-            prepared
-                .iter()
-                .map(|items| write_items(root, items, &mut made))
-                .collect::<Result<Vec<usize>>>()
-        })
-        .collect::<Result<_>>()?;
+    let write_root = |prepared: &[Arc<Vec<Item>>], root: &PathBuf| {
+        let mut made = Made::new();
+        prepared
+            .iter()
+            .map(|items| write_items(root, items, &mut made))
+            .collect::<Result<Vec<usize>>>()
+    };
+    let counts: Vec<Vec<usize>> = if roots.len() <= 1 {
+        let prepared = packages
+            .iter()
+            .map(|data| prepared(data))
+            .collect::<Result<Vec<_>>>()?;
+        roots
+            .iter()
+            .map(|root| write_root(&prepared, root))
+            .collect::<Result<_>>()?
+    } else {
+        let prepared = packages
+            .par_iter()
+            .map(|data| prepared(data))
+            .collect::<Result<Vec<_>>>()?;
+        roots
+            .par_iter()
+            .map(|root| write_root(&prepared, root))
+            .collect::<Result<_>>()?
+    };
     Ok((0..packages.len())
         .map(|i| counts.first().map_or(0, |c| c[i]))
         .collect())

@@ -121,3 +121,36 @@ def test_a_killed_lab_is_reported_gone_and_cleanup_kills_what_it_recorded(
         holder.wait(10)
         holder.stdout.close()
         registry.kill_pid(peer)
+
+
+def _wait_empty(path: Path, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(path.iterdir()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_remove_frees_the_name_at_once_and_deletes_in_the_background() -> None:
+    lab = Lab(LabSpec("big", (NodeSpec("r1"), NodeSpec("r2"))), registry.root_of("big"))
+    lab.start()
+    lab.stop(keep=True)
+    root = registry.root_of("big")
+    assert (root / "nodes" / "r1" / "state.db").exists()
+    # A purge that did not finish (a killed deleter) left a directory in the trash.
+    trash = registry.home() / registry.TRASH
+    trash.mkdir(mode=0o700)
+    (trash / "old-1-ab" / "nodes" / "r1").mkdir(parents=True)
+    (trash / "old-1-ab" / "nodes" / "r1" / "state.db").write_bytes(b"x")
+    registry.remove(root)
+    assert not root.exists()  # gone from its place when remove returns
+    assert registry.labs() == []  # the trash is no lab
+    with pytest.raises(LabNotFound):
+        registry.find("big")
+    again = Lab(LabSpec("big", (NodeSpec("r1"),)), root)  # the name is free again
+    again.start()
+    again.stop(keep=True)
+    assert _wait_empty(trash)  # both deleted by the detached purge
+    assert trash.stat().st_mode & 0o777 == 0o700
+    registry.remove(registry.home() / "never-made")  # nothing there: nothing done
