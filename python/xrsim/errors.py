@@ -131,6 +131,7 @@ __all__ = [
     "ScepFailure",
     "ScepPolicyError",
     "ScepProtocolError",
+    "StartupConfigError",
     "StateError",
     "StorageError",
     "TftpError",
@@ -279,6 +280,15 @@ class CliError(XrsimError):
 
 class CommandError(CliError, ValueError):
     """A command or configuration line the router refused (invalid input, failed commit)."""
+
+
+class StartupConfigError(CommandError):
+    """A ``BootSpec``'s first-boot configuration that ``Router.boot_many`` could not commit;
+    ``state_dir`` names the router (the batch was shut down)."""
+
+    def __init__(self, message: str, output: str = "", *, state_dir: str = "") -> None:
+        super().__init__(message, output)
+        self.state_dir = state_dir
 
 
 class UnansweredPrompt(CliError):

@@ -70,8 +70,10 @@ from xrsim.config.datastore import Datastore
 from xrsim.config.tree import Change, ConfigTree
 from xrsim.crypto import PrivateKey, generate_key, generate_keys
 from xrsim.errors import (
+    CliError,
     CommandError,
     InvalidInput,
+    StartupConfigError,
     StateError,
     StorageError,
     UnansweredPrompt,
@@ -234,6 +236,9 @@ class BootSpec:
     serial: str | None = None
     vrfs: Mapping[str, str] | None = None
     links: Mapping[str, str] | None = None
+    #: Lines committed (``router.configure``: one commit) once the router is up, only at its
+    #: first boot (``state_dir`` did not exist): a lab node's startup configuration.
+    config: Sequence[str] = ()
 
 
 class Router:
@@ -401,18 +406,21 @@ class Router:
 
         - ``nodes=[BootSpec(...), ...]``: router ``i`` is what ``boot(**spec)`` would give for
           ``nodes[i]`` (its own state directory, platform, hostname, release, serial, VRF and
-          link bindings), ``clock`` and ``registry`` shared by all;
+          link bindings), then, at its first boot, its ``config`` committed; ``clock`` and
+          ``registry`` shared by all;
         - ``count`` with ``state_root``: router ``i`` (from 1) is ``{prefix}{i}`` (its
           hostname when new; an existing one keeps its own) with its state in
           ``state_root/{prefix}{i}``, on ``platform`` and ``release_version``.
 
-        The result is what one ``boot`` per router gives, in order, faster: the chassis open in
-        ``workers`` threads (their file I/O overlaps) while the host keys the new routers need
-        are generated in batches by the Rust core (``generate_keys``, on every core, GIL
-        released). ``progress(done, total)`` is called (in the calling thread) as each router
-        has opened. Names, hostnames and state directories are checked before anything is made
-        on disk (``InvalidInput``); on a later failure the routers already booted are shut
-        down and the error raised."""
+        The result is what one ``boot`` per router gives, in order, faster: each router opens,
+        gets its host key, its bindings and its first-boot configuration in one of ``workers``
+        threads (their file I/O overlaps) while the keys the new routers will need are
+        generated from the start, in batches on every core by the Rust core (``_HostKeys``,
+        GIL released). ``progress(done, total)`` is called (in the calling thread) as each
+        router is done. Names, hostnames and state directories are checked before anything is
+        made on disk (``InvalidInput``); on a later failure the routers already booted are shut
+        down and the error raised (a refused ``config``: ``StartupConfigError``, naming the
+        state directory)."""
         if nodes is not None:
             if count is not None or state_root is not None:
                 raise InvalidInput("boot_many takes nodes or count and state_root, not both")
@@ -457,6 +465,7 @@ class Router:
         routers: list[Router] = []
         total = len(specs)
         keys = _HostKeys(sum(_expects_host_key(s) for s in specs))
+        new = {id(s): not Path(s.state_dir).exists() for s in specs}
 
         def open_one(spec: BootSpec) -> Router:
             router = cls._open(
@@ -471,6 +480,16 @@ class Router:
             try:
                 if router.needs_host_key():
                     router.keys.put("rsa", DEFAULT_LABEL, keys.take())
+                router._bind(spec.vrfs, spec.links)
+                if spec.config and new[id(spec)]:
+                    try:
+                        router.configure(spec.config)
+                    except CliError as e:
+                        raise StartupConfigError(
+                            f"{spec.state_dir}: startup configuration refused: {e}",
+                            e.output,
+                            state_dir=str(spec.state_dir),
+                        ) from e
             except BaseException:
                 router.shutdown()
                 raise
@@ -485,8 +504,6 @@ class Router:
                     routers.append(future.result())
                     if progress is not None:
                         progress(len(routers), total)
-                for router, spec in zip(routers, specs, strict=True):
-                    router._bind(spec.vrfs, spec.links)
                 for router in routers:
                     router.enrollment.resume()  # the polls of pending requests, VRFs bound
                     router.expiry.start()

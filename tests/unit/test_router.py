@@ -19,7 +19,14 @@ from xrsim.cli.context import Interaction
 from xrsim.cli.messages import COMMIT_FAILED
 from xrsim.cli.session import CliSession
 from xrsim.clock import SimClock
-from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, VrfError
+from xrsim.errors import (
+    CommandError,
+    InvalidInput,
+    StartupConfigError,
+    StateError,
+    StorageError,
+    VrfError,
+)
 from xrsim.router import BootSpec, Router
 from xrsim.scheduler import Timer
 
@@ -467,3 +474,35 @@ def test_boot_many_nodes_refuses_bad_input_and_creates_nothing(tmp_path: Path) -
         Router.boot_many(state_root=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == []
     assert Router.boot_many(nodes=[]) == []
+
+
+def test_boot_many_nodes_commit_their_config_at_first_boot_only(tmp_path: Path) -> None:
+    spec = BootSpec(tmp_path / "a", hostname="a", config=("domain name lab.example",))
+    (r,) = Router.boot_many(nodes=[spec])
+    try:
+        assert "domain name lab.example" in r.cli("show running-config domain")
+        # committed as typed: one commit of its own, after the factory configuration
+        (commit,) = r.datastore.commits
+        assert [c.path[-1].line for c in commit.changes] == ["domain name lab.example"]
+    finally:
+        r.shutdown()
+    # Booted again (not new): the config is not applied again.
+    changed = BootSpec(tmp_path / "a", config=("domain name other.example",))
+    (r,) = Router.boot_many(nodes=[changed])
+    try:
+        assert "domain name lab.example" in r.cli("show running-config domain")
+    finally:
+        r.shutdown()
+
+
+def test_boot_many_a_refused_config_names_its_router_and_shuts_all_down(tmp_path: Path) -> None:
+    specs = [
+        BootSpec(tmp_path / "a", hostname="a", config=("domain name ok.example",)),
+        BootSpec(tmp_path / "b", hostname="b", config=("no-such-command at all",)),
+    ]
+    with pytest.raises(StartupConfigError, match="startup configuration refused") as err:
+        Router.boot_many(nodes=specs)
+    assert err.value.state_dir == str(tmp_path / "b")
+    assert isinstance(err.value.__cause__, CommandError)
+    for name in ("a", "b"):  # let go: each boots again
+        Router.boot(state_dir=tmp_path / name).shutdown()

@@ -18,7 +18,8 @@ plugin's fixtures hold.
 3. boots every node in one batch (``boot_nodes``, ``Router.boot_many``): its platform,
    hostname, release and serial (made from the lab and node names unless given), state in
    ``ROOT/nodes/<node>``, its VRFs bound to the network's namespaces;
-4. on a node's first boot only (its state directory was new), configures its users
+4. on a node's first boot only (its state directory was new), in the same batch (the node's
+   ``BootSpec.config``, committed as soon as its router is up), configures its users
    (``username``, ``group``, ``secret 10 HASH``: one SHA-512-crypt hash per distinct user and
    password in the lab, not per node; a node with only the default ``admin``/``admin`` gets
    none and the SSH server's default login applies), the network's VRF and interface lines,
@@ -59,7 +60,7 @@ from xrsim import platforms
 from xrsim.aaa import hash_secret
 from xrsim.aaa.secret import SecretError
 from xrsim.clock import SimClock
-from xrsim.errors import CliError, LabError, XrsimError
+from xrsim.errors import LabError, StartupConfigError, XrsimError
 from xrsim.frontends.ssh import SshServer
 from xrsim.frontends.ssh.auth import DEFAULT_USERS, host_key
 from xrsim.lab import registry
@@ -325,10 +326,12 @@ class Lab:
         return self._plan.nodes.get(name)
 
     def _boot(self, stack: contextlib.ExitStack, made_root: bool) -> list[bool]:
-        """Boot every node; which ones were booted for the first time."""
+        """Boot every node, a new one with its first-boot configuration (``BootSpec.config``,
+        committed in the batch); which ones were booted for the first time."""
         spec = self.spec
         boots: list[BootSpec] = []
         fresh: list[bool] = []
+        secrets = _Secrets()
         for node in spec.nodes:
             state = self.root / "nodes" / node.name
             new = not state.exists()
@@ -343,6 +346,7 @@ class Lab:
                     serial=node.serial or default_serial(spec.name, node),
                     vrfs=dict(np.vrfs) if np is not None else None,
                     links=dict(np.links) if np is not None else None,
+                    config=tuple(self._first_lines(node, secrets)) if new else (),
                 )
             )
         if not made_root:  # a kept lab: what this start made goes if it fails
@@ -357,24 +361,19 @@ class Lab:
         def progress(done: int, total: int) -> None:
             self._step(f"booted {done} of {total} routers")
 
-        routers = boot_nodes(boots, clock=self.clock, progress=progress)
+        try:
+            routers = boot_nodes(boots, clock=self.clock, progress=progress)
+        except StartupConfigError as e:
+            where = Path(e.state_dir).name
+            raise LabError(f"node {where}: startup configuration refused: {e.__cause__}") from None
         stack.callback(_shutdown_all, routers)
         self.routers = {n.name: r for n, r in zip(spec.nodes, routers, strict=True)}
         return fresh
 
     def _configure(self, fresh: Sequence[bool]) -> None:
-        secrets = _Secrets()
-        for node, new in zip(self.spec.nodes, fresh, strict=True):
-            if new:
-                lines = self._first_lines(node, secrets)
-                if lines:
-                    try:
-                        self.routers[node.name].configure(lines)
-                    except CliError as e:
-                        raise LabError(
-                            f"node {node.name}: startup configuration refused: {e}"
-                        ) from None
-            self._step(f"configured {node.name}")
+        """The first-boot configuration was committed in the boot batch (``_boot``): counted
+        here for the progress bar."""
+        self._step(f"configured {sum(fresh)} new routers", advance=len(fresh))
 
     def _first_lines(self, node: NodeSpec, secrets: _Secrets) -> list[str]:
         lines: list[str] = []
