@@ -13,7 +13,9 @@ Measured, from the moment the ``up`` command is started (its own Python start in
   ``/proc/PID/status`` once ready;
 - disk: the lab directory's size on disk (allocated blocks) and its files and directories;
 - ``down``: the wall time of ``xrsim down NAME`` until the lab process is gone and its
-  directory removed (both checked after the command returned).
+  directory removed from its place (both checked after the command returned); ``purge``: until
+  the background process ``down`` started had deleted the directory's files (``down`` renames
+  it into ``.trash``: ``xrsim.lab.registry.remove``).
 
 Side by side in the same run (``test_fakenos``): the nearest thing a user would reach for,
 FakeNOS (``fakenos`` on PyPI, paramiko SSH servers, canned ``cisco_xr`` output), ``FAKENOS_HOSTS``
@@ -77,6 +79,8 @@ class LabFigures:
     files: int = 0
     dirs: int = 0
     down_s: float = 0.0
+    #: After ``down``: until the background purge of its directory had deleted it all.
+    purge_s: float = 0.0
     loadavg_before: str = ""
     loadavg_after: str = ""
 
@@ -221,7 +225,9 @@ def _note(f: LabFigures, what: str) -> str:
         f"{f.sample_s:.1f} s (p50 {sessions[len(sessions) // 2] * 1e3:.0f} ms, max "
         f"{sessions[-1] * 1e3:.0f} ms): ready {f.ready_s:.1f} s; {f.rss / 1e6:,.0f} MB resident "
         f"(peak {f.hwm / 1e6:,.0f} MB, {f.processes} processes); disk {f.disk_bytes / 1e6:,.0f} "
-        f"MB in {f.files:,} files, {f.dirs:,} dirs; down {f.down_s:.1f} s; load "
+        f"MB in {f.files:,} files, {f.dirs:,} dirs; down {f.down_s:.1f} s"
+        + (f" (its directory deleted in the background by {f.purge_s:.1f} s)" if f.purge_s else "")
+        + "; load "
         f"{f.loadavg_before.split()[0]} -> {f.loadavg_after.split()[0]}"
         + (f"; target: {', '.join(marks)}" if marks else "")
     )
@@ -288,6 +294,10 @@ def test_xrsim_up(benchmark: Any, bench_notes: list[str], tmp_path: Path) -> Non
         while not (_gone(pid) and not root.exists()):
             time.sleep(0.01)
         fig.down_s = time.perf_counter() - t0
+        trash = root.parent / ".trash"
+        while trash.exists() and any(trash.iterdir()):
+            time.sleep(0.1)
+        fig.purge_s = time.perf_counter() - t0
     finally:
         if status and not _gone(int(status["pid"])):
             _xrsim("down", name, env=env, timeout=300)
