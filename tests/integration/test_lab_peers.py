@@ -1,6 +1,7 @@
 """A lab file's networks and peers as ``xrsim.lab.network.LabNetwork`` makes them, as root: a
 network ``mgmt`` (a bridge in a namespace of its own), the Debian ``scep`` CA and ``in.tftpd`` on
-it, a syslog listener and Debian's ``snmptrapd`` on the host's loopback, and a node whose VRF
+it, a syslog listener on it and one on the host's loopback, Debian's ``snmptrapd`` on the
+loopback, and a node whose VRF
 ``mgmt`` is a namespace joined to the bridge.
 
 A router booted with the plan's ``vrfs`` and ``links`` and configured with its first-boot
@@ -57,6 +58,7 @@ def _spec() -> LabSpec:
         peers=(
             PeerSpec("ca", "scep-ca", network="mgmt"),  # a random challenge
             PeerSpec("tftp", "tftp", network="mgmt"),
+            PeerSpec("nms", "syslog", network="mgmt"),
             PeerSpec("syslog", "syslog"),
             PeerSpec("traps", "snmptrapd", community=COMMUNITY),
         ),
@@ -121,6 +123,9 @@ def test_router_enrolls_logs_and_traps_through_the_lab(
     assert (ca.address, ca.port, ca.url) == ("198.18.5.1", 8080, "http://198.18.5.1:8080/scep")
     assert (tftp.address, tftp.url) == ("198.18.5.2", "tftp://198.18.5.2")
     assert (syslog.netns, syslog.address, syslog.pid) == (None, "127.0.0.1", None)
+    nms = plan.peer("nms")
+    assert (nms.address, nms.pid) == ("198.18.5.3", None)
+    assert nms.netns in plan.namespaces
     assert traps.netns is None
     assert traps.pid in plan.pids
     node = plan.nodes["r1"]
@@ -132,7 +137,7 @@ def test_router_enrolls_logs_and_traps_through_the_lab(
         " no shutdown",
     )
     assert set(plan.namespaces) <= _netns()
-    assert len(plan.namespaces) == 4  # the bridge's, the VRF's, the CA's, the TFTP server's
+    assert len(plan.namespaces) == 5  # the bridge's, the VRF's, the CA's, TFTP's, the NMS's
     challenge = plan.challenges["ca"]
     assert challenge not in repr(plan)
 
@@ -150,6 +155,7 @@ def test_router_enrolls_logs_and_traps_through_the_lab(
             [
                 "domain name lab.example",
                 f"logging {syslog.address} port {syslog.port}",
+                f"logging {nms.address} vrf mgmt port {nms.port}",
                 f"snmp-server community {COMMUNITY} RO",
                 f"snmp-server host {traps.address} traps version 2c {COMMUNITY} "
                 f"udp-port {traps.port}",
@@ -198,6 +204,7 @@ def test_router_enrolls_logs_and_traps_through_the_lab(
         assert "Trustpoint Name= lab-scep" in lines[0]
         assert lines[0].startswith("<188>1: RP/0/RP0/CPU0:")
         assert Path(syslog.log or "").read_text().splitlines() == lines
+        assert net.syslog("nms").wait(len(lines)) == lines  # the same, inside VRF mgmt
         trapd = net.snmptrapd("traps")
         (trap, *_) = trapd.traps(1)
         assert trap.community == COMMUNITY
@@ -223,7 +230,8 @@ def test_router_enrolls_logs_and_traps_through_the_lab(
 
 def test_a_failed_start_leaves_nothing(require_tool: Callable[[str], str], tmp_path: Path) -> None:
     _require(require_tool)
-    before = _netns()
+    ours = f"xl-{os.getpid()}-"  # other xdist workers make and delete theirs meanwhile
+    before = {ns for ns in _netns() if ns.startswith(ours)}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
         held.bind(("127.0.0.1", 0))
         port = held.getsockname()[1]
@@ -241,7 +249,7 @@ def test_a_failed_start_leaves_nothing(require_tool: Callable[[str], str], tmp_p
         net = LabNetwork(spec, tmp_path / "peers")
         with pytest.raises(LabError, match=f"cannot bind 127.0.0.1:{port}"):
             net.start()
-    assert _netns() == before
+    assert {ns for ns in _netns() if ns.startswith(ours)} == before
     assert _processes_naming(tmp_path) == []
     assert (tmp_path / "peers" / "ca" / "scepserver.log").exists()  # the logs are kept
 
