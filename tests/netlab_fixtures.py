@@ -1,4 +1,4 @@
-"""Fixtures for tests that need a small network (``simulator.netlab``): namespaces, a SCEP CA,
+"""Fixtures for tests that need a small network (``xrsim.lab.netlab``): namespaces, a SCEP CA,
 a TFTP server, and a directory for the artefacts a test keeps (pcap files).
 
 ``tests/integration/conftest.py`` and ``benches/conftest.py`` import them by name (the
@@ -8,7 +8,7 @@ modules)::
 
     from netlab_fixtures import artefacts, netlab, scep_ca, tftp_server  # noqa: F401
 
-- ``netlab``: a ``simulator.netlab.Lab`` for the test, torn down after it (namespaces, veths,
+- ``netlab``: a ``xrsim.lab.netlab.Lab`` for the test, torn down after it (namespaces, veths,
   processes, directories). Skips unless the test runs as root with ``ip``; under
   ``XRSIM_REQUIRE_PEERS=1`` a missing program fails instead.
 - ``scep_ca``: a ``Site``: namespace ``ca`` running the Debian ``scep`` CA (``scepserver``,
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.netlab import Lab, Link, ScepServer, TftpServer
+from xrsim.lab.netlab import Lab, Link, ScepServer, TftpServer
 
 #: Where a test's artefacts are copied when set (CI keeps that directory).
 ARTEFACTS_ENV = "XRSIM_ARTEFACTS"
