@@ -26,6 +26,7 @@ SSH server, the lab launcher and the lab file reader are imported inside the fix
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import shutil
@@ -143,7 +144,8 @@ class XrRouter:
         username: str | None,
         password: str | None,
         known_hosts: Path,
-        ssh_config: Path,
+        state_dir: Path,
+        ncclient_config: Path,
     ) -> None:
         self.name = name
         self.router = router
@@ -154,8 +156,9 @@ class XrRouter:
         self.password = password
         #: An OpenSSH ``known_hosts`` file with this router's host key (``[HOST]:PORT ...``).
         self.known_hosts = known_hosts
-        #: An OpenSSH client configuration naming ``known_hosts`` (ncclient reads it).
-        self.ssh_config = ssh_config
+        #: The router's state directory (removed at teardown).
+        self.state_dir = state_dir
+        self._ncclient_config = ncclient_config
 
     def __repr__(self) -> str:
         return (
@@ -237,9 +240,18 @@ class XrRouter:
 
     @property
     def ncclient(self) -> dict[str, Any]:
-        """``ncclient.manager.connect(**r.ncclient)``: the NETCONF port, ``device_params``
-        ``iosxr``, the host key verified (``hostkey_verify``) against ``known_hosts``, which
-        ncclient reads from ``ssh_config``'s ``UserKnownHostsFile``."""
+        """``ncclient.manager.connect(**r.ncclient)``: the NETCONF port, the ``iosxr`` device
+        handler, the host key verified against ``known_hosts``.
+
+        Two things of ncclient 0.7.1 shape this. Its ``iosxr`` device handler replaces the
+        caller's ``unknown_host_cb`` with one that accepts any key, so ``device_params={"name":
+        "iosxr"}`` alone connects to whatever answers. And given a ``known_hosts`` with an RSA
+        key (``UserKnownHostsFile`` of an ``ssh_config``) it narrows the host key algorithms
+        to ``ssh-rsa``, which paramiko 5 no longer has: the key exchange fails (``KeyError:
+        'ssh-rsa'``; ncclient's pull request 661, unreleased). So the handler here is ncclient's
+        ``iosxr`` one whose ``unknown_host_cb`` accepts only the key ``known_hosts`` has for
+        this host and port (by ncclient's MD5 fingerprint), and ncclient itself reads no
+        ``known_hosts`` (an ``ssh_config`` naming ``/dev/null``, so ``~/.ssh`` plays no part)."""
         username, password = self._login()
         if self.netconf_port is None:
             from xrsim.errors import LabError
@@ -251,12 +263,51 @@ class XrRouter:
             "username": username,
             "password": password,
             "hostkey_verify": True,
-            "ssh_config": str(self.ssh_config),
+            "ssh_config": str(self._ncclient_config),
             "look_for_keys": False,
             "allow_agent": False,
-            "device_params": {"name": "iosxr"},
+            "device_params": {
+                "name": "iosxr",
+                "handler": _checking_iosxr_handler(),
+                "known_hosts": str(self.known_hosts),
+                "port": self.netconf_port,
+            },
             "timeout": 30,
         }
+
+
+def _md5_fingerprints(known_hosts: str, entry: str) -> set[str]:
+    """The MD5 fingerprints (``aa:bb:...``, as ncclient hands them to ``unknown_host_cb``) of
+    the keys ``known_hosts`` has for ``entry`` (``HOST`` or ``[HOST]:PORT``)."""
+    import base64
+    import hashlib
+
+    out: set[str] = set()
+    for line in Path(known_hosts).read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and not line.startswith("#") and entry in fields[0].split(","):
+            digest = hashlib.md5(base64.b64decode(fields[2]), usedforsecurity=False).hexdigest()
+            out.add(":".join(digest[i : i + 2] for i in range(0, len(digest), 2)))
+    return out
+
+
+@functools.cache
+def _checking_iosxr_handler() -> type:
+    """ncclient's ``iosxr`` device handler whose ``unknown_host_cb`` accepts only the host key
+    of ``device_params["known_hosts"]`` (see ``XrRouter.ncclient``)."""
+    from ncclient.devices.iosxr import IosxrDeviceHandler
+
+    class CheckingIosxrDeviceHandler(IosxrDeviceHandler):  # type: ignore[misc]
+        def add_additional_ssh_connect_params(self, kwargs: dict[str, Any]) -> None:
+            known_hosts = str(self.device_params["known_hosts"])
+            port = int(self.device_params["port"])
+
+            def known(host: str, fingerprint: str) -> bool:
+                return fingerprint in _md5_fingerprints(known_hosts, _host_entry(host, port))
+
+            kwargs["unknown_host_cb"] = known
+
+    return CheckingIosxrDeviceHandler
 
 
 class XrLab:
@@ -424,20 +475,45 @@ class _DirectLab:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _write_ssh_config(path: Path, host: str, known_hosts: Path) -> None:
-    path.write_text(f"Host {host}\n    UserKnownHostsFile {known_hosts}\n")
+def _host_entry(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def _known_hosts(status: LabStatus, path: Path) -> Path:
+    """A ``known_hosts`` file for the lab's clients: the lab's own (each node's host key for
+    its SSH port) plus each node's NETCONF port, served with the same key."""
+    lines = (Path(status.root) / "known_hosts").read_text().splitlines()
+    keys: dict[str, str] = {}
+    for line in lines:
+        hosts, sep, key = line.partition(" ")
+        if sep and not line.startswith("#"):
+            for h in hosts.split(","):
+                keys[h] = key
+    out = list(lines)
+    for node in status.nodes:
+        key = keys.get(_host_entry(node.host, node.ssh_port))
+        if key is None:
+            from xrsim.errors import LabError
+
+            raise LabError(f"the lab's known_hosts has no host key of node {node.name}")
+        if node.netconf_port is not None:
+            entry = _host_entry(node.host, node.netconf_port)
+            if entry not in keys:
+                out.append(f"{entry} {key}")
+    path.write_text("".join(f"{line}\n" for line in out))
     path.chmod(0o600)
+    return path
 
 
 def _routers_of(lab: Any, spec: LabSpec, home: Path) -> dict[str, XrRouter]:
     """An ``XrRouter`` for each node of a started lab; ``home`` gets the ncclient config."""
     status: LabStatus = lab.status
-    known_hosts = Path(status.root) / "known_hosts"
+    known_hosts = _known_hosts(status, home / "known_hosts")
+    ncclient_config = home / "ncclient.ssh_config"
+    ncclient_config.write_text("Host *\n    UserKnownHostsFile /dev/null\n")
     out: dict[str, XrRouter] = {}
     for node in spec.nodes:
         endpoint = status.node(node.name)
-        ssh_config = home / f"{node.name}.ssh_config"
-        _write_ssh_config(ssh_config, endpoint.host, known_hosts)
         login = node.login
         out[node.name] = XrRouter(
             name=node.name,
@@ -448,7 +524,8 @@ def _routers_of(lab: Any, spec: LabSpec, home: Path) -> dict[str, XrRouter]:
             username=login.name if login is not None else None,
             password=login.password if login is not None else None,
             known_hosts=known_hosts,
-            ssh_config=ssh_config,
+            ncclient_config=ncclient_config,
+            state_dir=Path(endpoint.state_dir),
         )
     return out
 
