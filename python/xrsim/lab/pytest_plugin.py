@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from xrsim.clock import SimClock
+    from xrsim.lab.launcher import Lab
     from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
     from xrsim.lab.status import LabStatus, PeerEndpoint
     from xrsim.router import Answers, Router
@@ -313,7 +314,7 @@ def _checking_iosxr_handler() -> type:
 class XrLab:
     """A started lab of ``xr_lab``/``xr_lab_session``: ``lab["r1"]`` is an ``XrRouter``."""
 
-    def __init__(self, spec: LabSpec, lab: Any, routers: dict[str, XrRouter]) -> None:
+    def __init__(self, spec: LabSpec, lab: Lab, routers: dict[str, XrRouter]) -> None:
         self.spec = spec
         #: The ``xrsim.lab.launcher.Lab`` (``lab.routers``, ``lab.servers``, ``lab.stop``).
         self.lab = lab
@@ -338,8 +339,7 @@ class XrLab:
 
     @property
     def status(self) -> LabStatus:
-        status: LabStatus = self.lab.status
-        return status
+        return self.lab.status
 
     @property
     def root(self) -> Path:
@@ -363,152 +363,23 @@ class XrLab:
 # -- booting ----------------------------------------------------------------------------------
 
 
-def _start(spec: LabSpec, root: Path, clock: SimClock | None) -> Any:
+def _start(spec: LabSpec, root: Path, clock: SimClock | None) -> Lab:
     """Start ``spec`` in ``root`` (the lab directory) and return the running ``Lab``."""
-    lab = _DirectLab(spec, root, clock=clock)
+    from xrsim.lab.launcher import Lab
+
+    lab = Lab(spec, root, clock=clock)
     lab.start()
     return lab
-
-
-class _DirectLab:
-    """Until ``xrsim.lab.launcher.Lab`` lands: a lab of nodes without networks or peers,
-    booted with ``Router.boot`` and served by ``SshServer`` (the same surface as ``Lab``)."""
-
-    def __init__(self, spec: LabSpec, root: Path, clock: SimClock | None = None) -> None:
-        self.spec = spec
-        self.root = root
-        self.clock = clock
-        self.routers: dict[str, Router] = {}
-        self.servers: dict[str, Any] = {}
-        self.status: Any = None
-
-    def start(self) -> Any:
-        import os
-        from datetime import UTC, datetime
-
-        from xrsim.aaa import hash_secret
-        from xrsim.errors import LabError
-        from xrsim.frontends.ssh import SshServer
-        from xrsim.lab.status import LabStatus, NodeEndpoint
-        from xrsim.router import Router
-
-        if self.spec.networks or self.spec.peers:
-            raise LabError("networks and peers need xrsim.lab.launcher")
-        self.root.mkdir(mode=0o700, parents=True)
-        try:
-            endpoints = []
-            hosts = []
-            for node in self.spec.nodes:
-                state = self.root / "nodes" / node.name
-                new = not state.exists()
-                router = Router.boot(
-                    node.platform,
-                    state,
-                    node.host_name,
-                    release_version=node.release,
-                    serial=node.serial,
-                    clock=self.clock,
-                )
-                self.routers[node.name] = router
-                if new:
-                    lines = list(node.config)
-                    default = tuple((u.name, u.password) for u in node.users) == (
-                        ("admin", "admin"),
-                    )
-                    if not default:
-                        for u in node.users:
-                            lines.append(f"username {u.name}")
-                            lines += [f"group {g}" for g in u.groups]
-                            secret = u.secret or hash_secret(u.password or "")
-                            lines += [f"secret 10 {secret}", "exit"]
-                    if node.netconf_port is not None:
-                        lines += ["ssh server netconf vrf default", "netconf-yang agent", "ssh"]
-                    if lines:
-                        router.configure(lines)
-                server = SshServer(
-                    router, host=node.address, port=node.ssh_port, netconf_port=node.netconf_port
-                ).start()
-                self.servers[node.name] = server
-                from xrsim.frontends.ssh.auth import host_key
-
-                public = host_key(router).export_public_key("openssh").decode().split()
-                hosts.append(f"[{node.address}]:{server.port} {public[0]} {public[1]}\n")
-                endpoints.append(
-                    NodeEndpoint(
-                        name=node.name,
-                        hostname=node.host_name,
-                        platform=node.platform,
-                        release=str(router.chassis.release),
-                        serial=router.chassis.serial,
-                        host=node.address,
-                        ssh_port=server.port,
-                        netconf_port=server.netconf_port,
-                        console="",
-                        state_dir=str(state),
-                        username=node.login.name if node.login else None,
-                        host_key_sha256="",
-                    )
-                )
-            (self.root / "known_hosts").write_text("".join(hosts))
-            self.status = LabStatus(
-                name=self.spec.name,
-                pid=os.getpid(),
-                root=str(self.root),
-                source=None,
-                started=datetime.now(UTC).isoformat(),
-                state="up",
-                nodes=tuple(endpoints),
-            )
-        except BaseException:
-            self.stop(keep=False)
-            raise
-        return self.status
-
-    def stop(self, keep: bool = True) -> None:
-        for server in self.servers.values():
-            server.stop()
-        for router in self.routers.values():
-            router.shutdown()
-        self.servers.clear()
-        self.routers.clear()
-        if not keep:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _host_entry(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
-def _known_hosts(status: LabStatus, path: Path) -> Path:
-    """A ``known_hosts`` file for the lab's clients: the lab's own (each node's host key for
-    its SSH port) plus each node's NETCONF port, served with the same key."""
-    lines = (Path(status.root) / "known_hosts").read_text().splitlines()
-    keys: dict[str, str] = {}
-    for line in lines:
-        hosts, sep, key = line.partition(" ")
-        if sep and not line.startswith("#"):
-            for h in hosts.split(","):
-                keys[h] = key
-    out = list(lines)
-    for node in status.nodes:
-        key = keys.get(_host_entry(node.host, node.ssh_port))
-        if key is None:
-            from xrsim.errors import LabError
-
-            raise LabError(f"the lab's known_hosts has no host key of node {node.name}")
-        if node.netconf_port is not None:
-            entry = _host_entry(node.host, node.netconf_port)
-            if entry not in keys:
-                out.append(f"{entry} {key}")
-    path.write_text("".join(f"{line}\n" for line in out))
-    path.chmod(0o600)
-    return path
-
-
-def _routers_of(lab: Any, spec: LabSpec, home: Path) -> dict[str, XrRouter]:
+def _routers_of(lab: Lab, spec: LabSpec, home: Path) -> dict[str, XrRouter]:
     """An ``XrRouter`` for each node of a started lab; ``home`` gets the ncclient config."""
-    status: LabStatus = lab.status
-    known_hosts = _known_hosts(status, home / "known_hosts")
+    status = lab.status
+    known_hosts = lab.known_hosts  # [HOST]:PORT of every SSH and NETCONF port
     ncclient_config = home / "ncclient.ssh_config"
     ncclient_config.write_text("Host *\n    UserKnownHostsFile /dev/null\n")
     out: dict[str, XrRouter] = {}
@@ -557,16 +428,13 @@ class XrRouterFactory:
     def __init__(self, home: Callable[[str], Path], release: str | None = None) -> None:
         self._home = home
         self._release = release
-        self._labs: list[tuple[Any, Path]] = []
+        self._labs: list[tuple[Lab, Path]] = []
         self._names: set[str] = set()
-        self._counter = itertools.count(1)
         self.routers: list[XrRouter] = []
 
     def _next_name(self) -> str:
-        while True:
-            name = f"r{next(self._counter)}"
-            if name not in self._names:
-                return name
+        """The first of ``r1``, ``r2``... not yet made."""
+        return next(n for i in itertools.count(1) if (n := f"r{i}") not in self._names)
 
     def __call__(
         self,
@@ -629,7 +497,11 @@ class XrRouterFactory:
             node = _replace(node, users=made_users)
         spec = LabSpec(name=f"xr-{name}", nodes=(node,))
         home = self._home(name)
-        lab = _start(spec, home / "lab", clock)
+        try:
+            lab = _start(spec, home / "lab", clock)
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
         self._names.add(name)
         self._labs.append((lab, home))
         router = _routers_of(lab, spec, home)[name]
@@ -660,6 +532,14 @@ def _replace(node: NodeSpec, **changes: Any) -> NodeSpec:
 # -- fixtures ---------------------------------------------------------------------------------
 
 
+def _home(tmp_path_factory: pytest.TempPathFactory, prefix: str) -> Path:
+    """A new directory ``PREFIX...`` (0700) under the session's base temporary directory
+    (one per pytest-xdist worker); removed at teardown."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_path_factory.getbasetemp()))
+
+
 @pytest.fixture
 def xr_router_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -668,7 +548,7 @@ def xr_router_factory(
     netconf=True, clock=, start=)`` boots a router (an ``XrRouter``); all are stopped and their
     state removed after the test."""
     release = _marked_release(request)
-    factory = XrRouterFactory(lambda name: tmp_path_factory.mktemp(f"xr-{name}-"), release)
+    factory = XrRouterFactory(lambda name: _home(tmp_path_factory, f"xr-{name}-"), release)
     yield factory
     factory.close()
 
@@ -736,7 +616,7 @@ def xr_lab(
     """The lab of the test's ``xr_lab`` marker (or the ini option ``xrsim_lab``), started for
     this test and stopped after it (state removed)."""
     path = _lab_file(request, request.node if isinstance(request.node, pytest.Item) else None)
-    home = tmp_path_factory.mktemp("xr-lab-")
+    home = _home(tmp_path_factory, "xr-lab-")
     lab = _boot_lab(path, home)
     yield lab
     _stop_lab(lab, home)
@@ -751,7 +631,7 @@ class _LabPool:
 
     def get(self, path: Path) -> XrLab:
         if path not in self._labs:
-            home = self._tmp.mktemp("xr-lab-session-")
+            home = _home(self._tmp, "xr-lab-session-")
             self._labs[path] = (_boot_lab(path, home), home)
         return self._labs[path][0]
 
