@@ -117,7 +117,6 @@ def test_an_example_under_xdist(pytester: pytest.Pytester) -> None:
     result = run(pytester, lay_out(pytester, "test_releases.py"), "-n", "2", "-v")
     result.assert_outcomes(passed=EXAMPLES["test_releases.py"].passed)
     out = result.stdout.str()
-    assert "[gw0]" in out and "[gw1]" in out
     passed_on = {w for w in ("gw0", "gw1") if re.search(rf"\[{w}\].*PASSED", out)}
     assert passed_on == {"gw0", "gw1"}, out
     bases = list(pytester.path.glob("runpytest-*/popen-gw*"))
