@@ -561,10 +561,11 @@ def xr_router(xr_router_factory: XrRouterFactory) -> XrRouter:
     return xr_router_factory()
 
 
-def _lab_file(request: pytest.FixtureRequest, node: pytest.Item | None) -> Path:
-    """The lab file of the ``xr_lab`` marker of ``node`` (relative to its file), else of the
-    ini option ``xrsim_lab``."""
-    marker = node.get_closest_marker("xr_lab") if node is not None else None
+def _lab_file(request: pytest.FixtureRequest) -> Path:
+    """The lab file of the test's ``xr_lab`` marker (relative to the test's file), else of the
+    ini option ``xrsim_lab`` (relative to the ini file's directory, else the rootdir)."""
+    node = request.node
+    marker = node.get_closest_marker("xr_lab") if isinstance(node, pytest.Item) else None
     if marker is not None:
         if len(marker.args) != 1 or marker.kwargs or not isinstance(marker.args[0], str | Path):
             pytest.fail(
@@ -573,7 +574,8 @@ def _lab_file(request: pytest.FixtureRequest, node: pytest.Item | None) -> Path:
                 f"kwargs={marker.kwargs!r}",
                 pytrace=False,
             )
-        return (node.path.parent / marker.args[0]).resolve()  # type: ignore[union-attr]
+        path: Path = request.node.path.parent / marker.args[0]
+        return path.resolve()
     value = request.config.getini(INI_LAB)
     if not value:
         pytest.fail(
@@ -587,18 +589,24 @@ def _lab_file(request: pytest.FixtureRequest, node: pytest.Item | None) -> Path:
 
 
 def _boot_lab(path: Path, home: Path) -> XrLab:
+    """Read the lab file ``path`` and start its lab in ``home/lab``; on a failure nothing is
+    left (a bad lab file fails the test with its line, field and reason)."""
     from xrsim.errors import LabFileError
     from xrsim.lab import labfile
 
     try:
-        spec = labfile.load(path)
-    except LabFileError as exc:
-        pytest.fail(f"xr_lab: {exc}", pytrace=False)
-    lab = _start(spec, home / "lab", None)
-    try:
-        return XrLab(spec, lab, _routers_of(lab, spec, home))
+        try:
+            spec = labfile.load(path)
+        except LabFileError as exc:
+            pytest.fail(f"xr_lab: {exc}", pytrace=False)
+        lab = _start(spec, home / "lab", None)
+        try:
+            return XrLab(spec, lab, _routers_of(lab, spec, home))
+        except BaseException:
+            lab.stop(keep=False)
+            raise
     except BaseException:
-        lab.stop(keep=False)
+        shutil.rmtree(home, ignore_errors=True)
         raise
 
 
@@ -615,7 +623,7 @@ def xr_lab(
 ) -> Iterator[XrLab]:
     """The lab of the test's ``xr_lab`` marker (or the ini option ``xrsim_lab``), started for
     this test and stopped after it (state removed)."""
-    path = _lab_file(request, request.node if isinstance(request.node, pytest.Item) else None)
+    path = _lab_file(request)
     home = _home(tmp_path_factory, "xr-lab-")
     lab = _boot_lab(path, home)
     yield lab
@@ -653,5 +661,4 @@ def xr_lab_session(request: pytest.FixtureRequest, _xr_lab_pool: _LabPool) -> Xr
     """The lab of the test's ``xr_lab`` marker (or ``xrsim_lab``), started once per session
     (per pytest-xdist worker) and lab file, shared by every test that asks for it, stopped at
     the end of the session."""
-    node = request.node if isinstance(request.node, pytest.Item) else None
-    return _xr_lab_pool.get(_lab_file(request, node))
+    return _xr_lab_pool.get(_lab_file(request))
