@@ -599,6 +599,8 @@ def _boot_lab(path: Path, home: Path) -> XrLab:
             spec = labfile.load(path)
         except LabFileError as exc:
             pytest.fail(f"xr_lab: {exc}", pytrace=False)
+        except OSError as exc:
+            pytest.fail(f"xr_lab: {path}: {exc.strerror or exc}", pytrace=False)
         lab = _start(spec, home / "lab", None)
         try:
             return XrLab(spec, lab, _routers_of(lab, spec, home))

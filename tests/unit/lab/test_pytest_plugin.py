@@ -331,3 +331,120 @@ def test_importing_the_plugin_is_cheap() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# -- labs -------------------------------------------------------------------------------------
+
+LAB = """\
+name: duo
+nodes:
+  pe1:
+    platform: ASR-9006
+    users:
+      - {name: ops, password: ops-pw-1}
+  ce1:
+    config:
+      - domain name ce.example
+    netconf_port: null
+"""
+
+
+def test_xr_lab_from_the_marker(pytester: pytest.Pytester) -> None:
+    """The marker's path is relative to the test file; the lab file's user is the login; the
+    whole lab is gone after the test."""
+    pytester.mkdir("labs")
+    (pytester.path / "labs" / "duo.yml").write_text(LAB)
+    pytester.mkdir("sub")
+    (pytester.path / "sub" / "test_lab.py").write_text(
+        RECORD.replace(
+            'Path(__file__).parent / "record.json"', 'Path(__file__).parent.parent / "record.json"'
+        )
+        + textwrap.dedent(
+            """
+            import pytest
+            from netmiko import ConnectHandler
+
+            @pytest.mark.xr_lab("../labs/duo.yml")
+            def test_lab(xr_lab):
+                assert xr_lab.name == "duo" and len(xr_lab) == 2
+                pe, ce = xr_lab["pe1"], xr_lab["ce1"]
+                assert (pe.username, pe.password) == ("ops", "ops-pw-1")
+                assert ce.netconf_port is None
+                with ConnectHandler(**pe.netmiko) as conn:
+                    prompt = conn.find_prompt()
+                with pytest.raises(KeyError, match="no node 'p9'"):
+                    xr_lab["p9"]
+                record(prompt=prompt, root=str(xr_lab.root), ports=[pe.ssh_port, ce.ssh_port,
+                       pe.netconf_port], ce=ce.cli("show running-config"))
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    (seen,) = records(pytester)
+    assert seen["prompt"] == "RP/0/RSP0/CPU0:pe1#"
+    assert "domain name ce.example" in seen["ce"]
+    assert not Path(seen["root"]).exists()
+    assert all(refused(p) for p in seen["ports"])
+
+
+def test_xr_lab_session_from_the_ini_option(pytester: pytest.Pytester) -> None:
+    """``xrsim_lab`` names the lab when there is no marker; ``xr_lab_session`` boots it once for
+    both tests (what the first configured the second sees) and stops it at the end."""
+    (pytester.path / "duo.yml").write_text(LAB)
+    pytester.makeini("[pytest]\nxrsim_lab = duo.yml\n")
+    result = run(
+        pytester,
+        """
+        def test_first(xr_lab_session):
+            r = xr_lab_session["ce1"]
+            r.configure(["domain name shared.example"])
+            record(port=r.ssh_port, root=str(xr_lab_session.root))
+
+        def test_second(xr_lab_session):
+            r = xr_lab_session["ce1"]
+            assert "domain name shared.example" in r.cli("show running-config")
+            record(port=r.ssh_port, root=str(xr_lab_session.root))
+
+        def test_function_lab_is_its_own(xr_lab, xr_lab_session):
+            assert xr_lab.root != xr_lab_session.root
+            assert "shared.example" not in xr_lab["ce1"].cli("show running-config")
+        """,
+    )
+    result.assert_outcomes(passed=3)
+    first, second = records(pytester)
+    assert first == second
+    assert not Path(first["root"]).exists()
+    assert refused(first["port"])
+
+
+def test_a_bad_lab_file_fails_the_test_with_its_line(pytester: pytest.Pytester) -> None:
+    (pytester.path / "bad.yml").write_text("name: bad\nnodes:\n  r1:\n    ssh_port: -5\n")
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.xr_lab("bad.yml")
+        def test_bad(xr_lab):
+            record(reached=True)
+
+        @pytest.mark.xr_lab("missing.yml")
+        def test_missing(xr_lab):
+            record(reached=True)
+
+        def test_unnamed(xr_lab):
+            record(reached=True)
+
+        @pytest.mark.xr_lab()
+        def test_empty_marker(xr_lab):
+            record(reached=True)
+        """,
+    )
+    result.assert_outcomes(errors=4)
+    result.stdout.fnmatch_lines(["*xr_lab: *bad.yml:4: nodes.r1.ssh_port: *"])
+    result.stdout.fnmatch_lines(["*xr_lab: *missing.yml*"])
+    result.stdout.fnmatch_lines(["*xr_lab needs a lab file*xrsim_lab*"])
+    result.stdout.fnmatch_lines(["*@pytest.mark.xr_lab takes one lab file path*"])
+    assert records(pytester) == []
+    assert not list(pytester.path.glob("runpytest-*/xr-lab-*"))
