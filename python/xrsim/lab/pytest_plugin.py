@@ -10,11 +10,18 @@ IOS XR routers as fixtures, booted the way ``xrsim up`` boots them (``xrsim.lab.
   ports, login, ``known_hosts``), ``cli``/``configure``/``advance`` and the connection
   parameters of netmiko (``ConnectHandler(**r.netmiko)``), scrapli (``IOSXRDriver(**r.scrapli)``)
   and ncclient (``manager.connect(**r.ncclient)``), each checking the router's host key against
-  ``known_hosts`` as the client's own strict setting does.
+  ``known_hosts``: netmiko's ``ssh_strict``, scrapli's ``auth_strict_key``, and for ncclient
+  its ``iosxr`` device handler with an ``unknown_host_cb`` that accepts only that key (ncclient's
+  own accepts any; see ``XrRouter.ncclient``).
 - ``XrRouterFactory``: ``factory(name=None, *, hostname=, platform=, release=, config=, users=,
   netconf=True, clock=, start=)`` boots one router (a one-node lab of its own); ``close`` stops
   every one it made.
-- ``XrLab``: a started lab: ``lab[node]`` (an ``XrRouter``), ``peers``, ``status``, ``spec``.
+- ``XrLab``: a started lab: ``lab[node]`` (an ``XrRouter``), ``peer(name)``, ``status``,
+  ``spec``, ``root``, ``lab`` (the ``Lab``). ``xr_lab_session``'s labs are kept by a
+  session-scoped pool, one per lab file, stopped at the end of the session.
+- The marker ``xr_lab("lab.yml")`` (relative to the test file) or the ini option ``xrsim_lab``
+  (relative to the ini file) names the lab file; a bad one fails the test with its line, field
+  and reason.
 - The marker ``xr_release("7.3.2")`` and the option ``--xr-release`` pick the release of the
   routers ``xr_router``/``xr_router_factory`` boot (a release given to the factory wins, then the
   marker, then the option, then the platform's own).
