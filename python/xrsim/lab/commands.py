@@ -366,7 +366,7 @@ def _detach(args: argparse.Namespace, spec: LabSpec, root: Path) -> int:
             f"its output is in {log_path} (xrsim down {spec.name} removes it)"
         )
     if made_root:
-        shutil.rmtree(root, ignore_errors=True)
+        registry.remove(root)
     raise _Fail(error)
 
 
@@ -399,7 +399,7 @@ def _down(args: argparse.Namespace) -> int:
         clean = clean or not root.exists()  # a foreground lab removed its own directory
     if clean:  # the lab undid its processes and namespaces itself
         if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+            registry.remove(root)
     else:
         registry.cleanup(status, keep=args.keep)
     kept = f" (its state kept in {root})" if args.keep else ""

@@ -15,6 +15,9 @@
   exclusive ``flock`` on ``ROOT/lock`` from ``Lab.start`` until ``Lab.stop`` (the kernel drops
   it when the process dies, even by SIGKILL): a recycled pid cannot pass for a lab.
 - ``lock(root)``: take that lock (``Lab.start``); ``LabExists`` when another holds it.
+- ``remove(root)``: remove a lab directory fast: renamed out of the way first (the name is free
+  at once), then its node directories deleted on threads (a 1,000-node lab holds some 80,000
+  files; unlinking them one after the other takes several times longer on this machine).
 - ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone: kill the
   processes it recorded (peers), delete the network namespaces it recorded, then remove the
   lab directory, or with ``keep`` leave it with state ``stopped``.
@@ -30,6 +33,9 @@ import re
 import shutil
 import signal
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from xrsim.errors import LabError, LabExists, LabNotFound
@@ -45,6 +51,7 @@ __all__ = [
     "home",
     "labs",
     "lock",
+    "remove",
     "root_of",
 ]
 
@@ -108,6 +115,8 @@ def labs() -> list[LabStatus]:
     """Every lab with a readable ``lab.json``, by name (see the module docs)."""
     found = []
     for entry in sorted(home().iterdir()):
+        if entry.name.startswith("."):  # a lab directory being removed
+            continue
         path = entry / STATUS
         if not path.is_file():
             continue
@@ -179,6 +188,29 @@ def delete_namespace(netns: str) -> None:
     subprocess.run([ip, "netns", "delete", netns], capture_output=True, check=False, timeout=30)
 
 
+#: Threads ``remove`` deletes node directories on.
+_REMOVE_WORKERS = 16
+
+
+def remove(root: Path) -> None:
+    """Remove the lab directory ``root`` and everything in it (see the module docs)."""
+    if not root.exists():
+        return
+    doomed = root.with_name(f".{root.name}.removed-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        root.rename(doomed)
+    except OSError:
+        doomed = root
+    parts = [
+        p for sub in ("nodes", "peers") if (doomed / sub).is_dir() for p in (doomed / sub).iterdir()
+    ]
+    if len(parts) > 1:
+        with ThreadPoolExecutor(_REMOVE_WORKERS, thread_name_prefix="xrsim-lab-rm") as pool:
+            for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), parts):
+                pass
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
 def cleanup(status: LabStatus, *, keep: bool = False) -> None:
     """Undo what the (gone) lab process of ``status`` left: its recorded processes (and its
     peers'), its network namespaces, then its directory (``keep``: marked ``stopped``)."""
@@ -192,4 +224,4 @@ def cleanup(status: LabStatus, *, keep: bool = False) -> None:
             stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=())
             stopped.write(root / STATUS)
     else:
-        shutil.rmtree(root, ignore_errors=True)
+        remove(root)
