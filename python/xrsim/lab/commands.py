@@ -152,7 +152,7 @@ def _guarded(
 
 
 def _load(path: str) -> LabSpec:
-    from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+    from xrsim.lab import labfile
 
     spec: LabSpec = labfile.load(Path(path))
     return spec

@@ -91,7 +91,7 @@ def _is_lab_file(arg: str) -> bool:
 def name_of(name_or_lab_file: str) -> str:
     """The lab name ``name_or_lab_file`` stands for: a name as it is, a lab file's ``name``."""
     if _is_lab_file(name_or_lab_file):
-        from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+        from xrsim.lab import labfile
 
         name: str = labfile.load(Path(name_or_lab_file)).name
         return name
