@@ -243,22 +243,32 @@ def test_refusals_bad_lab_file_and_a_lab_already_up(
     assert xrsim("down", "demo").returncode == 0
 
 
-def test_a_killed_lab_is_cleaned_up_by_down(xrsim: Xrsim, lab_file: Path, home: Path) -> None:
+@pytest.mark.peer
+def test_a_killed_lab_is_cleaned_up_by_down(
+    xrsim: Xrsim, lab_file: Path, home: Path, require_tool
+) -> None:
+    require_tool("snmptrapd")
+    lab_file.write_text(LAB + "peers:\n  traps: {kind: snmptrapd}\n")
     up = xrsim("up", str(lab_file), "--detach", "--json")
     assert up.returncode == 0, up.stderr
     status = json.loads(up.stdout)
+    peer = status["peers"][0]["pid"]
+    assert Path(f"/proc/{peer}/comm").read_text().strip() == "snmptrapd"
     os.kill(status["pid"], signal.SIGKILL)
     wait_for(lambda: json.loads(xrsim("ls", "--json").stdout)[0]["state"] == "gone", "gone")
     refused = xrsim("up", str(lab_file), "--detach")
     assert refused.returncode == 1
     assert "xrsim down demo cleans it up" in refused.stderr
+    assert not pid_gone(peer)  # the peer outlived the lab process
     down = xrsim("down", "demo")
     assert down.returncode == 0, down.stderr
     assert not (home / "labs" / "demo").exists()
+    wait_for(lambda: pid_gone(peer), "the peer to be killed")
     assert json.loads(xrsim("ls", "--json").stdout) == []
     # The name is free again, and its ports answer.
-    up = xrsim("up", str(lab_file), "--detach", "--json")
+    up = xrsim("up", str(lab_file), "--detach")
     assert up.returncode == 0, up.stderr
+    assert "peer traps (snmptrapd): 127.0.0.1:" in up.stdout
     assert xrsim("down", "demo").returncode == 0
 
 

@@ -401,7 +401,9 @@ def _down(args: argparse.Namespace) -> int:
         if not args.keep:
             registry.remove(root)
     else:
-        registry.cleanup(status, keep=args.keep)
+        left = registry.cleanup(status, keep=args.keep)
+        if left:
+            raise _Fail(f"lab {status.name}: could not undo: {'; '.join(left)}")
     kept = f" (its state kept in {root})" if args.keep else ""
     print(f"xrsim down: lab {status.name} stopped{kept}")
     return 0

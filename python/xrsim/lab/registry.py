@@ -18,9 +18,10 @@
 - ``remove(root)``: remove a lab directory fast: renamed out of the way first (the name is free
   at once), then its node directories deleted on threads (a 1,000-node lab holds some 80,000
   files; unlinking them one after the other takes several times longer on this machine).
-- ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone: kill the
-  processes it recorded (peers), delete the network namespaces it recorded, then remove the
-  lab directory, or with ``keep`` leave it with state ``stopped``.
+- ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone without
+  stopping (SIGKILL): kill the peer processes it recorded and delete the network namespaces it
+  recorded (``xrsim.lab.network.sweep_lab``), then remove the lab directory, or with ``keep``
+  leave it with state ``stopped``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ import fcntl
 import os
 import re
 import shutil
-import signal
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -164,30 +163,6 @@ def lock(root: Path, name: str) -> int:
     return fd
 
 
-def _pid_gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rpartition(")")[2].split()[0] in ("Z", "X")  # a zombie holds nothing
-
-
-def kill_pid(pid: int) -> None:
-    """SIGKILL ``pid`` if it is still there."""
-    if pid <= 1 or pid == os.getpid() or _pid_gone(pid):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def delete_namespace(netns: str) -> None:
-    """Delete network namespace ``netns`` if it is still there (``ip netns delete``)."""
-    if not (Path("/run/netns") / netns).exists():
-        return
-    ip = shutil.which("ip") or "/usr/sbin/ip"
-    subprocess.run([ip, "netns", "delete", netns], capture_output=True, check=False, timeout=30)
-
-
 #: Threads ``remove`` deletes node directories on.
 _REMOVE_WORKERS = 16
 
@@ -211,17 +186,23 @@ def remove(root: Path) -> None:
     shutil.rmtree(doomed, ignore_errors=True)
 
 
-def cleanup(status: LabStatus, *, keep: bool = False) -> None:
-    """Undo what the (gone) lab process of ``status`` left: its recorded processes (and its
-    peers'), its network namespaces, then its directory (``keep``: marked ``stopped``)."""
-    for pid in {*status.pids, *(p.pid for p in status.peers if p.pid is not None)}:
-        kill_pid(pid)
-    for netns in status.namespaces:
-        delete_namespace(netns)
+def cleanup(status: LabStatus, *, keep: bool = False) -> list[str]:
+    """Undo what the (gone) lab process of ``status`` left: its recorded peer processes and
+    network namespaces (``xrsim.lab.network.sweep_lab``: a recorded pid now running another
+    program is left alone), then its directory (``keep``: marked ``stopped``). Returns what
+    could not be undone, in words; then the directory and its ``lab.json`` stay, so that a
+    later ``down`` can try again."""
+    from xrsim.lab.network import sweep_lab
+
+    pids = {*status.pids, *(p.pid for p in status.peers if p.pid is not None)}
+    left = sweep_lab(status.namespaces, sorted(pids))
     root = Path(status.root)
+    if left:
+        return left
     if keep:
         if root.is_dir():
-            stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=())
+            stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=(), peers=())
             stopped.write(root / STATUS)
     else:
         remove(root)
+    return []
