@@ -243,6 +243,28 @@ def test_refusals_bad_lab_file_and_a_lab_already_up(
     assert xrsim("down", "demo").returncode == 0
 
 
+def test_a_lab_process_that_dies_while_starting(
+    lab_file: Path, home: Path, env: dict[str, str]
+) -> None:
+    """The lab process crashes at its first state commit (the store's fault injection):
+    up says so with the end of its output and leaves nothing."""
+    result = subprocess.run(
+        command("up", str(lab_file), "--detach"),
+        env={**env, "XRSIM_CRASH_AT": "before-commit"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "xrsim up: the lab process exited with status 86 before the lab was up"
+    )
+    assert "Traceback" not in result.stderr.splitlines()[0]
+    assert not (home / "labs" / "demo").exists()
+
+
 @pytest.mark.peer
 def test_a_killed_lab_is_cleaned_up_by_down(
     xrsim: Xrsim, lab_file: Path, home: Path, require_tool

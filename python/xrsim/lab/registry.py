@@ -15,9 +15,11 @@
   exclusive ``flock`` on ``ROOT/lock`` from ``Lab.start`` until ``Lab.stop`` (the kernel drops
   it when the process dies, even by SIGKILL): a recycled pid cannot pass for a lab.
 - ``lock(root)``: take that lock (``Lab.start``); ``LabExists`` when another holds it.
-- ``remove(root)``: remove a lab directory fast: renamed out of the way first (the name is free
-  at once), then its node directories deleted on threads (a 1,000-node lab holds some 80,000
-  files; unlinking them one after the other takes several times longer on this machine).
+- ``remove(root, wait=None)``: remove a lab directory fast: renamed out of the way first (the
+  name is free at once), then its node directories deleted on threads (a 1,000-node lab holds
+  some 80,000 files and directories; unlinking them one after the other takes several times
+  longer). With ``wait`` (``xrsim down``) a process of its own deletes them and is waited for
+  that long; what it has not deleted by then it deletes after the caller has returned.
 - ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone without
   stopping (SIGKILL): kill the peer processes it recorded and delete the network namespaces it
   recorded (``xrsim.lab.network.sweep_lab``), then remove the lab directory, or with ``keep``
@@ -32,6 +34,9 @@ import fcntl
 import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -167,15 +172,7 @@ def lock(root: Path, name: str) -> int:
 _REMOVE_WORKERS = 16
 
 
-def remove(root: Path) -> None:
-    """Remove the lab directory ``root`` and everything in it (see the module docs)."""
-    if not root.exists():
-        return
-    doomed = root.with_name(f".{root.name}.removed-{os.getpid()}-{time.monotonic_ns()}")
-    try:
-        root.rename(doomed)
-    except OSError:
-        doomed = root
+def _delete(doomed: Path) -> None:
     parts = [
         p for sub in ("nodes", "peers") if (doomed / sub).is_dir() for p in (doomed / sub).iterdir()
     ]
@@ -184,6 +181,37 @@ def remove(root: Path) -> None:
             for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), parts):
                 pass
     shutil.rmtree(doomed, ignore_errors=True)
+
+
+def remove(root: Path, *, wait: float | None = None) -> bool:
+    """Remove the lab directory ``root`` and everything in it (see the module docs). With
+    ``wait``, the files are deleted by a process of their own (a new session: it outlives the
+    caller) waited for at most ``wait`` seconds; False when it is still at work (``root`` is
+    gone already: renamed to a hidden name beside it)."""
+    if not root.exists():
+        return True
+    doomed = root.with_name(f".{root.name}.removed-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        root.rename(doomed)
+    except OSError:
+        doomed = root
+    if wait is None:
+        _delete(doomed)
+        return True
+    remover = subprocess.Popen(  # this Python, this module, the renamed directory
+        [sys.executable, "-m", "xrsim.lab.registry", "--remove", str(doomed)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        remover.wait(wait)
+    except subprocess.TimeoutExpired:
+        # Reaped when it ends, should this process still be there.
+        threading.Thread(target=remover.wait, name="xrsim-lab-rm-wait", daemon=True).start()
+        return False
+    return remover.returncode == 0 and not doomed.exists()
 
 
 def cleanup(status: LabStatus, *, keep: bool = False) -> list[str]:
@@ -206,3 +234,8 @@ def cleanup(status: LabStatus, *, keep: bool = False) -> list[str]:
     else:
         remove(root)
     return []
+
+
+if __name__ == "__main__":  # ``remove(root, wait=...)``'s remover process
+    if len(sys.argv) == 3 and sys.argv[1] == "--remove":
+        _delete(Path(sys.argv[2]))

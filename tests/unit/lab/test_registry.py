@@ -150,3 +150,30 @@ def test_cleanup_leaves_a_recorded_pid_that_now_runs_another_program(tmp_path: P
     finally:
         other.kill()
         other.wait(10)
+
+
+def test_remove_frees_the_name_at_once_and_deletes_everything() -> None:
+    def tree(name: str) -> Path:
+        root = registry.root_of(name)
+        for i in range(20):
+            node = root / "nodes" / f"r{i}" / "opt"
+            node.mkdir(parents=True)
+            (node / "f").write_text("x")
+        (root / "lab.json").write_text("{}")
+        return root
+
+    root = tree("a")
+    assert registry.remove(root)  # in this process
+    assert list(registry.home().iterdir()) == []
+    root = tree("b")
+    done = registry.remove(root, wait=0)  # by a process of its own, not waited for
+    assert not root.exists()
+    assert registry.labs() == []
+    if not done:
+        deadline = time.monotonic() + 30
+        while list(registry.home().iterdir()):
+            assert time.monotonic() < deadline, "the remover did not finish"
+            time.sleep(0.05)
+    root = tree("c")
+    assert registry.remove(root, wait=30)
+    assert list(registry.home().iterdir()) == []
