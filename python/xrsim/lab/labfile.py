@@ -51,7 +51,7 @@ __all__ = ["LAB_RANGE", "default_serial", "dump", "dumps", "load", "loads", "sch
 #: Where lab subnets come from: the benchmarking range (RFC 2544), never routed.
 LAB_RANGE = ipaddress.IPv4Network("198.18.0.0/15")
 #: More values than this (aliases of aliases...) and the file is refused before it is read.
-_MAX_VALUES = 1_000_000
+_MAX_VALUES = 200_000
 _MAX_DEPTH = 64
 _HOSTNAME = re.compile(TYPES["HOSTNAME"])
 _DEFAULT_NODE = NodeSpec(name="-")
@@ -161,7 +161,12 @@ class _Composer:
 
 
 def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the pure-Python parser: its messages name the character
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        reason = f"character {e.character:#06x} is not taken ({e.reason})"
+        raise LabFileError(source, line, "", f"YAML syntax: {reason}") from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -173,11 +178,10 @@ def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else 0
-        reason = " ".join(str(p) for p in (e.context, e.problem) if p) or "bad YAML"
+        reason = str(e.problem or e.context or "not YAML")
+        if e.problem and e.context:
+            reason += f" ({e.context})"
         raise LabFileError(source, line, "", f"YAML syntax: {reason}") from None
-    except yaml.reader.ReaderError as e:
-        line = text[: e.position].count("\n") + 1
-        raise LabFileError(source, line, "", f"YAML syntax: {e.reason}") from None
     except yaml.YAMLError as e:
         raise LabFileError(source, 0, "", f"YAML syntax: {e}") from None
     finally:
@@ -233,6 +237,10 @@ def _where(err: ValidationError, lines: Mapping[Path_, int]) -> tuple[int, str, 
     if err.validator == "additionalProperties":
         known = list(sub.get("properties", {}))
         key = next(k for k in err.instance if k not in known)
+        node_only = schema()["$defs"]["node"]["properties"]
+        if path == ("defaults",) and key in node_only:
+            reason = f"{key!r} is a node's own field, not one for defaults"
+            return _line(lines, (*path, key)), _dotted((*path, key)), reason
         reason = f"unknown field {key!r}"
         close = difflib.get_close_matches(key, known, n=1)
         if close:
@@ -256,6 +264,11 @@ def _validate(data: Any, lines: Mapping[Path_, int], source: str) -> None:
     errors = list(_validator().iter_errors(data))
     if not errors:
         return
+    # A required field missing beside an unknown one: the unknown one is likely it, misspelled.
+    unknown = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
+    errors = [
+        e for e in errors if e.validator != "required" or tuple(e.absolute_path) not in unknown
+    ]
     placed = [(_where(e, lines), e) for e in errors]
     first = min(w[0] for w, _ in placed)
     chosen = best_match([e for w, e in placed if w[0] == first])

@@ -468,7 +468,7 @@ class Lab:
                 with contextlib.suppress(OSError):
                     self._set_state("stopped", pids=(), namespaces=(), peers=())
             else:
-                shutil.rmtree(self.root, ignore_errors=True)
+                registry.remove(self.root)
         finally:
             self._unlock()  # the lock stays until the state is final
 
