@@ -28,6 +28,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 import xrsim
 from xrsim import bench
+from xrsim.lab import inventory
 
 
 def _positive_float(text: str) -> float:
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--nonce", type=int, default=None, metavar="N", help="the nonce the dossier was asked for"
     )
     v.set_defaults(func=_verify_dossier)
+    inventory.register(sub)
     return parser
 
 

@@ -1,0 +1,366 @@
+"""The inventories of ``xrsim inventory``, each read by its own tool with the tool's defaults,
+against a running three-node lab (NCS 5500, ASR 9006, Cisco 8201: three Unicon plugins).
+
+- Ansible (``.venv-ansible``): an ad-hoc ``ansible -i INV all -m cisco.iosxr.iosxr_command -a
+  "commands='show version'"`` reaches every node; its host keys come from the lab's
+  ``ROOT/known_hosts``, added to ``~/.ssh/known_hosts`` by the very command the inventory's
+  comment gives (Ansible's network_cli reads no other file). ``HOME`` is the test's, made the
+  user's home for libssh too with nss_wrapper, as in test_ansible.py.
+- pyATS (``.venv-pyats``): the testbed loaded with ``pyats.topology.loader.load``, each device
+  ``connect()`` + ``execute('show version')``; host keys through the testbed's
+  ``ssh_options: -o UserKnownHostsFile=ROOT/known_hosts``.
+- Nornir (``.venv-napalm``): ``InitNornir`` with a SimpleInventory of the hosts file alone;
+  nornir-netmiko's ``netmiko_send_command``, nornir-scrapli's ``send_command`` and
+  nornir-napalm's ``napalm_get`` (NETCONF port), host keys pinned to the lab's known_hosts.
+- netmiko (``.venv``, this process): each entry of the JSON list to ``ConnectHandler(**d)``;
+  and with the entries' known_hosts file emptied netmiko refuses the router (the inventory's
+  strict host key checking is in force, not paramiko's auto-add).
+
+The lab's login is a user of the lab file (``netops``, not the SSH server's default admin),
+its password only in the lab file. Each tool's output is checked per node against the node's
+own ``show version`` (release and chassis line differ between the three).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from netmiko import ConnectHandler
+
+from tool_venv import ROOT, environment, tool_python
+from xrsim.aaa.secret import hash_secret
+from xrsim.frontends.ssh import SshServer
+from xrsim.frontends.ssh.auth import host_key
+from xrsim.lab import inventory
+from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
+from xrsim.lab.status import LabStatus, NodeEndpoint
+from xrsim.router import Router
+
+pytestmark = [pytest.mark.peer, pytest.mark.timeout(400)]
+
+DRIVER = Path(__file__).with_name("inventory_driver.py")
+ANSIBLE = Path(os.environ.get("XRSIM_ANSIBLE_VENV", str(ROOT / ".venv-ansible")))
+PYATS = os.environ.get("XRSIM_PYATS_PYTHON", str(ROOT / ".venv-pyats" / "bin" / "python"))
+NAPALM = os.environ.get("XRSIM_NAPALM_PYTHON", str(ROOT / ".venv-napalm" / "bin" / "python"))
+USER, PASSWORD = "netops", "Inv-lab-15!"
+#: (node, hostname, platform, release): one of each Unicon IOS XR plugin.
+NODES = [
+    ("r1", "pe1", "NCS-55A1-24H", "7.3.2"),
+    ("r2", "pe2", "ASR-9006", "7.5.2"),
+    ("r3", "p3", "8201-SYS", "7.9.2"),
+]
+REQUIRE_PEERS_ENV = "XRSIM_REQUIRE_PEERS"
+NETCONF_LINES = ["ssh server netconf vrf default", "netconf-yang agent", " ssh"]
+
+
+@dataclass
+class RunningLab:
+    spec: LabSpec
+    status: LabStatus
+    routers: dict[str, Router]
+
+    @property
+    def root(self) -> Path:
+        return Path(self.status.root)
+
+    def expected(self, node: str) -> tuple[str, str]:
+        """What identifies ``node``'s ``show version``: its version line and chassis line."""
+        shown = self.routers[node].cli("show version").splitlines()
+        version = next(ln for ln in shown if ln.startswith("Cisco IOS XR Software, Version"))
+        chassis = next(ln for ln in shown if ln.endswith("processor"))
+        return version, chassis
+
+    def check_show_version(self, node: str, output: str) -> None:
+        version, chassis = self.expected(node)
+        assert version in output, (node, output[:2000])
+        assert chassis in output, (node, output[:2000])
+        for other in self.routers:
+            if other != node:
+                assert self.expected(other)[0] not in output, (node, other)
+
+
+def _known_host(host: str, port: int, key: Any) -> str:
+    kind, b64 = key.export_public_key("openssh").decode().split()[:2]
+    return f"[{host}]:{port} {kind} {b64}"
+
+
+def _start(spec: LabSpec, root: Path) -> tuple[LabStatus, dict[str, Router], list[SshServer]]:
+    """The lab booted in this process as the launcher boots it: routers with the lab's users
+    and NETCONF lines, SSH servers on free ports, ROOT/known_hosts."""
+    routers: dict[str, Router] = {}
+    servers: list[SshServer] = []
+    endpoints: list[NodeEndpoint] = []
+    known: list[str] = []
+    secret = hash_secret(PASSWORD)
+    for node in spec.nodes:
+        router = Router.boot(
+            platform=node.platform,
+            hostname=node.host_name,
+            release_version=node.release,
+            state_dir=root / "nodes" / node.name,
+        )
+        routers[node.name] = router
+        router.configure(
+            [f"username {USER}", " group root-lr", f" secret 10 {secret}", *NETCONF_LINES]
+        )
+        server = SshServer(router, host=node.address, port=0, netconf_port=0)
+        servers.append(server)
+    SshServer.start_many(servers)
+    for node, server in zip(spec.nodes, servers, strict=True):
+        router = routers[node.name]
+        key = host_key(router)
+        assert server.netconf_port is not None
+        known += [
+            _known_host(node.address, server.port, key),
+            _known_host(node.address, server.netconf_port, key),
+        ]
+        endpoints.append(
+            NodeEndpoint(
+                name=node.name,
+                hostname=node.host_name,
+                platform=node.platform,
+                release=str(router.chassis.release),
+                serial=router.chassis.serial,
+                host=node.address,
+                ssh_port=server.port,
+                netconf_port=server.netconf_port,
+                console=str(root / "console" / f"{node.name}.sock"),
+                state_dir=str(root / "nodes" / node.name),
+                username=USER,
+                host_key_sha256=key.get_fingerprint("sha256"),
+            )
+        )
+    (root / "known_hosts").write_text("".join(line + "\n" for line in known))
+    status = LabStatus(
+        name=spec.name,
+        pid=os.getpid(),
+        root=str(root),
+        source=None,
+        started="2024-01-01T00:00:00+00:00",
+        state="up",
+        nodes=tuple(endpoints),
+    )
+    return status, routers, servers
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
+    root = tmp_path_factory.mktemp("lab")
+    root.chmod(0o700)
+    users = (UserSpec(USER, password=PASSWORD),)
+    spec = LabSpec(
+        name="inv",
+        nodes=tuple(
+            NodeSpec(name, hostname=host, platform=pid, release=release, users=users)
+            for name, host, pid, release in NODES
+        ),
+    )
+    status, routers, servers = _start(spec, root)
+    try:
+        yield RunningLab(spec, status, routers)
+    finally:
+        for server in servers:
+            server.stop()
+        for router in routers.values():
+            router.shutdown()
+
+
+def _missing(message: str) -> None:
+    """Skip, or fail under ``XRSIM_REQUIRE_PEERS=1`` (as ``require_tool`` does)."""
+    if os.environ.get(REQUIRE_PEERS_ENV) == "1":
+        pytest.fail(f"{message}; {REQUIRE_PEERS_ENV}=1 requires every peer program")
+    pytest.skip(message)
+
+
+def _written(lab: RunningLab, fmt: str, path: Path) -> Path:
+    inventory.write(path, inventory.render(lab.status, lab.spec, fmt))
+    return path
+
+
+def _steps(stdout: str) -> dict[str, dict[str, Any]]:
+    return {
+        record["step"]: record
+        for record in (json.loads(ln) for ln in stdout.splitlines() if ln.startswith('{"step"'))
+    }
+
+
+def _drive(python: str, tool: str, path: Path, timeout: float) -> dict[str, dict[str, Any]]:
+    done = subprocess.run(
+        [python, str(DRIVER), tool, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=environment(),
+        cwd=path.parent,
+    )
+    steps = _steps(done.stdout)
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert "done" in steps, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return steps
+
+
+# -- Ansible ----------------------------------------------------------------------------------
+
+#: Where Debian's libnss-wrapper puts the library (libssh finds ``~`` in the password database).
+_NSS_WRAPPER = ("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so", "/usr/lib/libnss_wrapper.so")
+
+
+def _ansible_environment(where: Path, nss_wrapper: str) -> dict[str, str]:
+    import grp
+    import pwd
+
+    home = where / "home"
+    (home / ".ssh").mkdir(parents=True, mode=0o700)
+    me = pwd.getpwuid(os.getuid())
+    (where / "passwd").write_text(
+        f"{me.pw_name}:x:{me.pw_uid}:{me.pw_gid}:{me.pw_gecos}:{home}:/bin/sh\n"
+    )
+    (where / "group").write_text(f"{grp.getgrgid(os.getgid()).gr_name}:x:{os.getgid()}:\n")
+    drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LD_PRELOAD")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("ANSIBLE")}
+    env.update(
+        HOME=str(home),
+        ANSIBLE_HOME=str(home / ".ansible"),
+        ANSIBLE_LOCAL_TEMP=str(where / "tmp"),
+        ANSIBLE_PERSISTENT_CONTROL_PATH_DIR=str(where / "pc"),
+        ANSIBLE_NOCOLOR="1",
+        LD_PRELOAD=nss_wrapper,
+        NSS_WRAPPER_PASSWD=str(where / "passwd"),
+        NSS_WRAPPER_GROUP=str(where / "group"),
+    )
+    return env
+
+
+def _ad_hoc_results(stdout: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``HOST | STATUS => {JSON}`` blocks of ad-hoc ``ansible`` output, by host."""
+    results: dict[str, tuple[str, dict[str, Any]]] = {}
+    for m in re.finditer(r"^(\S+) \| ([A-Z!]+) => (\{.*?^\})$", stdout, re.M | re.S):
+        results[m.group(1)] = (m.group(2), json.loads(m.group(3)))
+    return results
+
+
+def test_ansible_ad_hoc_iosxr_command(
+    lab: RunningLab, tmp_path: Path, require_tool: Callable[[str], str]
+) -> None:
+    tool_python(
+        str(ANSIBLE / "bin" / "python"),
+        "import ansible_collections.cisco.iosxr, ansible_collections.ansible.netcommon, "
+        "pylibsshext",
+        "ansible-venv",
+    )
+    nss_wrapper = next((p for p in _NSS_WRAPPER if Path(p).is_file()), None)
+    if nss_wrapper is None:
+        _missing("nss_wrapper is not installed (Debian libnss-wrapper)")
+    assert nss_wrapper is not None
+    env = _ansible_environment(tmp_path, nss_wrapper)
+    inv = _written(lab, "ansible", tmp_path / "inventory.yml")
+    # What the inventory's comment tells the user to do first, run as it says.
+    command = next(
+        ln.removeprefix("# add the lab's keys there first: ")
+        for ln in inv.read_text().splitlines()
+        if ln.startswith("# add the lab's keys there first: ")
+    )
+    subprocess.run([require_tool("sh"), "-c", command], env=env, check=True, timeout=30)
+    assert (tmp_path / "home" / ".ssh" / "known_hosts").read_text() == (
+        lab.root / "known_hosts"
+    ).read_text()
+
+    done = subprocess.run(
+        [
+            str(ANSIBLE / "bin" / "ansible"),
+            "-i",
+            str(inv),
+            "all",
+            "-m",
+            "cisco.iosxr.iosxr_command",
+            "-a",
+            "commands='show version'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+        cwd=tmp_path,
+    )
+    results = _ad_hoc_results(done.stdout)
+    context = f"{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, context
+    assert sorted(results) == ["r1", "r2", "r3"], context
+    for node, (state, result) in results.items():
+        assert state == "SUCCESS", (node, result)
+        lab.check_show_version(node, result["stdout"][0])
+
+
+# -- pyATS ------------------------------------------------------------------------------------
+
+
+def test_pyats_testbed_connect_execute(lab: RunningLab, tmp_path: Path) -> None:
+    python = tool_python(PYATS, "import pyats.topology.loader, unicon", "pyats-venv")
+    if shutil.which("ssh") is None:
+        _missing("ssh is not installed (not found on PATH); Unicon spawns it")
+    testbed = _written(lab, "pyats", tmp_path / "testbed.yaml")
+    steps = _drive(python, "pyats", testbed, timeout=350)
+    hostnames = {host: name for name, host, _, _ in NODES}
+    assert steps["devices"]["devices"] == sorted(hostnames)
+    for host, node in hostnames.items():
+        record = steps[f"device:{host}"]
+        assert "error" not in record, record
+        lab.check_show_version(node, record["output"])
+
+
+# -- Nornir -----------------------------------------------------------------------------------
+
+
+def test_nornir_hosts_file(lab: RunningLab, tmp_path: Path) -> None:
+    python = tool_python(
+        NAPALM, "import nornir, nornir_netmiko, nornir_scrapli, nornir_napalm", "napalm-venv"
+    )
+    hosts = _written(lab, "nornir", tmp_path / "hosts.yaml")
+    assert PASSWORD in hosts.read_text()
+    steps = _drive(python, "nornir", hosts, timeout=300)
+    assert steps["hosts"]["hosts"] == ["r1", "r2", "r3"]
+    for node in ("r1", "r2", "r3"):
+        for plugin in ("netmiko", "scrapli"):
+            record = steps[f"{plugin}:{node}"]
+            assert not record["failed"], record
+            lab.check_show_version(node, record["result"])
+        facts = steps[f"napalm:{node}"]
+        assert not facts["failed"], facts
+        router = lab.routers[node]
+        assert facts["result"]["facts"]["hostname"] == lab.status.node(node).hostname
+        assert facts["result"]["facts"]["serial_number"] == router.chassis.serial
+
+
+# -- netmiko ----------------------------------------------------------------------------------
+
+
+def test_netmiko_device_list(lab: RunningLab, tmp_path: Path) -> None:
+    devices = json.loads(_written(lab, "netmiko", tmp_path / "devices.json").read_text())
+    assert len(devices) == len(NODES)
+    for (node, *_), device in zip(NODES, devices, strict=True):
+        with ConnectHandler(**device) as conn:
+            lab.check_show_version(node, conn.send_command("show version"))
+
+
+def test_netmiko_refuses_an_unknown_host_key(lab: RunningLab, tmp_path: Path) -> None:
+    """The device list's host key checking is in force: with the lab's known_hosts empty,
+    netmiko refuses the router instead of adding its key."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "known_hosts").write_text("")
+    elsewhere = LabStatus(**{**lab.status.__dict__, "root": str(root)})
+    device = json.loads(inventory.render(elsewhere, lab.spec, "netmiko"))[0]
+    with pytest.raises(Exception, match="not found in known_hosts"):
+        ConnectHandler(**device)
+    assert (root / "known_hosts").read_text() == ""  # nothing added
