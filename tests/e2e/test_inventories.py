@@ -27,7 +27,9 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,12 +39,10 @@ import pytest
 from netmiko import ConnectHandler
 
 from tool_venv import ROOT, environment, tool_python
-from xrsim.aaa.secret import hash_secret
-from xrsim.frontends.ssh import SshServer
-from xrsim.frontends.ssh.auth import host_key
 from xrsim.lab import inventory
+from xrsim.lab.launcher import Lab
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
-from xrsim.lab.status import LabStatus, NodeEndpoint
+from xrsim.lab.status import LabStatus
 from xrsim.router import Router
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(400)]
@@ -59,7 +59,6 @@ NODES = [
     ("r3", "p3", "8201-SYS", "7.9.2"),
 ]
 REQUIRE_PEERS_ENV = "XRSIM_REQUIRE_PEERS"
-NETCONF_LINES = ["ssh server netconf vrf default", "netconf-yang agent", " ssh"]
 
 
 @dataclass
@@ -67,6 +66,8 @@ class RunningLab:
     spec: LabSpec
     status: LabStatus
     routers: dict[str, Router]
+    #: ``XRSIM_HOME`` of the lab.
+    home: Path
 
     @property
     def root(self) -> Path:
@@ -88,74 +89,11 @@ class RunningLab:
                 assert self.expected(other)[0] not in output, (node, other)
 
 
-def _known_host(host: str, port: int, key: Any) -> str:
-    kind, b64 = key.export_public_key("openssh").decode().split()[:2]
-    return f"[{host}]:{port} {kind} {b64}"
-
-
-def _start(spec: LabSpec, root: Path) -> tuple[LabStatus, dict[str, Router], list[SshServer]]:
-    """The lab booted in this process as the launcher boots it: routers with the lab's users
-    and NETCONF lines, SSH servers on free ports, ROOT/known_hosts."""
-    routers: dict[str, Router] = {}
-    servers: list[SshServer] = []
-    endpoints: list[NodeEndpoint] = []
-    known: list[str] = []
-    secret = hash_secret(PASSWORD)
-    for node in spec.nodes:
-        router = Router.boot(
-            platform=node.platform,
-            hostname=node.host_name,
-            release_version=node.release,
-            state_dir=root / "nodes" / node.name,
-        )
-        routers[node.name] = router
-        router.configure(
-            [f"username {USER}", " group root-lr", f" secret 10 {secret}", *NETCONF_LINES]
-        )
-        server = SshServer(router, host=node.address, port=0, netconf_port=0)
-        servers.append(server)
-    SshServer.start_many(servers)
-    for node, server in zip(spec.nodes, servers, strict=True):
-        router = routers[node.name]
-        key = host_key(router)
-        assert server.netconf_port is not None
-        known += [
-            _known_host(node.address, server.port, key),
-            _known_host(node.address, server.netconf_port, key),
-        ]
-        endpoints.append(
-            NodeEndpoint(
-                name=node.name,
-                hostname=node.host_name,
-                platform=node.platform,
-                release=str(router.chassis.release),
-                serial=router.chassis.serial,
-                host=node.address,
-                ssh_port=server.port,
-                netconf_port=server.netconf_port,
-                console=str(root / "console" / f"{node.name}.sock"),
-                state_dir=str(root / "nodes" / node.name),
-                username=USER,
-                host_key_sha256=key.get_fingerprint("sha256"),
-            )
-        )
-    (root / "known_hosts").write_text("".join(line + "\n" for line in known))
-    status = LabStatus(
-        name=spec.name,
-        pid=os.getpid(),
-        root=str(root),
-        source=None,
-        started="2024-01-01T00:00:00+00:00",
-        state="up",
-        nodes=tuple(endpoints),
-    )
-    return status, routers, servers
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
-    root = tmp_path_factory.mktemp("lab")
-    root.chmod(0o700)
+    """The lab, started in this process by ``Lab`` in what would be its registry directory
+    (``XRSIM_HOME=HOME``: ``HOME/labs/inv``), so that ``xrsim inventory inv`` finds it."""
+    home = tmp_path_factory.mktemp("xrsim-home")
     users = (UserSpec(USER, password=PASSWORD),)
     spec = LabSpec(
         name="inv",
@@ -164,14 +102,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab]:
             for name, host, pid, release in NODES
         ),
     )
-    status, routers, servers = _start(spec, root)
-    try:
-        yield RunningLab(spec, status, routers)
-    finally:
-        for server in servers:
-            server.stop()
-        for router in routers.values():
-            router.shutdown()
+    with Lab(spec, home / "labs" / spec.name) as running:
+        yield RunningLab(spec, running.status, running.routers, home)
 
 
 def _missing(message: str) -> None:
@@ -364,3 +296,49 @@ def test_netmiko_refuses_an_unknown_host_key(lab: RunningLab, tmp_path: Path) ->
     with pytest.raises(Exception, match="not found in known_hosts"):
         ConnectHandler(**device)
     assert (root / "known_hosts").read_text() == ""  # nothing added
+
+
+# -- xrsim inventory ----------------------------------------------------------------------------
+
+
+def _xrsim(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XRSIM_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "xrsim.frontends.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("fmt", inventory.FORMATS)
+def test_cli_inventory_of_a_running_lab(lab: RunningLab, tmp_path: Path, fmt: str) -> None:
+    """``xrsim inventory NAME`` finds the lab through the registry and prints what ``render``
+    makes of its lab.json; with ``-o`` the same text in a 0600 file. This lab has no lab file:
+    no password anywhere."""
+    shown = _xrsim(lab.home, "inventory", "inv", "--format", fmt)
+    assert shown.returncode == 0, shown.stderr
+    status = LabStatus.read(lab.root / "lab.json")
+    assert shown.stdout == inventory.render(status, None, fmt)
+    assert PASSWORD not in shown.stdout
+    out = tmp_path / "inventory"
+    written = _xrsim(lab.home, "inventory", "inv", "--format", fmt, "-o", str(out))
+    assert (written.returncode, written.stdout, written.stderr) == (0, "", "")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_text() == shown.stdout
+
+
+def test_cli_inventory_errors(lab: RunningLab, tmp_path: Path) -> None:
+    missing = _xrsim(lab.home, "inventory", "nosuch", "--format", "ansible")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("xrsim inventory: no lab nosuch"), missing.stderr
+    assert "Traceback" not in missing.stderr
+    unwritable = _xrsim(
+        lab.home, "inventory", "inv", "--format", "pyats", "-o", str(tmp_path / "no" / "f")
+    )
+    assert unwritable.returncode == 1
+    assert unwritable.stderr.startswith("xrsim inventory: "), unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
+    assert not (tmp_path / "no").exists()

@@ -8,4 +8,6 @@
 - ``network``: a lab's networks, node VRFs and peers (``LabNetwork`` -> ``NetworkPlan``).
 - ``netlab``: namespaces, bridges, veths and the CA / TFTP peer programs in them (``Lab``).
 - ``peers``: the syslog listener and ``snmptrapd`` a lab runs.
+- ``inventory``: a running lab's Ansible, Nornir, pyATS and netmiko inventories (``render``,
+  ``xrsim inventory``).
 """

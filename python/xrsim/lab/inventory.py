@@ -295,11 +295,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _inventory(args: argparse.Namespace) -> int:
-    from xrsim.lab import labfile, registry
+    from xrsim.lab import registry
 
     try:
         status = registry.find(args.lab)
-        spec = labfile.load(Path(status.source)) if status.source else None
+        if status.state != "up":
+            raise LabError(f"lab {status.name} is not up (state {status.state})")
+        spec: LabSpec | None = None
+        if status.source:
+            from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+
+            spec = labfile.load(Path(status.source))
         text = render(status, spec, args.format)
         if args.output is None:
             sys.stdout.write(text)
