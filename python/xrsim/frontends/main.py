@@ -1,5 +1,7 @@
 """The ``xrsim`` command: argument parsing and the subcommands.
 
+- ``xrsim up``, ``down``, ``ls``, ``ssh``, ``console LAB NODE``: labs from lab files
+  (``xrsim.lab.commands``).
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
 - ``xrsim serve``: boot a router and serve its CLI over SSH on 127.0.0.1 until Ctrl-C.
 - ``xrsim kgv``: the vendor side of package fingerprints: the signed Known Good Values of a
@@ -28,6 +30,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 import xrsim
 from xrsim import bench
+from xrsim.lab import commands as lab_commands
 from xrsim.lab import inventory
 
 
@@ -244,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--nonce", type=int, default=None, metavar="N", help="the nonce the dossier was asked for"
     )
     v.set_defaults(func=_verify_dossier)
+    lab_commands.register(sub)  # up, down, ls, ssh; console LAB NODE
     inventory.register(sub)
     return parser
 

@@ -48,6 +48,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -282,8 +283,12 @@ class Lab:
                     status.write_bytes(previous)
 
             stack.callback(self._if_failed(restore))
-        (self.root / "nodes").mkdir(mode=0o700, exist_ok=True)
-        (self.root / "console").mkdir(mode=0o700, exist_ok=True)
+        for sub in ("nodes", "console"):
+            d = self.root / sub
+            if not d.exists():
+                d.mkdir(mode=0o700)
+                if not made_root:
+                    stack.callback(self._if_failed(partial(shutil.rmtree, d, ignore_errors=True)))
         source = str(self.spec.source) if self.spec.source is not None else None
         self._write(
             LabStatus(
