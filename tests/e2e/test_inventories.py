@@ -16,6 +16,10 @@ against a running three-node lab (NCS 5500, ASR 9006, Cisco 8201: three Unicon p
   and with the entries' known_hosts file emptied netmiko refuses the router (the inventory's
   strict host key checking is in force, not paramiko's auto-add).
 
+The lab is the launcher's ``Lab`` in this process (in what would be its registry directory, so
+that ``xrsim inventory inv`` finds it: stdout, ``-o`` 0600, errors); one test goes through the
+real ``xrsim up LAB --detach`` + ``xrsim inventory NAME`` (and ``LAB_FILE``) + ``xrsim down``.
+
 The lab's login is a user of the lab file (``netops``, not the SSH server's default admin),
 its password only in the lab file. Each tool's output is checked per node against the node's
 own ``show version`` (release and chassis line differ between the three).
@@ -38,7 +42,9 @@ from typing import Any
 import pytest
 from netmiko import ConnectHandler
 
+from support import xrsim_env
 from tool_venv import ROOT, environment, tool_python
+from xrsim.aaa.secret import hash_secret
 from xrsim.lab import inventory
 from xrsim.lab.launcher import Lab
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
@@ -302,7 +308,7 @@ def test_netmiko_refuses_an_unknown_host_key(lab: RunningLab, tmp_path: Path) ->
 
 
 def _xrsim(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XRSIM_HOME": str(home)}
+    env = xrsim_env(XRSIM_HOME=str(home))
     return subprocess.run(
         [sys.executable, "-m", "xrsim.frontends.main", *args],
         capture_output=True,
@@ -342,3 +348,51 @@ def test_cli_inventory_errors(lab: RunningLab, tmp_path: Path) -> None:
     assert unwritable.stderr.startswith("xrsim inventory: "), unwritable.stderr
     assert "Traceback" not in unwritable.stderr
     assert not (tmp_path / "no").exists()
+
+
+DETACHED_PASSWORD = "Det-lab-15?"
+
+
+def test_up_detach_then_inventory_by_name_and_by_lab_file(tmp_path: Path) -> None:
+    """The real thing: ``xrsim up LAB --detach`` in a process of its own, then ``xrsim
+    inventory NAME -o FILE`` (passwords from the lab file the lab came from) read by netmiko,
+    and ``xrsim inventory LAB_FILE`` for a node whose user has only a hashed secret."""
+    home = tmp_path / "home"
+    lab_file = tmp_path / "det.yml"
+    lab_file.write_text(
+        "name: det\n"
+        "defaults:\n"
+        f"  users: [{{name: netops, password: {DETACHED_PASSWORD!r}}}]\n"
+        "nodes:\n"
+        "  r1: {hostname: pe1}\n"
+        "  r2: {hostname: pe2, platform: ASR-9006}\n"
+        f"  r3: {{users: [{{name: ops, secret: {hash_secret('unknown to xrsim')!r}}}]}}\n"
+    )
+    up = _xrsim(home, "up", str(lab_file), "--detach", "--json")
+    try:
+        assert up.returncode == 0, up.stderr
+        status = LabStatus.from_json(json.loads(up.stdout))
+        assert DETACHED_PASSWORD not in (Path(status.root) / "lab.json").read_text()
+        out = tmp_path / "devices.json"
+        made = _xrsim(home, "inventory", "det", "--format", "netmiko", "-o", str(out))
+        assert (made.returncode, made.stderr) == (0, ""), made.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        devices = json.loads(out.read_text())
+        assert [d["port"] for d in devices] == [n.ssh_port for n in status.nodes]
+        for endpoint, device in zip(status.nodes[:2], devices[:2], strict=True):
+            assert device["password"] == DETACHED_PASSWORD
+            with ConnectHandler(**device) as conn:
+                shown = conn.send_command("show version")
+                assert f"Version {endpoint.release}" in shown
+                assert conn.find_prompt().endswith(f"/CPU0:{endpoint.hostname}#")
+        assert (devices[2]["username"], "password" in devices[2]) == ("ops", False)
+        by_file = _xrsim(home, "inventory", str(lab_file), "--format", "ansible")
+        assert by_file.returncode == 0, by_file.stderr
+        assert "# r3: user ops has only a hashed secret" in by_file.stdout
+        assert DETACHED_PASSWORD in by_file.stdout
+    finally:
+        down = _xrsim(home, "down", "det")
+        assert down.returncode == 0, down.stderr
+    gone = _xrsim(home, "inventory", "det", "--format", "pyats")
+    assert gone.returncode == 1
+    assert gone.stderr.startswith("xrsim inventory: no lab det"), gone.stderr
