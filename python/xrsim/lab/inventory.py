@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from xrsim import platforms
 from xrsim.errors import LabError
@@ -303,7 +303,7 @@ def _inventory(args: argparse.Namespace) -> int:
             raise LabError(f"lab {status.name} is not up (state {status.state})")
         spec: LabSpec | None = None
         if status.source:
-            from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+            from xrsim.lab import labfile
 
             spec = labfile.load(Path(status.source))
         text = render(status, spec, args.format)
