@@ -31,6 +31,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import xrsim
 from xrsim import bench
 from xrsim.lab import commands as lab_commands
+from xrsim.lab import inventory
 
 
 def _positive_float(text: str) -> float:
@@ -247,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=_verify_dossier)
     lab_commands.register(sub)  # up, down, ls, ssh; console LAB NODE
+    inventory.register(sub)
     return parser
 
 

@@ -10,4 +10,6 @@
 - ``peers``: the syslog listener and ``snmptrapd`` a lab runs.
 - ``pytest_plugin``: the ``pytest11`` plugin: ``xr_router``, ``xr_router_factory``, ``xr_lab``,
   ``xr_lab_session``, the ``xr_release`` marker (``XrRouter``, ``XrLab``), built on ``Lab``.
+- ``inventory``: a running lab's Ansible, Nornir, pyATS and netmiko inventories (``render``,
+  ``xrsim inventory``).
 """
