@@ -2,7 +2,7 @@
 ``crypto ca authenticate`` + ``crypto ca enroll`` of one router beside Debian's ``scepclient``
 doing the same enrollment, and 50 routers enrolling at once against one CA.
 
-The network is ``simulator.netlab``'s (as root): the CA in namespace ``ca``, the clients in
+The network is ``xrsim.lab.netlab``'s (as root): the CA in namespace ``ca``, the clients in
 namespace ``clients`` joined to it by a veth pair (198.18.1.1/24 to 198.18.1.2/24). The
 routers' VRF ``mgmt`` is bound to ``clients``; each trustpoint has ``vrf mgmt`` and ``enrollment
 url http://198.18.1.2:8080/scep``, ``subject-name CN=<hostname>,O=lab`` (the CA's index needs
@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from simulator.dialogue import enrollment_answers
-from simulator.netlab import Lab, ScepServer, missing_tools
+from xrsim.lab.netlab import Lab, ScepServer, missing_tools
 from xrsim.pki import DEFAULT_LABEL
 from xrsim.router import Router
 

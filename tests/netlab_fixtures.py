@@ -1,4 +1,4 @@
-"""Fixtures for tests that need a small network (``simulator.netlab``): namespaces, a SCEP CA,
+"""Fixtures for tests that need a small network (``xrsim.lab.netlab``): namespaces, a SCEP CA,
 a TFTP server, and a directory for the artefacts a test keeps (pcap files).
 
 ``tests/integration/conftest.py`` and ``benches/conftest.py`` import them by name (the
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.netlab import Lab, Link, ScepServer, TftpServer
+from xrsim.lab.netlab import Lab, Link, ScepServer, TftpServer
 
 #: Where a test's artefacts are copied when set (CI keeps that directory).
 ARTEFACTS_ENV = "XRSIM_ARTEFACTS"

@@ -33,6 +33,11 @@ API:
     router.shutdown()
 
     routers = Router.boot_many(1000, state_root=tmp)   # r1 ... r1000, host keys in parallel
+    Router.boot_many(nodes=[BootSpec(tmp / "pe1", "ASR-9006", "pe1", "7.3.2"), ...])
+
+``BootSpec`` is one router of ``Router.boot_many(nodes=...)`` (a lab's heterogeneous nodes:
+state directory, platform, hostname, release, serial, VRF and link bindings); ``boot_many``
+opens the chassis on a thread pool while the Rust core generates the host keys in batches.
 
 Release-dependent boot behaviour goes through ``xrsim.release.supports``.
 """
@@ -46,6 +51,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -87,7 +93,7 @@ from xrsim.pki.validate import PeerValidator, TrustpointCa
 from xrsim.scheduler import Scheduler, Timer
 from xrsim.sessions import SessionTable
 
-__all__ = ["DEFAULT_HOSTNAME", "Answers", "Router"]
+__all__ = ["DEFAULT_HOSTNAME", "Answers", "BootSpec", "Router"]
 
 #: The hostname of a router booted without one (the seed's examples use it).
 DEFAULT_HOSTNAME = "router"
@@ -113,6 +119,45 @@ def _answer(answers: Answers | None, prompt: str) -> str | None:
         if piece in prompt:
             return value
     return None
+
+
+def _check_hostname(hostname: str | None) -> None:
+    """Refuse a hostname ``hostname NAME`` would refuse (``InvalidInput``)."""
+    if hostname is not None and (
+        not isinstance(hostname, str) or not re.fullmatch(TYPES["HOSTNAME"], hostname)
+    ):
+        raise InvalidInput(
+            f"not a hostname: {hostname!r} (a letter or digit, then up to 62 letters, "
+            "digits or hyphens)"
+        )
+
+
+def _check_specs(specs: Sequence[BootSpec]) -> None:
+    """Refuse what ``boot_many(nodes=...)`` cannot boot before anything is made on disk: not a
+    ``BootSpec``, a bad hostname, two routers on one state directory (``InvalidInput``)."""
+    seen: set[Path] = set()
+    for spec in specs:
+        if not isinstance(spec, BootSpec):
+            raise InvalidInput(f"not a BootSpec: {spec!r}")
+        _check_hostname(spec.hostname)
+        where = Path(os.path.abspath(spec.state_dir))
+        if where in seen:
+            raise InvalidInput(f"two routers on one state directory: {spec.state_dir}")
+        seen.add(where)
+
+
+@dataclass(frozen=True)
+class BootSpec:
+    """One router of ``Router.boot_many(nodes=...)``: the arguments of ``Router.boot`` that
+    differ from router to router (their meaning is ``boot``'s)."""
+
+    state_dir: str | Path
+    platform: str | None = None
+    hostname: str | None = None
+    release_version: str | None = None
+    serial: str | None = None
+    vrfs: Mapping[str, str] | None = None
+    links: Mapping[str, str] | None = None
 
 
 class Router:
@@ -252,10 +297,7 @@ class Router:
         try:
             if router.needs_host_key():
                 router.keys.put("rsa", DEFAULT_LABEL, generate_key("rsa", bits=HOST_KEY_BITS))
-            for vrf, netns in (vrfs or {}).items():
-                router.vrfs.bind(vrf, netns)
-            for interface, link in (links or {}).items():
-                router.vrfs.bind_interface(interface, link)
+            router._bind(vrfs, links)
             router.enrollment.resume()  # the polls of pending requests, once the VRFs are bound
             router.expiry.start()  # the certificates' next expiry notices
             router.fingerprints.start()  # the boot's generation, once every subscriber is in
@@ -267,32 +309,78 @@ class Router:
     @classmethod
     def boot_many(
         cls,
-        count: int,
+        count: int | None = None,
         *,
-        state_root: str | Path,
+        state_root: str | Path | None = None,
         platform: str | None = None,
         prefix: str = "r",
         release_version: str | None = None,
         clock: SimClock | None = None,
         registry: Registry | None = None,
         workers: int = BOOT_WORKERS,
+        nodes: Sequence[BootSpec] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[Router]:
-        """Boot ``count`` routers at once: router ``i`` (from 1) is ``{prefix}{i}`` (its
-        hostname when new) with its state in ``state_root/{prefix}{i}``. The result is what
-        ``count`` calls of ``boot`` give, faster: the chassis open in ``workers`` threads (their
-        file I/O overlaps) while the host keys the new routers need are generated in batches
-        by the Rust core (``generate_keys``, on every core, GIL released). On a failure the
-        routers already booted are shut down and the error raised."""
-        if count < 0:
-            raise InvalidInput(f"cannot boot {count} routers")
-        root = Path(state_root)
-        names = [f"{prefix}{i}" for i in range(1, count + 1)]
-        if any(not n or any(c.isspace() for c in n) or "/" in n for n in names):
-            raise InvalidInput(f"not a router name prefix: {prefix!r}")
+        """Boot many routers at once, in one of two forms:
+
+        - ``nodes=[BootSpec(...), ...]``: router ``i`` is what ``boot(**spec)`` would give for
+          ``nodes[i]`` (its own state directory, platform, hostname, release, serial, VRF and
+          link bindings), ``clock`` and ``registry`` shared by all;
+        - ``count`` with ``state_root``: router ``i`` (from 1) is ``{prefix}{i}`` (its
+          hostname when new; an existing one keeps its own) with its state in
+          ``state_root/{prefix}{i}``, on ``platform`` and ``release_version``.
+
+        The result is what one ``boot`` per router gives, in order, faster: the chassis open in
+        ``workers`` threads (their file I/O overlaps) while the host keys the new routers need
+        are generated in batches by the Rust core (``generate_keys``, on every core, GIL
+        released). ``progress(done, total)`` is called (in the calling thread) as each router
+        has opened. Names, hostnames and state directories are checked before anything is made
+        on disk (``InvalidInput``); on a later failure the routers already booted are shut
+        down and the error raised."""
+        if nodes is not None:
+            if count is not None or state_root is not None:
+                raise InvalidInput("boot_many takes nodes or count and state_root, not both")
+            specs = list(nodes)
+        else:
+            if count is None or state_root is None:
+                raise InvalidInput("boot_many needs nodes, or count and state_root")
+            if count < 0:
+                raise InvalidInput(f"cannot boot {count} routers")
+            root = Path(state_root)
+            names = [f"{prefix}{i}" for i in range(1, count + 1)]
+            if any(not n or any(c.isspace() for c in n) or "/" in n for n in names):
+                raise InvalidInput(f"not a router name prefix: {prefix!r}")
+            specs = [
+                BootSpec(
+                    root / name,
+                    platform=platform,
+                    # an existing router keeps its own hostname
+                    hostname=None if (root / name).exists() else name,
+                    release_version=release_version,
+                )
+                for name in names
+            ]
+        return cls._boot_specs(
+            specs, clock=clock, registry=registry, workers=workers, progress=progress
+        )
+
+    @classmethod
+    def _boot_specs(
+        cls,
+        specs: list[BootSpec],
+        *,
+        clock: SimClock | None,
+        registry: Registry | None,
+        workers: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> list[Router]:
+        """``boot_many`` of checked-in ``specs``."""
+        _check_specs(specs)
         routers: list[Router] = []
         waiting: list[Router] = []
         stored: list[Future[StoredKey]] = []
         batch = 2 * (os.cpu_count() or 1)
+        total = len(specs)
 
         with ThreadPoolExecutor(
             max_workers=max(1, workers), thread_name_prefix="xrsim-boot"
@@ -312,14 +400,15 @@ class Router:
             futures = [
                 pool.submit(
                     cls._open,
-                    platform,
-                    root / name,
-                    None if (root / name).exists() else name,  # an existing one keeps its own
-                    release_version=release_version,
+                    spec.platform,
+                    spec.state_dir,
+                    spec.hostname,
+                    release_version=spec.release_version,
+                    serial=spec.serial,
                     clock=clock,
                     registry=registry,
                 )
-                for name in names
+                for spec in specs
             ]
             try:
                 pending = deque(futures)
@@ -331,14 +420,18 @@ class Router:
                     while pending and (pending[0].done() or len(waiting) < batch):
                         router = pending.popleft().result()
                         routers.append(router)
+                        if progress is not None:
+                            progress(len(routers), total)
                         if router.needs_host_key():
                             waiting.append(router)
                     generate(waiting)
                     waiting = []
                 for f in stored:
                     f.result()
+                for router, spec in zip(routers, specs, strict=True):
+                    router._bind(spec.vrfs, spec.links)
                 for router in routers:
-                    router.enrollment.resume()
+                    router.enrollment.resume()  # the polls of pending requests, VRFs bound
                     router.expiry.start()
                     router.fingerprints.start()
             except BaseException:
@@ -365,13 +458,7 @@ class Router:
         registry: Registry | None = None,
     ) -> Router:
         """Everything of ``boot`` but the host key generation."""
-        if hostname is not None and (
-            not isinstance(hostname, str) or not re.fullmatch(TYPES["HOSTNAME"], hostname)
-        ):  # refused before anything is made on disk, as ``hostname NAME`` refuses it
-            raise InvalidInput(
-                f"not a hostname: {hostname!r} (a letter or digit, then up to 62 letters, "
-                "digits or hyphens)"
-            )
+        _check_hostname(hostname)  # before anything is made on disk
         owned = None
         if state_dir is None:
             owned = tempfile.TemporaryDirectory(prefix="xrsim-")
@@ -398,6 +485,13 @@ class Router:
                 owned.cleanup()
             raise
         return router
+
+    def _bind(self, vrfs: Mapping[str, str] | None, links: Mapping[str, str] | None) -> None:
+        """Boot's VRF and link bindings (``boot``)."""
+        for vrf, netns in (vrfs or {}).items():
+            self._vrfs.bind(vrf, netns)
+        for interface, link in (links or {}).items():
+            self._vrfs.bind_interface(interface, link)
 
     def _first_boot(self, hostname: str | None) -> None:
         """Factory configuration, where the state lacks it (the host key: ``boot``)."""

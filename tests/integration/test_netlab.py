@@ -1,4 +1,4 @@
-"""``simulator.netlab`` itself, as root: namespaces, veths and addresses as asked, the peers
+"""``xrsim.lab.netlab`` itself, as root: namespaces, veths and addresses as asked, the peers
 up and serving across a link, and everything gone after a normal end, an exception, a SIGINT
 (in a child process), and after a SIGKILL once the next lab sweeps.
 
@@ -22,7 +22,7 @@ import tftpy
 from pyroute2 import IPRoute
 
 from netlab_fixtures import Attachment, Site
-from simulator.netlab import Lab, NetlabError, sweep
+from xrsim.lab.netlab import Lab, NetlabError, sweep
 from xrsim.net import http
 from xrsim.net.netns import exists, run_in
 
@@ -129,7 +129,7 @@ def test_teardown_after_an_exception(require_tool: Callable[[str], str]) -> None
 
 _CHILD = """
 import sys, time
-from simulator.netlab import Lab
+from xrsim.lab.netlab import Lab
 with Lab("child") as lab:
     ns = lab.namespace("ca")
     server = lab.scepserver(ns, "127.0.0.1")

@@ -1,5 +1,5 @@
 """SCEP and TFTP enrollment inside a VRF, against real peers in namespaces the tests make
-(``simulator.netlab``, as root): the Debian ``scep`` CA (micromdm scepserver 2.1.0) and
+(``xrsim.lab.netlab``, as root): the Debian ``scep`` CA (micromdm scepserver 2.1.0) and
 ``tftpd-hpa``.
 
 - SCEP in VRF ``mgmt``: the router's ``MgmtEth0/RP0/CPU0/0`` is its end of a veth pair in the
@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from netlab_fixtures import Attachment, Site
 from pki_lab import Ca, ca_usage
 from simulator.dialogue import enrollment_answers
-from simulator.netlab import Lab
+from xrsim.lab.netlab import Lab
 from xrsim.net import http
 from xrsim.router import Router
 

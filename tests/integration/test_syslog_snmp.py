@@ -30,8 +30,8 @@ import pytest
 
 from netlab_fixtures import Attachment
 from notify_peers import SnmpTrapd, SyslogListener
-from simulator.netlab import Lab
 from xrsim.clock import SimClock
+from xrsim.lab.netlab import Lab
 from xrsim.notify import Message, snmp
 from xrsim.router import Router
 

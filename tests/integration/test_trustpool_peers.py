@@ -1,5 +1,5 @@
 """``crypto ca trustpool import url`` against real peers, inside VRFs the test makes
-(``simulator.netlab``, as root): ``in.tftpd`` (tftpd-hpa) and an HTTP server of the test whose
+(``xrsim.lab.netlab``, as root): ``in.tftpd`` (tftpd-hpa) and an HTTP server of the test whose
 listening socket is made inside a namespace of its own.
 
 - TFTP in VRF ``mgmt``: the router's VRF ``mgmt`` is a namespace joined to the TFTP server's by
@@ -23,8 +23,8 @@ import pytest
 
 from netlab_fixtures import Attachment, Site
 from pki_lab import T0, FileServer, p7b, pem, root
-from simulator.netlab import Lab
 from xrsim.clock import SimClock
+from xrsim.lab.netlab import Lab
 from xrsim.pki.trustpool import RETRY_DAYS
 from xrsim.router import Router
 

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from support import scratch_netns
 from xrsim.chassis.store import StateStore
 from xrsim.cli import Ctx, Prompt, build_registry
 from xrsim.cli.context import Interaction
 from xrsim.cli.messages import COMMIT_FAILED
 from xrsim.cli.session import CliSession
 from xrsim.clock import SimClock
-from xrsim.errors import CommandError, InvalidInput, StateError, StorageError
-from xrsim.router import Router
+from xrsim.errors import CommandError, InvalidInput, StateError, StorageError, VrfError
+from xrsim.router import BootSpec, Router
 from xrsim.scheduler import Timer
 
 
@@ -378,3 +379,91 @@ def test_boot_many_raises_the_first_failure(tmp_path: Path) -> None:
     for name in ("r1", "r3"):
         if (tmp_path / name).exists():
             Router.boot(state_dir=tmp_path / name).shutdown()
+
+
+def test_boot_many_nodes_boots_each_as_boot_would(tmp_path: Path) -> None:
+    """Heterogeneous nodes: each its own platform, hostname, release and serial; the host key
+    only where the release makes one at boot; ``progress`` sees every open."""
+    specs = [
+        BootSpec(tmp_path / "pe1", "ASR-9006", "pe1", "7.3.2", "FOC2222PE01"),
+        BootSpec(tmp_path / "old", "NCS-55A1-24H", "old-1", "6.6.3"),
+        BootSpec(tmp_path / "dflt"),
+    ]
+    seen: list[tuple[int, int]] = []
+    routers = Router.boot_many(nodes=specs, progress=lambda done, total: seen.append((done, total)))
+    try:
+        assert seen == [(1, 3), (2, 3), (3, 3)]
+        assert [r.hostname() for r in routers] == ["pe1", "old-1", "router"]
+        assert [r.chassis.state_dir for r in routers] == [s.state_dir for s in specs]
+        assert routers[0].chassis.platform.pid == "ASR-9006"
+        assert str(routers[0].chassis.release) == "7.3.2"
+        assert routers[0].chassis.serial == "FOC2222PE01"
+        assert "FOC2222PE01" in routers[0].cli("show license udi")
+        assert routers[1].chassis.platform.pid == "NCS-55A1-24H"
+        assert str(routers[1].chassis.release) == "6.6.3"
+        assert [r.keys.has("rsa", "the_default") for r in routers] == [True, False, True]
+        keys = [_host_key_der(routers[0]), _host_key_der(routers[2])]
+        assert keys[0] != keys[1]
+    finally:
+        for r in routers:
+            r.shutdown()
+    # Booted again with a hostname: as ``boot`` does, the stored one is replaced; keys kept.
+    again = Router.boot_many(nodes=[BootSpec(tmp_path / "pe1", hostname="pe1-new")])
+    try:
+        assert again[0].hostname() == "pe1-new"
+        assert _host_key_der(again[0]) == keys[0]
+        assert again[0].chassis.serial == "FOC2222PE01"
+    finally:
+        again[0].shutdown()
+
+
+def test_boot_many_nodes_binds_vrfs_and_links(tmp_path: Path) -> None:
+    with scratch_netns("bootmany") as netns:
+        routers = Router.boot_many(
+            nodes=[
+                BootSpec(
+                    tmp_path / "a",
+                    hostname="a",
+                    vrfs={"mgmt": netns},
+                    links={"MgmtEth0/RP0/CPU0/0": "veth-a"},
+                ),
+                BootSpec(tmp_path / "b", hostname="b"),
+            ]
+        )
+        try:
+            assert routers[0].vrfs.bindings == {"mgmt": netns}
+            assert routers[0].vrfs.interface_links == {"MgmtEth0/RP0/CPU0/0": "veth-a"}
+            assert routers[1].vrfs.bindings == {}
+        finally:
+            for r in routers:
+                r.shutdown()
+
+
+def test_boot_many_nodes_a_failed_binding_shuts_every_router_down(tmp_path: Path) -> None:
+    missing = f"xrsim-missing-{os.getpid()}"
+    specs = [
+        BootSpec(tmp_path / "a", hostname="a"),
+        BootSpec(tmp_path / "b", hostname="b", vrfs={"mgmt": missing}),
+    ]
+    with pytest.raises(VrfError, match="does not exist"):
+        Router.boot_many(nodes=specs)
+    for name in ("a", "b"):  # let go: each boots again
+        Router.boot(state_dir=tmp_path / name).shutdown()
+
+
+def test_boot_many_nodes_refuses_bad_input_and_creates_nothing(tmp_path: Path) -> None:
+    good = BootSpec(tmp_path / "a", hostname="a")
+    for nodes in (
+        [good, BootSpec(tmp_path / "b", hostname="bad name")],
+        [good, BootSpec(tmp_path / "b", hostname="")],
+        [good, BootSpec(tmp_path / "x" / ".." / "a", hostname="b")],  # the same directory
+        [good, "r2"],
+    ):
+        with pytest.raises(InvalidInput):
+            Router.boot_many(nodes=nodes)  # type: ignore[list-item]
+    with pytest.raises(InvalidInput):
+        Router.boot_many(2, nodes=[good])
+    with pytest.raises(InvalidInput):
+        Router.boot_many(state_root=tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == []
+    assert Router.boot_many(nodes=[]) == []

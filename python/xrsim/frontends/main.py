@@ -1,5 +1,7 @@
 """The ``xrsim`` command: argument parsing and the subcommands.
 
+- ``xrsim up``, ``down``, ``ls``, ``ssh``, ``console LAB NODE``: labs from lab files
+  (``xrsim.lab.commands``).
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
 - ``xrsim serve``: boot a router and serve its CLI over SSH (and NETCONF, ``--netconf-port``) on
   ``--address`` (default 127.0.0.1; ``0.0.0.0`` or ``::`` in a container) until Ctrl-C or
@@ -32,6 +34,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 import xrsim
 from xrsim import bench
+from xrsim.lab import commands as lab_commands
 from xrsim.lab import containerlab
 
 
@@ -284,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--nonce", type=int, default=None, metavar="N", help="the nonce the dossier was asked for"
     )
     v.set_defaults(func=_verify_dossier)
-
-    containerlab.register(sub)
+    lab_commands.register(sub)  # up, down, ls, ssh; console LAB NODE
+    containerlab.register(sub)  # export containerlab
     return parser
 
 

@@ -5,4 +5,7 @@
 - ``labfile``: YAML lab files read and checked against the lab schema (``load``, ``loads``);
   a bad file raises ``LabFileError`` with its line, field and reason.
 - ``status``: what a running lab is (``LabStatus``, ``lab.json``).
+- ``network``: a lab's networks, node VRFs and peers (``LabNetwork`` -> ``NetworkPlan``).
+- ``netlab``: namespaces, bridges, veths and the CA / TFTP peer programs in them (``Lab``).
+- ``peers``: the syslog listener and ``snmptrapd`` a lab runs.
 """

@@ -16,11 +16,12 @@
   ``ports`` (the lab file's SSH and NETCONF ports published on the host; a port 0 gets the next
   free one of 2201... for SSH, 8301... for NETCONF, in node order), ``binds`` (state directory,
   startup configuration, vendor) and ``env``.
-- ``startup_lines(node, secrets) -> list[str]``: what a node commits at its first boot: its
-  configuration lines, then ``username``/``group``/``secret 10 HASH`` for its users (none when
-  they are only the default admin/admin: the SSH server's default login applies), then the
-  NETCONF agent (``ssh server netconf vrf default``, ``netconf-yang agent``, ``ssh``) when it
-  has a NETCONF port. ``secrets`` maps (user, password) to its hash: one hash per distinct pair
+- ``startup_lines(node, secrets) -> list[str]``: what a node commits at its first boot, as
+  under ``xrsim up`` (``xrsim.lab.launcher``): ``username``/``group``/``secret 10 HASH`` for
+  its users (none when they are only the default admin/admin: the SSH server's default login
+  applies), its configuration lines, then the NETCONF agent (``launcher.NETCONF_LINES``) when
+  it has a NETCONF port. A node without a serial gets ``launcher.default_serial``'s, the one
+  ``xrsim up`` gives it. ``secrets`` maps (user, password) to its hash: one hash per distinct pair
   in a lab (``hash_secret`` costs milliseconds).
 - ``register(sub)``: the ``export`` subcommand of ``xrsim`` (``frontends/main.py`` calls it).
 
@@ -47,6 +48,7 @@ import yaml
 
 import xrsim
 from xrsim.errors import LabError, XrsimError
+from xrsim.lab.launcher import NETCONF_LINES, default_serial
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
 
 __all__ = [
@@ -122,7 +124,7 @@ def _publish(address: str, host_port: int, container_port: int) -> str:
     return f"{host_port}:{container_port}/tcp"
 
 
-def _command(node: NodeSpec, netconf: bool) -> str:
+def _command(lab: str, node: NodeSpec, netconf: bool) -> str:
     argv = [
         "xrsim",
         "serve",
@@ -136,8 +138,7 @@ def _command(node: NodeSpec, netconf: bool) -> str:
     argv += ["--state", STATE_DIR, "--hostname", node.host_name, "--platform", node.platform]
     if node.release is not None:
         argv += ["--release", node.release]
-    if node.serial is not None:
-        argv += ["--serial", node.serial]
+    argv += ["--serial", node.serial or default_serial(lab, node)]  # as under xrsim up
     argv += ["--startup-config", STARTUP_CONFIG]
     return shlex.join(argv)
 
@@ -156,7 +157,7 @@ def topology(spec: LabSpec, image: str | None = None) -> dict[str, Any]:
         nodes[n.name] = {
             "kind": "linux",
             "image": image,
-            "cmd": _command(n, p.netconf is not None),
+            "cmd": _command(spec.name, n, p.netconf is not None),
             "ports": published,
             "binds": [
                 f"nodes/{n.name}:{STATE_DIR}",
@@ -188,22 +189,19 @@ def _check_exportable(spec: LabSpec) -> None:
 
 
 def startup_lines(node: NodeSpec, secrets: dict[tuple[str, str], str]) -> list[str]:
-    """The lines ``node`` commits at its first boot (see the module documentation)."""
-    lines = list(node.config)
+    """The lines ``node`` commits at its first boot, those ``xrsim up`` commits (``Lab``):
+    users, configuration, NETCONF agent (see the module documentation)."""
+    lines: list[str] = []
     if node.users != _DEFAULT_USERS:
         for u in node.users:
-            if u.password is not None:
-                hashed = secrets[(u.name, u.password)]
-            elif u.secret is not None:
-                hashed = u.secret
-            else:
-                hashed = None
             lines.append(f"username {u.name}")
-            lines += [f" group {g}" for g in u.groups]
+            lines += [f"group {g}" for g in u.groups]
+            hashed = secrets[(u.name, u.password)] if u.password is not None else u.secret
             if hashed is not None:
-                lines.append(f" secret 10 {hashed}")
+                lines.append(f"secret 10 {hashed}")
+    lines += node.config
     if node.netconf_port is not None:
-        lines += ["ssh server netconf vrf default", "netconf-yang agent", " ssh"]
+        lines += NETCONF_LINES
     return lines
 
 
@@ -374,7 +372,7 @@ def register(sub: Any) -> None:
 def _export_containerlab(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from xrsim.lab import labfile
+    from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
 
     try:
         spec = labfile.load(Path(args.lab))

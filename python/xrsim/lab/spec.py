@@ -112,6 +112,8 @@ class PeerSpec:
     port: int | None = None  # None: the kind's (scep-ca 8080, tftp 69) or a free UDP port
     #: scep-ca: the challenge password (None: a random one, kept out of every file).
     challenge: str | None = field(default=None, repr=False)
+    #: snmptrapd: the community it accepts (``authCommunity log``; None: ``public``).
+    community: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 - ``LabStatus``: the lab's name, the process serving it (``pid``; the lab process of ``xrsim up``,
   or the test's own), its directory (``root``: node state, console sockets, peer logs,
   ``known_hosts``), the lab file it came from (``source``), when it came up, its ``state``
-  (``starting``, ``up``, ``stopping``), its nodes and peers, and what it made that ``down``
+  (``starting``, ``up``, ``stopping``, ``stopped``; ``gone`` as the registry reports a lab
+  whose process died), its nodes and peers, and what it made that ``down``
   must undo if the lab process is gone (``namespaces``, ``pids``).
 - ``NodeEndpoint``: a node's name, hostname, platform, release, serial, SSH and NETCONF address
   and ports, console socket, state directory, the login user's name (never a password: those
@@ -28,7 +29,10 @@ from typing import Any, Literal
 
 __all__ = ["LabState", "LabStatus", "NodeEndpoint", "PeerEndpoint"]
 
-LabState = Literal["starting", "up", "stopping"]
+#: ``stopped``: a lab stopped with its directory kept (``Lab.stop(keep=True)``, ``xrsim down
+#: --keep``); ``gone``: never written, what ``xrsim.lab.registry`` reports for a lab whose
+#: process died without stopping it.
+LabState = Literal["starting", "up", "stopping", "stopped", "gone"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 SCEP with the Debian ``scep`` CA and over TFTP with a CA operator, both inside its VRF
 ``mgmt``, and the issued certificates are checked with ``openssl verify``.
 
-The network (``simulator.netlab``, as root; every host a namespace, 198.18.0.0/15, no default
+The network (``xrsim.lab.netlab``, as root; every host a namespace, 198.18.0.0/15, no default
 route)::
 
     ns ca (scepserver :8080)          ns tftp (in.tftpd :69)
@@ -63,8 +63,8 @@ try:
     from cryptography.hazmat.primitives import serialization
 
     from simulator.dialogue import enrollment_answers
-    from simulator.netlab import Lab, NetlabError, missing_tools
     from xrsim.errors import XrsimError
+    from xrsim.lab.netlab import Lab, NetlabError, missing_tools
     from xrsim.router import Router
 except KeyboardInterrupt:  # nothing was made yet
     sys.exit(130)

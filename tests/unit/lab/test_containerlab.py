@@ -19,6 +19,7 @@ import xrsim
 from xrsim.errors import LabError
 from xrsim.frontends.main import build_parser
 from xrsim.lab import containerlab
+from xrsim.lab.launcher import NETCONF_LINES, default_serial
 from xrsim.lab.spec import LabSpec, NetworkSpec, NodeSpec, PeerSpec, UserSpec, VrfSpec
 
 # The fields xrsim writes, as containerlab documents them: the topology definition and node
@@ -183,32 +184,29 @@ def test_each_node_runs_xrsim_serve_as_the_xrsim_command_parses_it() -> None:
     )
     edge1 = parser.parse_args(shlex.split(nodes["edge1"]["cmd"])[1:])
     assert (edge1.hostname, edge1.netconf_port, edge1.release) == ("edge1", None, "7.3.2")
+    assert edge1.serial == default_serial("demo", _lab().node("edge1"))  # as under xrsim up
 
 
-def test_startup_lines_carry_config_users_and_the_netconf_agent() -> None:
+def test_startup_lines_carry_users_config_and_the_netconf_agent_as_xrsim_up() -> None:
     spec = _lab()
     secrets = {("ops", "ops-pass"): "$6$salt$hash"}
     assert containerlab.startup_lines(spec.node("pe1"), secrets) == [
         "domain name x.test",
-        "ssh server netconf vrf default",
-        "netconf-yang agent",
-        " ssh",
+        *NETCONF_LINES,
     ]
     assert containerlab.startup_lines(spec.node("edge1"), secrets) == []  # admin/admin: none
     assert containerlab.startup_lines(spec.node("edge2"), secrets) == [
         "username ops",
-        " group root-lr",
-        " group sysadmin",
-        " secret 10 $6$salt$hash",
-        "ssh server netconf vrf default",
-        "netconf-yang agent",
-        " ssh",
+        "group root-lr",
+        "group sysadmin",
+        "secret 10 $6$salt$hash",
+        *NETCONF_LINES,
     ]
     hashed = NodeSpec("r", netconf_port=None, users=(UserSpec("ro", secret="$6$a$b"),))
     assert containerlab.startup_lines(hashed, {}) == [
         "username ro",
-        " group root-lr",
-        " secret 10 $6$a$b",
+        "group root-lr",
+        "secret 10 $6$a$b",
     ]
 
 
@@ -238,7 +236,7 @@ def test_export_writes_the_files_with_their_modes(tmp_path: Path) -> None:
     assert stat.S_IMODE((out / "configs").stat().st_mode) == 0o700
     text = (out / "configs" / "edge2.cfg").read_text()
     assert "ops-pass" not in text  # only its hash
-    (secret,) = re.findall(r"^ secret 10 (\S+)$", text, re.M)
+    (secret,) = re.findall(r"^secret 10 (\S+)$", text, re.M)
     from xrsim.aaa.secret import verify_secret
 
     assert verify_secret("ops-pass", secret)

@@ -11,7 +11,8 @@ serve``, labs) uses it as it is::
 Every server of a process, of every router, runs on one asyncio loop and one bounded worker
 pool: ``xrsim.runtime.shared()``. ``start`` binds the listeners on that loop; ``stop`` closes
 this server's listeners and connections only (the loop, the pool and every other server go
-on). No thread is started per server.
+on). ``start_many`` / ``stop_many`` do the same for many servers (a lab) in one trip to the
+loop, ``stop_many`` closing them all concurrently. No thread is started per server.
 
 VRFs: the listeners above are in the process's namespace and serve the server's ``vrf``. Every
 other VRF that ``ssh server vrf NAME`` (``ssh server netconf vrf NAME`` for the NETCONF port)
@@ -378,13 +379,32 @@ class SshServer:
 
     def stop(self) -> None:
         """Close this server's listeners and connections (the shared loop goes on)."""
-        if not self._started:
+        SshServer.stop_many([self])
+
+    @classmethod
+    def stop_many(cls, servers: Sequence[SshServer]) -> None:
+        """``stop`` of ``servers`` (a lab's) at once: every listener and connection closes
+        concurrently on the shared loop, in one trip to it."""
+        todo = [s for s in servers if s._started]
+        if not todo:
             return
-        self._started = False
+        for s in todo:
+            s._started = False
+
+        async def shutdown_all() -> None:
+            results = await asyncio.gather(*(s._shutdown() for s in todo), return_exceptions=True)
+            for r in results:
+                if isinstance(r, BaseException):
+                    _log.error("SSH server shutdown", exc_info=r)
+
         try:
-            self.runtime.run(self._shutdown(), _LOOP_TIMEOUT)
-        except Exception:  # a stuck connection must not keep the server alive
+            todo[0].runtime.run(shutdown_all(), _LOOP_TIMEOUT)
+        except Exception:  # a stuck connection must not keep the servers alive
             _log.exception("SSH server shutdown")
+        for s in todo:
+            s._forget_sessions()
+
+    def _forget_sessions(self) -> None:
         with self._lock:
             left, self._sessions = self._sessions, {}
         for info, cli in left.items():

@@ -1,22 +1,26 @@
-"""A small network lab: named namespaces, veth pairs, 198.18.0.0/15 addresses and the peer
-programs (the Debian ``scep`` CA, ``tftpd-hpa``) running inside them, all torn down by one
-context manager.
+"""A small network lab: named namespaces, bridges, veth pairs, 198.18.0.0/15 addresses and the
+peer programs (the Debian ``scep`` CA, ``tftpd-hpa``) running inside them, all torn down by one
+context manager. ``xrsim.lab.network`` builds a lab file's networks with it; the labs under
+``simulator/labs/``, the integration tests and the benchmarks use it directly.
 
 INTEROP.md's lab networking rules hold here: every host of a lab is a network namespace made by
 the lab (``ip netns add``), with its loopback up, joined to others by veth pairs addressed from
 198.18.0.0/15, with no default route; nothing is sent from the host namespace, and peers are
 started inside their namespace (``ip netns exec NS ...``).
 
-- ``Lab`` (a context manager): ``namespace(role)`` makes a namespace with a unique name,
-  ``link(a, b, address_a, address_b)`` a veth pair with one end in each (an end left without
+- ``Lab(name, workdir=None)`` (a context manager): ``namespace(role)`` makes a namespace with
+  a unique name, ``bridge(ns)`` a Linux bridge in one, ``link(a, b, address_a, address_b,
+  bridge_b=None)`` a veth pair with one end in each (an end left without
   an address is for a router to address itself, as a VRF interface does), ``subnet()`` the
   next unused 198.18.N.0/24 of the lab, ``scepserver(...)`` initialises a CA depot and
-  starts ``scepserver`` in a namespace, ready once ``GetCACaps`` answers from inside it,
+  starts ``scepserver`` in a namespace (the challenge passed in its environment, never on
+  its command line), ready once ``GetCACaps`` answers from inside it,
   ``tftpd(...)`` starts ``in.tftpd`` on a writable directory, ready
   once a probe file can be read back over TFTP from inside the namespace, ``spawn`` and
   ``run`` start other programs inside a namespace. ``close()`` (``__exit__``) undoes all of
   it in reverse order, also after an exception or Ctrl-C: processes killed and reaped,
-  namespaces (and with them their veths) deleted, temporary directories removed. SIGINT and
+  namespaces (and with them their veths and bridges) deleted, the temporary directory
+  removed (a ``workdir`` given to the constructor is the caller's, and kept). SIGINT and
   SIGTERM are held back while it runs (in the main thread) and delivered afterwards.
 - ``Link``, ``Peer`` (a started process and its log), ``ScepServer``, ``TftpServer``: what
   those calls return.
@@ -24,15 +28,15 @@ started inside their namespace (``ip netns exec NS ...``).
   inside the namespace), written to a pcap file when stopped.
 - ``sweep()``: deletes what a lab process killed with SIGKILL left behind (namespaces named by
   a lab whose process no longer exists, and the processes still inside them).
-- ``NetlabError``: a lab step that failed (a command, a peer that did not come up), with the
-  reason and, for a peer, the end of its log.
+- ``NetlabError`` (an ``xrsim.errors.LabError``): a lab step that failed (a command, a peer
+  that did not come up), with the reason and, for a peer, the end of its log.
 
 Names are unique per lab (``xl-<pid>-<token>-<role>`` for namespaces, ``xl<token><n>a|b`` for
 veths, within the kernel's 15 characters), so parallel runs and tests do not collide. Needs
 root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and ``ip`` (iproute2).
 
 The peers' secrets (the CA's key, the challenge password) stay in the lab's private temporary
-directory (mode 0700) and out of every ``repr``.
+directory (mode 0700) and out of every ``repr`` and command line.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from typing import Any
 
 from pyroute2 import IPRoute
 
-from xrsim.errors import NetworkError
+from xrsim.errors import LabError, NetworkError
 from xrsim.net import http
 from xrsim.net.netns import NETNS_DIR, run_in
 
@@ -88,12 +92,8 @@ _DLT_EN10MB = 1
 _TOOLS = {"ip": "iproute2", "scepserver": "scep", "in.tftpd": "tftpd-hpa"}
 
 
-class NetlabError(Exception):
+class NetlabError(LabError):
     """A lab step failed; ``reason`` says what, in words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def missing_tools(*names: str) -> list[str]:
@@ -177,7 +177,7 @@ class Peer:
     """A program started inside a namespace; its output goes to ``log``."""
 
     name: str
-    netns: str
+    netns: str | None  # None: the host's
     #: Out of ``repr``: a peer's arguments may carry a secret (scepserver's challenge).
     argv: list[str] = field(repr=False)
     process: subprocess.Popen[bytes] = field(repr=False)
@@ -236,7 +236,7 @@ class TftpServer:
     """``in.tftpd`` in ``netns`` on ``address:port``, serving (and creating files in)
     ``root``."""
 
-    netns: str
+    netns: str | None  # None: the host's
     address: str
     port: int
     root: Path
@@ -290,7 +290,7 @@ class Capture:
 class Lab:
     """Namespaces, veths, peers and directories made for one lab run; ``close`` removes them."""
 
-    def __init__(self, name: str = "lab") -> None:
+    def __init__(self, name: str = "lab", *, workdir: Path | None = None) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,20}", name):
             raise ValueError(f"lab name {name!r}: lowercase letters, digits and dashes")
         self.name = name
@@ -300,6 +300,9 @@ class Lab:
         self._links = 0
         self._subnets = 0
         self._workdir: Path | None = None
+        if workdir is not None:
+            workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._workdir = workdir
         self._closed = False
         self.namespaces: list[str] = []
         self.links: list[Link] = []
@@ -321,7 +324,8 @@ class Lab:
 
     @property
     def workdir(self) -> Path:
-        """The lab's private temporary directory (mode 0700), removed by ``close``."""
+        """The lab's private directory (mode 0700): the one given to the constructor (kept),
+        else a temporary one made on first use and removed by ``close``."""
         if self._workdir is None:
             self._check_open()
             holder: list[Path] = []
@@ -388,15 +392,27 @@ class Lab:
         run_in(name, _set_up, "lo", None)
         return name
 
+    def bridge(self, netns: str, name: str = "br0") -> str:
+        """A Linux bridge ``name`` in ``netns`` (a namespace of this lab), up, without an
+        address; ``link(..., bridge_b=name)`` puts veth ends on it. Goes with the namespace."""
+        self._check_open()
+        if netns not in self.namespaces:
+            raise NetlabError(f"{netns} is not a namespace of this lab")
+        run_in(netns, _add_bridge, name)
+        return name
+
     def link(
         self,
         netns_a: str,
         netns_b: str,
         address_a: str | None = None,
         address_b: str | None = None,
+        *,
+        bridge_b: str | None = None,
     ) -> Link:
         """A veth pair from ``netns_a`` to ``netns_b``, both ends up; an address (``A/len``
-        in 198.18.0.0/15) on each end given one. The pair is made inside ``netns_a``: no end
+        in 198.18.0.0/15) on each end given one; with ``bridge_b``, end b is a port of that
+        bridge of ``netns_b`` (``bridge``). The pair is made inside ``netns_a``: no end
         is ever in the host namespace."""
         self._check_open()
         for ns in (netns_a, netns_b):
@@ -408,20 +424,29 @@ class Lab:
         name_a, name_b = f"{stem}a", f"{stem}b"
         run_in(netns_a, _add_veth, name_a, name_b, netns_b)
         run_in(netns_a, _set_up, name_a, a)
-        run_in(netns_b, _set_up, name_b, b)
+        run_in(netns_b, _set_up, name_b, b, bridge_b)
         link = Link(name_a, netns_a, a, name_b, netns_b, b)
         self.links.append(link)
         return link
 
     # -- processes --------------------------------------------------------------------------
 
-    def spawn(self, netns: str, argv: Sequence[str], *, name: str) -> Peer:
-        """``ip netns exec NETNS argv...`` in a session of its own (Ctrl-C on the terminal
-        reaches the lab, which stops it), output to ``<workdir>/<name>.log``; stopped and
-        reaped by ``close``."""
+    def spawn(
+        self,
+        netns: str | None,
+        argv: Sequence[str],
+        *,
+        name: str,
+        log: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Peer:
+        """``ip netns exec NETNS argv...`` (None: ``argv`` here, in the host's namespace) in a
+        session of its own (Ctrl-C on the terminal reaches the lab, which stops it), output
+        to ``log`` (default ``<workdir>/<name>.log``), ``env`` added to the environment;
+        stopped and reaped by ``close``."""
         self._check_open()
-        log = self.workdir / f"{name}.log"
-        argv = ["ip", "netns", "exec", netns, *argv]
+        log = log if log is not None else self.workdir / f"{name}.log"
+        argv = ["ip", "netns", "exec", netns, *argv] if netns is not None else list(argv)
         with log.open("wb") as out:
             process = subprocess.Popen(
                 argv,
@@ -429,6 +454,7 @@ class Lab:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env={**os.environ, **env} if env else None,
             )
         peer = Peer(name, netns, argv, process, log)
         self.peers.append(peer)
@@ -491,12 +517,18 @@ class Lab:
         key_size: int = 2048,
         organization: str = "lab",
         ready_timeout: float = READY_TIMEOUT,
+        directory: Path | None = None,
     ) -> ScepServer:
         """A new CA (``scepserver ca -init``, RSA ``key_size``) and ``scepserver`` serving it in
-        ``netns`` with the challenge password (a random one when None) and ``-allowrenew 0``
+        ``netns`` with the challenge password (a random one when None; given through the
+        environment, ``SCEP_CHALLENGE_PASSWORD``, never on a command line) and ``-allowrenew 0``
         (the same subject may enroll again); ready when ``GetCACaps`` answers on
-        ``address:port`` from inside the namespace."""
-        depot = self.workdir / f"scep-depot-{len(self.peers)}"
+        ``address:port`` from inside the namespace. The depot (CA key and certificate) and
+        the log are ``directory/depot`` and ``directory/scepserver.log`` when given, else
+        ``scep-depot-N`` and ``scepserver-N.log`` in the lab's ``workdir``."""
+        n = len(self.peers)
+        depot = directory / "depot" if directory is not None else self.workdir / f"scep-depot-{n}"
+        log = directory / "scepserver.log" if directory is not None else None
         self.run(
             None,
             [
@@ -520,12 +552,12 @@ class Lab:
                 str(depot),
                 "-port",
                 str(port),
-                "-challenge",
-                secret,
                 "-allowrenew",
                 "0",
             ],
-            name=f"scepserver-{len(self.peers)}",
+            name=f"scepserver-{n}",
+            log=log,
+            env={"SCEP_CHALLENGE_PASSWORD": secret},
         )
         server = ScepServer(netns, address, port, depot, peer, secret)
 
@@ -543,17 +575,21 @@ class Lab:
 
     def tftpd(
         self,
-        netns: str,
+        netns: str | None,
         address: str,
         *,
         port: int = 69,
         ready_timeout: float = READY_TIMEOUT,
+        directory: Path | None = None,
     ) -> TftpServer:
         """``in.tftpd --foreground --listen --secure --create --user tftp`` on ``address:port``
-        in ``netns``, serving a new directory owned by ``tftp`` (files the lab writes there
-        must be readable by it); ready when a probe file reads back over TFTP
-        from inside the namespace (the probe is then removed)."""
-        root = self.workdir / f"tftp-{len(self.peers)}"
+        in ``netns`` (None: the host's, for a loopback address), serving a new directory owned
+        by ``tftp`` (files the lab writes there must be readable by it); ready when a probe
+        file reads back over TFTP from inside the namespace (the probe is then removed). The
+        directory and the log are ``directory/root`` and ``directory/tftpd.log`` when given,
+        else ``tftp-N`` and ``tftpd-N.log`` in the lab's ``workdir``."""
+        n = len(self.peers)
+        root = directory / "root" if directory is not None else self.workdir / f"tftp-{n}"
         root.mkdir(mode=0o755)
         try:
             shutil.chown(root, user=_TFTP_USER)
@@ -578,7 +614,8 @@ class Lab:
                 _TFTP_USER,
                 str(root),
             ],
-            name=f"tftpd-{len(self.peers)}",
+            name=f"tftpd-{n}",
+            log=directory / "tftpd.log" if directory is not None else None,
         )
 
         def answers() -> bool:
@@ -625,17 +662,30 @@ def _lab_address(text: str | None) -> ipaddress.IPv4Interface | None:
     return address
 
 
-def _set_up(ifname: str, address: ipaddress.IPv4Interface | None) -> None:
+def _set_up(
+    ifname: str, address: ipaddress.IPv4Interface | None, bridge: str | None = None
+) -> None:
     with IPRoute() as ipr:
         found = ipr.link_lookup(ifname=ifname)
         if not found:
             raise NetlabError(f"interface {ifname} is missing")
         index = found[0]
+        if bridge is not None:
+            master = ipr.link_lookup(ifname=bridge)
+            if not master:
+                raise NetlabError(f"bridge {bridge} is missing")
+            ipr.link("set", index=index, master=master[0])
         if address is not None:
             ipr.addr(
                 "add", index=index, address=str(address.ip), prefixlen=address.network.prefixlen
             )
         ipr.link("set", index=index, state="up")
+
+
+def _add_bridge(name: str) -> None:
+    with IPRoute() as ipr:
+        ipr.link("add", ifname=name, kind="bridge")
+        ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
 
 
 def _add_veth(name_a: str, name_b: str, netns_b: str) -> None:
