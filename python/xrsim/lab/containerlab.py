@@ -2,8 +2,9 @@
 
 - ``export(spec, outdir, image=None) -> list[Path]``: writes, in ``outdir``,
   ``<name>.clab.yml`` (``topology``), the OCI image recipe ``Containerfile`` with the
-  ``requirements.txt`` it installs (xrsim's runtime dependencies pinned to the versions of the
-  environment exporting), a ``README.md`` on building the image and deploying, each node's
+  ``constraints.txt`` it installs the wheel with (xrsim's runtime dependencies at the versions
+  of the environment exporting; the wheel's own metadata says what it needs, ``pip check``
+  in the build that it got it), a ``README.md`` on building the image and deploying, each node's
   startup configuration ``configs/<node>.cfg`` (mode 0600: the users' secret hashes) and its
   empty state directory ``nodes/<node>/`` (0700; an existing one is kept as it is: it is that
   router), and ``vendor/`` (the simulated vendor the lab's routers share, as the routers of one
@@ -315,7 +316,7 @@ def export(spec: LabSpec, outdir: Path, image: str | None = None) -> list[Path]:
                 + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=1 << 16),
             ),
             _write(outdir / "Containerfile", containerfile),
-            _write(outdir / "requirements.txt", "\n".join(requirements) + "\n"),
+            _write(outdir / "constraints.txt", "\n".join(requirements) + "\n"),
             _write(outdir / "README.md", readme),
             outdir / "vendor",
         ]

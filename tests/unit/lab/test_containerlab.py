@@ -216,7 +216,7 @@ def test_export_writes_the_files_with_their_modes(tmp_path: Path) -> None:
     assert set(written) == {
         out / "demo.clab.yml",
         out / "Containerfile",
-        out / "requirements.txt",
+        out / "constraints.txt",
         out / "README.md",
         out / "vendor",
         *(out / "nodes" / n for n in ("pe1", "pe2", "edge1", "edge2")),
@@ -264,8 +264,10 @@ def test_the_containerfile_installs_the_wheel_and_serves_on_22_and_830(tmp_path:
     assert "FROM ${BASE}" in lines
     assert "EXPOSE 22 830" in lines
     assert "STOPSIGNAL SIGTERM" in lines
-    assert "COPY requirements.txt xrsim-*.whl /tmp/xrsim/" in lines
-    assert "pip install --no-cache-dir --no-deps /tmp/xrsim/xrsim-*.whl" in joined
+    assert "COPY constraints.txt xrsim-*.whl /tmp/xrsim/" in lines
+    assert (
+        "pip install --no-cache-dir -c /tmp/xrsim/constraints.txt /tmp/xrsim/xrsim-*.whl" in joined
+    )
     assert "pip check" in joined
     (cmd,) = [ln for ln in joined.splitlines() if ln.startswith("CMD ")]
     argv = json.loads(cmd.removeprefix("CMD "))
