@@ -373,7 +373,7 @@ def register(sub: Any) -> None:
 def _export_containerlab(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+    from xrsim.lab import labfile
 
     try:
         spec = labfile.load(Path(args.lab))

@@ -7,6 +7,8 @@ import json
 import re
 import shlex
 import stat
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 import yaml
 
 import xrsim
+from support import xrsim_env
 from xrsim.errors import LabError
 from xrsim.frontends.main import build_parser
 from xrsim.lab import containerlab
@@ -324,3 +327,65 @@ def test_a_full_port_range_is_refused() -> None:
     crowded = LabSpec("crowded", tuple(NodeSpec(f"r{i}", netconf_port=None) for i in range(64000)))
     with pytest.raises(LabError, match="no free SSH port left for node r63335"):
         containerlab.topology(crowded)
+
+
+LAB_FILE = """\
+name: clab
+defaults:
+  users:
+    - {name: ops, password: ops-pass}
+nodes:
+  pe1: {hostname: pe-one, ssh_port: 2301}
+  edge: {count: 2, netconf_port: null}
+"""
+
+
+def _xrsim(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xrsim.frontends.main", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=xrsim_env(),
+        check=False,
+    )
+
+
+def test_xrsim_export_containerlab_writes_the_lab_files_export(tmp_path: Path) -> None:
+    (tmp_path / "lab.yml").write_text(LAB_FILE)
+    result = _xrsim("export", "containerlab", "lab.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "clab-containerlab"
+    assert f"wrote {out.name}/clab.clab.yml (3 nodes)" in result.stderr.replace("\n", " ")
+    doc = yaml.safe_load((out / "clab.clab.yml").read_text())
+    jsonschema.Draft7Validator(CLAB_SCHEMA).validate(doc)
+    nodes = doc["topology"]["nodes"]
+    assert list(nodes) == ["pe1", "edge1", "edge2"]
+    assert _ports(nodes["pe1"]) == {22: ("127.0.0.1", 2301), 830: ("127.0.0.1", 8301)}
+    assert _ports(nodes["edge2"]) == {22: ("127.0.0.1", 2202)}
+    assert "username ops" in (out / "configs" / "edge1.cfg").read_text()
+
+    other = _xrsim(
+        "export", "containerlab", "lab.yml", "-o", "there", "--image", "r.example/x:1", cwd=tmp_path
+    )
+    assert other.returncode == 0, other.stderr
+    assert "image: r.example/x:1" in (tmp_path / "there" / "clab.clab.yml").read_text()
+
+
+def test_xrsim_export_refuses_a_bad_lab_file_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "lab.yml").write_text("name: bad\nnodes:\n  r1: {ssh_port: -4}\n")
+    result = _xrsim("export", "containerlab", "lab.yml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("xrsim export: lab.yml:3: nodes.r1.ssh_port: ")
+    assert list(tmp_path.iterdir()) == [tmp_path / "lab.yml"]
+
+    (tmp_path / "lab.yml").write_text(
+        "name: withca\nnodes:\n  r1: {}\npeers:\n  log: {kind: syslog}\n"
+    )
+    result = _xrsim("export", "containerlab", "lab.yml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("xrsim export: lab withca cannot be exported to containerlab")
+    assert list(tmp_path.iterdir()) == [tmp_path / "lab.yml"]
