@@ -35,8 +35,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import xrsim
 from xrsim import bench
 from xrsim.lab import commands as lab_commands
-from xrsim.lab import inventory
-from xrsim.lab import containerlab
+from xrsim.lab import containerlab, inventory
 
 
 def _positive_float(text: str) -> float:
