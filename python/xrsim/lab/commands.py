@@ -206,16 +206,18 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
     with Progress(
         TextColumn("[progress.description]{task.description:32}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,  # a pipe or a file gets no bar (nor its blank line)
     ) as progress:
-        task = progress.add_task("starting", total=None)
+        task = progress.add_task("starting", total=None, count="")
 
         def step(text: str, done: int, total: int) -> None:
-            progress.update(task, description=text, completed=done, total=total)
+            progress.update(
+                task, description=text, completed=done, total=total, count=f"{done}/{total}"
+            )
 
         yield step
 
