@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import random
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +61,7 @@ from xrsim.clock import SimClock
 from xrsim.errors import CliError, LabError, XrsimError
 from xrsim.frontends.ssh import SshServer
 from xrsim.frontends.ssh.auth import DEFAULT_USERS, host_key
-from xrsim.lab import registry
+from xrsim.lab import labfile, registry
 from xrsim.lab.console import ConsoleServer
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
 from xrsim.lab.status import LabState, LabStatus, NodeEndpoint, PeerEndpoint
@@ -84,10 +83,11 @@ _SHUTDOWN_WORKERS = 8
 
 
 def default_serial(lab: str, node: NodeSpec) -> str:
-    """The serial of a node whose lab file gives none: in its platform's format, made from the
-    lab and node names (the same every time)."""
-    fmt = platforms.load(node.platform).serial_format
-    return fmt.generate(random.Random(f"xrsim-lab/{lab}/{node.name}"))  # noqa: S311 - not secret
+    """The serial of a node given none (a ``NodeSpec`` made in Python: a lab file's nodes have
+    theirs from ``labfile``): ``xrsim.lab.labfile.default_serial``, in its platform's format,
+    made from the lab and node names (the same every time)."""
+    platforms.load(node.platform)  # an unknown PID refused as the boot would refuse it
+    return labfile.default_serial(lab, node.name, node.platform)
 
 
 def boot_nodes(
