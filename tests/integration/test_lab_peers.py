@@ -300,16 +300,19 @@ def test_sweep_after_kill_9(require_tool: Callable[[str], str], tmp_path: Path) 
     try:
         assert child.stdout is not None
         made = json.loads(child.stdout.readline())
+        namespaces, pids = tuple(made["namespaces"]), tuple(made["pids"])
+        assert len(pids) == 3
+        # Stopped first, so that what it made is checked while its pid still names a live lab:
+        # another lab starting meanwhile (another xdist worker) sweeps a dead lab's namespaces.
+        child.send_signal(signal.SIGSTOP)
+        assert set(namespaces) <= _netns()
+        assert all(_running(p) for p in pids)
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
         if child.stdout is not None:
             child.stdout.close()
-    namespaces, pids = tuple(made["namespaces"]), tuple(made["pids"])
-    assert len(pids) == 3
-    # SIGKILL ran no teardown: the peers (each in a session of its own) and namespaces remain.
-    assert set(namespaces) <= _netns()
-    assert all(_running(p) for p in pids)
+    # SIGKILL ran no teardown: sweep_lab undoes it from what lab.json would hold.
     assert sweep_lab(namespaces, pids) == []
     assert not set(namespaces) & _netns()
     for pid in pids:  # the lab's peers were children of the killed process: reaped by init
