@@ -8,7 +8,7 @@ modules)::
 
     from netlab_fixtures import artefacts, netlab, scep_ca, tftp_server  # noqa: F401
 
-- ``netlab``: a ``simulator.netlab.Lab`` for the test, torn down after it (namespaces, veths,
+- ``netlab``: a ``xrsim.lab.netlab.Lab`` for the test, torn down after it (namespaces, veths,
   processes, directories). Skips unless the test runs as root with ``ip``; under
   ``XRSIM_REQUIRE_PEERS=1`` a missing program fails instead.
 - ``scep_ca``: a ``Site``: namespace ``ca`` running the Debian ``scep`` CA (``scepserver``,

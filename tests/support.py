@@ -27,6 +27,7 @@ __all__ = [
     "fill",
     "mounted_tmpfs",
     "netconf_manager",
+    "plugin_args",
     "scratch_netns",
     "ssh_client",
     "unmount",
@@ -92,6 +93,17 @@ def xrsim_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def plugin_args() -> tuple[str, ...]:
+    """What a pytest run needs on its command line to load xrsim's pytest plugin: nothing when
+    its ``pytest11`` entry point is installed (``maturin develop``: pytest loads it, and ``-p``
+    would register it twice), else ``-p xrsim.lab.pytest_plugin`` (a source tree)."""
+    from importlib.metadata import entry_points
+
+    if any(ep.value == "xrsim.lab.pytest_plugin" for ep in entry_points(group="pytest11")):
+        return ()
+    return ("-p", "xrsim.lab.pytest_plugin")
 
 
 def ssh_client(port: int, user: str = "admin", password: str = "admin") -> paramiko.SSHClient:

@@ -243,22 +243,54 @@ def test_refusals_bad_lab_file_and_a_lab_already_up(
     assert xrsim("down", "demo").returncode == 0
 
 
-def test_a_killed_lab_is_cleaned_up_by_down(xrsim: Xrsim, lab_file: Path, home: Path) -> None:
+def test_a_lab_process_that_dies_while_starting(
+    lab_file: Path, home: Path, env: dict[str, str]
+) -> None:
+    """The lab process crashes at its first state commit (the store's fault injection):
+    up says so with the end of its output and leaves nothing."""
+    result = subprocess.run(
+        command("up", str(lab_file), "--detach"),
+        env={**env, "XRSIM_CRASH_AT": "before-commit"},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "xrsim up: the lab process exited with status 86 before the lab was up"
+    )
+    assert "Traceback" not in result.stderr.splitlines()[0]
+    assert not (home / "labs" / "demo").exists()
+
+
+@pytest.mark.peer
+def test_a_killed_lab_is_cleaned_up_by_down(
+    xrsim: Xrsim, lab_file: Path, home: Path, require_tool
+) -> None:
+    require_tool("snmptrapd")
+    lab_file.write_text(LAB + "peers:\n  traps: {kind: snmptrapd}\n")
     up = xrsim("up", str(lab_file), "--detach", "--json")
     assert up.returncode == 0, up.stderr
     status = json.loads(up.stdout)
+    peer = status["peers"][0]["pid"]
+    assert Path(f"/proc/{peer}/comm").read_text().strip() == "snmptrapd"
     os.kill(status["pid"], signal.SIGKILL)
     wait_for(lambda: json.loads(xrsim("ls", "--json").stdout)[0]["state"] == "gone", "gone")
     refused = xrsim("up", str(lab_file), "--detach")
     assert refused.returncode == 1
     assert "xrsim down demo cleans it up" in refused.stderr
+    assert not pid_gone(peer)  # the peer outlived the lab process
     down = xrsim("down", "demo")
     assert down.returncode == 0, down.stderr
     assert not (home / "labs" / "demo").exists()
+    wait_for(lambda: pid_gone(peer), "the peer to be killed")
     assert json.loads(xrsim("ls", "--json").stdout) == []
     # The name is free again, and its ports answer.
-    up = xrsim("up", str(lab_file), "--detach", "--json")
+    up = xrsim("up", str(lab_file), "--detach")
     assert up.returncode == 0, up.stderr
+    assert "peer traps (snmptrapd): 127.0.0.1:" in up.stdout
     assert xrsim("down", "demo").returncode == 0
 
 

@@ -1,5 +1,6 @@
-"""``xrsim.lab.netlab`` itself, as root: namespaces, veths and addresses as asked, the peers
-up and serving across a link, and everything gone after a normal end, an exception, a SIGINT
+"""``xrsim.lab.netlab`` itself, as root: namespaces, veths, bridges and addresses as asked,
+the peers up and serving across a link (the CA's challenge in its environment, not its command
+line), and everything gone after a normal end, an exception, a SIGINT
 (in a child process), and after a SIGKILL once the next lab sweeps.
 
 Traffic goes only between namespaces these tests make (never from the host namespace).
@@ -11,6 +12,7 @@ import io
 import ipaddress
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,11 +26,18 @@ from pyroute2 import IPRoute
 from netlab_fixtures import Attachment, Site
 from xrsim.lab.netlab import Lab, NetlabError, sweep
 from xrsim.net import http
-from xrsim.net.netns import exists, run_in
+from xrsim.net.netns import exists, run_in, socket_in
 
 pytestmark = pytest.mark.peer
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+            pytest.fail("needs root; XRSIM_REQUIRE_PEERS=1 requires it")
+        pytest.skip("needs root")
 
 
 def _addresses_and_routes(ifname: str) -> tuple[list[str], list[str | None], str]:
@@ -112,8 +121,7 @@ def test_peers_serve_across_a_link(
 
 def test_teardown_after_an_exception(require_tool: Callable[[str], str]) -> None:
     require_tool("scepserver")
-    if os.geteuid() != 0:
-        pytest.skip("needs root")
+    _require_root()
     lab = Lab("test")
 
     def fail() -> None:
@@ -158,8 +166,7 @@ def _child(code: str) -> tuple[subprocess.Popen[str], list[str]]:
 @pytest.mark.timeout(60)
 def test_teardown_after_sigint(require_tool: Callable[[str], str]) -> None:
     require_tool("scepserver")
-    if os.geteuid() != 0:
-        pytest.skip("needs root")
+    _require_root()
     child, (ns, workdir, pid) = _child(_CHILD)
     assert exists(ns)
     assert Path(f"/proc/{pid}").exists()
@@ -173,8 +180,7 @@ def test_teardown_after_sigint(require_tool: Callable[[str], str]) -> None:
 @pytest.mark.timeout(60)
 def test_sweep_after_sigkill(require_tool: Callable[[str], str]) -> None:
     require_tool("scepserver")
-    if os.geteuid() != 0:
-        pytest.skip("needs root")
+    _require_root()
     child, (ns, workdir, pid) = _child(_CHILD)
     child.kill()
     child.communicate(timeout=10)
@@ -185,6 +191,62 @@ def test_sweep_after_sigkill(require_tool: Callable[[str], str]) -> None:
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # the killed scepserver is reaped by init
     _gone([ns], Path(workdir), [int(pid)])
+
+
+def _udp_echo(address: str) -> tuple[socket.socket, int]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, 0))
+    sock.settimeout(5)
+    return sock, sock.getsockname()[1]
+
+
+def test_a_bridge_joins_namespaces(netlab: Lab) -> None:
+    switch = netlab.namespace("switch")
+    assert netlab.bridge(switch, "br0") == "br0"
+    a, b = netlab.namespace("a"), netlab.namespace("b")
+    la = netlab.link(a, switch, "198.18.9.1/24", None, bridge_b="br0")
+    lb = netlab.link(b, switch, "198.18.9.2/24", None, bridge_b="br0")
+
+    def ports() -> set[str]:
+        with IPRoute() as ipr:
+            master = ipr.link_lookup(ifname="br0")[0]
+            return {
+                link.get("IFLA_IFNAME")
+                for link in ipr.get_links()
+                if link.get("IFLA_MASTER") == master
+            }
+
+    assert run_in(switch, ports) == {la.name_b, lb.name_b}
+    receiver, port = run_in(b, _udp_echo, "198.18.9.2")
+    sender = socket_in(a, socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sender.sendto(b"across the bridge", ("198.18.9.2", port))
+        data, (source, _) = receiver.recvfrom(100)
+    finally:
+        sender.close()
+        receiver.close()
+    assert (data, source) == (b"across the bridge", "198.18.9.1")
+    with pytest.raises(NetlabError, match="bridge br9 is missing"):
+        netlab.link(a, switch, None, None, bridge_b="br9")
+
+
+def test_a_given_workdir_is_kept_and_the_challenge_is_off_the_command_line(
+    require_tool: Callable[[str], str], tmp_path: Path
+) -> None:
+    require_tool("scepserver")
+    _require_root()
+    workdir = tmp_path / "lab"
+    with Lab("test", workdir=workdir) as lab:
+        ns = lab.namespace("ca")
+        server = lab.scepserver(ns, "127.0.0.1", challenge="not-on-argv", directory=workdir / "ca")
+        assert server.ca_pem == workdir / "ca" / "depot" / "ca.pem"
+        assert server.peer.log == workdir / "ca" / "scepserver.log"
+        pid = server.peer.pid
+        assert b"not-on-argv" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert b"SCEP_CHALLENGE_PASSWORD=not-on-argv" in Path(f"/proc/{pid}/environ").read_bytes()
+        assert "not-on-argv" not in repr(server)
+    _gone([ns], None, [pid])
+    assert server.ca_pem.exists()  # the caller's directory, kept
 
 
 def test_subnets_are_distinct(netlab: Lab) -> None:

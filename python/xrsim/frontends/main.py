@@ -3,7 +3,11 @@
 - ``xrsim up``, ``down``, ``ls``, ``ssh``, ``console LAB NODE``: labs from lab files
   (``xrsim.lab.commands``).
 - ``xrsim console``: boot a router (state kept in ``--state``) and attach its console.
-- ``xrsim serve``: boot a router and serve its CLI over SSH on 127.0.0.1 until Ctrl-C.
+- ``xrsim serve``: boot a router and serve its CLI over SSH (and NETCONF, ``--netconf-port``) on
+  ``--address`` (default 127.0.0.1; ``0.0.0.0`` or ``::`` in a container) until Ctrl-C or
+  SIGTERM (it can run as a container's PID 1); ``--startup-config FILE`` is applied when the
+  state directory is new (its first boot), as a lab node's startup configuration.
+- ``xrsim export containerlab``: ``xrsim.lab.containerlab`` (registered here by one call).
 - ``xrsim kgv``: the vendor side of package fingerprints: the signed Known Good Values of a
   platform's packages (or of given RPM files), written as ``FILE`` and ``FILE.sig``
   (``xrsim.integrity.kgv``).
@@ -31,6 +35,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import xrsim
 from xrsim import bench
 from xrsim.lab import commands as lab_commands
+from xrsim.lab import containerlab, inventory
 
 
 def _positive_float(text: str) -> float:
@@ -52,6 +57,17 @@ def _size(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, not {text}")
     return value
+
+
+def _address(text: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an IP address: {text!r} (127.0.0.1; 0.0.0.0 or :: for every address)"
+        ) from None
 
 
 def _router_arguments(p: argparse.ArgumentParser) -> None:
@@ -96,19 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="boot a simulated router and serve its CLI over SSH",
         description=(
-            "Boot a simulated IOS XR router and serve its CLI over SSH on 127.0.0.1 until "
-            "Ctrl-C. Log in with a configured username and secret (admin/admin on a router "
-            "where no user has a secret), or with a public key imported with 'crypto key import "
-            "authentication rsa'. The host key is the router's RSA key the_default."
+            "Boot a simulated IOS XR router and serve its CLI over SSH on --address until "
+            "Ctrl-C or SIGTERM. Log in with a configured username and secret (admin/admin on a "
+            "router where no user has a secret), or with a public key imported with 'crypto key "
+            "import authentication rsa'. The host key is the router's RSA key the_default."
         ),
     )
     _router_arguments(sv)
+    sv.add_argument(
+        "--address",
+        type=_address,
+        default="127.0.0.1",
+        metavar="ADDR",
+        help=(
+            "IP address the SSH and NETCONF ports listen on (default: 127.0.0.1; 0.0.0.0 for "
+            "every IPv4 address, :: for every IPv6 one, as in a container)"
+        ),
+    )
     sv.add_argument(
         "--port",
         type=int,
         default=0,
         metavar="PORT",
-        help="TCP port on 127.0.0.1 (default: 0, a free port, printed at start)",
+        help="TCP port of SSH (default: 0, a free port, printed at start)",
     )
     sv.add_argument(
         "--netconf-port",
@@ -119,6 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
             "also listen on this port for NETCONF only, as IOS XR's port 830 (0 picks a free "
             "port); open when 'ssh server netconf vrf default' and 'netconf-yang agent ssh' "
             "are configured"
+        ),
+    )
+    sv.add_argument(
+        "--serial",
+        default=None,
+        metavar="SN",
+        help="chassis serial number of a new router (default: one in the platform's format)",
+    )
+    sv.add_argument(
+        "--startup-config",
+        default=None,
+        metavar="FILE",
+        help=(
+            "configuration lines committed at the first boot of --state (a new or empty "
+            "directory), as a lab node's startup configuration; ignored on later boots"
         ),
     )
     sv.set_defaults(func=_serve)
@@ -247,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=_verify_dossier)
     lab_commands.register(sub)  # up, down, ls, ssh; console LAB NODE
+    inventory.register(sub)
+    containerlab.register(sub)  # export containerlab
     return parser
 
 
@@ -273,27 +316,105 @@ def _console(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived: stop serving as on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+    raise _Terminated
+
+
+def _is_new(state: Path) -> bool:
+    """Whether ``state`` has never held a router: missing, or an empty directory (what a
+    container's bind mount of a fresh host directory gives)."""
+    return not state.exists() or (state.is_dir() and not any(state.iterdir()))
+
+
+def _forget(state: Path, existed: bool) -> None:
+    """Undo a refused first boot: the state it made goes (the directory itself stays when it
+    was there before, as a container's bind mount is)."""
+    import shutil
+
+    if not existed:
+        shutil.rmtree(state, ignore_errors=True)
+        return
+    for entry in state.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
+    import signal
+
+    # SIGTERM stops as Ctrl-C does; as a container's PID 1 the kernel would otherwise ignore it
+    # (no default action for PID 1) and the runtime would SIGKILL it after its grace period.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _serve_until_stopped(args)
+    except _Terminated:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_until_stopped(args: argparse.Namespace) -> int:
     import threading
 
     from xrsim.errors import XrsimError
     from xrsim.frontends.ssh import SshServer
     from xrsim.router import Router
 
+    def fail(reason: str) -> int:
+        print(f"xrsim serve: {reason}", file=sys.stderr)
+        return 2
+
+    state = Path(args.state)
+    lines: list[str] = []
+    if args.startup_config is not None:
+        try:
+            text = Path(args.startup_config).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            return fail(f"cannot read the startup configuration {args.startup_config}: {reason}")
+        lines = [ln.strip() for ln in text.splitlines()]
+        lines = [ln for ln in lines if ln and not ln.startswith("!")]
+    first_boot = _is_new(state)
+    existed = state.exists()
     try:
         router = Router.boot(
-            args.platform, Path(args.state), args.hostname, release_version=args.release
+            args.platform,
+            state,
+            args.hostname,
+            release_version=args.release,
+            serial=args.serial,
         )
     except XrsimError as e:
-        print(f"xrsim serve: {e}", file=sys.stderr)
-        return 2
+        return fail(str(e))
     try:
-        server = SshServer(router, port=args.port, netconf_port=args.netconf_port)
+        if first_boot and lines:
+            try:
+                router.configure(lines, comment="startup configuration")
+            except XrsimError as e:  # a refused line or commit: the new state goes
+                router.shutdown()
+                _forget(state, existed)
+                said = [ln.strip() for ln in getattr(e, "output", "").splitlines() if ln.strip()]
+                reason = (e.args[0] if e.args else type(e).__name__) + (
+                    f" ({said[-1]})" if said else ""
+                )
+                return fail(f"{args.startup_config}: {reason}")
+        server = SshServer(
+            router, host=args.address, port=args.port, netconf_port=args.netconf_port
+        )
         try:
             server.start()
         except (XrsimError, OSError) as e:
-            print(f"xrsim serve: {e}", file=sys.stderr)
-            return 2
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            return fail(f"cannot listen on {args.address}: {reason}")
         try:
             print(
                 f"xrsim serve: {router.hostname()} listening on {server.host} port {server.port}"
@@ -306,8 +427,8 @@ def _serve(args: argparse.Namespace) -> int:
                 flush=True,
             )
             threading.Event().wait()
-        except KeyboardInterrupt:
-            print("xrsim serve: stopping", file=sys.stderr)
+        except (KeyboardInterrupt, _Terminated):
+            print("xrsim serve: stopping", file=sys.stderr, flush=True)
         finally:
             server.stop()
     finally:

@@ -8,4 +8,8 @@
 - ``network``: a lab's networks, node VRFs and peers (``LabNetwork`` -> ``NetworkPlan``).
 - ``netlab``: namespaces, bridges, veths and the CA / TFTP peer programs in them (``Lab``).
 - ``peers``: the syslog listener and ``snmptrapd`` a lab runs.
+- ``pytest_plugin``: the ``pytest11`` plugin: ``xr_router``, ``xr_router_factory``, ``xr_lab``,
+  ``xr_lab_session``, the ``xr_release`` marker (``XrRouter``, ``XrLab``), built on ``Lab``.
+- ``inventory``: a running lab's Ansible, Nornir, pyATS and netmiko inventories (``render``,
+  ``xrsim inventory``).
 """

@@ -57,10 +57,15 @@ from xrsim.lab import registry
 from xrsim.lab.spec import LabSpec
 from xrsim.lab.status import LabStatus
 
-__all__ = ["DOWN_GRACE", "register"]
+__all__ = ["DOWN_GRACE", "DOWN_REMOVE_WAIT", "register"]
 
 #: Seconds ``down`` waits for the lab process after SIGTERM (and after SIGKILL).
 DOWN_GRACE = 5.0
+#: Seconds ``down`` waits for the lab directory's files to be deleted (a 1,000-node lab holds
+#: some 80,000); the rest is deleted by a process of its own after ``down`` has returned.
+DOWN_REMOVE_WAIT = 2.5
+#: Lines of ``lab.log`` shown when the lab process died before it was up.
+_LOG_TAIL = 20
 #: Ctrl-]: leaves ``xrsim console``.
 _ESCAPE = b"\x1d"
 
@@ -152,7 +157,7 @@ def _guarded(
 
 
 def _load(path: str) -> LabSpec:
-    from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+    from xrsim.lab import labfile
 
     spec: LabSpec = labfile.load(Path(path))
     return spec
@@ -197,18 +202,22 @@ def _print_up(status: LabStatus, as_json: bool) -> None:
 
 @contextlib.contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    console = Console(stderr=True)
     with Progress(
         TextColumn("[progress.description]{task.description:32}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,  # a pipe or a file gets no bar (nor its blank line)
     ) as progress:
-        task = progress.add_task("starting", total=None)
+        task = progress.add_task("starting", total=None, count="")
 
         def step(text: str, done: int, total: int) -> None:
-            progress.update(task, description=text, completed=done, total=total)
+            progress.update(
+                task, description=text, completed=done, total=total, count=f"{done}/{total}"
+            )
 
         yield step
 
@@ -269,9 +278,7 @@ def _foreground(args: argparse.Namespace, spec: LabSpec, root: Path) -> int:
             pass
         print(f"xrsim up: stopping lab {spec.name}", file=sys.stderr, flush=True)
     finally:
-        lab.stop(keep=True)
-        if not args.keep:
-            registry.remove(root)  # at once: its files are deleted in the background
+        lab.stop(keep=args.keep)
     return 0
 
 
@@ -362,13 +369,14 @@ def _detach(args: argparse.Namespace, spec: LabSpec, root: Path) -> int:
         _print_up(status, args.json)
         return 0
     code = child.wait()
-    if error is None:
-        raise _Fail(
-            f"the lab process exited with status {code} before the lab was up; "
-            f"its output is in {log_path} (xrsim down {spec.name} removes it)"
-        )
+    if error is None:  # it died without a word (a crash): its last output says why
+        tail = ""
+        with contextlib.suppress(OSError):
+            lines = log_path.read_text(errors="replace").splitlines()[-_LOG_TAIL:]
+            tail = "".join(f"\n  {line}" for line in lines)
+        error = f"the lab process exited with status {code} before the lab was up{tail}"
     if made_root:
-        shutil.rmtree(root, ignore_errors=True)
+        registry.remove(root)
     raise _Fail(error)
 
 
@@ -399,13 +407,16 @@ def _down(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             clean = LabStatus.read(root / registry.STATUS).state == "stopped"
         clean = clean or not root.exists()  # a foreground lab removed its own directory
-    if clean:  # the lab undid its processes and namespaces itself
-        if not args.keep:
-            registry.remove(root)
+    if not clean:  # killed: undo its processes and namespaces here
+        left = registry.cleanup(status, keep=True)
+        if left:
+            raise _Fail(f"lab {status.name}: could not undo: {'; '.join(left)}")
+    if args.keep:
+        print(f"xrsim down: lab {status.name} stopped (its state kept in {root})")
+    elif registry.remove(root, wait=DOWN_REMOVE_WAIT):
+        print(f"xrsim down: lab {status.name} stopped")
     else:
-        registry.cleanup(status, keep=args.keep)
-    kept = f" (its state kept in {root})" if args.keep else ""
-    print(f"xrsim down: lab {status.name} stopped{kept}")
+        print(f"xrsim down: lab {status.name} stopped; its files are being deleted")
     return 0
 
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import random
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -63,7 +62,7 @@ from xrsim.clock import SimClock
 from xrsim.errors import LabError, StartupConfigError, XrsimError
 from xrsim.frontends.ssh import SshServer
 from xrsim.frontends.ssh.auth import DEFAULT_USERS, host_key
-from xrsim.lab import registry
+from xrsim.lab import labfile, registry
 from xrsim.lab.console import ConsoleServer
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
 from xrsim.lab.status import LabState, LabStatus, NodeEndpoint, PeerEndpoint
@@ -85,10 +84,11 @@ _SHUTDOWN_WORKERS = 8
 
 
 def default_serial(lab: str, node: NodeSpec) -> str:
-    """The serial of a node whose lab file gives none: in its platform's format, made from the
-    lab and node names (the same every time)."""
-    fmt = platforms.load(node.platform).serial_format
-    return fmt.generate(random.Random(f"xrsim-lab/{lab}/{node.name}"))  # noqa: S311 - not secret
+    """The serial of a node given none (a ``NodeSpec`` made in Python: a lab file's nodes have
+    theirs from ``labfile``): ``xrsim.lab.labfile.default_serial``, in its platform's format,
+    made from the lab and node names (the same every time)."""
+    platforms.load(node.platform)  # an unknown PID refused as the boot would refuse it
+    return labfile.default_serial(lab, node.name, node.platform)
 
 
 def boot_nodes(
@@ -467,7 +467,7 @@ class Lab:
                 with contextlib.suppress(OSError):
                     self._set_state("stopped", pids=(), namespaces=(), peers=())
             else:
-                shutil.rmtree(self.root, ignore_errors=True)
+                registry.remove(self.root)
         finally:
             self._unlock()  # the lock stays until the state is final
 

@@ -27,7 +27,8 @@ started inside their namespace (``ip netns exec NS ...``).
 - ``Capture``: a scapy ``AsyncSniffer`` on an interface of a namespace (its socket opened
   inside the namespace), written to a pcap file when stopped.
 - ``sweep()``: deletes what a lab process killed with SIGKILL left behind (namespaces named by
-  a lab whose process no longer exists, and the processes still inside them).
+  a lab whose process no longer exists, and the processes still inside them);
+  ``delete_namespace(name)`` one namespace and what runs inside it.
 - ``NetlabError`` (an ``xrsim.errors.LabError``): a lab step that failed (a command, a peer
   that did not come up), with the reason and, for a peer, the end of its log.
 
@@ -74,6 +75,7 @@ __all__ = [
     "Peer",
     "ScepServer",
     "TftpServer",
+    "delete_namespace",
     "missing_tools",
     "sweep",
 ]
@@ -132,6 +134,12 @@ def _delete_netns(name: str) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     _ip("netns", "delete", name)
+
+
+def delete_namespace(name: str) -> None:
+    """Kills what still runs inside namespace ``name``, then deletes it (gone already: nothing
+    to do); ``NetlabError`` when ``ip netns delete`` fails."""
+    _delete_netns(name)
 
 
 def sweep() -> list[str]:

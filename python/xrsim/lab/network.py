@@ -6,11 +6,14 @@
   switches), one namespace per peer with a ``network`` (a veth to that bridge, the peer's
   address on its end), one namespace per node VRF (a veth whose far end is on the bridge and
   whose near end, unaddressed, the router binds as its interface), then starts the peers
-  (``xrsim.lab.peers``) and returns the ``NetworkPlan``. ``close()`` undoes all of it, last
+  (``xrsim.lab.peers``) and returns the ``NetworkPlan``; ``syslog(name)`` and
+  ``snmptrapd(name)`` are the running receivers (what they got). ``close()`` undoes all of it, last
   made first; also after a failed ``start`` (which raises ``LabError`` and leaves nothing).
 - ``NetworkPlan``: what the launcher needs: per node a ``NodePlan``, the ``PeerEndpoint`` s,
   the namespaces and pids made (``lab.json`` records them for ``xrsim down`` after a kill -9),
   each network's namespace and subnet, and the CA challenges (in memory only).
+- ``sweep_lab(namespaces, pids)``: what a lab killed with SIGKILL left, undone (``xrsim
+  down``).
 - ``NodePlan``: a node's ``vrfs`` (VRF name -> namespace) and ``links`` (interface -> the
   veth end in that namespace), as ``Router.boot(vrfs=, links=)`` takes them, and ``config``:
   the lines the lab adds at the node's first boot (``vrf NAME``, ``interface IF`` with ``vrf``,
@@ -34,17 +37,18 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Mapping
+import signal
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xrsim.errors import LabError
 from xrsim.lab import peers as _peers
-from xrsim.lab.netlab import LAB_NETWORK, Lab, NetlabError, sweep
+from xrsim.lab.netlab import LAB_NETWORK, Lab, NetlabError, delete_namespace, sweep
 from xrsim.lab.spec import LabSpec, NetworkSpec, NodeSpec, PeerSpec
 from xrsim.lab.status import PeerEndpoint
 
-__all__ = ["BRIDGE", "LabNetwork", "NetworkPlan", "NodePlan"]
+__all__ = ["BRIDGE", "PEER_PROGRAMS", "LabNetwork", "NetworkPlan", "NodePlan", "sweep_lab"]
 
 #: The bridge's name inside each network's namespace.
 BRIDGE = "br0"
@@ -56,6 +60,8 @@ _PROGRAMS = {
     "tftp": ("in.tftpd", "tftpd-hpa"),
     "snmptrapd": ("snmptrapd", "snmptrapd"),
 }
+#: The names (``/proc/PID/comm``) of the programs a lab starts: ``sweep_lab`` kills only those.
+PEER_PROGRAMS = frozenset({"scepserver", "in.tftpd", "snmptrapd"})
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,8 @@ class LabNetwork:
         self._undo: list[Callable[[], None]] = []
         self._vrfs = 0
         self._closed = False
+        self._syslog: dict[str, _peers.SyslogPeer] = {}
+        self._snmptrapd: dict[str, _peers.SnmpTrapd] = {}
 
     def __repr__(self) -> str:
         return f"LabNetwork({self.spec.name!r}, {str(self.workdir)!r})"
@@ -353,6 +361,7 @@ class LabNetwork:
                 directory / "syslog.log", netns=ns, address=address, port=peer.port or 0
             )
             self._undo.append(listener.close)
+            self._syslog[peer.name] = listener
             return PeerEndpoint(
                 peer.name, peer.kind, ns, address, listener.port, None, str(listener.log), None
             )
@@ -365,11 +374,20 @@ class LabNetwork:
                 community=peer.community or "public",
             )
             self._undo.append(trapd.stop)
+            self._snmptrapd[peer.name] = trapd
             pid = trapd.process.pid
             return PeerEndpoint(
                 peer.name, peer.kind, ns, address, trapd.port, None, str(trapd.log), pid
             )
         raise LabError(f"peer {peer.name}: unknown kind {peer.kind!r}")
+
+    def syslog(self, name: str) -> _peers.SyslogPeer:
+        """The running ``syslog`` peer ``name`` (its ``lines()``, ``wait(n)``)."""
+        return self._syslog[name]
+
+    def snmptrapd(self, name: str) -> _peers.SnmpTrapd:
+        """The running ``snmptrapd`` peer ``name`` (its ``traps(n)``)."""
+        return self._snmptrapd[name]
 
     # -- close ------------------------------------------------------------------------------
 
@@ -387,6 +405,33 @@ class LabNetwork:
                 failures.append(_reason(e))
         if failures:
             raise LabError(f"lab {self.spec.name}: teardown: " + "; ".join(failures))
+
+
+def sweep_lab(namespaces: Iterable[str], pids: Iterable[int]) -> list[str]:
+    """Undoes what a lab process killed with SIGKILL left (``xrsim down`` after a crash, from
+    ``lab.json``'s ``namespaces`` and ``pids``): each pid still running a peer program
+    (``PEER_PROGRAMS``; another process that got the pid since is left alone) is killed, each
+    namespace deleted with what runs in it. Returns what it could not undo, in words."""
+    left: list[str] = []
+    for pid in pids:
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue  # gone
+        if comm not in PEER_PROGRAMS:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            left.append(f"process {pid} ({comm}): not allowed to kill it")
+    for name in namespaces:
+        try:
+            delete_namespace(name)
+        except NetlabError as e:
+            left.append(f"namespace {name}: {e.reason}")
+    return left
 
 
 def _check_peer(peer: PeerSpec, networks: set[str]) -> None:

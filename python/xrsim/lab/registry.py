@@ -15,15 +15,15 @@
   exclusive ``flock`` on ``ROOT/lock`` from ``Lab.start`` until ``Lab.stop`` (the kernel drops
   it when the process dies, even by SIGKILL): a recycled pid cannot pass for a lab.
 - ``lock(root)``: take that lock (``Lab.start``); ``LabExists`` when another holds it.
-- ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone: kill the
-  processes it recorded (peers), delete the network namespaces it recorded, then remove the
-  lab directory, or with ``keep`` leave it with state ``stopped``.
-- ``remove(root)``: how a lab directory is removed: renamed at once into ``home()/.trash``
-  (the name is free again, nothing of the lab is left at its place), then deleted by a
-  detached background process (``purge``): a 1,000-router lab's directory holds about 80,000
-  files and directories, and freeing them takes this machine's disk a minute
-  (benches/README.md, "Labs at scale"). A purge that did not finish (killed, machine
-  stopped) is finished by the next ``remove``.
+- ``remove(root, wait=None)``: remove a lab directory fast: renamed out of the way first (the
+  name is free at once), then its node directories deleted on threads (a 1,000-node lab holds
+  some 80,000 files and directories; unlinking them one after the other takes several times
+  longer). With ``wait`` (``xrsim down``) a process of its own deletes them and is waited for
+  that long; what it has not deleted by then it deletes after the caller has returned.
+- ``cleanup(status, keep=...)``: what ``down`` does once the lab process is gone without
+  stopping (SIGKILL): kill the peer processes it recorded and delete the network namespaces it
+  recorded (``xrsim.lab.network.sweep_lab``), then remove the lab directory, or with ``keep``
+  leave it with state ``stopped``.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ import dataclasses
 import fcntl
 import os
 import re
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -55,7 +55,6 @@ __all__ = [
     "home",
     "labs",
     "lock",
-    "purge",
     "remove",
     "root_of",
 ]
@@ -65,18 +64,6 @@ NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
 #: The file names inside a lab directory.
 STATUS = "lab.json"
 LOCK = "lock"
-#: Where ``remove`` puts lab directories until they are deleted (not a lab name: a dot).
-TRASH = ".trash"
-#: The ``remove`` child: forks the deleter and exits.
-_PURGE = (
-    "import os, sys\n"
-    "if os.fork():\n"
-    "    os._exit(0)\n"
-    "from xrsim.lab import registry\n"
-    "registry.purge(sys.argv[1])\n"
-)
-#: Threads ``purge`` deletes in (the disk's latency, not the CPU, is what they overlap).
-PURGE_THREADS = 16
 
 
 def home() -> Path:
@@ -108,7 +95,7 @@ def _is_lab_file(arg: str) -> bool:
 def name_of(name_or_lab_file: str) -> str:
     """The lab name ``name_or_lab_file`` stands for: a name as it is, a lab file's ``name``."""
     if _is_lab_file(name_or_lab_file):
-        from xrsim.lab import labfile  # type: ignore[attr-defined,unused-ignore]
+        from xrsim.lab import labfile
 
         name: str = labfile.load(Path(name_or_lab_file)).name
         return name
@@ -132,6 +119,8 @@ def labs() -> list[LabStatus]:
     """Every lab with a readable ``lab.json``, by name (see the module docs)."""
     found = []
     for entry in sorted(home().iterdir()):
+        if entry.name.startswith("."):  # a lab directory being removed
+            continue
         path = entry / STATUS
         if not path.is_file():
             continue
@@ -179,88 +168,74 @@ def lock(root: Path, name: str) -> int:
     return fd
 
 
-def _pid_gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rpartition(")")[2].split()[0] in ("Z", "X")  # a zombie holds nothing
+#: Threads ``remove`` deletes node directories on.
+_REMOVE_WORKERS = 16
 
 
-def kill_pid(pid: int) -> None:
-    """SIGKILL ``pid`` if it is still there."""
-    if pid <= 1 or pid == os.getpid() or _pid_gone(pid):
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
+def _delete(doomed: Path) -> None:
+    parts = [
+        p for sub in ("nodes", "peers") if (doomed / sub).is_dir() for p in (doomed / sub).iterdir()
+    ]
+    if len(parts) > 1:
+        with ThreadPoolExecutor(_REMOVE_WORKERS, thread_name_prefix="xrsim-lab-rm") as pool:
+            for _ in pool.map(partial(shutil.rmtree, ignore_errors=True), parts):
+                pass
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
-def delete_namespace(netns: str) -> None:
-    """Delete network namespace ``netns`` if it is still there (``ip netns delete``)."""
-    if not (Path("/run/netns") / netns).exists():
-        return
-    ip = shutil.which("ip") or "/usr/sbin/ip"
-    subprocess.run([ip, "netns", "delete", netns], capture_output=True, check=False, timeout=30)
-
-
-def cleanup(status: LabStatus, *, keep: bool = False) -> None:
-    """Undo what the (gone) lab process of ``status`` left: its recorded processes (and its
-    peers'), its network namespaces, then its directory (``keep``: marked ``stopped``)."""
-    for pid in {*status.pids, *(p.pid for p in status.peers if p.pid is not None)}:
-        kill_pid(pid)
-    for netns in status.namespaces:
-        delete_namespace(netns)
-    root = Path(status.root)
-    if keep:
-        if root.is_dir():
-            stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=())
-            stopped.write(root / STATUS)
-    else:
-        remove(root)
-
-
-def remove(root: str | os.PathLike[str]) -> None:
-    """Remove the lab directory ``root`` at once (see the module docs): renamed into the
-    ``.trash`` directory beside it, deleted there by a detached ``purge`` process. Where the
-    rename cannot be made, removed here and now."""
-    root = Path(root)
+def remove(root: Path, *, wait: float | None = None) -> bool:
+    """Remove the lab directory ``root`` and everything in it (see the module docs). With
+    ``wait``, the files are deleted by a process of their own (a new session: it outlives the
+    caller) waited for at most ``wait`` seconds; False when it is still at work (``root`` is
+    gone already: renamed to a hidden name beside it)."""
     if not root.exists():
-        return
-    trash = root.parent / TRASH
+        return True
+    doomed = root.with_name(f".{root.name}.removed-{os.getpid()}-{time.monotonic_ns()}")
     try:
-        trash.mkdir(mode=0o700, exist_ok=True)
-        os.rename(root, trash / f"{root.name}-{os.getpid()}-{secrets.token_hex(4)}")
+        root.rename(doomed)
     except OSError:
-        shutil.rmtree(root, ignore_errors=True)
-        return
-    # The purge forks at once and its first process exits (waited for here): the deleter
-    # belongs to no caller (no zombie, no child to reap in a long-lived process).
-    subprocess.run(
-        [sys.executable, "-c", _PURGE, str(trash)],
+        doomed = root
+    if wait is None:
+        _delete(doomed)
+        return True
+    remover = subprocess.Popen(  # this Python, this module, the renamed directory
+        [sys.executable, "-m", "xrsim.lab.registry", "--remove", str(doomed)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        close_fds=True,
-        check=False,
-        timeout=60,
     )
-
-
-def purge(trash: str | os.PathLike[str]) -> None:
-    """Delete everything in ``trash`` (``remove``'s directory), the lab directories' node
-    directories on ``PURGE_THREADS`` threads, at the lowest CPU priority."""
-    with contextlib.suppress(OSError):
-        os.nice(19)
-    trash = Path(trash)
     try:
-        labs = list(trash.iterdir())
-    except OSError:
-        return
-    parts: list[Path] = []
-    for lab in labs:
-        with contextlib.suppress(OSError):
-            parts.extend((lab / "nodes").iterdir())
-    with ThreadPoolExecutor(PURGE_THREADS, thread_name_prefix="xrsim-purge") as pool:
-        list(pool.map(partial(shutil.rmtree, ignore_errors=True), parts))
-        list(pool.map(partial(shutil.rmtree, ignore_errors=True), labs))
+        remover.wait(wait)
+    except subprocess.TimeoutExpired:
+        # Reaped when it ends, should this process still be there.
+        threading.Thread(target=remover.wait, name="xrsim-lab-rm-wait", daemon=True).start()
+        return False
+    return remover.returncode == 0 and not doomed.exists()
+
+
+def cleanup(status: LabStatus, *, keep: bool = False) -> list[str]:
+    """Undo what the (gone) lab process of ``status`` left: its recorded peer processes and
+    network namespaces (``xrsim.lab.network.sweep_lab``: a recorded pid now running another
+    program is left alone), then its directory (``keep``: marked ``stopped``). Returns what
+    could not be undone, in words; then the directory and its ``lab.json`` stay, so that a
+    later ``down`` can try again."""
+    from xrsim.lab.network import sweep_lab
+
+    pids = {*status.pids, *(p.pid for p in status.peers if p.pid is not None)}
+    left = sweep_lab(status.namespaces, sorted(pids))
+    root = Path(status.root)
+    if left:
+        return left
+    if keep:
+        if root.is_dir():
+            stopped = dataclasses.replace(status, state="stopped", pids=(), namespaces=(), peers=())
+            stopped.write(root / STATUS)
+    else:
+        remove(root)
+    return []
+
+
+if __name__ == "__main__":  # ``remove(root, wait=...)``'s remover process
+    if len(sys.argv) == 3 and sys.argv[1] == "--remove":
+        _delete(Path(sys.argv[2]))

@@ -4,6 +4,7 @@ real console sockets, OpenSSH's ``ssh-keygen`` reading the ``known_hosts`` it wr
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -191,3 +192,45 @@ def test_default_serials_are_stable_and_in_the_platform_format() -> None:
     assert serial == default_serial("big", node)
     assert serial != default_serial("big", NodeSpec("edge8", platform="ASR-9006"))
     assert platforms.load("ASR-9006").serial_format.matches(serial)
+
+
+@pytest.mark.peer
+def test_a_lab_network_joins_the_nodes_vrfs(tmp_path: Path) -> None:
+    """Two routers' VRF mgmt on the lab network mgmt: r1's namespace reaches r2's SSH server
+    in VRF mgmt through the bridge; stop deletes every namespace."""
+    if os.geteuid() != 0:
+        message = "network namespaces need root"
+        if os.environ.get("XRSIM_REQUIRE_PEERS") == "1":
+            pytest.fail(f"{message}; XRSIM_REQUIRE_PEERS=1 requires them")
+        pytest.skip(message)
+    from xrsim.lab.spec import NetworkSpec, VrfSpec
+    from xrsim.net.netns import socket_in
+
+    nodes = tuple(
+        NodeSpec(
+            f"r{i}",
+            vrfs=(VrfSpec("mgmt", network="mgmt", address=f"198.18.7.{10 + i}/24"),),
+            config=("ssh server vrf mgmt",),
+        )
+        for i in (1, 2)
+    )
+    spec = LabSpec("net", nodes, networks=(NetworkSpec("mgmt", subnet="198.18.7.0/24"),))
+    lab = Lab(spec, tmp_path / "lab")
+    status = lab.start()
+    try:
+        assert status.namespaces
+        assert LabStatus.read(tmp_path / "lab" / "lab.json").namespaces == status.namespaces
+        r1, r2 = status.node("r1"), status.node("r2")
+        assert set(r1.vrfs) == {"mgmt"}
+        assert "ipv4 address 198.18.7.12 255.255.255.0" in lab.routers["r2"].cli(
+            "show running-config interface MgmtEth0/RP0/CPU0/0"
+        )
+        sock = socket_in(r1.vrfs["mgmt"], socket.AF_INET, socket.SOCK_STREAM)
+        with sock:
+            sock.settimeout(20)
+            sock.connect(("198.18.7.12", r2.ssh_port))
+            assert sock.recv(100).startswith(b"SSH-2.0-")
+    finally:
+        lab.stop(keep=False)
+    left = set(os.listdir("/run/netns")) if os.path.isdir("/run/netns") else set()
+    assert not left & set(status.namespaces)

@@ -73,25 +73,31 @@ def test_a_lab_is_found_up_then_stopped_and_is_alive_while_its_lock_is_held() ->
 
 _HOLDER = textwrap.dedent(
     """
-    import os, subprocess, time
+    import time
     from xrsim.lab import registry
-    from xrsim.lab.status import LabStatus
-    root = registry.root_of("dead")
-    root.mkdir(mode=0o700)
-    fd = registry.lock(root, "dead")
-    peer = subprocess.Popen(["sleep", "300"])
-    LabStatus("dead", pid=os.getpid(), root=str(root), source=None,
-              started="2025-01-01T00:00:00+00:00", state="up", pids=(peer.pid,)).write(
-        root / "lab.json")
-    print(peer.pid, flush=True)
+    from xrsim.lab.launcher import Lab
+    from xrsim.lab.spec import LabSpec, NodeSpec, PeerSpec
+    spec = LabSpec("dead", (NodeSpec("r1"),), peers=(PeerSpec("traps", kind="snmptrapd"),))
+    status = Lab(spec, registry.root_of("dead")).start()
+    print(status.peers[0].pid, flush=True)
     time.sleep(300)
     """
 )
 
 
-def test_a_killed_lab_is_reported_gone_and_cleanup_kills_what_it_recorded(
-    own_home: Path,
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.peer
+def test_a_killed_lab_is_reported_gone_and_cleanup_kills_its_peers(
+    own_home: Path, require_tool
 ) -> None:
+    require_tool("snmptrapd")
     env = xrsim_env(XRSIM_HOME=str(own_home))
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDER], env=env, stdout=subprocess.PIPE, text=True
@@ -100,57 +106,74 @@ def test_a_killed_lab_is_reported_gone_and_cleanup_kills_what_it_recorded(
     peer = int(holder.stdout.readline())
     try:
         assert registry.find("dead").state == "up"
+        assert Path(f"/proc/{peer}/comm").read_text().strip() == "snmptrapd"
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(10)
         gone = registry.find("dead")
         assert gone.state == "gone"
         assert [s.state for s in registry.labs()] == ["gone"]
         assert LabStatus.read(registry.root_of("dead") / "lab.json").state == "up"
-        assert Path(f"/proc/{peer}").exists()
-        registry.cleanup(gone)
+        assert running(peer)  # the lab's peer outlived it
+        assert registry.cleanup(gone) == []
         assert not registry.root_of("dead").exists()
-        for _ in range(200):  # the sleep is the test's grandchild: reaped by init
-            stat = Path(f"/proc/{peer}/stat")
-            if not stat.exists() or stat.read_text().rpartition(")")[2].split()[0] == "Z":
-                break
+        deadline = time.monotonic() + 10
+        while running(peer):  # killed; reaped by init
+            assert time.monotonic() < deadline, f"the peer {peer} is still running"
             time.sleep(0.05)
-        else:
-            pytest.fail(f"the recorded process {peer} is still running")
     finally:
         holder.kill()
         holder.wait(10)
         holder.stdout.close()
-        registry.kill_pid(peer)
+        if running(peer):
+            os.kill(peer, signal.SIGKILL)
 
 
-def _wait_empty(path: Path, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while any(path.iterdir()):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+def test_cleanup_leaves_a_recorded_pid_that_now_runs_another_program(tmp_path: Path) -> None:
+    other = subprocess.Popen(["sleep", "300"])
+    try:
+        root = registry.root_of("reused")
+        root.mkdir()
+        status = LabStatus(
+            "reused",
+            pid=other.pid,
+            root=str(root),
+            source=None,
+            started="2025-01-01T00:00:00+00:00",
+            state="up",
+            pids=(other.pid,),
+        )
+        status.write(root / "lab.json")
+        assert registry.find("reused").state == "gone"  # no lock held: not a lab process
+        assert registry.cleanup(status) == []
+        assert other.poll() is None
+        assert not root.exists()
+    finally:
+        other.kill()
+        other.wait(10)
 
 
-def test_remove_frees_the_name_at_once_and_deletes_in_the_background() -> None:
-    lab = Lab(LabSpec("big", (NodeSpec("r1"), NodeSpec("r2"))), registry.root_of("big"))
-    lab.start()
-    lab.stop(keep=True)
-    root = registry.root_of("big")
-    assert (root / "nodes" / "r1" / "state.db").exists()
-    # A purge that did not finish (a killed deleter) left a directory in the trash.
-    trash = registry.home() / registry.TRASH
-    trash.mkdir(mode=0o700)
-    (trash / "old-1-ab" / "nodes" / "r1").mkdir(parents=True)
-    (trash / "old-1-ab" / "nodes" / "r1" / "state.db").write_bytes(b"x")
-    registry.remove(root)
-    assert not root.exists()  # gone from its place when remove returns
-    assert registry.labs() == []  # the trash is no lab
-    with pytest.raises(LabNotFound):
-        registry.find("big")
-    again = Lab(LabSpec("big", (NodeSpec("r1"),)), root)  # the name is free again
-    again.start()
-    again.stop(keep=True)
-    assert _wait_empty(trash)  # both deleted by the detached purge
-    assert trash.stat().st_mode & 0o777 == 0o700
-    registry.remove(registry.home() / "never-made")  # nothing there: nothing done
+def test_remove_frees_the_name_at_once_and_deletes_everything() -> None:
+    def tree(name: str) -> Path:
+        root = registry.root_of(name)
+        for i in range(20):
+            node = root / "nodes" / f"r{i}" / "opt"
+            node.mkdir(parents=True)
+            (node / "f").write_text("x")
+        (root / "lab.json").write_text("{}")
+        return root
+
+    root = tree("a")
+    assert registry.remove(root)  # in this process
+    assert list(registry.home().iterdir()) == []
+    root = tree("b")
+    done = registry.remove(root, wait=0)  # by a process of its own, not waited for
+    assert not root.exists()
+    assert registry.labs() == []
+    if not done:
+        deadline = time.monotonic() + 30
+        while list(registry.home().iterdir()):
+            assert time.monotonic() < deadline, "the remover did not finish"
+            time.sleep(0.05)
+    root = tree("c")
+    assert registry.remove(root, wait=30)
+    assert list(registry.home().iterdir()) == []
