@@ -63,7 +63,7 @@ __all__ = ["DOWN_GRACE", "DOWN_REMOVE_WAIT", "register"]
 DOWN_GRACE = 5.0
 #: Seconds ``down`` waits for the lab directory's files to be deleted (a 1,000-node lab holds
 #: some 80,000); the rest is deleted by a process of its own after ``down`` has returned.
-DOWN_REMOVE_WAIT = 2.5
+DOWN_REMOVE_WAIT = 1.0
 #: Lines of ``lab.log`` shown when the lab process died before it was up.
 _LOG_TAIL = 20
 #: Ctrl-]: leaves ``xrsim console``.
