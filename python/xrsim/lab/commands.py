@@ -43,7 +43,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -384,12 +383,19 @@ def _detach(args: argparse.Namespace, spec: LabSpec, root: Path) -> int:
 
 
 def _wait_gone(status: LabStatus, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while registry.alive(status):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    """Whether the lab process of ``status`` let go of its lab within ``seconds``: waited for
+    on a pidfd of the process (readable when it exits), no polling."""
+    if not registry.alive(status):
+        return True
+    try:
+        fd = os.pidfd_open(status.pid)
+    except ProcessLookupError:  # exited since
+        return not registry.alive(status)
+    try:
+        select.select([fd], [], [], seconds)
+    finally:
+        os.close(fd)
+    return not registry.alive(status)
 
 
 def _down(args: argparse.Namespace) -> int:
