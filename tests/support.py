@@ -171,11 +171,13 @@ class PtyShell:
         self.client.close()
 
 
-def netconf_manager(port: int, user: str, password: str, *, timeout: int = 30) -> Manager:
+def netconf_manager(
+    port: int, user: str, password: str, *, timeout: int = 30, host: str = "127.0.0.1"
+) -> Manager:
     """ncclient as IOS XR users call it (``device_params={"name": "iosxr"}``), logged in to
-    ``127.0.0.1:port`` by password (no keys from ~/.ssh, no agent, the host key not checked)."""
+    ``host:port`` by password (no keys from ~/.ssh, no agent, the host key not checked)."""
     return manager.connect(
-        host="127.0.0.1",
+        host=host,
         port=port,
         username=user,
         password=password,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from ncclient import manager
 
+from support import netconf_manager
 from xrsim.lab import containerlab
 from xrsim.lab.spec import LabSpec, NodeSpec, UserSpec
 
@@ -186,17 +186,7 @@ def test_the_exported_image_builds_and_serves_under_podman(
             assert "Cisco IOS XR Software" in out.read().decode()
         finally:
             client.close()
-        with manager.connect(
-            host="127.0.0.1",
-            port=netconf,
-            username="ops",
-            password="ops-pass",
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as nc:
+        with netconf_manager(netconf, "ops", "ops-pass", host="127.0.0.1") as nc:
             assert nc.connected
 
         _podman("stop", "-t", "30", name, timeout=60)

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from ncclient import manager
 
-from support import xrsim_env
+from support import netconf_manager, xrsim_env
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(120)
@@ -115,17 +114,7 @@ def test_serve_on_an_address_applies_the_startup_config_once_and_stops_on_sigter
         out = _exec(ADDRESS, port, "show running-config domain", "ops", "ops-pass")
         assert "domain name lab.example" in out
         assert "FOC2222R1A1" in _exec(ADDRESS, port, "show license udi", "ops", "ops-pass")
-        with manager.connect(
-            host=ADDRESS,
-            port=netconf,
-            username="ops",
-            password="ops-pass",
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as nc:
+        with netconf_manager(netconf, "ops", "ops-pass", host=ADDRESS) as nc:
             assert nc.connected
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
@@ -286,17 +275,7 @@ def test_an_exported_node_serves_as_its_container_would(tmp_path: Path) -> None:
             "127.0.0.1", port, "show running-config domain", "ops", "ops-pass"
         )
         assert "FOC2222R1A1" in _exec("127.0.0.1", port, "show license udi", "ops", "ops-pass")
-        with manager.connect(
-            host="127.0.0.1",
-            port=int(m["netconf"]),
-            username="ops",
-            password="ops-pass",
-            hostkey_verify=False,
-            device_params={"name": "iosxr"},
-            look_for_keys=False,
-            allow_agent=False,
-            timeout=30,
-        ) as nc:
+        with netconf_manager(int(m["netconf"]), "ops", "ops-pass", host="127.0.0.1") as nc:
             assert nc.connected
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
