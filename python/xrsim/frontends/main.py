@@ -143,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PORT",
         help=(
             "also listen on this port for NETCONF only, as IOS XR's port 830 (0 picks a free "
-            "port); open when 'ssh server netconf vrf default' and 'netconf-yang agent ssh' "
-            "are configured"
+            "port); open when 'ssh server netconf vrf default' and 'netconf-yang agent' with "
+            "its 'ssh' are configured"
         ),
     )
     sv.add_argument(
