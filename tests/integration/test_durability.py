@@ -50,6 +50,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import paramiko
@@ -59,6 +60,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes as PrivateKey
 
 import xrsim.errors
+from pki_lab import T0, FileServer, p7b, pem, root
 from support import cannot_mount, fill, mounted_tmpfs, unmount, xrsim_env
 from xrsim.cli import CliSession
 from xrsim.crypto import generate_key
@@ -87,6 +89,8 @@ COMMIT_FAILED = (
 TIMESTAMP = re.compile(r"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$")
 KEY_TYPES = ("rsa", "dsa", "ecdsa", "ed25519")
 #: What a restart must show unchanged (with the timestamp line removed).
+DAY = timedelta(days=1)
+
 SHOWN = (
     "show running-config",
     "show configuration commit list",
@@ -496,6 +500,45 @@ def test_full_disk_key_generation_zeroize_and_enrollment(small_tmpfs: Path) -> N
         router = restart(router, state)
         assert shown(router) == done
         assert_keys_consistent(router, state)
+    finally:
+        router.shutdown()
+
+
+@pytest.mark.peer  # mount(8)
+def test_full_disk_trustpool_import_and_clean(small_tmpfs: Path, tmp_path: Path) -> None:
+    """``crypto ca trustpool import url`` from a real HTTP server and ``import url clean`` on
+    a full disk: a ``%`` line in words, the pool as it was (in memory and after a restart);
+    the same commands work once there is room."""
+    state = small_tmpfs / "state"
+    first = [root(f"Kept Root {n}", not_after=T0 + 900 * DAY) for n in range(2)]
+    big = [root(f"Big Root {n}", not_after=T0 + 800 * DAY) for n in range(60)]
+    router = Router.boot(state_dir=state)
+    try:
+        with FileServer({"/first.p7b": p7b(first, tmp_path), "/big-bundle": pem(big)}) as http:
+            assert "succeeded: 2 CA" in exec_cli(
+                router, f"crypto ca trustpool import url {http.url('/first.p7b')}"
+            )
+            pool = body(exec_cli(router, "show crypto ca trustpool"))
+            filler = fill(small_tmpfs)
+            for command in (
+                f"crypto ca trustpool import url {http.url('/big-bundle')}",
+                "crypto ca trustpool import url clean",
+            ):
+                out = exec_cli(router, command)
+                assert_refused(out, small_tmpfs)
+                assert "no space left on the device" in out, out
+                assert body(exec_cli(router, "show crypto ca trustpool")) == pool
+                assert router.trustpool.downloaded() == first
+            filler.unlink()
+            router = restart(router, state)
+            assert body(exec_cli(router, "show crypto ca trustpool")) == pool
+
+            out = exec_cli(router, f"crypto ca trustpool import url {http.url('/big-bundle')}")
+            assert "succeeded: 60 CA" in out, out
+        router = restart(router, state)
+        assert router.trustpool.downloaded() == big
+        assert body(exec_cli(router, "crypto ca trustpool import url clean")) == ""
+        assert router.trustpool.downloaded() == []
     finally:
         router.shutdown()
 
