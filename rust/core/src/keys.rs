@@ -285,7 +285,7 @@ impl PrivateKey {
         spec.validate()?;
         match spec {
             KeySpec::Rsa { bits } => {
-                // 2048, 3072, 4096: rsagen (fewer Miller-Rabin rounds, half the time); other
+                // 2048, 3072, 4096: rsagen (fewer Miller-Rabin rounds, ~60% of the time); other
                 // sizes: OpenSSL's generator.
                 let rsa = if rsagen::handles(bits) {
                     rsagen::generate(bits, RSA_PUBLIC_EXPONENT).map_err(Error::backend)?

@@ -1,16 +1,45 @@
 //! RSA key generation for 2048, 3072 and 4096-bit moduli: probable primes found by an
 //! incremental search past a random start (a sieve of the odd primes below 2^14.1, then
-//! Miller-Rabin with random bases), the key assembled as FIPS 186-5 (appendix A.1.1 and B.3.3)
-//! asks: e = 65537, p and q of nlen/2 bits with their two top bits set (so p, q >= sqrt(2) *
-//! 2^(nlen/2 - 1)), gcd(p - 1, e) = 1, |p - q| > 2^(nlen/2 - 100), d = e^-1 mod lcm(p - 1,
-//! q - 1) > 2^(nlen/2). All arithmetic and randomness is OpenSSL's (`BN_*`, its DRBG).
+//! Miller-Rabin with random bases, FIPS 186-5 B.3.1), the key assembled to the criteria of
+//! FIPS 186-5 appendix A.1.1 with the checks of A.1.3 (random probable primes): e = 65537, p
+//! and q of nlen/2 bits with their two top bits set (so p, q >= 1.5 * 2^(nlen/2 - 1) >
+//! sqrt(2) * 2^(nlen/2 - 1)), gcd(p - 1, e) = gcd(q - 1, e) = 1, |p - q| > 2^(nlen/2 - 100),
+//! d = e^-1 mod lcm(p - 1, q - 1) > 2^(nlen/2). All arithmetic and randomness is OpenSSL's
+//! (`BN_*`, its DRBG). (FIPS 186-4 numbered these B.3.1, criteria, B.3.3, random probable
+//! primes, and C.3.1, Miller-Rabin.)
+//!
+//! Where this differs from A.1.3: A.1.3 draws every candidate afresh from the RBG (steps 4.2,
+//! 5.2); here one random start is drawn per prime and its odd successors are tried, as
+//! OpenSSL's `BN_generate_prime_ex` does. The primes found satisfy every A.1.1 condition, but
+//! their distribution is that of incremental search (a prime after a long gap is likelier),
+//! not A.1.3's.
 //!
 //! Why not `RSA_generate_key_ex`: OpenSSL (3.0 on) runs 64 Miller-Rabin rounds on every prime
-//! it finds (a 2^-128 bound even for an adversary's numbers), where a prime found among random
-//! candidates needs far fewer for the same error (FIPS 186-4 table C.2: 5 rounds for 1024-bit
-//! primes at 2^-100, the Damgard-Landrock-Pomerance bound). This module does [`ROUNDS`] rounds,
-//! and an RSA-2048 key costs about half of OpenSSL's (benches/README.md, "Labs at scale": the
-//! host key every first boot makes). Other sizes stay with OpenSSL's generator.
+//! it finds (a 4^-64 = 2^-128 bound even for an adversary's numbers), where a prime found
+//! among random candidates needs far fewer for the same error. FIPS 186-5 **Table B.1** gives
+//! the minimum rounds for primes of RSA keys (186-4 had them in tables C.2 and C.3), computed
+//! by its appendix C.1 from the Damgard-Landrock-Pomerance bound:
+//!
+//! | key  | p, q bits | rounds for 2^-100 | rounds for the lower error | [`ROUNDS`] here |
+//! |------|-----------|-------------------|----------------------------|-----------------|
+//! | 2048 | 1024      | 4                 | 5 (2^-112)                 | 8               |
+//! | 3072 | 1536      | 3                 | 4 (2^-128)                 | 8               |
+//! | 4096 | 2048      | 2                 | 4 (2^-144)                 | 8               |
+//!
+//! so by that table each prime found here is composite with probability at most 2^-112
+//! (RSA-2048), 2^-128 (RSA-3072), 2^-144 (RSA-4096). For 8 rounds the closed form of the same
+//! bound, p(k, t) < k^1.5 * 2^t * t^-0.5 * 4^(2 - sqrt(t k)) for 3 <= t <= k/9 (Damgard,
+//! Landrock, Pomerance, Math. Comp. 61 (1993); HAC fact 4.48), gives p(1024, 8) < 2^-155,
+//! p(1536, 8) < 2^-195, p(2048, 8) < 2^-229. Those bounds are for candidates drawn
+//! independently; for this search, a union bound over every candidate a start may reach
+//! (MAX_DELTA / 2 = 2^19 of them, each uniform over half of the odd k-bit numbers; the bases
+//! are drawn afresh for each) costs at most a factor 2^20 per start: 2^-135, 2^-175, 2^-209
+//! per prime, still below the table's figures (a second start is drawn only when 2^19
+//! candidates hold no prime, or the search runs past 2^k).
+//!
+//! An RSA-2048 key costs about 60% of OpenSSL's `RSA_generate_key_ex` (benches/README.md,
+//! "Labs at scale": the host key every first boot makes). Sizes other than these three stay
+//! with OpenSSL's generator.
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
@@ -20,11 +49,12 @@ use openssl::error::ErrorStack;
 use openssl::pkey::Private;
 use openssl::rsa::Rsa;
 
-/// Miller-Rabin rounds (random bases) per prime of 1024 bits or more.
+/// Miller-Rabin rounds (random bases) per prime of 1024 bits or more: above every entry of FIPS
+/// 186-5 Table B.1 for 1024, 1536 and 2048-bit primes (the module docs give the bounds).
 pub(crate) const ROUNDS: u32 = 8;
 
-/// The sieve's bound: the odd primes below it (2047 of them, as OpenSSL's sieve for 1024-bit
-/// candidates).
+/// The sieve's bound: the odd primes below it (2047 of them: OpenSSL's table of the first 2048
+/// primes, less 2).
 const SIEVE_BOUND: u32 = 17_864;
 
 /// How far one random start is searched (even steps) before a new start is drawn.
@@ -145,7 +175,9 @@ pub(crate) fn generate(bits: u32, e: u32) -> Result<Rsa<Private>, ErrorStack> {
         let mut diff = BigNum::new()?;
         diff.checked_sub(&p, &q)?;
         if diff.num_bits() <= half - 99 {
-            continue; // |p - q| <= 2^(nlen/2 - 100) (not reached in practice)
+            // |p - q| < 2^(nlen/2 - 99): stricter than A.1.1's |p - q| > 2^(nlen/2 - 100), by
+            // one bit (not reached in practice: about 2^-96 for random p and q).
+            continue;
         }
         if p.ucmp(&q) == Ordering::Less {
             std::mem::swap(&mut p, &mut q);
@@ -166,7 +198,9 @@ pub(crate) fn generate(bits: u32, e: u32) -> Result<Rsa<Private>, ErrorStack> {
         let mut d = BigNum::new()?;
         d.mod_inverse(&e_bn, &lcm, &mut ctx)?;
         if d.num_bits() <= half {
-            continue; // d <= 2^(nlen/2) (not reached in practice)
+            // d < 2^(nlen/2); d is odd (d e = 1 + k lcm, lcm even), so never 2^(nlen/2) itself:
+            // this is A.1.1's d > 2^(nlen/2) exactly (not reached in practice).
+            continue;
         }
         let mut dp = BigNum::new()?;
         dp.nnmod(&d, &p1, &mut ctx)?;
