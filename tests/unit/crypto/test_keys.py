@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import itertools
 import math
 import os
 import pickle
@@ -13,6 +14,7 @@ import re
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -1343,16 +1345,45 @@ def test_exceptions_carry_no_key_material(keys: Keyring) -> None:
     assert not _HEX_RUN.search(str(info.value))
 
 
+def _openssl_key_checks(
+    openssl: str, pem: bytes, directory: Path
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """``openssl pkey -check`` and ``openssl rsa -check`` (the CLI's own key checks: p and q
+    prime, n = p q, d e = 1 mod lcm(p - 1, q - 1), the CRT values) run on ``pem``, written to a
+    file made 0600 before the key goes in and removed afterwards."""
+    fd, name = tempfile.mkstemp(suffix=".pem", dir=directory)
+    path = Path(name)
+    try:
+        assert path.stat().st_mode & 0o777 == 0o600
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        pkey = _run(openssl, "pkey", "-in", name, "-check", "-noout")
+        rsa_check = _run(openssl, "rsa", "-in", name, "-check", "-noout")
+    finally:
+        path.unlink()
+    assert not path.exists()
+    return pkey, rsa_check
+
+
 @pytest.mark.peer
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("bits", [2048, 3072, 4096])
-def test_generated_rsa_keys_meet_fips_186_5(bits: int, require_tool: Callable[[str], str]) -> None:
+def test_generated_rsa_keys_meet_fips_186_5(
+    bits: int, require_tool: Callable[[str], str], tmp_path: Path
+) -> None:
     """RSA keys of the sizes xrsim's own generator makes (fewer Miller-Rabin rounds than
-    OpenSSL's, rust/core/src/rsagen.rs), judged by pyca and the system's OpenSSL: p and q prime
-    (``openssl prime``: its 64 rounds), of nlen/2 bits each with the two top bits set, far
-    apart, e = 65537, d = e^-1 mod lcm(p - 1, q - 1) > 2^(nlen/2), the CRT values right."""
+    OpenSSL's, rust/core/src/rsagen.rs), judged by pyca and the system's OpenSSL: the CLI's
+    ``pkey -check`` and ``rsa -check`` pass; p and q prime (``openssl prime``: its own rounds),
+    of nlen/2 bits each with the two top bits set, |p - q| > 2^(nlen/2 - 100) (FIPS 186-5
+    A.1.1, A.1.3), e = 65537, d = e^-1 mod lcm(p - 1, q - 1) > 2^(nlen/2), the CRT values
+    right."""
     openssl = require_tool("openssl")
-    private = to_cryptography(generate_key("rsa", bits=bits))
+    key = generate_key("rsa", bits=bits)
+    pkey, rsa_check = _openssl_key_checks(openssl, key.to_pkcs8_pem(), tmp_path)
+    assert (pkey.returncode, pkey.stdout.strip()) == (0, "Key is valid"), pkey.stderr
+    # (rsa -check exits 0 on a bad key too: its verdict is the line it prints.)
+    assert (rsa_check.returncode, rsa_check.stdout.strip()) == (0, "RSA key ok"), rsa_check.stderr
+    private = to_cryptography(key)
     assert isinstance(private, rsa.RSAPrivateKey)
     numbers = private.private_numbers()
     p, q, d, half = numbers.p, numbers.q, numbers.d, bits // 2
@@ -1363,6 +1394,7 @@ def test_generated_rsa_keys_meet_fips_186_5(bits: int, require_tool: Callable[[s
     for prime in (p, q):
         assert prime.bit_length() == half
         assert prime >> (half - 2) == 0b11
+        assert math.gcd(prime - 1, e) == 1
         result = _run(openssl, "prime", str(prime))
         assert result.returncode == 0, result.stderr
         assert result.stdout.rstrip().endswith("is prime"), result.stdout
@@ -1373,3 +1405,60 @@ def test_generated_rsa_keys_meet_fips_186_5(bits: int, require_tool: Callable[[s
     assert numbers.dmp1 == d % (p - 1)
     assert numbers.dmq1 == d % (q - 1)
     assert numbers.iqmp == pow(q, -1, p)
+    # openssl prime's verdict is its own, not an echo: the modulus is composite to it.
+    result = _run(openssl, "prime", str(n))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("is not prime"), result.stdout
+
+
+@pytest.mark.peer
+@pytest.mark.timeout(30)
+def test_the_openssl_key_checks_refuse_a_composite_factor(
+    keys: Keyring, require_tool: Callable[[str], str], tmp_path: Path
+) -> None:
+    """The judge above can say no: both checks refuse a key whose q is replaced by a multiple
+    of 3 of the same size (n, d and the CRT values recomputed to match it, so only primality is
+    wrong)."""
+    openssl = require_tool("openssl")
+    numbers = keys.pyca("rsa2048").private_numbers()
+    p, e = numbers.p, numbers.public_numbers.e
+    q = numbers.q + 2
+    while q % 3:
+        q += 2
+    lcm = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+    d = pow(e, -1, lcm)
+    bad = rsa.RSAPrivateNumbers(
+        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(e, p * q)
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    pem = bad.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pkey, rsa_check = _openssl_key_checks(openssl, pem, tmp_path)
+    assert (pkey.returncode, pkey.stdout) == (1, "")
+    assert pkey.stderr.startswith("Key is invalid\n"), pkey.stderr
+    assert "q not prime" in pkey.stderr, pkey.stderr
+    assert rsa_check.stdout == ""
+    assert rsa_check.stderr.startswith("RSA key not ok\n"), rsa_check.stderr
+    assert "q not prime" in rsa_check.stderr, rsa_check.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_of_rsa_2048_keys_shares_no_prime() -> None:
+    """24 RSA-2048 keys from one ``generate_keys`` call (rsagen on every core of the keygen
+    pool, each thread drawing from OpenSSL's DRBG): the moduli are distinct and pairwise
+    coprime, so no two keys share a prime (what a DRBG state reused across threads or keys
+    would produce, and a gcd of the two moduli would factor both), and e = 65537 in all."""
+    made = generate_keys(24, "rsa", bits=2048)
+    numbers = []
+    for key in made:
+        private = to_cryptography(key)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        numbers.append(private.private_numbers())
+    moduli = [m.public_numbers.n for m in numbers]
+    assert len(set(moduli)) == 24
+    assert all(m.public_numbers.e == 65537 for m in numbers)
+    assert all(m.public_numbers.n == m.p * m.q for m in numbers)
+    for (i, a), (j, b) in itertools.combinations(enumerate(moduli), 2):
+        assert math.gcd(a, b) == 1, f"keys {i} and {j} share a prime"
+    assert len({prime for m in numbers for prime in (m.p, m.q)}) == 48
