@@ -246,6 +246,42 @@ mod tests {
     }
 
     #[test]
+    fn miller_rabin_squares_through_long_runs_of_twos() {
+        // Primes whose w - 1 has 16, 23, 27 and 32 factors of 2 (65537, 119 * 2^23 + 1,
+        // 15 * 2^27 + 1, 2^64 - 2^32 + 1): a prime passes only through the squaring loop's
+        // z = w - 1 branch, which the Mersenne primes above (w - 1 = 2 * odd) never reach.
+        let mut ctx = BigNumContext::new().unwrap();
+        for prime in ["65537", "998244353", "2013265921", "18446744069414584321"] {
+            let w = BigNum::from_dec_str(prime).unwrap();
+            assert!(w.is_prime(64, &mut ctx).unwrap(), "{prime}");
+            assert!(miller_rabin(&w, 20, &mut ctx).unwrap(), "{prime}");
+        }
+    }
+
+    #[test]
+    fn miller_rabin_with_random_bases_catches_strong_pseudoprimes_to_small_bases() {
+        // 3215031751 = 151 * 751 * 28351 passes the bases 2, 3, 5 and 7, and
+        // 3825123056546413051 = 149491 * 747451 * 34233211 every prime base up to 31: a test
+        // with fixed small bases calls them prime, random bases do not.
+        let mut ctx = BigNumContext::new().unwrap();
+        for (n, factors) in [
+            ("3215031751", ["151", "751", "28351"]),
+            ("3825123056546413051", ["149491", "747451", "34233211"]),
+        ] {
+            let w = BigNum::from_dec_str(n).unwrap();
+            let mut product = BigNum::from_u32(1).unwrap();
+            for f in factors {
+                let f = BigNum::from_dec_str(f).unwrap();
+                let mut next = BigNum::new().unwrap();
+                next.checked_mul(&product, &f, &mut ctx).unwrap();
+                product = next;
+            }
+            assert_eq!(product, w);
+            assert!(!miller_rabin(&w, 20, &mut ctx).unwrap(), "{n}");
+        }
+    }
+
+    #[test]
     fn generated_keys_meet_fips_186_5() {
         let mut ctx = BigNumContext::new().unwrap();
         for bits in [2048u32, 3072] {
