@@ -16,7 +16,10 @@ from xrsim.netconf.schema import (
     CISCO_IOS_XR_STRING,
     IPV4_ADDRESS_NO_ZONE,
     Container,
+    Field,
     Leaf,
+    LineGroup,
+    LineList,
     ListNode,
     Schema,
     String,
@@ -93,9 +96,12 @@ def test_schema_declarations_are_checked() -> None:
 # -- values: YANG types, then the CLI line's parse ----------------------------------------------
 
 
-def _sample(schema: Schema) -> str:
+def _sample(schema: Schema | Field) -> str:
     """A value of ``schema``'s YANG type that the CLI takes too."""
-    t = schema.key_type if isinstance(schema, ListNode) else schema.type
+    if isinstance(schema, Field) and (schema.fixed is not None or schema.enum):
+        return schema.fixed if schema.fixed is not None else schema.enum[0][0]
+    keyed = ListNode | LineList | LineGroup
+    t = schema.key_type if isinstance(schema, keyed) else schema.type
     if isinstance(t, Uint32):
         return str(t.lo)
     if t == IPV4_ADDRESS_NO_ZONE:
@@ -111,6 +117,14 @@ def _xml(schema: Schema, parent: etree._Element, ns: str) -> int:
         el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
         return sum(_xml(c, el, ns) for c in schema.children)
     el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
+    if isinstance(schema, LineList):  # one line holding the key and every field
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = _sample(schema)
+        for f in schema.fields:
+            etree.SubElement(el, f"{{{ns}}}{f.name}").text = _sample(f)
+        return 1
+    if isinstance(schema, LineGroup):
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = _sample(schema)
+        return sum(_xml(c, el, ns) for c in schema.children)
     if isinstance(schema, ListNode):
         key = schema.only if schema.only is not None else _sample(schema)
         etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
