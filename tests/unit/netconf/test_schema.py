@@ -4,6 +4,8 @@ parses is not read, and a line that only looks like a modeled one is not taken f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from lxml import etree
 
@@ -25,7 +27,9 @@ from xrsim.netconf.schema import (
     String,
     Uint32,
     cli_line,
+    line_of,
 )
+from xrsim.notify.notifier import COMMUNITY
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(60)
@@ -183,3 +187,47 @@ def test_cli_line_takes_the_value_as_one_argument(router: Router) -> None:
     assert reg.resolve("config", "vrf red").known
     with pytest.raises(NetconfError):
         cli_line("vrf", "vrf {}", "red", reg, "config-ncy-agent", key="vrf", arg="vrf")
+
+
+def test_line_of_takes_exactly_the_arguments_given(router: Router) -> None:
+    reg = router.registry
+    syntax = COMMUNITY
+
+    def community(args: Mapping[str, str]) -> str:
+        return f"snmp-server community {' '.join(args.values())}"
+
+    assert (
+        line_of(
+            "c",
+            community,
+            {"name": "pub", "access": "rw"},
+            syntax=syntax,
+            schema=reg,
+            mode="config",
+        )
+        == "snmp-server community pub rw"
+    )
+    # A value that would be more of the line than its argument, or another command's line.
+    for args in (
+        {"name": "pub RW"},  # the access would come from the name
+        {"name": "pub | file x"},
+        {"name": "pub?"},
+        {"name": " pub"},
+        {"name": "pub", "access": "rx"},
+    ):
+        with pytest.raises(NetconfError) as info:
+            line_of("c", community, args, syntax=syntax, schema=reg, mode="config")
+        assert info.value.info == (("bad-element", "c"),)
+
+
+def test_fields_map_yang_values_to_the_line() -> None:
+    priv = Field("priviledge", arg="access", enum=(("read-only", "ro"), ("read-write", "rw")))
+    assert priv.cli_value("read-write") == "rw"
+    version = Field("version", fixed="2c", mandatory=True)
+    assert version.cli_value("2c") is None  # implied by the line, not an argument of it
+    for field, bad in ((priv, "rw"), (priv, "write"), (version, "3")):
+        with pytest.raises(NetconfError) as info:
+            field.cli_value(bad)
+        assert info.value.info == (("bad-element", field.name),)
+    with pytest.raises(ValueError, match="either"):
+        Field("x")
