@@ -87,8 +87,9 @@ class SchemaEdit:
         self.cli = cli
         self.out: list[CliEdit] = []
         self.modes: dict[tuple[str, ...], str] = {(): TOP_MODE}
-        #: The arguments the enclosing ``LineGroup`` entries fix.
+        #: The arguments the enclosing ``LineGroup`` entries fix, and their key leaves.
         self.where: Where = {}
+        self.where_leaves: Where = {}
 
     def op(self, el: Element, inherited: str) -> str:
         value = el.get(OP_ATTR)
@@ -266,12 +267,13 @@ class SchemaEdit:
     @contextmanager
     def grouped(self, schema: LineGroup, key: str) -> Iterator[None]:
         """Inside: the group's argument fixed to ``key`` (``where``)."""
-        outer = self.where
+        outer, outer_leaves = self.where, self.where_leaves
         self.where = {**outer, schema.arg: key}
+        self.where_leaves = {**outer_leaves, schema.arg: schema.key}
         try:
             yield
         finally:
-            self.where = outer
+            self.where, self.where_leaves = outer, outer_leaves
 
     def delete_group(
         self, schema: LineGroup, node: ConfigNode | None, block: tuple[str, ...]
@@ -344,10 +346,15 @@ class SchemaEdit:
                 cli = f.cli_value(values[f.name])
                 if cli is not None and f.arg is not None:
                     args[f.arg] = cli
+        leaves = {
+            schema.arg: schema.key,
+            **self.where_leaves,
+            **{f.arg: f.name for f in schema.fields if f.arg is not None},
+        }
         line = line_of(
-            schema.name,
             schema.line,
             args,
+            leaves=leaves,
             syntax=schema.syntax,
             schema=self.cli,
             mode=self.modes[block],

@@ -378,10 +378,10 @@ class Field:
 
 
 def line_of(
-    name: str,
     template: Callable[[Mapping[str, str]], str],
     values: Mapping[str, str],
     *,
+    leaves: Mapping[str, str],
     syntax: str,
     schema: CliSchema,
     mode: str,
@@ -391,16 +391,18 @@ def line_of(
     are exactly ``values``: no value holds what a CLI session interprets before its parser
     (``|``, a final ``?``, control characters, spaces around it) and the registry's parse of
     the line in ``mode`` gives each argument back as it was given and no other. Else
-    ``invalid-value`` naming ``name``: a value never becomes more of the line than its
-    argument."""
-    for value in values.values():
+    ``invalid-value`` naming the leaf (``leaves``: argument to leaf name) of the first value
+    that is not its argument: a value never becomes more of the line than its argument."""
+    first = leaves[next(iter(values))]
+    for arg, value in values.items():
         if value != value.strip() or _CLI_UNSAFE.search(value):
-            raise bad_value(name, f"{value!r} is not a valid value of {name}")
+            raise bad_value(leaves[arg], f"{value!r} is not a valid value of {leaves[arg]}")
     line = template(values)
     parsed = schema.resolve(mode, line)
     got = {k: str(v) for k, v in parsed.args.items()}
     if not parsed.known or parsed.syntax != syntax or got != dict(values):
-        raise bad_value(name, f"{line!r} is not a valid {name}")
+        wrong = next((leaves[a] for a, v in values.items() if got.get(a) != v), first)
+        raise bad_value(wrong, f"{line!r} does not take the values given as its arguments")
     return line
 
 

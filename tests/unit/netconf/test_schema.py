@@ -191,33 +191,27 @@ def test_cli_line_takes_the_value_as_one_argument(router: Router) -> None:
 
 def test_line_of_takes_exactly_the_arguments_given(router: Router) -> None:
     reg = router.registry
-    syntax = COMMUNITY
+    leaves = {"name": "community-name", "access": "priviledge"}
 
     def community(args: Mapping[str, str]) -> str:
         return f"snmp-server community {' '.join(args.values())}"
 
-    assert (
-        line_of(
-            "c",
-            community,
-            {"name": "pub", "access": "rw"},
-            syntax=syntax,
-            schema=reg,
-            mode="config",
-        )
-        == "snmp-server community pub rw"
-    )
-    # A value that would be more of the line than its argument, or another command's line.
-    for args in (
-        {"name": "pub RW"},  # the access would come from the name
-        {"name": "pub | file x"},
-        {"name": "pub?"},
-        {"name": " pub"},
-        {"name": "pub", "access": "rx"},
+    def line(args: dict[str, str]) -> str:
+        return line_of(community, args, leaves=leaves, syntax=COMMUNITY, schema=reg, mode="config")
+
+    assert line({"name": "pub", "access": "rw"}) == "snmp-server community pub rw"
+    # A value that would be more of the line than its argument, or another command's line:
+    # refused, naming the leaf of that value.
+    for args, leaf in (
+        ({"name": "pub RW"}, "community-name"),  # the access would come from the name
+        ({"name": "pub | file x"}, "community-name"),
+        ({"name": "pub?"}, "community-name"),
+        ({"name": " pub"}, "community-name"),
+        ({"name": "pub", "access": "rx"}, "community-name"),  # no command parses it: the key
     ):
         with pytest.raises(NetconfError) as info:
-            line_of("c", community, args, syntax=syntax, schema=reg, mode="config")
-        assert info.value.info == (("bad-element", "c"),)
+            line(args)
+        assert info.value.info == (("bad-element", leaf),)
 
 
 def test_fields_map_yang_values_to_the_line() -> None:
