@@ -20,9 +20,11 @@
   (``xrsim.config.tree.Schema.resolve``) is the expected item with the value as its one
   argument and the value holds nothing a CLI session interprets before parsing (``|``, a
   final ``?``, control characters): a value never becomes more CLI text than that argument.
-- ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
-  below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
-  node.
+  ``line_of`` is the same for a ``LineList`` entry's whole line: its parse must give back
+  exactly the arguments it was made of.
+- ``read_into(schema, ns, parent_el, node[, where])`` renders the items of a configuration
+  node as XML below ``parent_el`` (``where``: the arguments enclosing ``LineGroup`` entries
+  fix); ``exists`` says whether a schema node has data under a configuration node.
 
 Reading takes what the command registry's parse of each line says (``node.syntax``,
 ``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
@@ -59,6 +61,7 @@ __all__ = [
     "Schema",
     "String",
     "Uint32",
+    "Where",
     "YangType",
     "bad_value",
     "cli_line",
