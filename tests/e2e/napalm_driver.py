@@ -43,6 +43,7 @@ def _scenarios(args: argparse.Namespace) -> dict[str, list[tuple[str, Op]]]:
             ("config-candidate", lambda d: d.get_config(retrieve="candidate")),
             ("users", lambda d: d.get_users()),
             ("interfaces", lambda d: d.get_interfaces()),
+            ("snmp", lambda d: d.get_snmp_information()),
         ],
         "merge": [
             ("load", lambda d: d.load_merge_candidate(config=MERGE)),

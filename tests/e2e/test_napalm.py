@@ -3,10 +3,11 @@ lock on connect), against a router served by ``SshServer`` with NETCONF enabled.
 
 NAPALM lives in ``.venv-napalm`` (``make napalm-venv``, requirements/napalm.lock;
 ``XRSIM_NAPALM_PYTHON`` names another Python): each test runs napalm_driver.py with that
-Python, one scenario of NAPALM calls (open, getters, ``load_merge_candidate``,
-``load_replace_candidate`` with ``config=`` and ``filename=``, ``compare_config``,
-``commit_config``, ``discard_config``, ``rollback``, close), and checks what the router did on
-the router itself (running configuration, commit records), not only what NAPALM returned.
+Python, one scenario of NAPALM calls (open, getters with ``get_snmp_information``,
+``load_merge_candidate``, ``load_replace_candidate`` with ``config=`` and ``filename=``,
+``compare_config``, ``commit_config``, ``discard_config``, ``rollback``, close), and checks
+what the router did on the router itself (running configuration, commit records), not only
+what NAPALM returned.
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ def running(router: Router) -> str:
 
 
 def test_getters(router: Router, napalm: Callable[..., Driver]) -> None:
+    router.configure(
+        [
+            "snmp-server community public RO",
+            "snmp-server community private RW",
+            "snmp-server community plain",
+            "snmp-server contact NOC team, +1 555 0100",
+            "snmp-server location Building 4, rack 12",
+            "snmp-server chassis-id router-chassis",
+            "snmp-server host 10.0.0.9 traps version 2c public",
+        ]
+    )
     steps = napalm("getters").finish()
     facts = steps["facts"]["result"]
     chassis = router.chassis
@@ -98,6 +110,19 @@ def test_getters(router: Router, napalm: Callable[..., Driver]) -> None:
     assert mgmt["mac_address"]
     assert isinstance(mgmt["mtu"], int)
     assert set(interfaces) == set(facts["interface_list"])
+
+    # Cisco-IOS-XR-snmp-agent-cfg's system and administration: what the CLI configured. A
+    # community typed without RO/RW has no priviledge leaf, so NAPALM's mode for it is "".
+    assert steps["snmp"]["result"] == {
+        "chassis_id": "router-chassis",
+        "contact": "NOC team, +1 555 0100",
+        "location": "Building 4, rack 12",
+        "community": {
+            "plain": {"acl": "", "mode": ""},
+            "private": {"acl": "", "mode": "rw"},
+            "public": {"acl": "", "mode": "ro"},
+        },
+    }
 
 
 def test_merge_compare_commit_rollback(router: Router, napalm: Callable[..., Driver]) -> None:

@@ -36,6 +36,7 @@ DOMAIN = "http://cisco.com/ns/yang/Cisco-IOS-XR-ip-domain-cfg"
 CEPKI = "http://cisco.com/ns/yang/Cisco-IOS-XR-crypto-cepki-cfg"
 AAA = "http://cisco.com/ns/yang/Cisco-IOS-XR-aaa-lib-cfg"
 LOCALD = "http://cisco.com/ns/yang/Cisco-IOS-XR-aaa-locald-cfg"
+SNMP = "http://cisco.com/ns/yang/Cisco-IOS-XR-snmp-agent-cfg"
 NS = {"nc": NC, "h": HOST}
 PASSWORDS = {"admin": "admin-pw-1", "viewer": "viewer-pw-1"}
 #: What the file the injection aims at holds.
@@ -123,6 +124,30 @@ def username(name: str) -> str:
     )
 
 
+def snmp(body: str) -> str:
+    return config(f'<snmp xmlns="{SNMP}">{body}</snmp>')
+
+
+def community(name: str, privilege: str = "") -> str:
+    leaf = f"<priviledge>{privilege}</priviledge>" if privilege else ""
+    return snmp(
+        "<administration><default-communities><default-community>"
+        f"<community-name>{name}</community-name>{leaf}"
+        "</default-community></default-communities></administration>"
+    )
+
+
+def trap_host(address: str, community: str) -> str:
+    return snmp(
+        f"<trap-hosts><trap-host><ip-address>{address}</ip-address><default-user-communities>"
+        f"<default-user-community><community-name>{community}</community-name>"
+        "<version>2c</version><basic-trap-types>0</basic-trap-types>"
+        "<advanced-trap-types1>0</advanced-trap-types1>"
+        "<advanced-trap-types2>0</advanced-trap-types2></default-user-community>"
+        "</default-user-communities></trap-host></trap-hosts>"
+    )
+
+
 def bad_element(error: RPCError) -> str | None:
     info = etree.fromstring((error.info or "<none/>").encode())
     return info.findtext("nc:bad-element", namespaces=NS)
@@ -161,6 +186,11 @@ def test_a_value_cannot_inject_cli_text(router: Router, connect: Callable[[str],
         (trustpoint("", name="tp9 | file harddisk:d"), "name"),
         (username("eve | file harddisk:e"), "name"),
         (domain_name("lab.example | file harddisk:f"), "name"),
+        # Leaves that are arguments of one line: a list key, a LINE argument, a group's key.
+        (community("pub | file harddisk:g"), "community-name"),
+        (community("pub RW"), "community-name"),  # the access would come from the name
+        (snmp("<system><contact>ops | file harddisk:h</contact></system>"), "contact"),
+        (trap_host("10.0.0.1", "c | file harddisk:i"), "community-name"),
         # A line end or a help request inside a value.
         (host_name("r2&#10;username evil"), "host-name"),
         (host_name("r2 ?"), "host-name"),
@@ -169,7 +199,7 @@ def test_a_value_cannot_inject_cli_text(router: Router, connect: Callable[[str],
     assert got == [(xml, ("invalid-value", leaf)) for xml, leaf in attempts]
     # Nothing was typed: the file is intact, no file was written, the candidate is empty.
     assert harddisk(router, "a").read_bytes() == PRECIOUS
-    for name in "bcdef":
+    for name in "bcdefghi":
         assert not harddisk(router, name).exists()
     candidate = etree.fromstring(
         str(

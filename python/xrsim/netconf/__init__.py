@@ -3,8 +3,9 @@
 - ``framing``: base:1.0 end-of-message and base:1.1 chunked framing (``Framer``).
 - ``xmlutil``: the XXE-safe XML parser and element helpers.
 - ``filter``: subtree filtering (``subtree_filter``).
-- ``schema``: the declarative model schema (``Leaf``, ``Container``, ``ListNode``) mapped onto
-  CLI lines, and its reader.
+- ``schema``: the declarative model schema (``Leaf``, ``Container``, ``ListNode``, and
+  ``LineList`` / ``LineGroup`` of ``Field`` s for leaves that are arguments of one line)
+  mapped onto CLI lines, and its reader.
 - ``edit``: the edit engine, an ``<edit-config>`` subtree turned into ``CliEdit`` s.
 - ``registry``: ``ConfigModel``, ``CliTextModel``, ``OperModel``, ``ActionModel`` and the
   ``ModelRegistry`` keyed by (namespace, top element or action name).
@@ -31,7 +32,7 @@ from xrsim.netconf.registry import (
     ModelRegistry,
     OperModel,
 )
-from xrsim.netconf.schema import Container, Leaf, ListNode
+from xrsim.netconf.schema import Container, Field, Leaf, LineGroup, LineList, ListNode
 from xrsim.netconf.session import (
     BASE_1_0,
     BASE_1_1,
@@ -53,8 +54,11 @@ __all__ = [
     "Container",
     "Device",
     "EditRefusal",
+    "Field",
     "Framer",
     "Leaf",
+    "LineGroup",
+    "LineList",
     "ListNode",
     "Model",
     "ModelRegistry",

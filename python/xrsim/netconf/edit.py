@@ -10,19 +10,35 @@
   leaf value and list key is checked against its YANG type, and the line it makes against
   the command registry the lines will be typed into (``xrsim.netconf.schema.cli_line``):
   the line must parse, in its block's mode, as that one item with the value as its
-  argument, else ``invalid-value`` naming the leaf, before anything is typed.
+  argument, else ``invalid-value`` naming the leaf, before anything is typed. An entry of a
+  ``LineList`` (one CLI line whose arguments are its leaves) is written as its whole line
+  again, the current leaves merged with the new ones (``replace`` keeps only the new ones);
+  a ``LineGroup`` entry's edits apply to the lines holding its key.
 - ``nested_lines`` turns the edits into the nested CLI lines the session's ``ConfigEditor``
   types into a real CLI configuration session, as a person pastes them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from xrsim.config.tree import TOP_MODE, ConfigNode
 from xrsim.config.tree import Schema as CliSchema
 from xrsim.errors import NetconfError
-from xrsim.netconf.schema import Container, Leaf, ListNode, Schema, bad_value, exists
+from xrsim.netconf.schema import (
+    Container,
+    Leaf,
+    LineGroup,
+    LineList,
+    ListNode,
+    Schema,
+    Where,
+    bad_value,
+    exists,
+    line_of,
+)
 from xrsim.netconf.xmlutil import BASE_NS, Element, children, local, namespace, text_of
 
 __all__ = ["OPERATIONS", "CliEdit", "SchemaEdit", "nested_lines"]
@@ -71,6 +87,9 @@ class SchemaEdit:
         self.cli = cli
         self.out: list[CliEdit] = []
         self.modes: dict[tuple[str, ...], str] = {(): TOP_MODE}
+        #: The arguments the enclosing ``LineGroup`` entries fix, and their key leaves.
+        self.where: Where = {}
+        self.where_leaves: Where = {}
 
     def op(self, el: Element, inherited: str) -> str:
         value = el.get(OP_ATTR)
@@ -85,25 +104,16 @@ class SchemaEdit:
             )
         return str(value)
 
-    def spec_of(self, schema: Container | ListNode, el: Element) -> Schema:
+    def spec_of(self, schema: Container | ListNode | LineGroup, el: Element) -> Schema:
         if namespace(el) != self.ns and not any(
             isinstance(c, Container) and c.ns == namespace(el) for c in schema.children
         ):
-            raise NetconfError(
-                "unknown-namespace",
-                f"{namespace(el)!r} is not the namespace of {schema.name}",
-                error_type="protocol",
-                info=(("bad-element", local(el)), ("bad-namespace", namespace(el) or "")),
-            )
+            raise _unknown(schema.name, el, self.ns)
         for c in schema.children:
             ns = c.ns if isinstance(c, Container) and c.ns else self.ns
             if c.name == local(el) and ns == namespace(el):
                 return c
-        raise NetconfError(
-            "unknown-element",
-            f"{local(el)!r} is not an element of {schema.name}",
-            info=(("bad-element", local(el)),),
-        )
+        raise _unknown(schema.name, el, namespace(el))
 
     def delete_all(self, schema: Schema, node: ConfigNode | None, block: tuple[str, ...]) -> None:
         """Edits removing every modeled item of ``schema`` under ``node``."""
@@ -115,6 +125,15 @@ class SchemaEdit:
         if isinstance(schema, Container):
             for c in schema.children:
                 self.delete_all(c, node, block)
+            return
+        if isinstance(schema, LineList):
+            for _key, line in schema.entries(node, self.where):
+                self.out.append(CliEdit(block, f"no {line.line}"))
+            return
+        if isinstance(schema, LineGroup):
+            for key in schema.keys(node, self.where):
+                with self.grouped(schema, key):
+                    self.delete_group(schema, node, block)
             return
         for _key, entry in schema.entries(node):
             if not schema.blocks:
@@ -141,6 +160,10 @@ class SchemaEdit:
         op = self.op(el, inherited)
         if isinstance(schema, Leaf):
             self.leaf(schema, el, node, block, op)
+        elif isinstance(schema, LineList):
+            self.line_entry(schema, el, node, block, op)
+        elif isinstance(schema, LineGroup):
+            self.group(schema, el, node, block, op)
         elif isinstance(schema, Container):
             self.container(schema, el, node, block, op)
         else:
@@ -174,7 +197,7 @@ class SchemaEdit:
         block: tuple[str, ...],
         op: str,
     ) -> None:
-        present = exists(schema, self.ns, node)
+        present = exists(schema, self.ns, node, self.where)
         if op in ("delete", "remove"):
             if not present and op == "delete":
                 raise _missing(schema.name)
@@ -185,7 +208,7 @@ class SchemaEdit:
         specs = [(self.spec_of(schema, c), c) for c in children(el)]
         self.children(schema, specs, node, block, op)
 
-    def key_of(self, schema: ListNode, el: Element) -> Element:
+    def key_of(self, schema: ListNode | LineList | LineGroup, el: Element) -> Element:
         """The key element of a list entry (checked)."""
         key_el = next(
             (c for c in children(el) if local(c) == schema.key and namespace(c) == self.ns), None
@@ -241,9 +264,165 @@ class SchemaEdit:
             self.out.append(CliEdit(block, entry_line))
         self.children(schema, specs, entry, entry_block, op)
 
+    @contextmanager
+    def grouped(self, schema: LineGroup, key: str) -> Iterator[None]:
+        """Inside: the group's argument fixed to ``key`` (``where``)."""
+        outer, outer_leaves = self.where, self.where_leaves
+        self.where = {**outer, schema.arg: key}
+        self.where_leaves = {**outer_leaves, schema.arg: schema.key}
+        try:
+            yield
+        finally:
+            self.where, self.where_leaves = outer, outer_leaves
+
+    def delete_group(
+        self, schema: LineGroup, node: ConfigNode | None, block: tuple[str, ...]
+    ) -> None:
+        """Edits removing the lines of the current group entry (``where``)."""
+        for c in schema.children:
+            self.delete_all(c, node, block)
+
+    def group(
+        self,
+        schema: LineGroup,
+        el: Element,
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        op: str,
+    ) -> None:
+        key_el = self.key_of(schema, el)
+        key = text_of(key_el)
+        present = key in schema.keys(node, self.where)
+        if op in ("delete", "remove"):
+            if not present and op == "delete":
+                raise _missing(schema.name)
+            if present:
+                with self.grouped(schema, key):
+                    self.delete_group(schema, node, block)
+            return
+        if op == "create" and present:
+            raise _exists_error(schema.name)
+        specs = [(self.spec_of(schema, c), c) for c in children(el) if c is not key_el]
+        with self.grouped(schema, key):
+            self.children(schema, specs, node, block, op)
+
+    def line_entry(
+        self,
+        schema: LineList,
+        el: Element,
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+        op: str,
+    ) -> None:
+        """One entry of a ``LineList``: its line typed again with the leaves it ends with."""
+        key_el = self.key_of(schema, el)
+        key = text_of(key_el)
+        current = schema.entry(node, key, self.where)
+        if op in ("delete", "remove"):
+            if current is None:
+                if op == "delete":
+                    raise _missing(schema.name)
+                return
+            self.out.append(CliEdit(block, f"no {current.line}"))
+            return
+        if op == "create" and current is not None:
+            raise _exists_error(schema.name)
+        had = schema.values(current) if current is not None else {}
+        values = self.field_values(schema, el, key_el, had, op)
+        if current is None and op == "none":
+            return
+        if current is None:
+            for f in schema.fields:
+                if f.mandatory and f.name not in values:
+                    raise NetconfError(
+                        "missing-element",
+                        f"{schema.name} {key!r} needs its {f.name}",
+                        error_type="application",
+                        info=(("bad-element", f.name),),
+                    )
+        args = {schema.arg: schema.check_key(key), **self.where}
+        for f in schema.fields:
+            if f.name in values:
+                cli = f.cli_value(values[f.name])
+                if cli is not None and f.arg is not None:
+                    args[f.arg] = cli
+        leaves = {
+            schema.arg: schema.key,
+            **self.where_leaves,
+            **{f.arg: f.name for f in schema.fields if f.arg is not None},
+        }
+        line = line_of(
+            schema.line,
+            args,
+            leaves=leaves,
+            syntax=schema.syntax,
+            schema=self.cli,
+            mode=self.modes[block],
+        )
+        if current is None or line != current.line:
+            self.out.append(CliEdit(block, line))
+
+    def field_values(
+        self, schema: LineList, el: Element, key_el: Element, had: dict[str, str], op: str
+    ) -> dict[str, str]:
+        """The leaves (XML texts by name) an entry ends with: those it ``had`` (none for
+        ``replace``) with the edit's own leaf operations applied."""
+        values = {} if op == "replace" else dict(had)
+        for c in children(el):
+            if c is key_el:
+                continue
+            f = schema.field_named(local(c)) if namespace(c) == self.ns else None
+            if f is None:
+                raise _unknown(schema.name, c, self.ns)
+            if children(c):
+                raise bad_value(f.name, "a leaf has no child elements")
+            fop = self.op(c, "merge" if op in ("create", "none") else op)
+            if fop in ("delete", "remove"):
+                if f.mandatory:
+                    raise bad_value(f.name, f"{f.name} is mandatory: it cannot be deleted")
+                if f.name not in had and fop == "delete":
+                    raise _missing(f.name)
+                values.pop(f.name, None)
+            elif fop == "create" and f.name in had:
+                raise _exists_error(f.name)
+            elif fop != "none":
+                values[f.name] = text_of(c)
+        return values
+
+    def drop_unlisted(
+        self,
+        schema: Container | ListNode | LineGroup,
+        specs: list[tuple[Schema, Element]],
+        node: ConfigNode | None,
+        block: tuple[str, ...],
+    ) -> None:
+        """``replace``: edits removing the modeled children the new content leaves out (the
+        list entries it does not name among them)."""
+        given = {s.name for s, _ in specs}
+        for c in schema.children:
+            if c.name not in given:
+                self.delete_all(c, node, block)
+                continue
+            if isinstance(c, Leaf | Container) or (isinstance(c, ListNode) and not c.blocks):
+                continue
+            keys = {text_of(self.key_of(c, e)) for s, e in specs if s is c}
+            if isinstance(c, ListNode):
+                for key, entry in c.entries(node):
+                    if key not in keys and entry is not None:
+                        self.out.append(CliEdit(block, f"no {entry.line}"))
+            elif isinstance(c, LineList):
+                for key, line in c.entries(node, self.where):
+                    if key not in keys:
+                        self.out.append(CliEdit(block, f"no {line.line}"))
+            else:
+                for key in c.keys(node, self.where):
+                    if key not in keys:
+                        with self.grouped(c, key):
+                            self.delete_group(c, node, block)
+
     def children(
         self,
-        schema: Container | ListNode,
+        schema: Container | ListNode | LineGroup,
         specs: list[tuple[Schema, Element]],
         node: ConfigNode | None,
         block: tuple[str, ...],
@@ -252,18 +431,26 @@ class SchemaEdit:
         """Edit the children of a container or list entry (``replace`` first removes the
         modeled children the new content leaves out)."""
         if op == "replace":
-            given = {s.name for s, _ in specs}
-            for c in schema.children:
-                if c.name not in given:
-                    self.delete_all(c, node, block)
-                elif isinstance(c, ListNode) and c.blocks:
-                    keys = {text_of(self.key_of(c, e)) for s, e in specs if s is c}
-                    for key, entry in c.entries(node):
-                        if key not in keys and entry is not None:
-                            self.out.append(CliEdit(block, f"no {entry.line}"))
+            self.drop_unlisted(schema, specs, node, block)
         child_op = "merge" if op == "create" else op
         for spec, c in specs:
             self.edit(spec, c, node, block, child_op)
+
+
+def _unknown(parent: str, el: Element, ns: str | None) -> NetconfError:
+    """``unknown-namespace`` for an element outside ``ns``, else ``unknown-element``."""
+    if namespace(el) != ns:
+        return NetconfError(
+            "unknown-namespace",
+            f"{namespace(el)!r} is not the namespace of {parent}",
+            error_type="protocol",
+            info=(("bad-element", local(el)), ("bad-namespace", namespace(el) or "")),
+        )
+    return NetconfError(
+        "unknown-element",
+        f"{local(el)!r} is not an element of {parent}",
+        info=(("bad-element", local(el)),),
+    )
 
 
 def _missing(name: str) -> NetconfError:

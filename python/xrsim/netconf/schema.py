@@ -8,6 +8,11 @@
   (``ListNode("trustpoint", "name", ..., syntax=TP.TRUSTPOINT, arg="name", line="crypto ca
   trustpoint {}")``), or whose one entry lives at the parent's CLI level (the ``default`` VRF of
   ``domain name``).
+- ``LineList``: a keyed list whose entries are single CLI lines of one command, the entry's
+  leaves (``Field`` s) other arguments of that same line (``snmp-server community NAME RO``:
+  the entry ``NAME``, its ``priviledge`` the ``RO``); a ``LineGroup`` groups such lines by
+  one more argument (``trap-host[ip-address]`` over the ``snmp-server host ADDR ...`` lines,
+  each ``default-user-community[community-name]`` a ``LineList`` entry of them).
 - YANG types of values and keys: ``String`` (``length``, ``pattern``) and ``Uint32`` (a
   range); ``STRING``, ``CISCO_IOS_XR_STRING`` and ``IPV4_ADDRESS_NO_ZONE`` are the
   typedefs the models use (``empty`` and ``boolean`` leaves are ``Leaf`` kinds).
@@ -15,9 +20,11 @@
   (``xrsim.config.tree.Schema.resolve``) is the expected item with the value as its one
   argument and the value holds nothing a CLI session interprets before parsing (``|``, a
   final ``?``, control characters): a value never becomes more CLI text than that argument.
-- ``read_into(schema, ns, parent_el, node)`` renders the items of a configuration node as XML
-  below ``parent_el``; ``exists`` says whether a schema node has data under a configuration
-  node.
+  ``line_of`` is the same for a ``LineList`` entry's whole line: its parse must give back
+  exactly the arguments it was made of.
+- ``read_into(schema, ns, parent_el, node[, where])`` renders the items of a configuration
+  node as XML below ``parent_el`` (``where``: the arguments enclosing ``LineGroup`` entries
+  fix); ``exists`` says whether a schema node has data under a configuration node.
 
 Reading takes what the command registry's parse of each line says (``node.syntax``,
 ``node.args``, ``node.has(keyword)``; ``xrsim.config.tree.Parsed``): nothing here splits
@@ -30,8 +37,8 @@ edit engine (``xrsim.netconf.edit``) walks the same schema the other way; the mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from lxml import etree
@@ -46,15 +53,20 @@ __all__ = [
     "IPV4_ADDRESS_NO_ZONE",
     "STRING",
     "Container",
+    "Field",
     "Leaf",
+    "LineGroup",
+    "LineList",
     "ListNode",
     "Schema",
     "String",
     "Uint32",
+    "Where",
     "YangType",
     "bad_value",
     "cli_line",
     "exists",
+    "line_of",
     "read_into",
 ]
 
@@ -313,12 +325,182 @@ class ListNode:
         return schema.resolve(mode, entry_line).submode
 
 
-Schema = Leaf | Container | ListNode
+#: The arguments a ``LineGroup`` fixes for the lines below it (``{"host": "10.0.0.9"}``).
+Where = Mapping[str, str]
+_NOWHERE: Where = {}
 
 
-def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | None) -> None:
+@dataclass(frozen=True)
+class Field:
+    """A leaf of a ``LineList`` entry, held by its line:
+
+    - ``arg``: the line's typed argument holding the value (absent when the line has none),
+      checked against ``type`` when written; with ``enum``, the YANG enumeration's values and
+      the CLI keyword each is (``("read-only", "ro")``);
+    - ``fixed``: a leaf the CLI line implies rather than holds (``version`` ``2c`` of a
+      ``traps version 2c`` host): read as that value, and only that value may be written;
+    - ``mandatory``: a new entry must give it (YANG ``mandatory true``), else
+      ``missing-element``."""
+
+    name: str
+    arg: str | None = None
+    type: YangType = STRING
+    enum: tuple[tuple[str, str], ...] = ()
+    fixed: str | None = None
+    mandatory: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.arg is None) == (self.fixed is None):
+            raise ValueError(f"field {self.name}: either its argument or its fixed value")
+
+    def read(self, node: ConfigNode) -> str | None:
+        """The leaf's XML text from the entry's line (None when absent)."""
+        if self.fixed is not None:
+            return self.fixed
+        assert self.arg is not None
+        value = node.args.get(self.arg)
+        if value is None:
+            return None
+        text = str(value)
+        return next((y for y, c in self.enum if c == text.lower()), text)
+
+    def cli_value(self, text: str) -> str | None:
+        """The CLI argument of the XML text ``text`` (None for a fixed leaf), checked
+        (``invalid-value`` naming the leaf)."""
+        if self.fixed is not None:
+            if text != self.fixed:
+                raise bad_value(self.name, f"{text!r}: only {self.fixed!r} is supported")
+            return None
+        if self.enum:
+            cli = next((c for y, c in self.enum if y == text), None)
+            if cli is None:
+                allowed = ", ".join(y for y, _ in self.enum)
+                raise bad_value(self.name, f"{text!r} is not one of {allowed}")
+            return cli
+        return self.type.check(self.name, text)
+
+
+def line_of(
+    template: Callable[[Mapping[str, str]], str],
+    values: Mapping[str, str],
+    *,
+    leaves: Mapping[str, str],
+    syntax: str,
+    schema: CliSchema,
+    mode: str,
+) -> str:
+    """The CLI line ``template(values)`` (``values``: the command's arguments by name), once
+    it is certain that the CLI takes it as one line of the command ``syntax`` whose arguments
+    are exactly ``values``: no value holds what a CLI session interprets before its parser
+    (``|``, a final ``?``, control characters, spaces around it) and the registry's parse of
+    the line in ``mode`` gives each argument back as it was given and no other. Else
+    ``invalid-value`` naming the leaf (``leaves``: argument to leaf name) of the first value
+    that is not its argument: a value never becomes more of the line than its argument."""
+    first = leaves[next(iter(values))]
+    for arg, value in values.items():
+        if value != value.strip() or _CLI_UNSAFE.search(value):
+            raise bad_value(leaves[arg], f"{value!r} is not a valid value of {leaves[arg]}")
+    line = template(values)
+    parsed = schema.resolve(mode, line)
+    got = {k: str(v) for k, v in parsed.args.items()}
+    if not parsed.known or parsed.syntax != syntax or got != dict(values):
+        wrong = next((leaves[a] for a, v in values.items() if got.get(a) != v), first)
+        raise bad_value(wrong, f"{line!r} does not take the values given as its arguments")
+    return line
+
+
+@dataclass(frozen=True)
+class LineList:
+    """A keyed list whose entries are single CLI lines of the command ``syntax``: the key is
+    the line's argument ``arg``, the other leaves ``fields`` (arguments of the same line,
+    or fixed). ``line(args)`` writes an entry's line from the command's arguments by name
+    (the key's, the enclosing ``LineGroup`` s', the fields'); it is checked by the registry's
+    parse (``line_of``). Writing a leaf types the entry's whole line again (the item's key
+    words make it replace the old one); deleting the entry is ``no`` its line."""
+
+    name: str
+    key: str
+    syntax: str
+    arg: str
+    fields: tuple[Field, ...]
+    line: Callable[[Mapping[str, str]], str]
+    key_type: YangType = STRING
+    only: str | None = field(default=None, init=False)
+
+    def entries(self, parent: ConfigNode | None, where: Where) -> Iterator[tuple[str, ConfigNode]]:
+        if parent is None:
+            return
+        for node in parent.sorted_children():
+            if (
+                node.syntax == self.syntax
+                and self.arg in node.args
+                and all(str(node.args.get(a)) == v for a, v in where.items())
+            ):
+                yield str(node.args[self.arg]), node
+
+    def entry(self, parent: ConfigNode | None, key: str, where: Where) -> ConfigNode | None:
+        return next((n for k, n in self.entries(parent, where) if k == key), None)
+
+    def check_key(self, key: str) -> str:
+        return self.key_type.check(self.key, key)
+
+    def field_named(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def values(self, node: ConfigNode) -> dict[str, str]:
+        """The XML texts of the entry's fields, by leaf name (present ones)."""
+        out: dict[str, str] = {}
+        for f in self.fields:
+            text = f.read(node)
+            if text is not None:
+                out[f.name] = text
+        return out
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    """A keyed list grouping the lines of the command ``syntax`` by their argument ``arg``
+    (the key ``key``): its children (``LineList`` s in containers) see only the lines whose
+    ``arg`` is the entry's key. An entry exists while one such line does."""
+
+    name: str
+    key: str
+    syntax: str
+    arg: str
+    children: tuple[Schema, ...]
+    key_type: YangType = STRING
+    only: str | None = field(default=None, init=False)
+
+    def keys(self, parent: ConfigNode | None, where: Where) -> list[str]:
+        if parent is None:
+            return []
+        seen: dict[str, None] = {}
+        for node in parent.sorted_children():
+            if (
+                node.syntax == self.syntax
+                and self.arg in node.args
+                and all(str(node.args.get(a)) == v for a, v in where.items())
+            ):
+                seen.setdefault(str(node.args[self.arg]), None)
+        return list(seen)
+
+    def check_key(self, key: str) -> str:
+        return self.key_type.check(self.key, key)
+
+
+Schema = Leaf | Container | ListNode | LineList | LineGroup
+
+
+def read_into(
+    schema: Schema,
+    ns: str,
+    parent_el: Element,
+    node: ConfigNode | None,
+    where: Where = _NOWHERE,
+) -> None:
     """Append the XML of ``schema``'s data under ``node`` to ``parent_el`` (nothing when there
-    is none: containers and entries without data are left out)."""
+    is none: containers and entries without data are left out). ``where``: the arguments the
+    enclosing ``LineGroup`` entries fix."""
     if isinstance(schema, Leaf):
         text = schema.read(node)
         if text is not None:
@@ -330,9 +512,12 @@ def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | No
         ns = schema.ns or ns
         el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
         for c in schema.children:
-            read_into(c, ns, el, node)
+            read_into(c, ns, el, node, where)
         if not len(el):
             parent_el.remove(el)
+        return
+    if isinstance(schema, LineList | LineGroup):
+        _read_lines(schema, ns, parent_el, node, where)
         return
     for key, entry in schema.entries(node):
         el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
@@ -343,8 +528,31 @@ def read_into(schema: Schema, ns: str, parent_el: Element, node: ConfigNode | No
             parent_el.remove(el)
 
 
-def exists(schema: Schema, ns: str, node: ConfigNode | None) -> bool:
+def _read_lines(
+    schema: LineList | LineGroup,
+    ns: str,
+    parent_el: Element,
+    node: ConfigNode | None,
+    where: Where,
+) -> None:
+    """``read_into`` of a ``LineList`` (an entry per line) or a ``LineGroup``."""
+    if isinstance(schema, LineList):
+        for key, entry in schema.entries(node, where):
+            el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
+            etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
+            for name, text in schema.values(entry).items():
+                etree.SubElement(el, f"{{{ns}}}{name}").text = text
+        return
+    for key in schema.keys(node, where):
+        el = etree.SubElement(parent_el, f"{{{ns}}}{schema.name}")
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
+        inner = {**where, schema.arg: key}
+        for c in schema.children:
+            read_into(c, ns, el, node, inner)
+
+
+def exists(schema: Schema, ns: str, node: ConfigNode | None, where: Where = _NOWHERE) -> bool:
     """Whether ``schema`` has data under ``node``."""
     holder = etree.Element("x")
-    read_into(schema, ns, holder, node)
+    read_into(schema, ns, holder, node, where)
     return len(holder) > 0

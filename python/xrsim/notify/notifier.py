@@ -60,7 +60,10 @@ __all__ = [
     "FACILITY",
     "HOST",
     "HOST_SEVERITIES",
+    "SNMP_CHASSIS_ID",
+    "SNMP_CONTACT",
     "SNMP_HOST",
+    "SNMP_LOCATION",
     "SNMP_TRAPS",
     "SNMP_VRF",
     "SNMP_VRF_HOST",
@@ -109,6 +112,12 @@ SNMP_HOST = (
 )
 SNMP_TRAPS = f"snmp-server traps <kind:{{ {' | '.join(TRAP_KINDS)} }}>"
 SNMP_VRF = "snmp-server vrf <vrf:NAME>"
+#: The SNMPv2-MIB system objects the agent would serve (``sysContact``, ``sysLocation``) and
+#: the chassis ID: stored, shown and served over NETCONF (xrsim has no SNMP agent to answer
+#: gets with them).
+SNMP_CONTACT = "snmp-server contact <text:LINE>"
+SNMP_LOCATION = "snmp-server location <text:LINE>"
+SNMP_CHASSIS_ID = "snmp-server chassis-id <text:LINE>"
 #: Inside ``snmp-server vrf NAME`` (``(config-snmp-vrf)#``).
 SNMP_VRF_HOST = "host <host:IPV4> traps version 2c <community:WORD> [ udp-port <port:1-65535> ]"
 

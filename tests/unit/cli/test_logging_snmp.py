@@ -1,6 +1,7 @@
 """The syslog and SNMP CLI: ``logging HOST``/``buffered``/``trap``/``facility``, ``show
-logging``, ``clear logging``, ``snmp-server community``/``host``/``vrf``/``traps pki``, and
-``show running-config snmp-server traps`` (the seed's verification)."""
+logging``, ``clear logging``, ``snmp-server community``/``host``/``vrf``/``traps pki``,
+``snmp-server contact``/``location``/``chassis-id``, and ``show running-config snmp-server
+traps`` (the seed's verification)."""
 
 from __future__ import annotations
 
@@ -145,3 +146,38 @@ def test_clear_logging_asks_first(router: Router) -> None:
     router.cli("clear logging", answers={"[confirm]": ""})  # Enter confirms
     assert router.notify.buffer.entries() == []
     assert router.cli("show logging").endswith("Log Buffer (2097152 bytes):\n\n")
+
+
+@pytest.mark.parametrize("word", ["contact", "location", "chassis-id"])
+def test_system_lines_need_their_text(router: Router, word: str) -> None:
+    before = body(router.cli("show running-config"))
+    with pytest.raises(CommandError) as e:
+        router.configure([f"snmp-server {word}"])
+    assert e.value.output == "% Incomplete command.\n"
+    assert body(router.cli("show running-config")) == before
+
+
+def test_contact_location_chassis_id(router: Router) -> None:
+    router.configure(
+        [
+            "snmp-server community public",
+            "snmp-server contact NOC team, +1 555 0100",
+            "snmp-server location Building 4, rack 12",
+            "snmp-server chassis-id r1-chassis",
+        ]
+    )
+    # The rest of the line, as typed; a community without RO/RW as typed (read-only).
+    assert body(router.cli("show running-config snmp-server")) == (
+        "snmp-server community public\n"
+        "snmp-server contact NOC team, +1 555 0100\n"
+        "snmp-server location Building 4, rack 12\n"
+        "snmp-server chassis-id r1-chassis\n"
+    )
+    assert router.notify.snmp_config.communities == {"public": "RO"}
+    # One item each: a new line replaces the old one, and the no form takes no text.
+    router.configure(["snmp-server contact Ops", "no snmp-server location", "no snmp-server ch"])
+    assert body(router.cli("show running-config snmp-server")) == (
+        "snmp-server community public\nsnmp-server contact Ops\n"
+    )
+    router.configure(["no snmp-server contact Ops"])
+    assert "contact" not in router.cli("show running-config snmp-server")

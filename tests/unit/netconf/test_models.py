@@ -93,5 +93,5 @@ def test_hello_advertises_one_capability_per_listed_module(router: Router) -> No
         for mod, ns, rev in m.augments
     }
     assert model_caps == sorted(expected | augments)
-    assert len(expected) == len({m.module for m in MODELS}) == 14
+    assert len(expected) == len({m.module for m in MODELS}) == 15
     assert len(augments) == 1

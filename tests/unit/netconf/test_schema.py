@@ -4,6 +4,8 @@ parses is not read, and a line that only looks like a modeled one is not taken f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from lxml import etree
 
@@ -16,13 +18,18 @@ from xrsim.netconf.schema import (
     CISCO_IOS_XR_STRING,
     IPV4_ADDRESS_NO_ZONE,
     Container,
+    Field,
     Leaf,
+    LineGroup,
+    LineList,
     ListNode,
     Schema,
     String,
     Uint32,
     cli_line,
+    line_of,
 )
+from xrsim.notify.notifier import COMMUNITY
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(60)
@@ -93,9 +100,12 @@ def test_schema_declarations_are_checked() -> None:
 # -- values: YANG types, then the CLI line's parse ----------------------------------------------
 
 
-def _sample(schema: Schema) -> str:
+def _sample(schema: Schema | Field) -> str:
     """A value of ``schema``'s YANG type that the CLI takes too."""
-    t = schema.key_type if isinstance(schema, ListNode) else schema.type
+    if isinstance(schema, Field) and (schema.fixed is not None or schema.enum):
+        return schema.fixed if schema.fixed is not None else schema.enum[0][0]
+    keyed = ListNode | LineList | LineGroup
+    t = schema.key_type if isinstance(schema, keyed) else schema.type
     if isinstance(t, Uint32):
         return str(t.lo)
     if t == IPV4_ADDRESS_NO_ZONE:
@@ -111,6 +121,14 @@ def _xml(schema: Schema, parent: etree._Element, ns: str) -> int:
         el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
         return sum(_xml(c, el, ns) for c in schema.children)
     el = etree.SubElement(parent, f"{{{ns}}}{schema.name}")
+    if isinstance(schema, LineList):  # one line holding the key and every field
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = _sample(schema)
+        for f in schema.fields:
+            etree.SubElement(el, f"{{{ns}}}{f.name}").text = _sample(f)
+        return 1
+    if isinstance(schema, LineGroup):
+        etree.SubElement(el, f"{{{ns}}}{schema.key}").text = _sample(schema)
+        return sum(_xml(c, el, ns) for c in schema.children)
     if isinstance(schema, ListNode):
         key = schema.only if schema.only is not None else _sample(schema)
         etree.SubElement(el, f"{{{ns}}}{schema.key}").text = key
@@ -169,3 +187,41 @@ def test_cli_line_takes_the_value_as_one_argument(router: Router) -> None:
     assert reg.resolve("config", "vrf red").known
     with pytest.raises(NetconfError):
         cli_line("vrf", "vrf {}", "red", reg, "config-ncy-agent", key="vrf", arg="vrf")
+
+
+def test_line_of_takes_exactly_the_arguments_given(router: Router) -> None:
+    reg = router.registry
+    leaves = {"name": "community-name", "access": "priviledge"}
+
+    def community(args: Mapping[str, str]) -> str:
+        return f"snmp-server community {' '.join(args.values())}"
+
+    def line(args: dict[str, str]) -> str:
+        return line_of(community, args, leaves=leaves, syntax=COMMUNITY, schema=reg, mode="config")
+
+    assert line({"name": "pub", "access": "rw"}) == "snmp-server community pub rw"
+    # A value that would be more of the line than its argument, or another command's line:
+    # refused, naming the leaf of that value.
+    for args, leaf in (
+        ({"name": "pub RW"}, "community-name"),  # the access would come from the name
+        ({"name": "pub | file x"}, "community-name"),
+        ({"name": "pub?"}, "community-name"),
+        ({"name": " pub"}, "community-name"),
+        ({"name": "pub", "access": "rx"}, "community-name"),  # no command parses it: the key
+    ):
+        with pytest.raises(NetconfError) as info:
+            line(args)
+        assert info.value.info == (("bad-element", leaf),)
+
+
+def test_fields_map_yang_values_to_the_line() -> None:
+    priv = Field("priviledge", arg="access", enum=(("read-only", "ro"), ("read-write", "rw")))
+    assert priv.cli_value("read-write") == "rw"
+    version = Field("version", fixed="2c", mandatory=True)
+    assert version.cli_value("2c") is None  # implied by the line, not an argument of it
+    for field, bad in ((priv, "rw"), (priv, "write"), (version, "3")):
+        with pytest.raises(NetconfError) as info:
+            field.cli_value(bad)
+        assert info.value.info == (("bad-element", field.name),)
+    with pytest.raises(ValueError, match="either"):
+        Field("x")

@@ -33,6 +33,7 @@ from xrsim.netconf.models import (
     remote_attestation_act,
     shellutil_cfg,
     shellutil_oper,
+    snmp_agent_cfg,
     spirit_install_instmgr_oper,
     xrsim_crypto_oper,
 )
@@ -46,6 +47,7 @@ MODELS: tuple[Model, ...] = (
     ip_domain_cfg.IP_DOMAIN,
     crypto_cepki_cfg.CRYPTO_CA,
     aaa_lib_cfg.AAA,
+    snmp_agent_cfg.SNMP,
     cli_cfg.CLI,
     shellutil_oper.SYSTEM_TIME,
     invmgr_oper.INVENTORY,
