@@ -18,7 +18,9 @@ run.
   (``enrollment url self``, ``lifetime certificate 61``, ECDSA keys) and ``logging 127.0.0.1
   port P``, booted on a frozen clock at the moment of enrollment; ``router.advance(days=61)``
   runs the whole schedule, 15 notices a certificate (8 weekly warnings, 7 daily alerts), each a
-  syslog datagram. Beside it: what a user might script instead, a daily check over the same
+  syslog datagram; the same router with one trustpoint is the rest of the router's timed work
+  over those days (hourly package fingerprints above all), so the difference is the notices'
+  cost. Beside it: what a user might script instead, a daily check over the same
   certificates (PEM loaded with pyca each day, as a daily job would read them), sending the
   same number of syslog messages on the same days through ``SysLogHandler``.
 - ``notify trustpool bundle``: ``xrsim.pki.trustpool.parse_bundle`` of a PKCS#7 bundle of
