@@ -190,6 +190,8 @@ class Vrfs:
     def netns_of(self, vrf: str | None) -> str | None:
         """The namespace ``vrf``'s sockets are opened in (None: the process's own)."""
         with self._lock:
+            if vrf is None or vrf == DEFAULT_VRF:  # defined always: no need to read the tree
+                return self._netns.get(DEFAULT_VRF)
             return self._netns_in(vrf, self._tree, configured_vrfs(self._tree))
 
     def _netns_in(self, vrf: str | None, tree: ConfigTree, defined: frozenset[str]) -> str | None:

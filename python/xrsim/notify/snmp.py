@@ -78,7 +78,9 @@ def encode_trap(
 ) -> bytes:
     """One SNMPv2-Trap in a v2c message: ``uptime`` in hundredths of a second."""
     pdu = v2c.TrapPDU()
-    v2c.apiTrapPDU.set_defaults(pdu)
+    # The PDU's defaults (error status and index 0, no varbinds), not the trap API's, which
+    # also encodes a placeholder sysUpTime and coldStart varbind list only to replace it.
+    v2c.apiPDU.set_defaults(pdu)
     v2c.apiTrapPDU.set_request_id(pdu, request_id)
     binds: list[tuple[Any, Any]] = [
         (v2c.apiTrapPDU.sysUpTime, rfc1902.TimeTicks(uptime % 2**32)),

@@ -32,6 +32,7 @@ The notifier (``xrsim.notify.notifier``) numbers and stamps messages and fans th
 
 from __future__ import annotations
 
+import functools
 import threading
 import zlib
 from collections import deque
@@ -175,6 +176,11 @@ class LogEntry:
 
     def line(self) -> str:
         """The line ``show logging`` prints."""
+        return self._line
+
+    @functools.cached_property
+    def _line(self) -> str:
+        # made once: the buffer counts its bytes and the remote hosts get it in the datagram
         stamp = xr_log_time(self.time)
         return f"{self.node}:{stamp}: {self.message.process}[{self.pid}]: {self.message}"
 

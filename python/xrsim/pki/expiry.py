@@ -11,6 +11,8 @@
   arms them and subscribes to the store (``CertStore.subscribe``), so that every committed
   change (an enrollment, an import, ``clear crypto ca certificates``) re-arms: timers of
   certificates that went are cancelled, new certificates get theirs, the others keep theirs.
+  The store is read there only: a notice falling due checks its certificate against what the
+  last re-arm found, so a notice costs the same however many trustpoints the router has.
   ``stop()`` (shutdown) cancels everything. ``upcoming()`` lists the next notice of each
   watched certificate.
 - ``notice_times(not_after)``: the whole schedule of one certificate.
@@ -245,6 +247,9 @@ class ExpiryMonitor:
         self._lock = threading.Lock()
         #: each watched certificate's next notice
         self._timers: dict[_Key, _Armed] = {}
+        #: what the store held at the last ``rearm`` (after every committed change): a notice
+        #: falling due checks its certificate here instead of reading the whole store again
+        self._current: dict[_Key, _Watched] = {}
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- starting and stopping --------------------------------------------------------------
@@ -263,6 +268,7 @@ class ExpiryMonitor:
         with self._lock:
             unsubscribe, self._unsubscribe = self._unsubscribe, None
             timers, self._timers = list(self._timers.values()), {}
+            self._current = {}
         if unsubscribe is not None:
             unsubscribe()
         for armed in timers:
@@ -305,6 +311,7 @@ class ExpiryMonitor:
         with self._lock:
             if self._unsubscribe is None:
                 return
+            self._current = watched
             for key in [k for k in self._timers if k not in watched]:
                 self._timers.pop(key).timer.cancel()
             for key, w in watched.items():
@@ -335,7 +342,7 @@ class ExpiryMonitor:
             armed = self._timers.get(key)
             if self._unsubscribe is None or armed is None or armed.token is not token:
                 return
-        still = key in self._watched()
+            still = key in self._current
         if still and self._trustpoint(w.trustpoint) is not None:
             notice = ExpiryNotice.of(w.trustpoint, w.cert_type, w.cert, self._clock.now())
             try:

@@ -30,7 +30,7 @@ from xrsim.pki.expiry import (
     format_time_left,
     notice_times,
 )
-from xrsim.pki.trustpoint import CertStore, Trustpoint
+from xrsim.pki.trustpoint import CertStore, Trustpoint, Usage
 from xrsim.router import Router
 from xrsim.scheduler import Scheduler
 
@@ -337,6 +337,48 @@ def test_other_changes_keep_armed_notices(rig: Rig) -> None:
     rig.scheduler.advance(31 * DAY)
     assert rig.seen() == [("check", "ID", 60.0, False)]
     assert rig.notices[0][0] == c.not_valid_after_utc - 60 * DAY
+
+
+class CountingCertStore(CertStore):
+    """The real ``CertStore``, counting the certificates read from the state store."""
+
+    reads = 0
+
+    def ca(self, name: str) -> x509.Certificate | None:
+        self.reads += 1
+        return super().ca(name)
+
+    def router(self, name: str) -> dict[Usage, x509.Certificate]:
+        self.reads += 1
+        return super().router(name)
+
+
+def test_a_notice_falling_due_reads_nothing_from_the_store(rig: Rig) -> None:
+    """The store is read when the monitor re-arms (after each committed change), not again
+    for each notice: every notice used to read every trustpoint's certificates, which made a
+    sweep over N trustpoints cost N times the notices (benches/test_notify.py)."""
+    certs = CountingCertStore(rig.store)
+    names = [f"tp{i}" for i in range(12)]
+    rig.configured.update(names)
+    with certs.transaction():
+        for i, tp in enumerate(names):
+            certs.set_ca(tp, ca_cert(serial=i + 1))
+            certs.set_router(tp, "general", leaf(61, serial=0x100 + i))
+    m = ExpiryMonitor(certs, rig.scheduler, rig.clock, rig.trustpoint, rig.on_notice)
+    rig.monitor = m
+    m.start()
+    assert certs.reads > 0  # the boot's arming read them
+    certs.reads = 0
+    rig.scheduler.advance(62 * DAY)
+    assert len(rig.notices) == len(names) * len(SCHEDULE_DAYS)
+    assert sorted({n.trustpoint for _, n in rig.notices}) == sorted(names)
+    assert certs.reads == 0
+    # a change still re-arms from the store, and what went gets no more notices
+    certs.set_router("tp0", "general", leaf(200, serial=0x999))
+    assert certs.reads > 0
+    rig.notices.clear()
+    rig.scheduler.advance(100 * DAY)
+    assert [(n.trustpoint, n.serial) for _, n in rig.notices][:1] == [("tp0", "09:99")]
 
 
 def test_unconfigured_trustpoint_is_skipped_then_resumes(rig: Rig) -> None:
