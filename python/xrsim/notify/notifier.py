@@ -94,7 +94,7 @@ _LEVELS = " | ".join(LEVELS)
 
 HOST = (
     f"logging <host:IPV4> [ vrf <vrf:NAME> ] [ severity <severity:{{ {_HOST_LEVELS} }}> ]"
-    " [ port <port:1-65535> ]"
+    " [ port { <port:1-65535> | <port:{ default }> } ]"
 )
 BUFFERED_SIZE = "logging buffered <size:307200-125000000>"
 BUFFERED_LEVEL = f"logging buffered <level:{{ {_LEVELS} }}>"
@@ -116,6 +116,12 @@ DEFAULT_BUFFERED_LEVEL = "debugging"
 DEFAULT_TRAP_LEVEL = "informational"
 DEFAULT_SYSLOG_PORT = 514
 DEFAULT_TRAP_PORT = 162
+
+
+def _syslog_port(port: object) -> int:
+    """The UDP port of ``logging HOST ... [port P]``: ``port default`` (as Ansible's
+    ``iosxr_logging_global`` sends it) and no port are both 514."""
+    return DEFAULT_SYSLOG_PORT if port is None or port == "default" else int(str(port))
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ class LoggingConfig:
                         severity=Severity.INFORMATIONAL
                         if sev is None
                         else HOST_SEVERITIES[str(sev)],
-                        port=int(node.args.get("port", DEFAULT_SYSLOG_PORT)),
+                        port=_syslog_port(node.args.get("port")),
                     )
                 )
             elif syntax == BUFFERED_SIZE:

@@ -63,6 +63,36 @@ def test_logging_lines_as_ios_xr_stores_them(router: Router) -> None:
     assert "10.1.22.2" not in router.cli("show running-config logging")
 
 
+def test_logging_host_port_default(router: Router) -> None:
+    """``port default`` (Ansible's ``iosxr_logging_global`` sends it for every host it is not
+    given a port for, and parses it back): stored as given, UDP 514; its ``no`` form, and a
+    port given later, find the line by host and VRF."""
+    router.configure(
+        [
+            "logging 10.1.22.2 vrf default severity critical port default",
+            "logging 10.1.22.3 port def",
+        ]
+    )
+    assert body(router.cli("show running-config logging")) == (
+        "logging 10.1.22.2 vrf default severity critical port default\n"
+        "logging 10.1.22.3 vrf default port default\n"
+    )
+    assert [(h.host, h.port) for h in router.notify.logging_config.hosts] == [
+        ("10.1.22.2", 514),
+        ("10.1.22.3", 514),
+    ]
+    router.configure(
+        [
+            "no logging 10.1.22.2 vrf default severity critical port default",
+            "logging 10.1.22.3 vrf default port 1514",
+        ]
+    )
+    assert body(router.cli("show running-config logging")) == (
+        "logging 10.1.22.3 vrf default port 1514\n"
+    )
+    assert [(h.host, h.port) for h in router.notify.logging_config.hosts] == [("10.1.22.3", 1514)]
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -71,6 +101,7 @@ def test_logging_lines_as_ios_xr_stores_them(router: Router) -> None:
         "logging buffered loud",
         "logging 10.0.0.1 severity informational",  # the host form takes ``info``
         "logging 10.0.0.1 port 0",
+        "logging 10.0.0.1 port defaults",
         "snmp-server host 10.0.0.1 traps version 3 c",
         "snmp-server community c RX",
         "snmp-server traps nothing",
