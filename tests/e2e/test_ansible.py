@@ -624,7 +624,8 @@ def test_iosxr_logging_global_hosts_buffered_trap_facility(
 
 def test_iosxr_logging_global_replaced_and_deleted(router: Router, ansible: Ansible) -> None:
     """``replaced`` on logging configured at the CLI (a host without a port, as IOS XR stores
-    it), then ``deleted``: the removals in IOS XR's ``no`` forms. One transport (libssh,
+    it; the trap level replaced by ``logging trap disable``), then ``deleted``: the removals in
+    IOS XR's ``no`` forms. One transport (libssh,
     ``network_cli``'s default when installed): the other tests run both."""
     router.configure(
         [
@@ -641,6 +642,7 @@ def test_iosxr_logging_global_replaced_and_deleted(router: Router, ansible: Ansi
         "config": {
             "hosts": [{"host": "192.0.2.8", "vrf": "mgmt", "port": "1514"}],
             "buffered": {"severity": "errors"},
+            "trap": {"state": "disabled"},
             "facility": "local4",
         },
     }
@@ -663,12 +665,14 @@ def test_iosxr_logging_global_replaced_and_deleted(router: Router, ansible: Ansi
             "no logging buffered 307200",
             "no logging trap notifications",
             "logging buffered errors",
+            "logging trap disable",
             "logging facility local4",
         ]
     )
     assert replaced["after"] == {
         "hosts": [{"host": "192.0.2.8", "vrf": "mgmt", "port": "1514"}],
         "buffered": {"severity": "errors"},
+        "trap": {"state": "disabled"},
         "facility": "local4",
     }
     assert not ok(results["replaced again"])["changed"]
@@ -678,6 +682,7 @@ def test_iosxr_logging_global_replaced_and_deleted(router: Router, ansible: Ansi
         [
             "no logging 192.0.2.8 vrf mgmt port 1514",
             "no logging buffered errors",
+            "no logging trap disable",
             "no logging facility local4",
         ]
     )

@@ -11,7 +11,7 @@ import pytest
 
 from xrsim.clock import SimClock
 from xrsim.errors import CommandError
-from xrsim.notify import Message
+from xrsim.notify import Message, Severity
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(30)
@@ -166,6 +166,24 @@ def test_show_logging_layout(router: Router) -> None:
     assert e1.line().startswith("RP/0/RP0/CPU0:Dec  1 17:20:01.123 UTC: cepki[")
     router.configure(["logging console disable"])
     assert "    Console logging: Disabled\n" in router.cli("show logging")
+
+
+def test_logging_trap_disable(router: Router) -> None:
+    """``logging trap disable`` (Ansible's ``trap: {state: disabled}``): stored, nothing goes
+    to the remote hosts, ``show logging`` says so; its ``no`` form brings the default back."""
+    router.configure(["logging 127.0.0.1 vrf default", "logging trap disable"])
+    assert body(router.cli("show running-config logging trap")) == "logging trap disable\n"
+    assert router.notify.logging_config.trap_level is None
+    router.log(Message("SECURITY", "CEPKI", 1, "CERT_EXPIRING_ALERT", "text one", "cepki"))
+    out = router.cli("show logging")
+    assert "    Trap logging: Disabled\n" in out
+    assert "    Logging to 127.0.0.1 vrf default , 0 message lines logged\n" in out
+    router.configure(["no logging trap disable"])
+    assert router.notify.logging_config.trap_level is Severity.INFORMATIONAL
+    router.log(Message("SECURITY", "CEPKI", 1, "CERT_EXPIRING_ALERT", "text two", "cepki"))
+    out = router.cli("show logging")
+    assert "    Trap logging: level informational, 1 messages logged\n" in out
+    assert "    Logging to 127.0.0.1 vrf default , 1 message lines logged\n" in out
 
 
 def test_clear_logging_asks_first(router: Router) -> None:
