@@ -17,10 +17,11 @@ libssh): ``iosxr_command`` (``wait_for``), ``iosxr_facts`` (``min`` and ``all``)
 hosts, buffer, trap level, facility) and ``iosxr_snmp_server`` (communities, trap hosts, in a
 VRF too): merged, idempotent, gathered, the remote host Ansible configured then receiving the
 router's syslog (a UDP listener of the test) or its PKI trap (Debian's ``snmptrapd``);
-``iosxr_logging_global`` ``replaced`` and ``deleted`` run on libssh only (about 11 s a run).
-Over ``ansible.netcommon.netconf``: ``netconf_get``,
-``netconf_config``, ``netconf_rpc``, with the examples of their documentation (the operation
-named by its namespace, see ``test_netconf_get_config_rpc``).
+``iosxr_logging_global`` ``replaced``/``deleted`` and ``iosxr_snmp_server``
+``overridden``/``deleted`` run on libssh only (about 10 s a test). Over
+``ansible.netcommon.netconf``: ``netconf_get``, ``netconf_config``, ``netconf_rpc``, with the
+examples of their documentation (the operation named by its namespace, see
+``test_netconf_get_config_rpc``).
 
 Nothing is written outside the test's directory: ``HOME``, ``ANSIBLE_HOME``, the local temp
 and persistent-connection directories are in it. Host key checking is Ansible's default (on):
@@ -799,6 +800,66 @@ def test_iosxr_snmp_server(
         assert trap.varbinds["1.3.6.1.6.3.1.1.4.1.0"] == ("OID", "." + PKI_EXPIRY_TRAP)
     finally:
         trapd.stop()
+
+
+def test_iosxr_snmp_server_overridden_and_deleted(router: Router, ansible: Ansible) -> None:
+    """``overridden`` on SNMP configured at the CLI, then ``deleted``: IOS XR's ``no`` forms
+    (``no snmp-server vrf NAME`` for a VRF); ``snmp-server traps pki``, which the module has no
+    key for, stays. One transport (libssh): ``test_iosxr_snmp_server`` runs both."""
+    router.configure(
+        [
+            "snmp-server community old RO",
+            "snmp-server community kept RW",
+            "snmp-server host 192.0.2.9 traps version 2c old udp-port 1162",
+            "snmp-server vrf mgmt",
+            " host 192.0.2.10 traps version 2c old",
+            "exit",
+            "snmp-server traps pki",
+        ]
+    )
+    commits = len(router.datastore.commits)
+    override = {
+        "state": "overridden",
+        "config": {
+            "communities": [{"name": "kept", "rw": True}, {"name": "new", "ro": True}],
+            "hosts": [{"host": "192.0.2.11", "traps": True, "version": "2c", "community": "new"}],
+        },
+    }
+    results = ansible.run(
+        [
+            {"name": "overridden", "cisco.iosxr.iosxr_snmp_server": override},
+            {"name": "overridden again", "cisco.iosxr.iosxr_snmp_server": override},
+            {"name": "deleted", "cisco.iosxr.iosxr_snmp_server": {"state": "deleted"}},
+        ],
+        ansible_network_cli_ssh_type="libssh",
+    )
+    overridden = ok(results["overridden"])
+    assert overridden["changed"]
+    assert sorted(overridden["commands"]) == sorted(
+        [
+            "no snmp-server community old RO",
+            "no snmp-server host 192.0.2.9 traps version 2c old udp-port 1162",
+            "no snmp-server vrf mgmt",
+            "snmp-server community new RO",
+            "snmp-server host 192.0.2.11 traps version 2c new",
+        ]
+    )
+    assert overridden["after"] == override["config"]
+    assert not ok(results["overridden again"])["changed"]
+    deleted = ok(results["deleted"])
+    assert deleted["changed"]
+    assert sorted(deleted["commands"]) == sorted(
+        [
+            "no snmp-server community kept RW",
+            "no snmp-server community new RO",
+            "no snmp-server host 192.0.2.11 traps version 2c new",
+        ]
+    )
+    assert _snmp_lines(router) == ["snmp-server traps pki"]
+    snmp_config = router.notify.snmp_config
+    assert (snmp_config.communities, snmp_config.hosts) == ({}, ())
+    assert snmp_config.traps == frozenset({"pki"})
+    assert len(router.datastore.commits) == commits + 2
 
 
 # -- netconf ---------------------------------------------------------------------------------
