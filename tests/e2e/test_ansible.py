@@ -13,10 +13,15 @@ records), not only against what Ansible reported.
 Over ``network_cli`` both SSH transports run (``ansible_network_cli_ssh_type`` paramiko and
 libssh): ``iosxr_command`` (``wait_for``), ``iosxr_facts`` (``min`` and ``all``),
 ``iosxr_config`` (``parents``/``lines``, idempotence, ``backup``), ``cli_command``,
-``cli_config``, ``iosxr_hostname``, ``iosxr_user``, ``iosxr_logging_global`` (console
-logging, what xrsim has of logging). Over ``ansible.netcommon.netconf``: ``netconf_get``,
-``netconf_config``, ``netconf_rpc``, with the examples of their documentation (the operation
-named by its namespace, see ``test_netconf_get_config_rpc``).
+``cli_config``, ``iosxr_hostname``, ``iosxr_user``, ``iosxr_logging_global`` (console; remote
+hosts, buffer, trap level, facility) and ``iosxr_snmp_server`` (communities, trap hosts, in a
+VRF too): merged, idempotent, gathered, the remote host Ansible configured then receiving the
+router's syslog (a UDP listener of the test) or its PKI trap (Debian's ``snmptrapd``);
+``iosxr_logging_global`` ``replaced``/``deleted`` and ``iosxr_snmp_server``
+``overridden``/``deleted`` run on libssh only (about 10 s a test). Over
+``ansible.netcommon.netconf``: ``netconf_get``, ``netconf_config``, ``netconf_rpc``, with the
+examples of their documentation (the operation named by its namespace, see
+``test_netconf_get_config_rpc``).
 
 Nothing is written outside the test's directory: ``HOME``, ``ANSIBLE_HOME``, the local temp
 and persistent-connection directories are in it. Host key checking is Ansible's default (on):
@@ -42,7 +47,10 @@ from typing import Any
 
 import pytest
 
+from notify_peers import SnmpTrapd, SyslogListener
 from xrsim.frontends.ssh import SshServer
+from xrsim.notify import Message, Severity
+from xrsim.notify.notifier import LoggingConfig, SyslogHost, TrapHost
 from xrsim.router import Router
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(300)]
@@ -54,6 +62,8 @@ USER, PASSWORD = "admin", "admin"
 NETCONF = "ansible.netcommon.netconf"
 BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 HOST_NS = "http://cisco.com/ns/yang/Cisco-IOS-XR-shellutil-cfg"
+#: CISCO-PKI-MIB's certificate expiry notification (the trap ``snmp-server traps pki`` sends).
+PKI_EXPIRY_TRAP = "1.3.6.1.4.1.9.9.854.1.2"
 #: Seconds one ansible-playbook run may take.
 RUN_TIMEOUT = 240
 
@@ -492,7 +502,7 @@ def test_iosxr_hostname_and_user(router: Router, ansible: Ansible, ssh_type: str
 
 @TRANSPORTS
 def test_iosxr_logging_global(router: Router, ansible: Ansible, ssh_type: str) -> None:
-    """The console logging xrsim has (``logging console LEVEL | disable``)."""
+    """Console logging (``logging console LEVEL | disable``): merged, idempotent, gathered."""
     commits = len(router.datastore.commits)
     console = {
         "cisco.iosxr.iosxr_logging_global": {"config": {"console": {"severity": "critical"}}}
@@ -512,6 +522,344 @@ def test_iosxr_logging_global(router: Router, ansible: Ansible, ssh_type: str) -
     assert not ok(results["merged again"])["changed"]
     assert ok(results["gathered"])["gathered"] == {"console": {"severity": "critical"}}
     assert len(router.datastore.commits) == commits + 1
+
+
+def _logging_lines(router: Router) -> list[str]:
+    """``show running-config logging`` without its timestamp line."""
+    return router.cli("show running-config logging").splitlines()[1:]
+
+
+def _by_host(hosts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(hosts, key=lambda h: str(h["host"]))
+
+
+@TRANSPORTS
+def test_iosxr_logging_global_hosts_buffered_trap_facility(
+    router: Router, ansible: Ansible, ssh_type: str
+) -> None:
+    """Remote syslog hosts as a user writes them first (the module's defaults ``vrf default``
+    and ``port default``; a VRF, a severity, a port), the buffer's size and severity, the trap
+    level and the facility: merged, idempotent, gathered; the host Ansible configured on
+    127.0.0.1 then receives the router's messages that pass its severity."""
+    listener = SyslogListener()
+    try:
+        commits = len(router.datastore.commits)
+        config = {
+            "hosts": [
+                {"host": "127.0.0.1", "severity": "critical", "port": listener.port},
+                {"host": "192.0.2.7"},
+                {"host": "192.0.2.8", "vrf": "mgmt", "severity": "error"},
+            ],
+            "buffered": {"size": 307200, "severity": "warnings"},
+            "trap": {"severity": "notifications"},
+            "facility": "local3",
+        }
+        task = {"cisco.iosxr.iosxr_logging_global": {"config": config}}
+        results = ansible.run(
+            [
+                {"name": "merged", **task},
+                {"name": "merged again", **task},
+                {"name": "gathered", "cisco.iosxr.iosxr_logging_global": {"state": "gathered"}},
+            ],
+            ansible_network_cli_ssh_type=ssh_type,
+        )
+        merged = ok(results["merged"])
+        assert merged["changed"]
+        port = listener.port
+        assert sorted(merged["commands"]) == sorted(
+            [
+                "logging buffered 307200",
+                "logging buffered warnings",
+                "logging facility local3",
+                "logging trap notifications",
+                f"logging 127.0.0.1 vrf default severity critical port {port}",
+                "logging 192.0.2.7 vrf default port default",
+                "logging 192.0.2.8 vrf mgmt severity error port default",
+            ]
+        )
+        assert _logging_lines(router) == [
+            f"logging 127.0.0.1 vrf default severity critical port {port}",
+            "logging 192.0.2.7 vrf default port default",
+            "logging 192.0.2.8 vrf mgmt severity error port default",
+            "logging buffered 307200",
+            "logging buffered warnings",
+            "logging trap notifications",
+            "logging facility local3",
+        ]
+        assert router.notify.logging_config == LoggingConfig(
+            hosts=(
+                SyslogHost("127.0.0.1", "default", Severity.CRITICAL, port),
+                SyslogHost("192.0.2.7", "default", Severity.INFORMATIONAL, 514),
+                SyslogHost("192.0.2.8", "mgmt", Severity.ERRORS, 514),
+            ),
+            buffer_size=307200,
+            buffer_level=Severity.WARNINGS,
+            trap_level=Severity.NOTIFICATIONS,
+            facility="local3",
+        )
+        again = ok(results["merged again"])
+        assert not again["changed"], again
+        assert len(router.datastore.commits) == commits + 1
+        gathered = ok(results["gathered"])["gathered"]
+        assert _by_host(gathered.pop("hosts")) == [
+            {"host": "127.0.0.1", "vrf": "default", "severity": "critical", "port": str(port)},
+            {"host": "192.0.2.7", "vrf": "default", "port": "default"},
+            {"host": "192.0.2.8", "vrf": "mgmt", "severity": "error", "port": "default"},
+        ]
+        assert gathered == {
+            "buffered": {"size": 307200, "severity": "warnings"},
+            "trap": {"severity": "notifications"},
+            "facility": "local3",
+        }
+        # The router logs to the host Ansible configured: facility local3, what passes
+        # ``severity critical`` only.
+        router.log(Message("SYS", "TEST", 3, "ERR", "an error", "tester"))
+        router.log(Message("SECURITY", "CEPKI", 1, "CERT_EXPIRING_ALERT", "an alert", "cepki"))
+        (datagram,) = listener.receive(1)
+        assert datagram.startswith(f"<{19 * 8 + 1}>"), datagram
+        assert "%SECURITY-CEPKI-1-CERT_EXPIRING_ALERT : an alert" in datagram
+        assert listener.nothing_more()
+    finally:
+        listener.close()
+
+
+def test_iosxr_logging_global_replaced_and_deleted(router: Router, ansible: Ansible) -> None:
+    """``replaced`` on logging configured at the CLI (a host without a port, as IOS XR stores
+    it; the trap level replaced by ``logging trap disable``), then ``deleted``: the removals in
+    IOS XR's ``no`` forms. One transport (libssh,
+    ``network_cli``'s default when installed): the other tests run both."""
+    router.configure(
+        [
+            "logging 192.0.2.7 severity critical",
+            "logging 192.0.2.8 vrf mgmt port 1514",
+            "logging buffered 307200",
+            "logging trap notifications",
+            "logging facility local3",
+        ]
+    )
+    commits = len(router.datastore.commits)
+    replace = {
+        "state": "replaced",
+        "config": {
+            "hosts": [{"host": "192.0.2.8", "vrf": "mgmt", "port": "1514"}],
+            "buffered": {"severity": "errors"},
+            "trap": {"state": "disabled"},
+            "facility": "local4",
+        },
+    }
+    results = ansible.run(
+        [
+            {"name": "replaced", "cisco.iosxr.iosxr_logging_global": replace},
+            {"name": "replaced again", "cisco.iosxr.iosxr_logging_global": replace},
+            {"name": "deleted", "cisco.iosxr.iosxr_logging_global": {"state": "deleted"}},
+            {"name": "gathered", "cisco.iosxr.iosxr_logging_global": {"state": "gathered"}},
+        ],
+        ansible_network_cli_ssh_type="libssh",
+    )
+    replaced = ok(results["replaced"])
+    assert replaced["changed"]
+    # The module reads a host without a port as ``port default`` (its default) and removes it
+    # with the words it read.
+    assert sorted(replaced["commands"]) == sorted(
+        [
+            "no logging 192.0.2.7 vrf default severity critical port default",
+            "no logging buffered 307200",
+            "no logging trap notifications",
+            "logging buffered errors",
+            "logging trap disable",
+            "logging facility local4",
+        ]
+    )
+    assert replaced["after"] == {
+        "hosts": [{"host": "192.0.2.8", "vrf": "mgmt", "port": "1514"}],
+        "buffered": {"severity": "errors"},
+        "trap": {"state": "disabled"},
+        "facility": "local4",
+    }
+    assert not ok(results["replaced again"])["changed"]
+    deleted = ok(results["deleted"])
+    assert deleted["changed"]
+    assert sorted(deleted["commands"]) == sorted(
+        [
+            "no logging 192.0.2.8 vrf mgmt port 1514",
+            "no logging buffered errors",
+            "no logging trap disable",
+            "no logging facility local4",
+        ]
+    )
+    assert _logging_lines(router) == ["% No such configuration item(s)"]
+    assert router.notify.logging_config == LoggingConfig()
+    assert ok(results["gathered"])["gathered"] == {}
+    assert len(router.datastore.commits) == commits + 2
+
+
+def _snmp_lines(router: Router) -> list[str]:
+    return router.cli("show running-config snmp-server").splitlines()[1:]
+
+
+@TRANSPORTS
+def test_iosxr_snmp_server(
+    router: Router,
+    ansible: Ansible,
+    ssh_type: str,
+    tmp_path: Path,
+    require_tool: Callable[[str], str],
+) -> None:
+    """Communities, a v2c trap host with its UDP port, and one in ``snmp-server vrf mgmt``:
+    merged, idempotent, gathered. The module has no ``traps pki`` key (nor any
+    key for a PKI trap): ``snmp-server traps pki`` is configured at the CLI, the module leaves
+    it alone, and snmptrapd receives the PKI trap sent to the host Ansible configured."""
+    require_tool("snmptrapd")
+    trapd = SnmpTrapd.start(tmp_path / "trapd", community="xrsim-traps")
+    try:
+        router.configure(["snmp-server traps pki"])
+        commits = len(router.datastore.commits)
+        config = {
+            "communities": [
+                {"name": "xrsim-traps", "ro": True},
+                {"name": "xrsim-rw", "rw": True},
+            ],
+            "hosts": [
+                {
+                    "host": "127.0.0.1",
+                    "traps": True,
+                    "version": "2c",
+                    "community": "xrsim-traps",
+                    "udp_port": trapd.port,
+                }
+            ],
+            "vrfs": [
+                {
+                    "vrf": "mgmt",
+                    "hosts": [
+                        {
+                            "host": "192.0.2.9",
+                            "traps": True,
+                            "version": "2c",
+                            "community": "xrsim-traps",
+                        }
+                    ],
+                }
+            ],
+        }
+        task = {"cisco.iosxr.iosxr_snmp_server": {"config": config}}
+        results = ansible.run(
+            [
+                {"name": "merged", **task},
+                {"name": "merged again", **task},
+                {"name": "gathered", "cisco.iosxr.iosxr_snmp_server": {"state": "gathered"}},
+            ],
+            ansible_network_cli_ssh_type=ssh_type,
+        )
+        merged = ok(results["merged"])
+        assert merged["changed"]
+        host = f"snmp-server host 127.0.0.1 traps version 2c xrsim-traps udp-port {trapd.port}"
+        assert merged["commands"] == [
+            "snmp-server community xrsim-traps RO",
+            "snmp-server community xrsim-rw RW",
+            host,
+            "snmp-server vrf mgmt",
+            "host 192.0.2.9 traps version 2c xrsim-traps",
+        ]
+        assert _snmp_lines(router) == [
+            "snmp-server community xrsim-rw RW",
+            "snmp-server community xrsim-traps RO",
+            host,
+            "snmp-server traps pki",
+            "snmp-server vrf mgmt",
+            " host 192.0.2.9 traps version 2c xrsim-traps",
+            "!",
+        ]
+        snmp_config = router.notify.snmp_config
+        assert snmp_config.communities == {"xrsim-traps": "RO", "xrsim-rw": "RW"}
+        assert set(snmp_config.hosts) == {
+            TrapHost("127.0.0.1", "xrsim-traps", trapd.port),
+            TrapHost("192.0.2.9", "xrsim-traps", 162, "mgmt"),
+        }
+        again = ok(results["merged again"])
+        assert not again["changed"], again
+        assert len(router.datastore.commits) == commits + 1
+        gathered = ok(results["gathered"])["gathered"]
+        assert gathered == {
+            "communities": [{"name": "xrsim-rw", "rw": True}, {"name": "xrsim-traps", "ro": True}],
+            "hosts": [
+                {
+                    "host": "127.0.0.1",
+                    "traps": True,
+                    "version": "2c",
+                    "community": "xrsim-traps",
+                    "udp_port": trapd.port,
+                }
+            ],
+            "vrfs": config["vrfs"],
+        }
+        # The host Ansible configured receives the router's PKI trap.
+        assert router.notify.trap("pki", PKI_EXPIRY_TRAP, []) >= 1
+        (trap,) = trapd.traps(1)
+        assert trap.community == "xrsim-traps"
+        assert trap.varbinds["1.3.6.1.6.3.1.1.4.1.0"] == ("OID", "." + PKI_EXPIRY_TRAP)
+    finally:
+        trapd.stop()
+
+
+def test_iosxr_snmp_server_overridden_and_deleted(router: Router, ansible: Ansible) -> None:
+    """``overridden`` on SNMP configured at the CLI, then ``deleted``: IOS XR's ``no`` forms
+    (``no snmp-server vrf NAME`` for a VRF); ``snmp-server traps pki``, which the module has no
+    key for, stays. One transport (libssh): ``test_iosxr_snmp_server`` runs both."""
+    router.configure(
+        [
+            "snmp-server community old RO",
+            "snmp-server community kept RW",
+            "snmp-server host 192.0.2.9 traps version 2c old udp-port 1162",
+            "snmp-server vrf mgmt",
+            " host 192.0.2.10 traps version 2c old",
+            "exit",
+            "snmp-server traps pki",
+        ]
+    )
+    commits = len(router.datastore.commits)
+    override = {
+        "state": "overridden",
+        "config": {
+            "communities": [{"name": "kept", "rw": True}, {"name": "new", "ro": True}],
+            "hosts": [{"host": "192.0.2.11", "traps": True, "version": "2c", "community": "new"}],
+        },
+    }
+    results = ansible.run(
+        [
+            {"name": "overridden", "cisco.iosxr.iosxr_snmp_server": override},
+            {"name": "overridden again", "cisco.iosxr.iosxr_snmp_server": override},
+            {"name": "deleted", "cisco.iosxr.iosxr_snmp_server": {"state": "deleted"}},
+        ],
+        ansible_network_cli_ssh_type="libssh",
+    )
+    overridden = ok(results["overridden"])
+    assert overridden["changed"]
+    assert sorted(overridden["commands"]) == sorted(
+        [
+            "no snmp-server community old RO",
+            "no snmp-server host 192.0.2.9 traps version 2c old udp-port 1162",
+            "no snmp-server vrf mgmt",
+            "snmp-server community new RO",
+            "snmp-server host 192.0.2.11 traps version 2c new",
+        ]
+    )
+    assert overridden["after"] == override["config"]
+    assert not ok(results["overridden again"])["changed"]
+    deleted = ok(results["deleted"])
+    assert deleted["changed"]
+    assert sorted(deleted["commands"]) == sorted(
+        [
+            "no snmp-server community kept RW",
+            "no snmp-server community new RO",
+            "no snmp-server host 192.0.2.11 traps version 2c new",
+        ]
+    )
+    assert _snmp_lines(router) == ["snmp-server traps pki"]
+    snmp_config = router.notify.snmp_config
+    assert (snmp_config.communities, snmp_config.hosts) == ({}, ())
+    assert snmp_config.traps == frozenset({"pki"})
+    assert len(router.datastore.commits) == commits + 2
 
 
 # -- netconf ---------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ for expiry, the CISCO-PKI-MIB trap). Anything else logs a ``Message`` with ``log
   ``SnmpConfig``) and returns the undo. Nothing is sent or opened there.
 - ``log(message)``: the message is numbered and stamped (``LogEntry``), put in the buffer when
   its severity passes ``logging buffered LEVEL``, and sent over UDP to each ``logging HOST``
-  whose ``severity`` (and ``logging trap LEVEL``) it passes, from a socket made inside the
-  host's VRF's network namespace (``netns_of``). A send that fails (no route, VRF not bound,
-  refused) is counted as a drop of that host (``show logging``) and never raised: a commit
-  or a scheduler callback that logs is never held up or failed by the network.
+  whose ``severity`` (and ``logging trap LEVEL``; none after ``logging trap disable``) it
+  passes, from a socket made inside the host's VRF's network namespace (``netns_of``). A send
+  that fails (no route, VRF not bound, refused) is counted as a drop of that host (``show
+  logging``) and never raised: a commit or a scheduler callback that logs is never held up or
+  failed by the network.
 - ``trap(kind, trap_oid, varbinds)``: one SNMP v2c trap (pysnmp's v2c protocol API,
   ``xrsim.notify.snmp``) to each ``snmp-server host ADDR traps version 2c COMMUNITY`` (in the
   default VRF, or under ``snmp-server vrf NAME``), when ``snmp-server traps KIND`` is
@@ -97,11 +98,12 @@ _LEVELS = " | ".join(LEVELS)
 
 HOST = (
     f"logging <host:IPV4> [ vrf <vrf:NAME> ] [ severity <severity:{{ {_HOST_LEVELS} }}> ]"
-    " [ port <port:1-65535> ]"
+    " [ port { <port:1-65535> | <port:{ default }> } ]"
 )
 BUFFERED_SIZE = "logging buffered <size:307200-125000000>"
 BUFFERED_LEVEL = f"logging buffered <level:{{ {_LEVELS} }}>"
-TRAP = f"logging trap <level:{{ {_LEVELS} }}>"
+#: ``logging trap disable``: no message goes to any remote host.
+TRAP = f"logging trap <level:{{ disable | {_LEVELS} }}>"
 FACILITY = f"logging facility <facility:{{ {' | '.join(FACILITIES)} }}>"
 
 #: SNMP trap kinds xrsim sends (``snmp-server traps KIND``).
@@ -127,6 +129,12 @@ DEFAULT_SYSLOG_PORT = 514
 DEFAULT_TRAP_PORT = 162
 
 
+def _syslog_port(port: object) -> int:
+    """The UDP port of ``logging HOST ... [port P]``: ``port default`` (as Ansible's
+    ``iosxr_logging_global`` sends it) and no port are both 514."""
+    return DEFAULT_SYSLOG_PORT if port is None or port == "default" else int(str(port))
+
+
 @dataclass(frozen=True)
 class SyslogHost:
     """One ``logging HOST [vrf VRF] [severity S] [port P]``."""
@@ -144,14 +152,16 @@ class LoggingConfig:
     hosts: tuple[SyslogHost, ...] = ()
     buffer_size: int = DEFAULT_BUFFER_SIZE
     buffer_level: Severity = Severity.DEBUGGING
-    trap_level: Severity = Severity.INFORMATIONAL
+    #: None: ``logging trap disable``.
+    trap_level: Severity | None = Severity.INFORMATIONAL
     facility: str = "local7"
 
     @classmethod
     def from_tree(cls, tree: ConfigTree) -> LoggingConfig:
         hosts: list[SyslogHost] = []
         size, blevel = DEFAULT_BUFFER_SIZE, Severity.DEBUGGING
-        tlevel, facility = Severity.INFORMATIONAL, "local7"
+        tlevel: Severity | None = Severity.INFORMATIONAL
+        facility = "local7"
         for node in tree.root.sorted_children():
             syntax = node.syntax
             if syntax == HOST:
@@ -163,7 +173,7 @@ class LoggingConfig:
                         severity=Severity.INFORMATIONAL
                         if sev is None
                         else HOST_SEVERITIES[str(sev)],
-                        port=int(node.args.get("port", DEFAULT_SYSLOG_PORT)),
+                        port=_syslog_port(node.args.get("port")),
                     )
                 )
             elif syntax == BUFFERED_SIZE:
@@ -171,7 +181,8 @@ class LoggingConfig:
             elif syntax == BUFFERED_LEVEL:
                 blevel = Severity[str(node.args["level"]).upper()]
             elif syntax == TRAP:
-                tlevel = Severity[str(node.args["level"]).upper()]
+                word = str(node.args["level"])
+                tlevel = None if word == "disable" else Severity[word.upper()]
             elif syntax == FACILITY:
                 facility = str(node.args["facility"])
         return cls(tuple(hosts), size, blevel, tlevel, facility)
@@ -385,7 +396,7 @@ class Notifier:
             if sev <= cfg.buffer_level:
                 self.buffer.add(entry)
             targets: list[SyslogHost] = []
-            if sev <= cfg.trap_level:
+            if cfg.trap_level is not None and sev <= cfg.trap_level:
                 self._trap_logged += 1
                 targets = [h for h in cfg.hosts if sev <= h.severity]
             listeners = list(self._listeners)

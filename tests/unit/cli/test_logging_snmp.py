@@ -12,7 +12,7 @@ import pytest
 
 from xrsim.clock import SimClock
 from xrsim.errors import CommandError
-from xrsim.notify import Message
+from xrsim.notify import Message, Severity
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(30)
@@ -64,6 +64,36 @@ def test_logging_lines_as_ios_xr_stores_them(router: Router) -> None:
     assert "10.1.22.2" not in router.cli("show running-config logging")
 
 
+def test_logging_host_port_default(router: Router) -> None:
+    """``port default`` (Ansible's ``iosxr_logging_global`` sends it for every host it is not
+    given a port for, and parses it back): stored as given, UDP 514; its ``no`` form, and a
+    port given later, find the line by host and VRF."""
+    router.configure(
+        [
+            "logging 10.1.22.2 vrf default severity critical port default",
+            "logging 10.1.22.3 port def",
+        ]
+    )
+    assert body(router.cli("show running-config logging")) == (
+        "logging 10.1.22.2 vrf default severity critical port default\n"
+        "logging 10.1.22.3 vrf default port default\n"
+    )
+    assert [(h.host, h.port) for h in router.notify.logging_config.hosts] == [
+        ("10.1.22.2", 514),
+        ("10.1.22.3", 514),
+    ]
+    router.configure(
+        [
+            "no logging 10.1.22.2 vrf default severity critical port default",
+            "logging 10.1.22.3 vrf default port 1514",
+        ]
+    )
+    assert body(router.cli("show running-config logging")) == (
+        "logging 10.1.22.3 vrf default port 1514\n"
+    )
+    assert [(h.host, h.port) for h in router.notify.logging_config.hosts] == [("10.1.22.3", 1514)]
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -72,6 +102,7 @@ def test_logging_lines_as_ios_xr_stores_them(router: Router) -> None:
         "logging buffered loud",
         "logging 10.0.0.1 severity informational",  # the host form takes ``info``
         "logging 10.0.0.1 port 0",
+        "logging 10.0.0.1 port defaults",
         "snmp-server host 10.0.0.1 traps version 3 c",
         "snmp-server community c RX",
         "snmp-server traps nothing",
@@ -136,6 +167,24 @@ def test_show_logging_layout(router: Router) -> None:
     assert e1.line().startswith("RP/0/RP0/CPU0:Dec  1 17:20:01.123 UTC: cepki[")
     router.configure(["logging console disable"])
     assert "    Console logging: Disabled\n" in router.cli("show logging")
+
+
+def test_logging_trap_disable(router: Router) -> None:
+    """``logging trap disable`` (Ansible's ``trap: {state: disabled}``): stored, nothing goes
+    to the remote hosts, ``show logging`` says so; its ``no`` form brings the default back."""
+    router.configure(["logging 127.0.0.1 vrf default", "logging trap disable"])
+    assert body(router.cli("show running-config logging trap")) == "logging trap disable\n"
+    assert router.notify.logging_config.trap_level is None
+    router.log(Message("SECURITY", "CEPKI", 1, "CERT_EXPIRING_ALERT", "text one", "cepki"))
+    out = router.cli("show logging")
+    assert "    Trap logging: Disabled\n" in out
+    assert "    Logging to 127.0.0.1 vrf default , 0 message lines logged\n" in out
+    router.configure(["no logging trap disable"])
+    assert router.notify.logging_config.trap_level is Severity.INFORMATIONAL
+    router.log(Message("SECURITY", "CEPKI", 1, "CERT_EXPIRING_ALERT", "text two", "cepki"))
+    out = router.cli("show logging")
+    assert "    Trap logging: level informational, 1 messages logged\n" in out
+    assert "    Logging to 127.0.0.1 vrf default , 1 message lines logged\n" in out
 
 
 def test_clear_logging_asks_first(router: Router) -> None:

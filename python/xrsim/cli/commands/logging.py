@@ -3,15 +3,16 @@
 ``console_level(tree)`` reads it (None: console logging disabled). The syslog lines the
 notifier (``xrsim.notify``, ``router.notify``) reads at each commit::
 
-    logging HOST [vrf VRF] [severity LEVEL] [port 1-65535]   remote syslog over UDP (514)
-    logging buffered 307200-125000000                          buffer size in bytes
-    logging buffered LEVEL                                     buffer threshold (debugging)
-    logging trap LEVEL                                         remote threshold (informational)
-    logging facility FACILITY                                  the <PRI> facility (local7)
+    logging HOST [vrf VRF] [severity LEVEL] [port P | default]  remote syslog over UDP (514)
+    logging buffered 307200-125000000                           buffer size in bytes
+    logging buffered LEVEL                                      buffer threshold (debugging)
+    logging trap { LEVEL | disable }                            remote threshold (informational)
+    logging facility FACILITY                                   the <PRI> facility (local7)
 
 ``logging HOST`` is stored as IOS XR shows it, ``vrf default`` spelled out
-(``logging 10.1.22.2 vrf default severity info``); ``LEVEL`` there is IOS XR's short form
-(``info``, ``warning``, ``error``...). ``show logging`` prints the counters and the buffer in
+(``logging 10.1.22.2 vrf default severity info``), ``port default`` kept when given (514; what
+Ansible's ``iosxr_logging_global`` sends and reads back); ``LEVEL`` there is IOS XR's short
+form (``info``, ``warning``, ``error``...). ``show logging`` prints the counters and the buffer in
 IOS XR's layout (the header lines and their order as Genie's iosxr ``ShowLogging`` golden
 output has them; the ``Logging to ADDR vrf VRF , N message lines logged`` line per host is
 xrsim's reading of IOS XR, no capture of it was found), ``clear logging`` empties the buffer
@@ -101,7 +102,12 @@ def _show_logging(ctx: Ctx) -> None:
             f"{c.at_or_above[Severity[console.upper()]]} messages logged"
         )
     ctx.line(f"    Monitor logging: level {DEFAULT_MONITOR_LEVEL}, 0 messages logged")
-    ctx.line(f"    Trap logging: level {cfg.trap_level.xr_name}, {c.trap_logged} messages logged")
+    if cfg.trap_level is None:
+        ctx.line("    Trap logging: Disabled")
+    else:
+        ctx.line(
+            f"    Trap logging: level {cfg.trap_level.xr_name}, {c.trap_logged} messages logged"
+        )
     for host, (logged, _dropped) in c.hosts.items():
         ctx.line(f"    Logging to {host.host} vrf {host.vrf} , {logged} message lines logged")
     ctx.line(
@@ -129,7 +135,7 @@ def register(reg: Registry) -> None:
     reg.describe_words(
         {
             "logging": "Modify message logging facilities",
-            "disable": "Disable console logging",
+            "disable": "Disable logging",
             "absolute-timeout": "Set absolute timeout for line disconnection",
             "buffered": "Set buffered logging parameters",
             "trap": "Set trap server logging level",
