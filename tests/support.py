@@ -7,7 +7,7 @@ import errno
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,6 +20,9 @@ from cryptography.x509.oid import NameOID
 from ncclient import manager
 from ncclient.manager import Manager
 
+from xrsim.frontends.ssh import SshServer
+from xrsim.router import Router
+
 __all__ = [
     "Dialogue",
     "PtyShell",
@@ -27,6 +30,7 @@ __all__ = [
     "fill",
     "mounted_tmpfs",
     "netconf_manager",
+    "netconf_sessions",
     "plugin_args",
     "scratch_netns",
     "ssh_client",
@@ -187,6 +191,35 @@ def netconf_manager(
         allow_agent=False,
         timeout=timeout,
     )
+
+
+@contextmanager
+def netconf_sessions(
+    router: Router,
+    passwords: Mapping[str, str],
+    *,
+    server_users: Mapping[str, str] | None = None,
+) -> Iterator[Callable[..., Manager]]:
+    """An SSH server for ``router`` (its users ``server_users``, else ``passwords``; ``{}``
+    leaves logins to the router's own AAA) and ``make(user="admin")``, a ``netconf_manager``
+    session logged in with ``passwords[user]``; every session still open is closed, then the
+    server stopped, on the way out."""
+    users = dict(passwords if server_users is None else server_users)
+    server = SshServer(router, users=users).start()
+    opened: list[Manager] = []
+
+    def make(user: str = "admin") -> Manager:
+        m = netconf_manager(server.port, user, passwords[user])
+        opened.append(m)
+        return m
+
+    try:
+        yield make
+    finally:
+        for m in opened:
+            if m.connected:
+                m.close_session()
+        server.stop()
 
 
 # -- real faults: small filesystems a test mounts ----------------------------------------------

@@ -18,10 +18,9 @@ from cryptography import x509
 from lxml import etree
 from ncclient.manager import Manager
 
-from support import netconf_manager
+from support import netconf_sessions
 from xrsim.chassis.sudi import ROOT_CERT, VendorCA
 from xrsim.clock import SimClock
-from xrsim.frontends.ssh import SshServer
 from xrsim.integrity import kgv
 from xrsim.integrity.packages import Package
 from xrsim.router import Router
@@ -37,10 +36,6 @@ START = datetime(2020, 6, 15, 15, 58, 22, tzinfo=UTC)
 SUMMARY_FILTER = (
     f'<install xmlns="{INST}"><packages><active><summary/></active></packages></install>'
 )
-
-
-def nc_connect(port: int, user: str = "admin") -> Manager:
-    return netconf_manager(port, user, USERS[user])
 
 
 def hashlib_fingerprint(root: Path, prefix: str) -> str:
@@ -73,19 +68,8 @@ def router() -> Iterator[Router]:
 
 @pytest.fixture
 def connect(router: Router) -> Iterator[Callable[..., Manager]]:
-    server = SshServer(router, users=USERS).start()
-    opened: list[Manager] = []
-
-    def make(user: str = "admin") -> Manager:
-        m = nc_connect(server.port, user)
-        opened.append(m)
-        return m
-
-    yield make
-    for m in opened:
-        if m.connected:
-            m.close_session()
-    server.stop()
+    with netconf_sessions(router, USERS) as make:
+        yield make
 
 
 def summary_of(m: Manager) -> etree._Element:

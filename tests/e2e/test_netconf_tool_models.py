@@ -14,8 +14,7 @@ from ncclient.manager import Manager
 from ncclient.operations.rpc import RPCError
 from ncclient.xml_ import to_ele
 
-from support import netconf_manager
-from xrsim.frontends.ssh import SshServer
+from support import netconf_sessions
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(60)
@@ -43,19 +42,8 @@ def router() -> Iterator[Router]:
 
 @pytest.fixture
 def connect(router: Router) -> Iterator[Callable[..., Manager]]:
-    server = SshServer(router, users=USERS).start()
-    opened: list[Manager] = []
-
-    def make(user: str = "admin") -> Manager:
-        m = netconf_manager(server.port, user, USERS[user])
-        opened.append(m)
-        return m
-
-    yield make
-    for m in opened:
-        if m.connected:
-            m.close_session()
-    server.stop()
+    with netconf_sessions(router, USERS) as make:
+        yield make
 
 
 def running(router: Router) -> str:

@@ -24,8 +24,7 @@ from lxml import etree
 from ncclient.manager import Manager
 from ncclient.operations import RPCError
 
-from support import netconf_manager
-from xrsim.frontends.ssh import SshServer
+from support import netconf_sessions
 from xrsim.router import Router
 
 pytestmark = pytest.mark.timeout(90)
@@ -74,19 +73,8 @@ def router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Router]:
 
 @pytest.fixture
 def connect(router: Router) -> Iterator[Callable[[str], Manager]]:
-    server = SshServer(router, users={}).start()
-    opened: list[Manager] = []
-
-    def make(user: str) -> Manager:
-        m = netconf_manager(server.port, user, PASSWORDS[user])
-        opened.append(m)
-        return m
-
-    yield make
-    for m in opened:
-        if m.connected:
-            m.close_session()
-    server.stop()
+    with netconf_sessions(router, PASSWORDS, server_users={}) as make:
+        yield make
 
 
 def harddisk(router: Router, name: str) -> Path:

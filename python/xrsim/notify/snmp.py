@@ -79,7 +79,7 @@ def encode_trap(
     """One SNMPv2-Trap in a v2c message: ``uptime`` in hundredths of a second."""
     pdu = v2c.TrapPDU()
     # The PDU's defaults (error status and index 0, no varbinds), not the trap API's, which
-    # also encodes a placeholder sysUpTime and coldStart varbind list only to replace it.
+    # also encodes a stand-in sysUpTime and coldStart varbind list only to replace it.
     v2c.apiPDU.set_defaults(pdu)
     v2c.apiTrapPDU.set_request_id(pdu, request_id)
     binds: list[tuple[Any, Any]] = [
