@@ -122,10 +122,12 @@ pub fn digest_file(alg: HashAlg, path: &Path) -> Result<Vec<u8>> {
 
 /// Digests of many files on every core, in input order; each file succeeds or fails alone.
 pub fn digest_files<P: AsRef<Path> + Sync>(alg: HashAlg, paths: &[P]) -> Vec<Result<Vec<u8>>> {
-    paths
-        .par_iter()
-        .map(|p| digest_file(alg, p.as_ref()))
-        .collect()
+    crate::pool::install(|| {
+        paths
+            .par_iter()
+            .map(|p| digest_file(alg, p.as_ref()))
+            .collect()
+    })
 }
 
 #[cfg(test)]

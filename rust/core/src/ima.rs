@@ -418,11 +418,13 @@ fn next_chunk(src: &mut impl Source, spans: &mut Vec<Span>) -> Result<Chunk> {
             .zip(h1.iter_mut().zip(h256.iter_mut()))
             .for_each(one);
     } else {
-        new.par_iter()
-            .zip(meta.par_iter())
-            .zip(h1.par_iter_mut().zip(h256.par_iter_mut()))
-            .with_min_len(256)
-            .for_each(one);
+        crate::pool::install(|| {
+            new.par_iter()
+                .zip(meta.par_iter())
+                .zip(h1.par_iter_mut().zip(h256.par_iter_mut()))
+                .with_min_len(256)
+                .for_each(one)
+        });
     }
     Ok(Chunk { meta, h1, h256 })
 }
@@ -455,7 +457,7 @@ fn hash_and_extend(
 ) -> Result<Hashed> {
     let mut spans = Vec::new();
     let (mut h1, mut h256) = (Vec::new(), Vec::new());
-    rayon::scope(|_| {
+    crate::pool::install(|| {
         let mut cur = next_chunk(src, &mut spans)?;
         while !cur.meta.is_empty() {
             let (_, next) = rayon::join(
@@ -487,7 +489,7 @@ fn sha256_spans(buf: &[u8], raws: &[Raw<'_>]) -> Vec<[u8; 32]> {
     if raws.len() < PAR_MIN {
         raws.iter().map(one).collect()
     } else {
-        raws.par_iter().with_min_len(256).map(one).collect()
+        crate::pool::install(|| raws.par_iter().with_min_len(256).map(one).collect())
     }
 }
 

@@ -244,17 +244,6 @@ impl KeySpec {
     }
 }
 
-/// The pool [`PrivateKey::generate_many`] runs in: one thread per core.
-fn keygen_pool() -> &'static rayon::ThreadPool {
-    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("xrsim-keygen-{i}"))
-            .build()
-            .expect("a thread pool for key generation")
-    })
-}
-
 pub(crate) enum PrivInner {
     OpenSsl(PKey<Private>),
     Ed25519(Box<Ed25519KeyPair>),
@@ -311,12 +300,12 @@ impl PrivateKey {
         }
     }
 
-    /// Generates `count` keys in parallel on every core, in a thread pool of their own: the
+    /// Generates `count` keys in parallel on every core, in a thread pool of their own (`pool::KEYGEN`): the
     /// work other callers put on rayon's global pool meanwhile (package extraction, tree
     /// scans, IMA lists of routers booting beside the keys) does not queue behind them.
     pub fn generate_many(spec: KeySpec, count: usize) -> Result<Vec<Self>> {
         spec.validate()?;
-        keygen_pool().install(|| {
+        crate::pool::KEYGEN.get().install(|| {
             (0..count)
                 .into_par_iter()
                 .map(|_| Self::generate(spec))

@@ -21,6 +21,7 @@ pub mod digest;
 pub mod error;
 pub mod ima;
 pub mod keys;
+mod pool;
 pub mod rpm;
 mod rsagen;
 pub mod sign;

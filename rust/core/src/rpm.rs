@@ -634,14 +634,16 @@ pub fn extract_many(packages: &[&[u8]], roots: &[PathBuf]) -> Result<Vec<usize>>
             .map(|root| write_root(&prepared, root))
             .collect::<Result<_>>()?
     } else {
-        let prepared = packages
-            .par_iter()
-            .map(|data| prepared(data))
-            .collect::<Result<Vec<_>>>()?;
-        roots
-            .par_iter()
-            .map(|root| write_root(&prepared, root))
-            .collect::<Result<_>>()?
+        crate::pool::install(|| {
+            let prepared = packages
+                .par_iter()
+                .map(|data| prepared(data))
+                .collect::<Result<Vec<_>>>()?;
+            roots
+                .par_iter()
+                .map(|root| write_root(&prepared, root))
+                .collect::<Result<_>>()
+        })?
     };
     Ok((0..packages.len())
         .map(|i| counts.first().map_or(0, |c| c[i]))

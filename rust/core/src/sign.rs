@@ -76,10 +76,12 @@ impl PrivateKey {
         hash: Option<HashAlg>,
     ) -> Result<Vec<Vec<u8>>> {
         let md = self.check_hash(hash)?;
-        messages
-            .par_iter()
-            .map(|m| self.sign_with(m.as_ref(), md))
-            .collect()
+        crate::pool::install(|| {
+            messages
+                .par_iter()
+                .map(|m| self.sign_with(m.as_ref(), md))
+                .collect()
+        })
     }
 
     fn sign_with(&self, data: &[u8], md: Option<MessageDigest>) -> Result<Vec<u8>> {

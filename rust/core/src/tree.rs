@@ -186,17 +186,19 @@ pub fn scan<S: AsRef<str>>(root: &Path, prefixes: &[S]) -> Result<Vec<TreeScan>>
         // The prefix "/" names the root itself: its files are "/name", not "//name".
         walk(i, dir, node, &mut found)?;
     }
-    let digests: Vec<Option<[u8; 32]>> = found
-        .par_iter()
-        .map_init(
-            || vec![0u8; FILE_CHUNK],
-            |buf, f| match sha256_file_with(&f.host, buf) {
-                Ok(d) => Ok(Some(d)),
-                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(io_error(&f.host, e)),
-            },
-        )
-        .collect::<Result<_>>()?;
+    let digests: Vec<Option<[u8; 32]>> = crate::pool::install(|| {
+        found
+            .par_iter()
+            .map_init(
+                || vec![0u8; FILE_CHUNK],
+                |buf, f| match sha256_file_with(&f.host, buf) {
+                    Ok(d) => Ok(Some(d)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(io_error(&f.host, e)),
+                },
+            )
+            .collect::<Result<_>>()
+    })?;
     let mut per_prefix: Vec<Vec<(Vec<u8>, String)>> = vec![Vec::new(); prefixes.len()];
     for (f, d) in found.into_iter().zip(digests) {
         if let Some(d) = d {
